@@ -1,0 +1,43 @@
+# The tracker's commands. `make help` lists them; CI runs `make test`, exactly as a person does.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3)
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+export PREFECT_HOME ?= $(CURDIR)/.prefect
+export DO_NOT_TRACK := 1
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export PREFECT_LOGGING_LEVEL ?= INFO
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test test-fast lint clean
+
+help: ## List the targets with what they do
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.installed ## Create .venv and install the pinned dependencies (uv.lock)
+
+run: install ## Run the whole weekly pipeline on the bundled sample corpus
+	$(BIN)/tracker run --sample --auto-approve
+
+test: install ## Run the whole test suite, end-to-end tests included
+	$(BIN)/pytest
+
+test-fast: install ## Run the suite without the slow end-to-end tests
+	$(BIN)/pytest -m "not slow"
+
+clean: ## Remove the environment, outputs and caches (keeps nothing generated)
+	rm -rf $(VENV) $(TOOLS) .prefect .pytest_cache data/*.duckdb* out
