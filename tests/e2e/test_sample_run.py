@@ -1,0 +1,159 @@
+"""The whole weekly pipeline on the bundled sample web, as `make run` runs it.
+
+One real run (Prefect flow, Scrapy over loopback HTTP, spaCy, DuckDB, Jinja2) per session, then a
+second run to prove it is idempotent; every assertion reads what a user would read: rows in the
+warehouse and links in the newsletter.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import defaultdict
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+GOLD = REPO / "sample" / "gold.jsonl"
+TABLES = ["sources", "documents", "mentions", "commitments", "deals", "deal_evidence"]
+
+pytestmark = pytest.mark.slow
+
+
+def run_tracker(*args: str) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, "-m", "tracker", *args], capture_output=True, text=True, cwd=REPO, timeout=600
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
+    return result
+
+
+def counts(db: Path) -> dict[str, int]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in TABLES}
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("e2e")
+    db, out = root / "tracker.duckdb", root / "out"
+    first = run_tracker("run", "--sample", "--auto-approve", "--db", str(db), "--out", str(out))
+    first_counts = counts(db)
+    second = run_tracker("run", "--sample", "--auto-approve", "--db", str(db), "--out", str(out))
+    return {"db": db, "out": out, "stdout": first.stdout, "first": first_counts,
+            "second": counts(db), "second_stdout": second.stdout}
+
+
+@pytest.fixture(scope="module")
+def con(sample_run):
+    connection = duckdb.connect(str(sample_run["db"]), read_only=True)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="module")
+def gold():
+    return [json.loads(line) for line in GOLD.read_text().splitlines() if line.strip()]
+
+
+def iso_week(day: str) -> str:
+    year, week, _ = date.fromisoformat(day).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def test_run_prints_where_the_outputs_are(sample_run):
+    stdout = sample_run["stdout"]
+    assert "Newsletter (html):" in stdout and "Database:" in stdout
+    assert str(sample_run["db"]) in stdout
+
+
+def test_every_sample_article_is_stored_once(con, gold):
+    rows = con.execute("select title, canonical_url, content_hash from documents").fetchall()
+    assert len(rows) == len(gold)
+    assert len({r[1] for r in rows}) == len(rows)
+    assert len({r[2] for r in rows}) == len(rows)
+    assert sorted(r[0] for r in rows) == sorted(g["title"] for g in gold)
+    # Stored URLs do not depend on the loopback port, and carry no tracking parameters.
+    urls = [r[1] for r in rows]
+    assert all(u.startswith("https://sample.tracker.test/sites/") for u in urls)
+    assert not any("utm_" in u for u in urls)
+
+
+def test_publication_dates_match_the_articles(con, gold):
+    stored = dict(con.execute("select title, strftime(published, '%Y-%m-%d') from documents").fetchall())
+    wrong = [g["title"] for g in gold if stored.get(g["title"]) != g["published"]]
+    assert not wrong, wrong
+
+
+def test_second_run_changes_no_row_counts(sample_run):
+    assert sample_run["first"] == sample_run["second"]
+    assert all(sample_run["first"][t] > 0 for t in TABLES), sample_run["first"]
+
+
+def test_mentions_and_commitments_carry_real_figures(con):
+    assert con.execute("select count(distinct value) from mentions where kind = 'country'").fetchone()[0] >= 8
+    power = {row[0] for row in con.execute("select mw from commitments where kind = 'power'").fetchall()}
+    assert 1000 in power  # Stargate UAE's 1GW cluster
+    chips = {row[0] for row in con.execute("select chip_count from commitments where kind = 'chips'").fetchall()}
+    assert 18000 in chips  # Humain's first GB300 shipment
+    euros = {row[0] for row in con.execute(
+        "select value from commitments where kind = 'money' and currency = 'EUR'").fetchall()}
+    assert 109_000_000_000 in euros  # France's AI summit pledge
+    missing_usd = con.execute(
+        "select count(*) from commitments where kind = 'money' and value_usd is null").fetchone()[0]
+    assert missing_usd == 0
+
+
+def test_every_sample_week_has_a_deal(con, gold):
+    weeks = {iso_week(g["published"]) for g in gold}
+    with_deals = {row[0] for row in con.execute("select distinct iso_week from weekly_deals").fetchall()}
+    assert len(weeks) >= 6
+    assert weeks <= with_deals, sorted(weeks - with_deals)
+
+
+def test_two_outlets_on_one_deal_make_one_deal_with_two_sources(con):
+    rows = con.execute(
+        "select deal_id, n_sources from deals where list_contains(countries, 'AE') and mw = 1000"
+    ).fetchall()
+    assert len(rows) == 1, rows
+    assert rows[0][1] >= 2
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.hrefs.extend(v for k, v in attrs if k == "href" and v)
+
+
+def test_newsletter_for_the_latest_week_lists_its_deals_and_sources(sample_run, con, gold):
+    latest = max(iso_week(g["published"]) for g in gold)
+    folder = sample_run["out"] / "newsletter"
+    html = (folder / f"tracker-{latest}.html").read_text()
+    text = (folder / f"tracker-{latest}.txt").read_text()
+    assert (folder / f"tracker-{latest}.md").exists()
+    deals = con.execute(
+        "select distinct d.title from deals d join weekly_deals w using (deal_id) where w.iso_week = ?", [latest]
+    ).fetchall()
+    assert deals
+    for (title,) in deals:
+        assert title.split(" in ")[0].split(",")[0] in text
+    parser = _Links()
+    parser.feed(html)
+    week_urls = {row[0] for row in con.execute(
+        "select distinct doc.url from deal_evidence e join documents doc using (doc_id) "
+        "join weekly_deals w on w.deal_id = e.deal_id and w.iso_week = ? "
+        "where doc.iso_week = ?", [latest, latest]).fetchall()}
+    assert week_urls and week_urls <= set(parser.hrefs)
+    assert "<script" not in html.lower()

@@ -1,0 +1,262 @@
+"""The `tracker` command line: parses arguments and calls into the layers.
+
+Every command has `--help`. A bad argument or a bad input file ends with a one-line error naming
+the problem and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from tracker import settings
+from tracker.weeks import parse_week
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A problem with the user's arguments or input files (exit status 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose errors are one line and exit 2."""
+
+    def error(self, message: str) -> None:  # noqa: D401 - argparse API
+        raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+def _week(value: str) -> str:
+    try:
+        return parse_week(value).label
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _existing_file(value: str) -> Path:
+    path = Path(value)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {value}")
+    return path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="tracker",
+        description="Track national AI infrastructure deals: crawl coverage, extract countries, "
+        "companies and commitments, keep them in DuckDB, and draft the weekly newsletter.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    run = sub.add_parser(
+        "run",
+        help="run the weekly pipeline (crawl, extract, load, deals, newsletter) as a Prefect flow",
+        description="Run the weekly_tracker Prefect flow: crawl the sources, extract "
+        "commitments, load the warehouse, cluster deals and render the week's newsletter.",
+    )
+    _add_source_args(run)
+    run.add_argument("--db", default=settings.DEFAULT_DB, help="DuckDB file (default: %(default)s)")
+    run.add_argument("--out", default=settings.DEFAULT_OUT, help="output folder (default: %(default)s)")
+    run.add_argument("--week", type=_week, help="ISO week to render, YYYY-Www (default: the latest week with deals)")
+    run.add_argument(
+        "--auto-approve",
+        action="store_true",
+        help="approve the draft without waiting for an editor (demo and tests)",
+    )
+    run.set_defaults(handler=_cmd_run)
+
+    crawl = sub.add_parser(
+        "crawl",
+        help="crawl the sources and load the documents into the warehouse",
+        description="Crawl stage alone: fetch feeds and listing pages, store articles in --db.",
+    )
+    _add_source_args(crawl)
+    crawl.add_argument("--db", default=settings.DEFAULT_DB, help="DuckDB file (default: %(default)s)")
+    crawl.add_argument("--out", default=settings.DEFAULT_OUT, help="folder for crawl files (default: %(default)s)")
+    crawl.set_defaults(handler=_cmd_crawl)
+
+    extract = sub.add_parser(
+        "extract",
+        help="extract countries, companies and commitments from JSON Lines (no database)",
+        description="Read JSON Lines ({id, text, title?, published?}) from FILE or standard input "
+        "and write one extraction line per input line, in the same order, to standard output.",
+    )
+    extract.add_argument("input", nargs="?", default="-", metavar="FILE|-", help="input JSON Lines (default: -, standard input)")
+    extract.add_argument("-o", "--output", default="-", help="output file (default: -, standard output)")
+    extract.set_defaults(handler=_cmd_extract)
+
+    evaluate = sub.add_parser(
+        "eval",
+        help="precision, recall and F1 per field against a gold JSON Lines file",
+        description="Run extraction on the gold file's texts and compare with its annotations.",
+    )
+    evaluate.add_argument("gold", type=_existing_file, metavar="GOLD.jsonl", help="gold JSON Lines file")
+    evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    evaluate.set_defaults(handler=_cmd_eval)
+
+    newsletter = sub.add_parser(
+        "newsletter",
+        help="render one week's newsletter from the warehouse",
+        description="Render the newsletter (HTML email, plain text, Markdown) for one ISO week.",
+    )
+    newsletter.add_argument("--week", type=_week, help="ISO week YYYY-Www (default: the latest week with deals)")
+    newsletter.add_argument("--db", default=settings.DEFAULT_DB, help="DuckDB file (default: %(default)s)")
+    newsletter.add_argument("--out", default=settings.DEFAULT_OUT, help="output folder (default: %(default)s)")
+    newsletter.set_defaults(handler=_cmd_newsletter)
+    return parser
+
+
+def _add_source_args(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--sources", type=_existing_file, metavar="FILE", help="sources registry (TOML)")
+    group.add_argument(
+        "--sample",
+        action="store_true",
+        help="use the bundled sample corpus, served from a loopback HTTP server",
+    )
+
+
+def _require_sources(args: argparse.Namespace) -> None:
+    if not args.sample and args.sources is None:
+        raise UsageError(f"tracker {args.command}: give --sources FILE or --sample")
+    if args.sources is not None:
+        from spiders.registry import RegistryError, load_sources
+
+        try:
+            load_sources(args.sources)
+        except RegistryError as exc:
+            raise UsageError(str(exc)) from None
+
+
+def _require_db(path: str) -> Path:
+    db = Path(path)
+    if not db.is_file():
+        raise UsageError(f"no warehouse at {db}: run 'tracker run' or 'tracker crawl' first, or pass --db")
+    return db
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    _require_sources(args)
+    from flows.weekly import weekly_tracker
+
+    result = weekly_tracker(
+        week=args.week,
+        sources=str(args.sources) if args.sources else None,
+        db=str(args.db),
+        out=str(args.out),
+        sample=args.sample,
+        auto_approve=args.auto_approve,
+    )
+    _print_outputs(result)
+    return 0
+
+
+def _cmd_crawl(args: argparse.Namespace) -> int:
+    _require_sources(args)
+    from flows.weekly import crawl_stage
+
+    result = crawl_stage(
+        sources=str(args.sources) if args.sources else None,
+        db=str(args.db),
+        out=str(args.out),
+        sample=args.sample,
+    )
+    print(json.dumps(result, sort_keys=True))
+    print(f"Database: {Path(args.db).resolve()}")
+    return 0
+
+
+def _open(path: str, mode: str):
+    if path == "-":
+        return sys.stdin if "r" in mode else sys.stdout
+    try:
+        return open(path, mode, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot open {path}: {exc.strerror}") from None
+
+
+def _cmd_extract(args: argparse.Namespace) -> int:
+    from nlp.extract import InputError, extract_records, read_records
+
+    source = _open(args.input, "r")
+    sink = _open(args.output, "w")
+    name = "<stdin>" if args.input == "-" else args.input
+    try:
+        for line in extract_records(read_records(source, name)):
+            sink.write(json.dumps(line, ensure_ascii=False) + "\n")
+    except InputError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        sink.flush()
+        if sink is not sys.stdout:
+            sink.close()
+        if source is not sys.stdin:
+            source.close()
+    return 0
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from nlp.evaluate import evaluate, format_report
+    from nlp.extract import InputError, extract_records, read_records
+
+    try:
+        with open(args.gold, encoding="utf-8") as handle:
+            gold = list(read_records(handle, str(args.gold)))
+    except InputError as exc:
+        raise UsageError(str(exc)) from None
+    predicted = list(extract_records(gold))
+    metrics = evaluate(gold, predicted)
+    if args.json:
+        print(json.dumps(metrics, indent=2, sort_keys=True))
+    else:
+        print(format_report(metrics))
+    return 0
+
+
+def _cmd_newsletter(args: argparse.Namespace) -> int:
+    db = _require_db(args.db)
+    from flows.weekly import render_stage
+
+    result = render_stage(db=str(db), out=str(args.out), week=args.week)
+    _print_outputs(result)
+    return 0
+
+
+def _print_outputs(result: dict) -> None:
+    week = result.get("week")
+    files = result.get("newsletter") or {}
+    if week:
+        print(f"Week: {week}")
+    for kind in ("html", "text", "markdown"):
+        if kind in files:
+            print(f"Newsletter ({kind}): {Path(files[kind]).resolve()}")
+    if result.get("db"):
+        print(f"Database: {Path(result['db']).resolve()}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    settings.configure_environment()
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        handler: Callable[[argparse.Namespace], int] = args.handler
+        return handler(args)
+    except UsageError as exc:
+        print(str(exc).splitlines()[0], file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("tracker: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `tracker extract | head`): not an error for us.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
