@@ -1,0 +1,293 @@
+"""Rendering example_context.json: what a reader and an editor need to find in each format."""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from newsletter_templates.render import (
+    FORMATS,
+    TEMPLATE_DIR,
+    build_environment,
+    render_formats,
+    render_newsletter,
+    validate_context,
+)
+from tests.newsletter.helpers import SNAPSHOTS, context_urls, markdown_urls, parse_html, text_urls
+
+
+@pytest.fixture
+def rendered(example_context, tmp_path) -> dict[str, str]:
+    paths = render_newsletter(example_context, tmp_path)
+    return {fmt: path.read_text(encoding="utf-8") for fmt, path in paths.items()}
+
+
+def test_writes_one_file_per_format(example_context, tmp_path):
+    paths = render_newsletter(example_context, tmp_path / "out")
+    assert paths == {
+        "html": tmp_path / "out" / "tracker-2025-W21.html",
+        "text": tmp_path / "out" / "tracker-2025-W21.txt",
+        "markdown": tmp_path / "out" / "tracker-2025-W21.md",
+    }
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.name for p in paths.values())
+    for path in paths.values():
+        data = path.read_bytes()
+        assert data.endswith(b"\n") and not data.endswith(b"\n\n")
+        assert b"\r" not in data
+        data.decode("utf-8")
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_every_deal_title_appears(rendered, example_context, fmt):
+    for deal in example_context["deals"]:
+        assert deal["title"] in rendered[fmt]
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+@pytest.mark.parametrize(
+    "expected",
+    [
+        "SAR 37.5 billion (US$10 billion)",
+        "18,000 GB300 chips",
+        "1,000 MW (1 GW)",
+        "US$10 billion",
+        "19–25 May 2025",
+        "2 deals (1 new) in 3 countries",
+        "Data center",
+        "Chip supply",
+        "United Arab Emirates, United States",
+        "G42, OpenAI, Oracle",
+        "22 May 2025",
+    ],
+)
+def test_figures_and_facts_are_formatted(rendered, fmt, expected):
+    assert expected in rendered[fmt]
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_every_source_sentence_is_quoted(rendered, example_context, fmt):
+    for deal in example_context["deals"]:
+        for fig in deal["figures"]:
+            assert fig["sentence"] in rendered[fmt].replace("\n     > ", " ")
+
+
+def test_html_links_every_source_and_figure(rendered, example_context):
+    doc = parse_html(rendered["html"])
+    hrefs = set(doc.hrefs)
+    assert context_urls(example_context) == hrefs
+    links = dict((text, href) for href, text in doc.links)
+    for deal in example_context["deals"]:
+        for source in deal["sources"]:
+            assert links[source["title"]] == source["url"]
+
+
+def test_text_and_markdown_carry_the_same_deals_and_urls(rendered, example_context):
+    urls = context_urls(example_context)
+    assert text_urls(rendered["text"]) == urls
+    assert markdown_urls(rendered["markdown"]) == urls
+    titles = [d["title"] for d in example_context["deals"]]
+    for fmt in ("text", "markdown", "html"):
+        positions = [rendered[fmt].index(t) for t in titles]
+        assert positions == sorted(positions), f"{fmt}: deals out of context order"
+
+
+def test_new_badge_only_on_new_deals(rendered):
+    text = rendered["text"]
+    assert "1. OpenAI, G42, Oracle in United Arab Emirates [NEW]" in text
+    assert "2. Humain, Nvidia in Saudi Arabia\n" in text
+    assert text.count("[NEW]") == 1
+    assert rendered["markdown"].count("`NEW`") == 1
+    assert rendered["html"].count(">NEW</span>") == 1
+
+
+def test_per_country_table(rendered):
+    lines = rendered["text"].splitlines()
+    assert "Saudi Arabia              1  US$10 billion         -  18,000" in lines
+    assert "| Saudi Arabia | 1 | US$10 billion | – | 18,000 |" in rendered["markdown"]
+    html = rendered["html"]
+    table = html[html.index(">By country<"):]
+    for name in ("United Arab Emirates", "Saudi Arabia", "United States"):
+        assert f">{name}</td>" in table
+
+
+def test_html_is_a_self_contained_email(rendered):
+    html = rendered["html"]
+    doc = parse_html(html)
+    assert html.startswith("<!DOCTYPE html>")
+    assert "script" not in doc.tags
+    assert "link" not in doc.tags and "img" not in doc.tags and "iframe" not in doc.tags
+    assert not [a for a in doc.attributes if a[1] == "src"]
+    assert "url(" not in html and "@import" not in html
+    # Layout: tables, a 600 px container, CSS inlined on the elements.
+    assert ('table', 'width', '600') in doc.attributes
+    assert ('meta', 'name', 'viewport') in doc.attributes
+    styled = [a for a in doc.attributes if a[1] == "style"]
+    assert len(styled) > 50
+    # Only @media rules remain in <style>: the rest is inlined.
+    style_blocks = re.findall(r"<style>(.*?)</style>", html, flags=re.S)
+    assert all(block.strip().startswith("@media") for block in style_blocks)
+
+
+def test_text_is_wrapped_at_78_columns(rendered):
+    for line in rendered["text"].splitlines():
+        if len(line) > 78:  # only an unbreakable URL may overflow
+            assert re.fullmatch(r"\s*<https?://\S+>", line), line
+
+
+def test_low_confidence_deals_are_marked_for_review(example_context, tmp_path):
+    example_context["deals"][1]["confidence"] = 0.42
+    docs = render_formats(example_context)
+    assert "2. Humain, Nvidia in Saudi Arabia [NEEDS REVIEW]" in docs["text"]
+    assert "confidence 0.42 is below 0.5" in docs["text"]
+    assert "confidence 0.42 is below 0.5" in docs["markdown"]
+    assert "confidence 0.42 is below 0.5" in docs["html"]
+    assert "1 deal needs review" in docs["text"]
+    assert "### 2. Humain, Nvidia in Saudi Arabia `NEEDS REVIEW`" in docs["markdown"]
+    assert docs["html"].count(">NEEDS REVIEW</span>") == 1
+    assert "1 deal needs review" in docs["html"]
+    # The confident deal is not marked.
+    assert "OpenAI, G42, Oracle in United Arab Emirates [NEW] [NEEDS REVIEW]" not in docs["text"]
+
+
+def test_confident_week_has_no_review_marks(rendered):
+    for doc in rendered.values():
+        assert "NEEDS REVIEW" not in doc
+        assert "needs review" not in doc
+
+
+def test_empty_week(empty_context, tmp_path):
+    paths = render_newsletter(empty_context, tmp_path)
+    for fmt, path in paths.items():
+        body = path.read_text(encoding="utf-8")
+        assert "No deals were reported this week." in body, fmt
+        assert "By country" not in body and "BY COUNTRY" not in body
+        assert "None" not in body
+
+
+def test_null_fields_render_without_none(example_context):
+    deal = example_context["deals"][0]
+    deal.update(status=None, deal_type=None, confidence=None, first_reported=None, last_reported=None)
+    deal["companies"] = []
+    deal["sources"][0]["published"] = None
+    deal["figures"].append({"kind": "other", "text": "a national AI fund", "sentence": "A fund.", "url": deal["sources"][0]["url"]})
+    example_context["summary"]["money_usd"] = None
+    docs = render_formats(example_context)
+    for fmt, body in docs.items():
+        assert "None" not in body, fmt
+        assert "not reported" in body and "not classified" in body and "undated" in body
+        assert "a national AI fund" in body
+        assert "confidence not recorded" in body
+
+
+def test_deterministic(example_context, tmp_path):
+    first = render_newsletter(example_context, tmp_path / "a")
+    second = render_newsletter(copy.deepcopy(example_context), tmp_path / "b")
+    for fmt in FORMATS:
+        assert first[fmt].read_bytes() == second[fmt].read_bytes()
+
+
+def test_deterministic_across_processes(example_context, tmp_path):
+    """Another interpreter, another hash seed, another locale and time zone: same bytes."""
+    render_newsletter(example_context, tmp_path / "here")
+    code = (
+        "import json, sys; from newsletter_templates.render import render_newsletter;"
+        f"render_newsletter(json.load(open({str(TEMPLATE_DIR / 'example_context.json')!r})), sys.argv[1])"
+    )
+    env = dict(os.environ, PYTHONHASHSEED="12345", TZ="Asia/Tokyo", LC_ALL="C", LANG="C")
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "there")], check=True, env=env)
+    for path in (tmp_path / "here").iterdir():
+        assert path.read_bytes() == (tmp_path / "there" / path.name).read_bytes(), path.name
+
+
+@pytest.mark.parametrize(
+    ("remove", "named"),
+    [
+        (lambda c: c.pop("deals"), "'deals'"),
+        (lambda c: c.pop("week"), "'week'"),
+        (lambda c: c["summary"].pop("chips"), "'summary.chips'"),
+        (lambda c: c["deals"][1].pop("title"), "'deals[1].title'"),
+        (lambda c: c["deals"][0]["sources"][1].pop("url"), "'deals[0].sources[1].url'"),
+        (lambda c: c["deals"][1]["figures"][0].pop("sentence"), "'deals[1].figures[0].sentence'"),
+        (lambda c: c["countries"][2].pop("name"), "'countries[2].name'"),
+    ],
+)
+def test_missing_key_raises_value_error_naming_it(example_context, tmp_path, remove, named):
+    remove(example_context)
+    with pytest.raises(ValueError, match=re.escape(named)):
+        render_newsletter(example_context, tmp_path)
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+@pytest.mark.parametrize("week", ["../../etc/passwd", "2025-21", "2025-W54", "", 2025, None])
+def test_week_must_be_an_iso_week(example_context, week):
+    example_context["week"] = week
+    with pytest.raises(ValueError, match="'week'"):
+        validate_context(example_context)
+
+
+def test_wrong_types_are_rejected(example_context):
+    example_context["deals"][0]["sources"] = "http://example.org"
+    with pytest.raises(ValueError, match=re.escape("'deals[0].sources' must be a list")):
+        validate_context(example_context)
+    with pytest.raises(ValueError, match="must be an object"):
+        validate_context([])
+
+
+def test_strict_undefined(example_context):
+    env = build_environment()
+    assert env.undefined is jinja2.StrictUndefined
+    with pytest.raises(jinja2.UndefinedError):
+        env.from_string("{{ missing }}").render()
+    # A template reading a key that is not there fails, even past validation.
+    del example_context["title"]
+    for name, _suffix in FORMATS.values():
+        with pytest.raises(jinja2.UndefinedError):
+            env.get_template(name).render(example_context)
+
+
+def test_autoescape_by_format():
+    env = build_environment()
+    assert env.autoescape("newsletter.html.j2") is True
+    assert env.autoescape("partials/html/deals.html.j2") is True
+    assert env.autoescape("newsletter.txt.j2") is False
+    assert env.autoescape("newsletter.md.j2") is False
+    assert env.autoescape(None) is True  # string templates: escaped
+
+
+def test_every_format_has_the_same_sections():
+    """A section added to one format must be added to the other two (see README)."""
+    suffixes = {"html": ".html.j2", "text": ".txt.j2", "markdown": ".md.j2"}
+    sections = {
+        fmt: sorted(p.name[: -len(suffix)] for p in (TEMPLATE_DIR / "partials" / fmt).glob("*" + suffix))
+        for fmt, suffix in suffixes.items()
+    }
+    html_only = {"preheader"}  # the hidden preview line exists only in email HTML
+    assert sorted(set(sections["html"]) - html_only) == sections["text"] == sections["markdown"]
+    for fmt, (template, _) in FORMATS.items():
+        main = (TEMPLATE_DIR / template).read_text(encoding="utf-8")
+        for section in sections[fmt]:
+            if section != "macros":
+                assert f"partials/{fmt}/{section}{suffixes[fmt]}" in main, (fmt, section)
+
+
+@pytest.mark.parametrize(("fmt", "suffix"), [("text", ".txt"), ("markdown", ".md")])
+def test_snapshot(rendered, fmt, suffix):
+    """Pins the example's plain-text and Markdown output byte for byte.
+
+    After an intended change, regenerate with:
+        UPDATE_SNAPSHOTS=1 .venv/bin/pytest tests/newsletter -k snapshot
+    and review the diff of tests/newsletter/snapshots/ before committing.
+    """
+    expected_path = SNAPSHOTS / f"example_context{suffix}"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        expected_path.parent.mkdir(parents=True, exist_ok=True)
+        expected_path.write_text(rendered[fmt], encoding="utf-8", newline="\n")
+    assert expected_path.exists(), f"missing snapshot {expected_path}; run with UPDATE_SNAPSHOTS=1"
+    assert rendered[fmt] == expected_path.read_text(encoding="utf-8")
