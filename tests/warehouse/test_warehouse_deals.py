@@ -1,0 +1,123 @@
+"""Deal clustering: one deal per real-world deal, stable ids, no over-merging."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from warehouse.db import connect
+from warehouse.deals import Candidate, build_deals, same_deal
+from warehouse.load import load_documents, load_extractions
+
+
+def deal_of(con, doc_id: str) -> set[str]:
+    return {r[0] for r in con.execute(
+        "select distinct deal_id from deal_evidence where doc_id = ?", [doc_id]
+    ).fetchall()}
+
+
+def deal_row(con, deal_id: str) -> dict:
+    cursor = con.execute("select * from deals where deal_id = ?", [deal_id])
+    names = [d[0] for d in cursor.description]
+    return dict(zip(names, cursor.fetchall()[0]))
+
+
+def test_four_deals_from_the_fixtures(seeded):
+    titles = sorted(r[0] for r in seeded.execute("select title from deals").fetchall())
+    assert titles == [
+        "Humain, Nvidia, PIF in Saudi Arabia",
+        "Microsoft, G42 in United Arab Emirates",
+        "OpenAI, G42, Oracle in United Arab Emirates",
+        "OpenAI, Nscale, Aker in Norway",
+    ]
+
+
+def test_stargate_uae_is_one_deal_with_two_sources(seeded, doc):
+    (deal_id,) = deal_of(seeded, doc.stargate_uae_openai)
+    assert deal_of(seeded, doc.stargate_uae_dcwire) == {deal_id}
+    deal = deal_row(seeded, deal_id)
+    assert deal["n_documents"] == 2
+    assert deal["n_sources"] == 2
+    assert deal["countries"] == ["AE"]
+    assert deal["mw"] == 1000.0  # the largest capacity of the latest report (1GW, not 200MW)
+    assert deal["deal_type"] == "data_center"
+    assert deal["status"] == "announced"
+    assert str(deal["first_reported"]) == "2025-05-22"
+    assert str(deal["last_reported"]) == "2025-05-23"
+    assert deal["confidence"] == 0.75
+
+
+def test_microsoft_uae_is_a_separate_deal(seeded, doc):
+    stargate = deal_of(seeded, doc.stargate_uae_openai)
+    microsoft = deal_of(seeded, doc.microsoft_uae)
+    assert len(microsoft) == 1
+    assert microsoft != stargate
+    deal = deal_row(seeded, microsoft.pop())
+    # the latest money: the larger of the two figures of the same report
+    assert (deal["money_value"], deal["money_currency"], deal["money_usd"]) == (15.2e9, "USD", 15.2e9)
+    assert deal["companies"] == ["G42", "Microsoft"]
+
+
+def test_humain_gathers_the_government_and_trade_reports(seeded, doc):
+    (deal_id,) = deal_of(seeded, doc.humain_gov)
+    assert deal_of(seeded, doc.humain_dcwire) == {deal_id}
+    deal = deal_row(seeded, deal_id)
+    assert deal["deal_type"] == "chip_supply"
+    assert (deal["money_value"], deal["money_currency"], deal["money_usd"]) == (37.5e9, "SAR", 1e10)
+    assert (deal["chip_count"], deal["chip_model"]) == (18000, "GB300")
+    assert deal["mw"] is None
+    assert deal["n_sources"] == 2
+
+
+def test_figures_of_one_article_stay_together(seeded, doc):
+    # "230MW" names OpenAI, Nscale, Aker; "100,000 Nvidia GPUs" names only Nvidia
+    (deal_id,) = deal_of(seeded, doc.stargate_norway)
+    deal = deal_row(seeded, deal_id)
+    assert (deal["mw"], deal["chip_count"]) == (230.0, 100000)
+    assert deal["countries"] == ["NO"]
+
+
+def test_documents_without_figures_make_no_deal(seeded, doc):
+    assert deal_of(seeded, doc.no_deal) == set()
+
+
+def test_deal_ids_are_stable_across_rebuilds_and_databases(seeded, tmp_path, fixtures, rows):
+    first = (rows(seeded, "deals"), rows(seeded, "deal_evidence"))
+    assert build_deals(seeded) == {"deals": 4, "evidence": 10}
+    assert (rows(seeded, "deals"), rows(seeded, "deal_evidence")) == first
+
+    other = connect(tmp_path / "other.duckdb")
+    load_documents(other, fixtures / "documents.jsonl")
+    load_extractions(other, fixtures / "extractions.jsonl")
+    build_deals(other)
+    assert (rows(other, "deals"), rows(other, "deal_evidence")) == first
+    other.close()
+
+
+def test_deal_id_hashes_the_earliest_commitment(seeded, doc):
+    import hashlib
+
+    (deal_id,) = deal_of(seeded, doc.humain_dcwire)
+    earliest = seeded.execute(
+        "select commitment_id from deal_evidence where deal_id = ? order by published, commitment_id",
+        [deal_id],
+    ).fetchall()[0][0]
+    assert deal_id == "d-" + hashlib.sha256(earliest.encode()).hexdigest()[:12]
+
+
+def candidate(countries, companies, day=1, principal=()):
+    return Candidate("x", date(2025, 5, day), tuple(countries), tuple(companies),
+                     principal=frozenset(principal))
+
+
+def test_same_deal_rule():
+    stargate = candidate(["AE"], ["Cisco", "G42", "Nvidia", "OpenAI", "Oracle", "SoftBank"],
+                         principal=["OpenAI", "G42"])
+    trade = candidate(["AE", "US"], ["G42", "OpenAI"], principal=["G42", "OpenAI"])
+    microsoft = candidate(["AE"], ["G42", "Microsoft"], principal=["Microsoft", "G42"])
+    assert same_deal(stargate, trade)  # same principal pair
+    assert not same_deal(stargate, microsoft)  # Jaccard 1/7, other pair
+    assert not same_deal(candidate(["SA"], ["G42", "OpenAI"]), trade)  # no shared country
+    late = Candidate("y", date(2025, 10, 1), ("AE",), ("G42", "OpenAI"), principal=frozenset())
+    assert not same_deal(trade, late)  # more than 120 days apart
+    assert same_deal(candidate(["FR"], []), candidate(["FR"], []))
+    assert not same_deal(candidate(["FR"], []), candidate(["FR", "DE"], []))

@@ -1,0 +1,234 @@
+"""Bulk loads: counts, idempotence, syndicated copies, changed content, bad lines."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from warehouse.deals import build_deals
+from warehouse.load import (
+    documents_to_extract,
+    load_crawl_errors,
+    load_documents,
+    load_extractions,
+    load_sources,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+ALL_TABLES = (
+    "sources",
+    "documents",
+    "crawl_errors",
+    "mentions",
+    "commitments",
+    "deals",
+    "deal_evidence",
+)
+
+
+def read_lines(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def write_lines(path, lines):
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
+
+
+def test_load_documents_counts(con, fixtures):
+    counts = load_documents(con, fixtures / "documents.jsonl")
+    assert counts == {
+        "new": 7,
+        "updated": 0,
+        "unchanged": 0,
+        "duplicate": 1,
+        "superseded": 0,
+        "rejected": 0,
+    }
+    assert con.execute("select count(*) from documents").fetchall()[0][0] == 7
+
+
+def test_syndicated_copy_is_stored_once(con, fixtures, doc):
+    load_documents(con, fixtures / "documents.jsonl")
+    ids = {r[0] for r in con.execute("select doc_id from documents").fetchall()}
+    assert doc.stargate_uae_dcwire in ids
+    assert doc.stargate_uae_syndicated not in ids
+
+
+def test_documents_get_their_iso_week(con, fixtures, doc):
+    load_documents(con, fixtures / "documents.jsonl")
+    row = con.execute(
+        "select published, iso_week, fetched_at, first_seen_at from documents where doc_id = ?",
+        [doc.humain_gov],
+    ).fetchall()[0]
+    assert str(row[0]) == "2025-05-13"
+    assert row[1] == "2025-W20"
+    assert row[2] == row[3]
+
+
+def test_loading_everything_twice_keeps_the_same_rows(con, fixtures, sources, rows):
+    def load_all():
+        load_sources(con, sources)
+        load_documents(con, fixtures / "documents.jsonl")
+        load_crawl_errors(con, fixtures / "crawl_errors.jsonl")
+        load_extractions(con, fixtures / "extractions.jsonl")
+        build_deals(con)
+        return {table: rows(con, table) for table in ALL_TABLES}
+
+    first = load_all()
+    second = load_all()
+    assert second == first
+    assert len(first["documents"]) == 7
+    assert len(first["crawl_errors"]) == 2
+    assert len(first["commitments"]) == 10
+    assert load_documents(con, fixtures / "documents.jsonl")["unchanged"] == 7
+
+
+def test_documents_to_extract_lists_new_documents_in_id_order(con, fixtures, doc):
+    load_documents(con, fixtures / "documents.jsonl")
+    todo = documents_to_extract(con)
+    assert [d["id"] for d in todo] == sorted(d["id"] for d in todo)
+    assert len(todo) == 7
+    humain = next(d for d in todo if d["id"] == doc.humain_gov)
+    assert set(humain) == {"id", "title", "text", "published"}
+    assert humain["title"] == "Saudi Arabia launches Humain"
+    assert humain["published"] == "2025-05-13"
+    load_extractions(con, fixtures / "extractions.jsonl")
+    assert documents_to_extract(con) == []
+
+
+def test_changed_content_is_updated_and_extracted_again(con, fixtures, tmp_path, doc):
+    load_documents(con, fixtures / "documents.jsonl")
+    load_extractions(con, fixtures / "extractions.jsonl")
+    lines = read_lines(fixtures / "documents.jsonl")
+    changed = next(line for line in lines if line["doc_id"] == doc.stargate_uae_dcwire)
+    changed["text"] += " Update: the first 200MW will be ready in 2026."
+    changed["content_hash"] = content_hash(changed["text"])
+    changed["fetched_at"] = "2025-05-27T06:00:00+00:00"
+    counts = load_documents(con, write_lines(tmp_path / "documents.jsonl", lines))
+    assert counts["updated"] == 1
+    assert counts["unchanged"] == 6
+    row = con.execute(
+        "select text, content_hash, fetched_at, first_seen_at from documents where doc_id = ?",
+        [doc.stargate_uae_dcwire],
+    ).fetchall()[0]
+    assert row[0].endswith("ready in 2026.")
+    assert row[1] == changed["content_hash"]
+    assert row[2] != row[3]  # fetched again, first seen earlier
+
+    assert [d["id"] for d in documents_to_extract(con)] == [doc.stargate_uae_dcwire]
+
+    extraction = next(
+        line for line in read_lines(fixtures / "extractions.jsonl") if line["id"] == doc.stargate_uae_dcwire
+    )
+    extraction["commitments"].append(
+        {"kind": "power", "mw": 200.0, "text": "200MW", "start": 300, "end": 305,
+         "sentence": "Update: the first 200MW will be ready in 2026.", "countries": [], "companies": []}
+    )
+    counts = load_extractions(con, write_lines(tmp_path / "extractions.jsonl", [extraction]))
+    assert counts["documents"] == 1
+    assert counts["commitments"] == 2
+    assert documents_to_extract(con) == []
+    n = con.execute("select count(*) from commitments where doc_id = ?", [doc.stargate_uae_dcwire]).fetchall()[0][0]
+    assert n == 2
+
+
+def test_bad_lines_are_recorded_and_skipped(con, tmp_path):
+    good = read_lines(FIXTURES / "documents.jsonl")[0]
+    missing_id = dict(good, doc_id=None, url="http://127.0.0.1:8000/broken.html",
+                      canonical_url="http://127.0.0.1:8000/broken.html")
+    path = tmp_path / "documents.jsonl"
+    path.write_text(
+        json.dumps(good) + "\n" + "{not json\n" + json.dumps(missing_id) + "\n", encoding="utf-8"
+    )
+    counts = load_documents(con, path)
+    assert counts["new"] == 1
+    assert counts["rejected"] == 2
+    reasons = sorted(r[0] for r in con.execute("select reason from crawl_errors").fetchall())
+    assert reasons[0].startswith("malformed JSON line 2 of ")
+    assert reasons[1].startswith("missing doc_id (line 3 of ")
+    load_documents(con, path)
+    assert con.execute("select count(*) from crawl_errors").fetchall()[0][0] == 2
+
+
+def test_same_doc_twice_in_one_file_keeps_the_newest(con, tmp_path):
+    first = read_lines(FIXTURES / "documents.jsonl")[0]
+    newer = dict(first, text=first["text"] + " More.", fetched_at="2025-05-27T00:00:00+00:00")
+    newer["content_hash"] = content_hash(newer["text"])
+    counts = load_documents(con, write_lines(tmp_path / "d.jsonl", [newer, first]))
+    assert counts["new"] == 1
+    assert counts["superseded"] == 1
+    assert con.execute("select text from documents").fetchall()[0][0].endswith("More.")
+
+
+def test_missing_input_file_is_a_clear_error(con, tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        load_documents(con, tmp_path / "absent.jsonl")
+
+
+def test_crawl_errors_are_loaded_once(con, fixtures):
+    assert load_crawl_errors(con, fixtures / "crawl_errors.jsonl") == 2
+    assert load_crawl_errors(con, fixtures / "crawl_errors.jsonl") == 0
+    row = con.execute(
+        "select source_id, stage, reason, \"at\" from crawl_errors order by \"at\" limit 1"
+    ).fetchall()[0]
+    assert row[:3] == ("dc-wire", "fetch", "HTTP 404")
+    assert str(row[3]) == "2025-05-26 06:07:00"
+
+
+def test_extractions_for_unknown_documents_are_skipped(con, fixtures, tmp_path):
+    load_documents(con, fixtures / "documents.jsonl")
+    line = {"id": "0000000000000000", "countries": ["FR"], "companies": [], "commitments": [],
+            "mentions": []}
+    counts = load_extractions(con, write_lines(tmp_path / "x.jsonl", [line]))
+    assert counts["documents"] == 0
+    assert counts["unknown"] == 1
+
+
+def test_extraction_fields_are_stored(seeded, doc):
+    row = seeded.execute(
+        "select kind, value, currency, value_usd, surface, countries, companies "
+        "from commitments where doc_id = ?",
+        [doc.humain_gov],
+    ).fetchall()[0]
+    assert row == ("money", 37.5e9, "SAR", 1e10, "SAR37.5bn", [], [])
+    countries, companies = seeded.execute(
+        "select countries, companies from documents where doc_id = ?", [doc.humain_gov]
+    ).fetchall()[0]
+    assert countries == ["SA"]
+    assert companies == ["Humain", "Nvidia", "PIF"]
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    name: str
+    kind: str
+    country: str
+    feeds: tuple[str, ...]
+    start_urls: tuple[str, ...]
+    article_pattern: str
+    allowed_domains: tuple[str, ...]
+
+
+def test_load_sources_upserts_registry_objects(con, rows):
+    source = Source("gov-fr", "Elysee", "government", "FR", ("http://127.0.0.1/feed",), (), "",
+                    ("127.0.0.1",))
+    load_sources(con, [source])
+    first = rows(con, "sources")
+    load_sources(con, [source])
+    assert rows(con, "sources") == first
+    load_sources(con, [Source(**{**source.__dict__, "name": "Elysée"})])
+    stored = rows(con, "sources")
+    assert len(stored) == 1
+    assert stored[0][1] == "Elysée"
+    assert stored[0][4] == ["http://127.0.0.1/feed"]

@@ -1,0 +1,136 @@
+"""Bulk loads into the warehouse: sources, crawled documents, crawl errors, extractions.
+
+Every load reads its whole input at once (``read_json`` with explicit columns, or an Arrow table),
+stages it in a temporary table and applies it in one transaction, with the SQL of
+``warehouse/sql/``. Loading the same input twice leaves the same rows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from warehouse.db import fetch_dicts, fetch_rows, run_sql, transaction
+
+DOCUMENT_ACTIONS = ("new", "updated", "unchanged", "duplicate", "superseded", "rejected")
+
+_SOURCES_SCHEMA = pa.schema(
+    [
+        ("source_id", pa.string()),
+        ("name", pa.string()),
+        ("kind", pa.string()),
+        ("country", pa.string()),
+        ("feeds", pa.list_(pa.string())),
+        ("start_urls", pa.list_(pa.string())),
+        ("article_pattern", pa.string()),
+        ("allowed_domains", pa.list_(pa.string())),
+    ]
+)
+
+
+def _field(source: Any, name: str, default: Any = None) -> Any:
+    if isinstance(source, Mapping):
+        return source.get(name, default)
+    return getattr(source, name, default)
+
+
+def _source_row(source: Any) -> dict:
+    source_id = _field(source, "id") or _field(source, "source_id")
+    if not source_id:
+        raise ValueError(f"source without an id: {source!r}")
+    return {
+        "source_id": source_id,
+        "name": _field(source, "name") or source_id,
+        "kind": _field(source, "kind"),
+        "country": _field(source, "country"),
+        "feeds": list(_field(source, "feeds") or ()),
+        "start_urls": list(_field(source, "start_urls") or ()),
+        "article_pattern": _field(source, "article_pattern") or "",
+        "allowed_domains": list(_field(source, "allowed_domains") or ()),
+    }
+
+
+def load_sources(con: duckdb.DuckDBPyConnection, sources: Iterable[Any]) -> int:
+    """Upsert registry sources (``spiders.registry.Source`` objects or dicts with its fields).
+
+    A source whose fields are unchanged is not rewritten; sources missing from the list are kept
+    (their documents still point at them). Returns the number of sources given.
+    """
+    rows = sorted((_source_row(s) for s in sources), key=lambda r: r["source_id"])
+    ids = [r["source_id"] for r in rows]
+    if len(ids) != len(set(ids)):
+        raise ValueError("sources: the same id is given twice")
+    staged = pa.Table.from_pylist(rows, schema=_SOURCES_SCHEMA)
+    con.register("staged_sources", staged)
+    try:
+        with transaction(con):
+            run_sql(con, "upsert_sources", {"updated_at": datetime.now().replace(microsecond=0)})
+    finally:
+        con.unregister("staged_sources")
+    return len(rows)
+
+
+def _input_path(path: str | os.PathLike) -> str:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    return str(path)
+
+
+def load_documents(con: duckdb.DuckDBPyConnection, documents_jsonl: str | os.PathLike) -> dict:
+    """Load the crawler's ``documents.jsonl`` in one transaction.
+
+    New documents are inserted; a stored document whose ``content_hash`` changed gets its new
+    content (and so is extracted again); identical text under another canonical URL is not stored
+    twice; bad lines are recorded in ``crawl_errors`` (stage ``load``) and skipped. Returns the
+    number of lines per action: new, updated, unchanged, duplicate, superseded, rejected.
+    """
+    path = _input_path(documents_jsonl)
+    with transaction(con):
+        run_sql(con, "stage_documents", {"path": path})
+        run_sql(con, "classify_documents", {"path": path})
+        counts = dict.fromkeys(DOCUMENT_ACTIONS, 0)
+        counts.update(dict(fetch_rows(con, "count_document_actions")))
+        run_sql(con, "apply_documents")
+    return counts
+
+
+def load_crawl_errors(con: duckdb.DuckDBPyConnection, errors_jsonl: str | os.PathLike) -> int:
+    """Append the crawler's ``crawl_errors.jsonl``; records already stored are not repeated.
+
+    Returns the number of rows added.
+    """
+    path = _input_path(errors_jsonl)
+    with transaction(con):
+        added = fetch_rows(con, "load_crawl_errors", {"path": path})[0][0]
+    return int(added)
+
+
+def documents_to_extract(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Documents whose current text has not been extracted yet, as extraction input lines.
+
+    ``[{"id", "title", "text", "published"}]`` ordered by doc_id; published is YYYY-MM-DD or None.
+    """
+    return fetch_dicts(con, "documents_to_extract")
+
+
+def load_extractions(con: duckdb.DuckDBPyConnection, extractions_jsonl: str | os.PathLike) -> dict:
+    """Load extraction lines (DESIGN.md output plus ``mentions``; ``id`` is the doc_id).
+
+    In one transaction, the mentions and commitments of every document in the file are replaced
+    by the file's, the document's ``countries``/``companies`` are set, and the ``content_hash``
+    that was extracted is recorded so ``documents_to_extract`` skips it. Lines naming no stored
+    document are skipped. Returns counts: documents, unknown, rejected, mentions, commitments.
+    """
+    path = _input_path(extractions_jsonl)
+    with transaction(con):
+        run_sql(con, "stage_extractions", {"path": path})
+        run_sql(con, "apply_extractions")
+        counts = fetch_dicts(con, "count_extractions")[0]
+    return {key: int(value) for key, value in counts.items()}

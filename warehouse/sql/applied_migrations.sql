@@ -1,0 +1,7 @@
+-- grain: one row per applied migration.
+select
+    version,
+    name,
+    applied_at
+from schema_migrations
+order by version;

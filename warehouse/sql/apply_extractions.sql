@@ -1,0 +1,150 @@
+-- replaces the mentions and commitments of every staged, known document by the staged ones, and
+-- records the content_hash that was extracted so documents_to_extract skips it.
+delete from mentions
+where doc_id in (select doc_id from staged_extractions where known);
+
+delete from commitments
+where doc_id in (select doc_id from staged_extractions where known);
+
+insert into mentions (
+    doc_id,
+    kind,
+    value,
+    surface,
+    start_char,
+    end_char,
+    sentence
+)
+with unnested as (
+    select
+        s.doc_id,
+        m.kind,
+        m.value,
+        m.text as surface,
+        m.start as start_char,
+        m."end" as end_char,
+        m.sentence
+    from staged_extractions as s,
+        unnest(s.mentions) as u(m)
+    where s.known
+)
+
+select
+    doc_id,
+    kind,
+    value,
+    surface,
+    start_char,
+    end_char,
+    sentence
+from unnested
+where kind is not null
+    and value is not null
+    and start_char is not null
+qualify row_number() over (
+    partition by doc_id, kind, start_char
+    order by end_char desc nulls last, value
+) = 1
+order by
+    doc_id,
+    start_char,
+    kind;
+
+insert into commitments (
+    commitment_id,
+    doc_id,
+    kind,
+    value,
+    currency,
+    value_usd,
+    mw,
+    chip_count,
+    chip_model,
+    qualifier,
+    range_low,
+    range_high,
+    surface,
+    sentence,
+    countries,
+    companies,
+    start_char,
+    end_char
+)
+with unnested as (
+    select
+        s.doc_id,
+        c,
+        ordinal
+    from staged_extractions as s,
+        unnest(s.commitments) with ordinality as u(c, ordinal)
+    where s.known
+),
+
+typed as (
+    select
+        'c-' || left(
+            sha256(doc_id || '|' || c.kind || '|' || coalesce(c.start::varchar, 'n' || ordinal)),
+            16
+        ) as commitment_id,
+        doc_id,
+        c.kind,
+        c.value,
+        c.currency,
+        c.value_usd,
+        c.mw,
+        round(c.count)::bigint as chip_count,
+        c.model as chip_model,
+        c.qualifier,
+        coalesce(
+            try_cast(json_extract(c.range, '$[0]') as double),
+            try_cast(json_extract(c.range, '$.low') as double)
+        ) as range_low,
+        coalesce(
+            try_cast(json_extract(c.range, '$[1]') as double),
+            try_cast(json_extract(c.range, '$.high') as double)
+        ) as range_high,
+        c.text as surface,
+        c.sentence,
+        list_sort(list_distinct(coalesce(c.countries, []))) as countries,
+        list_sort(list_distinct(coalesce(c.companies, []))) as companies,
+        c.start as start_char,
+        c."end" as end_char,
+        ordinal
+    from unnested
+    where c.kind in ('money', 'power', 'chips')
+)
+
+select
+    commitment_id,
+    doc_id,
+    kind,
+    value,
+    currency,
+    value_usd,
+    mw,
+    chip_count,
+    chip_model,
+    qualifier,
+    range_low,
+    range_high,
+    surface,
+    sentence,
+    countries,
+    companies,
+    start_char,
+    end_char
+from typed
+qualify row_number() over (partition by commitment_id order by ordinal) = 1
+order by
+    doc_id,
+    start_char,
+    kind;
+
+update documents
+set
+    countries = s.countries,
+    companies = s.companies,
+    extracted_content_hash = s.content_hash
+from staged_extractions as s
+where s.known
+    and documents.doc_id = s.doc_id;

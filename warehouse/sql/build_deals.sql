@@ -1,0 +1,231 @@
+-- rebuilds deals and deal_evidence from the clustering staged by warehouse/deals.py:
+--   deal_clusters (deal_id, title, countries, companies): one row per deal;
+--   deal_members (deal_id, commitment_id): one row per commitment of a deal;
+--   deal_keywords: the keyword patterns of data/deal_keywords.csv.
+-- Deal fields: latest money (newest report; ties: largest in USD, then first in text), MW and
+-- chips the largest stated by the newest report giving one, deal_type the label with most keyword
+-- hits in evidence sentences and titles (default partnership), status the most advanced one named,
+-- confidence 0.3 + 0.2 per source (up to 3) + 0.05 per kind of figure, at most 0.99.
+delete from deal_evidence;
+
+delete from deals;
+
+insert into deal_evidence (
+    deal_id,
+    doc_id,
+    commitment_id,
+    sentence,
+    published
+)
+select
+    m.deal_id,
+    c.doc_id,
+    c.commitment_id,
+    c.sentence,
+    d.published
+from deal_members as m
+join commitments as c
+    on c.commitment_id = m.commitment_id
+join documents as d
+    on d.doc_id = c.doc_id
+order by
+    m.deal_id,
+    c.doc_id,
+    c.commitment_id;
+
+insert into deals (
+    deal_id,
+    title,
+    countries,
+    companies,
+    deal_type,
+    status,
+    money_value,
+    money_currency,
+    money_usd,
+    mw,
+    chip_count,
+    chip_model,
+    first_reported,
+    last_reported,
+    n_documents,
+    n_sources,
+    confidence
+)
+with evidence as (
+    select
+        m.deal_id,
+        c.commitment_id,
+        c.doc_id,
+        c.kind,
+        c.value,
+        c.currency,
+        c.value_usd,
+        c.mw,
+        c.chip_count,
+        c.chip_model,
+        c.sentence,
+        c.start_char,
+        d.title as doc_title,
+        coalesce(d.source_id, d.doc_id) as source_key,
+        coalesce(d.published, d.fetched_at::date) as reported_on
+    from deal_members as m
+    join commitments as c
+        on c.commitment_id = m.commitment_id
+    join documents as d
+        on d.doc_id = c.doc_id
+),
+
+latest_money as (
+    select
+        deal_id,
+        value as money_value,
+        currency as money_currency,
+        value_usd as money_usd
+    from evidence
+    where kind = 'money'
+    qualify row_number() over (
+        partition by deal_id
+        order by
+            reported_on desc,
+            value_usd desc nulls last,
+            start_char nulls last,
+            commitment_id
+    ) = 1
+),
+
+power_reports as (
+    select
+        deal_id,
+        mw,
+        reported_on = max(reported_on) over (partition by deal_id) as is_latest
+    from evidence
+    where kind = 'power'
+        and mw is not null
+),
+
+latest_power as (
+    select
+        deal_id,
+        max(mw) as mw
+    from power_reports
+    where is_latest
+    group by deal_id
+),
+
+latest_chips as (
+    select
+        deal_id,
+        chip_count,
+        chip_model
+    from evidence
+    where kind = 'chips'
+        and chip_count is not null
+    qualify row_number() over (
+        partition by deal_id
+        order by
+            reported_on desc,
+            chip_count desc,
+            chip_model nulls last,
+            commitment_id
+    ) = 1
+),
+
+texts as (
+    select distinct
+        deal_id,
+        lower(sentence) as text
+    from evidence
+    where sentence is not null
+    union
+    select distinct
+        deal_id,
+        lower(doc_title) as text
+    from evidence
+    where doc_title is not null
+),
+
+keyword_hits as (
+    select
+        t.deal_id,
+        k.field,
+        k.label,
+        min(k.priority) as priority,
+        count(*) as hits
+    from texts as t
+    join deal_keywords as k
+        on regexp_matches(t.text, k.pattern)
+    group by
+        t.deal_id,
+        k.field,
+        k.label
+),
+
+deal_types as (
+    select
+        deal_id,
+        label as deal_type
+    from keyword_hits
+    where field = 'deal_type'
+    qualify row_number() over (
+        partition by deal_id
+        order by hits desc, priority, label
+    ) = 1
+),
+
+statuses as (
+    select
+        deal_id,
+        label as status
+    from keyword_hits
+    where field = 'status'
+    qualify row_number() over (
+        partition by deal_id
+        order by priority, label
+    ) = 1
+),
+
+stats as (
+    select
+        deal_id,
+        min(reported_on) as first_reported,
+        max(reported_on) as last_reported,
+        count(distinct doc_id) as n_documents,
+        count(distinct source_key) as n_sources,
+        count(distinct kind) as n_kinds
+    from evidence
+    group by deal_id
+)
+
+select
+    k.deal_id,
+    k.title,
+    k.countries,
+    k.companies,
+    coalesce(deal_types.deal_type, 'partnership') as deal_type,
+    statuses.status,
+    latest_money.money_value,
+    latest_money.money_currency,
+    latest_money.money_usd,
+    latest_power.mw,
+    latest_chips.chip_count,
+    latest_chips.chip_model,
+    stats.first_reported,
+    stats.last_reported,
+    stats.n_documents,
+    stats.n_sources,
+    round(least(0.99, 0.3 + 0.2 * least(stats.n_sources, 3) + 0.05 * stats.n_kinds), 2) as confidence
+from deal_clusters as k
+join stats
+    on stats.deal_id = k.deal_id
+left join deal_types
+    on deal_types.deal_id = k.deal_id
+left join statuses
+    on statuses.deal_id = k.deal_id
+left join latest_money
+    on latest_money.deal_id = k.deal_id
+left join latest_power
+    on latest_power.deal_id = k.deal_id
+left join latest_chips
+    on latest_chips.deal_id = k.deal_id
+order by k.deal_id;

@@ -1,0 +1,70 @@
+-- grain: one row per extraction line for a stored document (parameter: path): the extractor's
+-- output (DESIGN.md) plus mentions, id = doc_id. When an id appears twice the last line wins; lines
+-- that are not JSON or name no stored document are kept with known = false and not applied.
+create or replace temp table staged_extractions as
+with lines as (
+    select
+        row_number() over () as line_no,
+        *
+    from read_json(
+        $path,
+        format = 'newline_delimited',
+        ignore_errors = true,
+        columns = {
+            id: 'varchar',
+            countries: 'varchar[]',
+            companies: 'varchar[]',
+            commitments: 'struct(
+                kind varchar,
+                value double,
+                currency varchar,
+                value_usd double,
+                mw double,
+                count double,
+                model varchar,
+                qualifier varchar,
+                range json,
+                text varchar,
+                sentence varchar,
+                countries varchar[],
+                companies varchar[],
+                start integer,
+                "end" integer
+            )[]',
+            mentions: 'struct(
+                kind varchar,
+                value varchar,
+                text varchar,
+                start integer,
+                "end" integer,
+                sentence varchar
+            )[]'
+        }
+    )
+),
+
+last_line as (
+    select *
+    from lines
+    qualify id is null
+        or row_number() over (partition by id order by line_no desc) = 1
+)
+
+select
+    l.line_no,
+    l.id as doc_id,
+    d.doc_id is not null as known,
+    d.content_hash,
+    list_sort(list_distinct(coalesce(
+        l.countries,
+        [m.value for m in coalesce(l.mentions, []) if m.kind = 'country']
+    ))) as countries,
+    list_sort(list_distinct(coalesce(
+        l.companies,
+        [m.value for m in coalesce(l.mentions, []) if m.kind = 'company']
+    ))) as companies,
+    l.commitments,
+    l.mentions
+from last_line as l
+left join documents as d
+    on d.doc_id = l.id;
