@@ -344,7 +344,7 @@ def paginate(items: list, prefix: str) -> list[dict]:
             {
                 "number": n,
                 "total": len(chunks),
-                "items": chunk,
+                "entries": chunk,
                 "path": f"{prefix}/{name(n)}",
                 "url": f"{SITES}/{prefix}/{name(n)}",
                 "prev_url": f"{SITES}/{prefix}/{name(n - 1)}" if n > 1 else None,
@@ -365,6 +365,10 @@ def rfc822(value: dt.datetime) -> str:
 
 def rfc3339(value: dt.datetime) -> str:
     return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def rfc822z(value: dt.datetime) -> str:  # numeric zone, as some CMSs write it
+    return format_datetime(value.astimezone(dt.timezone.utc))
 
 
 def long_date(value: dt.datetime) -> str:  # 16 September 2025
@@ -393,10 +397,10 @@ def make_env(templates_dir: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(
-        rfc822=rfc822, rfc3339=rfc3339, long_date=long_date, us_date=us_date,
+        rfc822=rfc822, rfc822z=rfc822z, rfc3339=rfc3339, long_date=long_date, us_date=us_date,
         day_date=day_date, hhmm=hhmm,
     )
-    env.globals.update(SITES=SITES, FOOTER_NOTE=FOOTER_NOTE, TRACKING=TRACKING)
+    env.globals.update(SITES=SITES, FOOTER_NOTE=FOOTER_NOTE, TRACKING=TRACKING, PUBLISHERS=PUBLISHERS)
     return env
 
 
@@ -407,8 +411,8 @@ class Writer:
     def render(self, template: str, rel_path: str, **context) -> None:
         try:
             text = self.env.get_template(template).render(**context)
-        except jinja2.TemplateError as exc:
-            raise BuildError(f"{TEMPLATES_DIR / template}: {exc}") from None
+        except (jinja2.TemplateError, TypeError, AttributeError, KeyError) as exc:
+            raise BuildError(f"template {template}: {type(exc).__name__}: {exc}") from None
         self.write(rel_path, text)
 
     def write(self, rel_path: str, text: str) -> None:
