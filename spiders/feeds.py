@@ -1,0 +1,132 @@
+"""Reading RSS and Atom feeds with feedparser, from bytes the spider already fetched.
+
+feedparser never raises and has no timeout of its own: the spider downloads the feed with
+Scrapy (DOWNLOAD_TIMEOUT applies) and hands the bytes here.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin
+
+import feedparser
+
+from spiders.urls import is_http_url
+
+
+class FeedError(ValueError):
+    """A feed that yields no usable entry; the message is the reason."""
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One feed entry: the article link and what the feed says about it."""
+
+    link: str
+    title: str | None
+    published: str | None  # YYYY-MM-DD, the publisher's local date when the feed gives an offset
+    updated: str | None  # YYYY-MM-DD
+    feed_url: str
+
+
+def parse_feed(body: bytes, url: str, content_type: str | None = None) -> list[FeedEntry]:
+    """Parse RSS/Atom bytes; entries without an http(s) link are skipped.
+
+    Raises FeedError (with feedparser's bozo reason when there is one) if nothing usable is found.
+    """
+    headers = {"content-location": url}
+    if content_type:
+        headers["content-type"] = content_type
+    parsed = feedparser.parse(body, response_headers=headers)
+    if not parsed.entries and parsed.get("bozo"):
+        # A mis-declared charset can leave feedparser with zero entries: retry on decoded text.
+        text = body.decode("utf-8", errors="replace")
+        text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
+        retry = feedparser.parse(text, response_headers={"content-location": url})
+        if retry.entries:
+            parsed = retry
+    entries: list[FeedEntry] = []
+    seen: set[str] = set()
+    for raw in parsed.entries:
+        link = _entry_link(raw, url)
+        if link is None or link in seen:
+            continue
+        seen.add(link)
+        title = " ".join((raw.get("title") or "").split()) or None
+        entries.append(
+            FeedEntry(
+                link=link,
+                title=title,
+                published=_entry_date(raw, "published"),
+                updated=_entry_date(raw, "updated"),
+                feed_url=url,
+            )
+        )
+    if not entries:
+        raise FeedError(_failure_reason(parsed))
+    return entries
+
+
+def _entry_link(raw, feed_url: str) -> str | None:
+    candidates = [raw.get("link")]
+    candidates += [link.get("href") for link in raw.get("links", []) if link.get("rel", "alternate") == "alternate"]
+    if raw.get("id") and str(raw.get("guidislink", True)).lower() != "false":
+        candidates.append(raw.get("id"))
+    for candidate in candidates:
+        if not candidate:
+            continue
+        absolute = urljoin(feed_url, candidate.strip())
+        if is_http_url(absolute):
+            return absolute
+    return None
+
+
+def _entry_date(raw, field: str) -> str | None:
+    """The date as the publisher wrote it (local date), else feedparser's UTC reading."""
+    text = raw.get(field)
+    if text:
+        day = parse_date_text(text)
+        if day:
+            return day
+    parsed = raw.get(f"{field}_parsed")
+    if parsed:
+        try:
+            return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc).date().isoformat()
+        except (OverflowError, ValueError):
+            return None
+    return None
+
+
+def parse_date_text(text: str) -> str | None:
+    """RFC 822 or ISO 8601 date(time) text to YYYY-MM-DD (its own local date), else None."""
+    text = text.strip()
+    try:
+        return parsedate_to_datetime(text).date().isoformat()
+    except (TypeError, ValueError, IndexError):
+        pass
+    match = re.match(r"^(\d{4})-(\d{2})-(\d{2})", text)
+    if match:
+        try:
+            return date(*map(int, match.groups())).isoformat()
+        except ValueError:
+            return None
+    return None
+
+
+def _failure_reason(parsed) -> str:
+    exc = parsed.get("bozo_exception") if parsed.get("bozo") else None
+    if exc is not None and type(exc).__name__ not in _BENIGN_BOZO:
+        return f"unparseable feed: {type(exc).__name__}: {' '.join(str(exc).split())}"
+    if parsed.get("entries"):
+        return "feed has no entry with an http(s) link"
+    if not parsed.get("version"):
+        return "not an RSS or Atom feed"
+    return "feed has no entries"
+
+
+# feedparser flags these but still reads the feed: they are not why a feed gave nothing.
+_BENIGN_BOZO = {"NonXMLContentType", "CharacterEncodingOverride", "CharacterEncodingUnknown"}

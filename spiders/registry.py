@@ -1,0 +1,177 @@
+"""The sources registry: publishers to crawl, declared as data in a TOML file.
+
+Format (docs: DESIGN.md, "Sources registry")::
+
+    [[source]]
+    id = "openai-news"            # stable slug
+    name = "OpenAI News"
+    kind = "company"              # company | government | trade | media
+    country = "US"                # ISO alpha-2 of the publisher
+    feeds = ["https://openai.com/news/rss.xml"]
+    start_urls = []               # listing pages the spider walks (pagination followed)
+    article_pattern = ""          # regex for article links on listing pages
+    allowed_domains = ["openai.com"]
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import pycountry
+
+from spiders.urls import is_http_url
+
+KINDS = ("company", "government", "trade", "media")
+FIELDS = ("id", "name", "kind", "country", "feeds", "start_urls", "article_pattern", "allowed_domains")
+REQUIRED = ("id", "name", "kind", "country", "allowed_domains")
+
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
+
+
+class RegistryError(ValueError):
+    """A sources registry that cannot be used; the message is one line."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One publisher: where its feeds and listing pages are, and where the spider may go."""
+
+    id: str
+    name: str
+    kind: str
+    country: str
+    feeds: tuple[str, ...]
+    start_urls: tuple[str, ...]
+    article_pattern: str
+    allowed_domains: tuple[str, ...]
+
+    def to_dict(self) -> dict:
+        """Plain JSON-able form (lists instead of tuples), in registry field order."""
+        return {name: list(v) if isinstance(v := getattr(self, name), tuple) else v for name in FIELDS}
+
+
+def render_sources(path: str | Path, substitutions: dict[str, str] | None = None) -> str:
+    """Return the registry text with placeholders (e.g. ``__BASE__``) replaced."""
+    text = _read_text(Path(path))
+    for placeholder, value in (substitutions or {}).items():
+        text = text.replace(placeholder, value)
+    return text
+
+
+def load_sources(path: str | Path, substitutions: dict[str, str] | None = None) -> list[Source]:
+    """Read and validate a registry file; raises RegistryError naming file, source and problem."""
+    path = Path(path)
+    return parse_sources(render_sources(path, substitutions), origin=str(path))
+
+
+def parse_sources(text: str, origin: str = "<string>") -> list[Source]:
+    """Validate registry TOML text; `origin` names the file in error messages."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RegistryError(f"{origin}: invalid TOML: {_one_line(str(exc))}") from None
+    unknown_top = sorted(set(data) - {"source"})
+    if unknown_top:
+        raise RegistryError(f"{origin}: unknown top-level key {unknown_top[0]!r} (expected [[source]] tables)")
+    entries = data.get("source", [])
+    if not isinstance(entries, list) or not entries:
+        raise RegistryError(f"{origin}: no [[source]] entries")
+    sources: list[Source] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            _raise(origin, f"#{index}", "is not a table (write [[source]] entries)")
+        label = entry.get("id") if isinstance(entry.get("id"), str) and entry.get("id") else f"#{index}"
+        source = _validate(entry, fail=lambda problem: _raise(origin, label, problem))
+        if source.id in seen:
+            _raise(origin, label, "duplicate id")
+        seen.add(source.id)
+        sources.append(source)
+    return sources
+
+
+def _validate(entry: dict, fail) -> Source:
+    unknown = sorted(set(entry) - set(FIELDS))
+    if unknown:
+        fail(f"unknown field {unknown[0]!r}")
+    for name in REQUIRED:
+        if name not in entry:
+            fail(f"missing field {name!r}")
+    for name in ("id", "name", "kind", "country", "article_pattern"):
+        if name in entry and not isinstance(entry[name], str):
+            fail(f"field {name!r} must be a string")
+    for name in ("feeds", "start_urls", "allowed_domains"):
+        value = entry.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            fail(f"field {name!r} must be a list of strings")
+
+    source_id = entry["id"]
+    if not _SLUG.match(source_id):
+        fail(f"id {source_id!r} is not a slug (lowercase letters, digits and single hyphens)")
+    name = entry["name"].strip()
+    if not name:
+        fail("name is empty")
+    if entry["kind"] not in KINDS:
+        fail(f"kind {entry['kind']!r} is not one of {', '.join(KINDS)}")
+    country = entry["country"]
+    if len(country) != 2 or not country.isupper() or pycountry.countries.get(alpha_2=country) is None:
+        fail(f"country {country!r} is not an ISO 3166-1 alpha-2 code")
+
+    domains = tuple(entry["allowed_domains"])
+    if not domains:
+        fail("allowed_domains is empty")
+    for domain in domains:
+        if not _DOMAIN.match(domain):
+            fail(f"allowed domain {domain!r} is not a bare lowercase host name (no scheme, port or path)")
+
+    feeds = tuple(entry.get("feeds", []))
+    start_urls = tuple(entry.get("start_urls", []))
+    if not feeds and not start_urls:
+        fail("no feeds and no start_urls: nothing to crawl")
+    for field_name, urls in (("feeds", feeds), ("start_urls", start_urls)):
+        for url in urls:
+            if not is_http_url(url):
+                fail(f"{field_name} entry {url!r} is not an http(s) URL")
+        if len(set(urls)) != len(urls):
+            fail(f"{field_name} lists the same URL twice")
+
+    pattern = entry.get("article_pattern", "")
+    if pattern:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            fail(f"article_pattern {pattern!r} is not a valid regex: {exc}")
+    elif start_urls:
+        fail("start_urls given but article_pattern is empty")
+
+    return Source(
+        id=source_id,
+        name=name,
+        kind=entry["kind"],
+        country=country,
+        feeds=feeds,
+        start_urls=start_urls,
+        article_pattern=pattern,
+        allowed_domains=domains,
+    )
+
+
+def _raise(origin: str, label: str, problem: str):
+    raise RegistryError(f"{origin}: source {label}: {_one_line(problem)}")
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RegistryError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RegistryError(f"{path}: cannot read: {_one_line(str(exc))}") from None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,41 @@
+# Scrapy settings for the tracker's crawler: few settings, polite defaults.
+# https://docs.scrapy.org/en/latest/topics/settings.html
+# Override any of them per run: `scrapy crawl articles -s NAME=VALUE` or run_crawl(settings=...).
+
+import os
+
+BOT_NAME = "ai-infra-tracker"
+SPIDER_MODULES = ["spiders.spiders"]  # where `scrapy list` finds the `articles` spider
+NEWSPIDER_MODULE = "spiders.spiders"
+
+# Who we are, so publishers can reach the operator: the spider puts TRACKER_CONTACT (a URL or an
+# e-mail; environment variable or -s TRACKER_CONTACT=...) into the USER_AGENT unless you set one.
+TRACKER_CONTACT = os.environ.get("TRACKER_CONTACT", "https://github.com/ai-infra-tracker/ai-infra-tracker")
+USER_AGENT = f"ai-infra-tracker/0.1 (+{TRACKER_CONTACT})"
+
+ROBOTSTXT_OBEY = True  # never fetch what robots.txt forbids
+DOWNLOAD_DELAY = 0.5  # seconds between requests to one site (loopback runs use 0)
+CONCURRENT_REQUESTS_PER_DOMAIN = 2  # at most two requests in flight per site
+AUTOTHROTTLE_ENABLED = True  # slow down further when a site answers slowly
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0  # average parallel requests per site under AutoThrottle
+DOWNLOAD_TIMEOUT = 30  # seconds before a request counts as a timeout (recorded, never fatal)
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # drop responses over 10 MiB (no article is that big)
+RETRY_TIMES = 2  # retries for timeouts, connection errors and 5xx before recording an error
+COOKIES_ENABLED = False  # news pages do not need a session
+
+TELNETCONSOLE_ENABLED = False  # no telnet console on a crawler that runs unattended
+REMOTE_CONTROL_ENABLED = False  # nor Scrapy's remote-control extension
+LOG_LEVEL = "INFO"  # one line per stage, errors with their reasons
+LOG_FORMATTER = "spiders.logformatter.TrackerLogFormatter"  # dropped pages: URL and reason only
+
+ITEM_PIPELINES = {
+    "spiders.pipelines.ValidatePipeline": 100,  # drop pages without main text, reason recorded
+    "spiders.pipelines.NormalisePipeline": 200,  # whitespace, doc_id, content_hash
+    "spiders.pipelines.JsonLinesWriterPipeline": 900,  # dedupe, write documents.jsonl + crawl_errors.jsonl
+}
+
+# The tracker's own settings.
+TRACKER_SOURCES = None  # path of the sources registry (TOML); required: -s TRACKER_SOURCES=FILE
+TRACKER_OUTPUT_DIR = "out/crawl"  # where documents.jsonl, crawl_errors.jsonl, crawl_stats.json go
+TRACKER_MAX_LISTING_PAGES = 20  # pagination depth per start URL
+TRACKER_MIN_WORDS = 20  # pages whose main text is shorter are dropped as "no article text"

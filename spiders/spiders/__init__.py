@@ -1,0 +1,1 @@
+"""The tracker's spiders (`scrapy list`)."""
