@@ -1,0 +1,306 @@
+"""Component ``tracker_commitments``: money, power and chip figures as spans in ``doc.spans["commitments"]``.
+
+Each span has the label ``MONEY``, ``POWER`` or ``CHIPS`` and carries a dict in ``span._.figure``:
+money ``{"kind": "money", "value", "currency"}``, power ``{"kind": "power", "mw"}``, chips
+``{"kind": "chips", "count", "model"}``, plus ``qualifier`` ("up to", "more than"...) and
+``range`` ([low, high], the value being the high end) when present.
+
+How a figure is read (vocabulary in ``data/figures.json`` and ``data/currencies.jsonl``):
+- a number is a ``like_num`` token ("18,000", "1.5", "three") followed by scale words
+  ("bn", "million", "lakh crore"); "a billion" reads as 1e9;
+- it is money when a currency symbol or code stands right before it ("$", "US$", "€", "EUR")
+  or a currency word or code right after it ("dollars", "riyals", "AED"); "crore"/"lakh"
+  without a currency are rupees;
+- it is power when a unit follows ("MW", "GW", "megawatts", "1-gigawatt");
+- it is a chip count when a chip noun or model follows within a few words, over fillers and
+  company names ("100,000 Nvidia chips", "18,000 GB300", "500,000 of Nvidia's most advanced AI
+  chips"), and no counted noun such as "servers", "racks" or "wafers" comes first;
+- ranges: "$30-50bn", "between €30bn and €50bn", "1 to 2 GW";
+- never a figure: percentages, money after "revenue", "valuation", "shares"... or before
+  "per share", "a share", "in revenue"..., years as chip counts, money below ``min_money``.
+
+The component keeps every occurrence; ``nlp.extract`` merges repeats of the same figure.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+import numpy
+from spacy.attrs import LIKE_NUM
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+
+from .resources import read_json, read_jsonl
+
+SPAN_KEY = "commitments"
+DASHES = {"-", "–", "—"}
+CLAUSE_BREAKS = {",", ";", ":", "(", ")", "—", "–", "\n", "\n\n"}
+
+if not Span.has_extension("figure"):
+    Span.set_extension("figure", default=None)
+
+
+def as_number(value: Decimal) -> int | float:
+    """An int when the value is whole, else a float rounded to 3 decimals."""
+    if value == value.to_integral_value():
+        return int(value)
+    return float(round(value, 3))
+
+
+class CommitmentFinder:
+    """Token scan over number candidates, helped by PhraseMatchers for the vocabularies."""
+
+    def __init__(self, nlp: Language, name: str, figures_path: str, currencies_path: str):
+        self.name = name
+        figures = read_json(figures_path)
+        self.scales = {word: Decimal(str(value)) for word, value in figures["scales"].items()}
+        self.implicit_inr = set(figures["implicit_inr_scales"])
+        self.number_words = {word: Decimal(str(value)) for word, value in figures["number_words"].items()}
+        self.power_units = {unit: Decimal(str(value)) for unit, value in figures["power_units"].items()}
+        self.chip_fillers = set(figures["chip_fillers"])
+        self.count_blockers = set(figures["count_blockers"])
+        self.vague_markers = set(figures["vague_markers"])
+        self.min_money = Decimal(str(figures["min_money"]))
+        self.chip_window = int(figures["chip_window"])
+        self.blocker_window = int(figures["blocker_window"])
+        self.range_joiners = set(figures["range_joiners"])
+
+        vocab = nlp.vocab
+        self.symbols = PhraseMatcher(vocab, attr="ORTH")
+        self.words = PhraseMatcher(vocab, attr="LOWER")
+        for row in read_jsonl(currencies_path):
+            code = row["code"]
+            self.symbols.add(code, [nlp.make_doc(value) for value in row.get("symbols", [])])
+            self.words.add(code, [nlp.make_doc(value) for value in row.get("words", [])])
+        self.qualifiers = PhraseMatcher(vocab, attr="LOWER")
+        self.qualifiers.add("QUALIFIER", [nlp.make_doc(value) for value in figures["qualifiers"]])
+        self.vocabulary = PhraseMatcher(vocab, attr="LOWER")
+        self.vocabulary.add("CHIP_NOUN", [nlp.make_doc(value) for value in figures["chip_nouns"]])
+        self.vocabulary.add("PERCENT", [nlp.make_doc(value) for value in figures["percent_markers"]])
+        self.vocabulary.add("BLOCK_AFTER", [nlp.make_doc(value) for value in figures["money_blockers_after"]])
+        self.vocabulary.add("BLOCK_BEFORE", [nlp.make_doc(value) for value in figures["money_blockers_before"]])
+        self.models = PhraseMatcher(vocab, attr="ORTH")
+        for model in figures["chip_models"]:
+            variants = {model, model + "s", model.upper()}
+            self.models.add(model, [nlp.make_doc(value) for value in sorted(variants)])
+        strings = vocab.strings
+        self.chip_noun_id = strings["CHIP_NOUN"]
+        self.percent_id = strings["PERCENT"]
+        self.block_after_id = strings["BLOCK_AFTER"]
+        self.block_before_id = strings["BLOCK_BEFORE"]
+
+    # -- numbers ------------------------------------------------------------------------------
+    def _scale(self, text: str) -> Decimal | None:
+        scale = self.scales.get(text)
+        if scale is None and len(text) > 2:
+            scale = self.scales.get(text.lower())
+        return scale
+
+    def read_number(self, doc: Doc, i: int) -> tuple[int, int, Decimal, list[str]] | None:
+        """Read the number starting at token ``i``: (start, end, value, scale words) or None."""
+        n = len(doc)
+        token = doc[i]
+        text = token.text
+        start, j = i, i + 1
+        if text[0].isdigit():
+            try:
+                base = Decimal(text.replace(",", ""))
+            except InvalidOperation:
+                return None
+        elif token.lower_ in self.number_words:
+            if i > 0 and doc[i - 1].lower_ in self.vague_markers:
+                return None  # "several hundred thousand"
+            base, current = Decimal(0), Decimal(0)
+            j = i
+            while j < n and doc[j].lower_ in self.number_words and doc[j].lower_ not in {"a", "an"}:
+                word = doc[j].lower_
+                if word == "hundred":
+                    current = (current or 1) * 100
+                else:
+                    current += self.number_words[word]
+                j += 1
+            base = current
+        elif self._scale(text) is not None and i > 0 and doc[i - 1].lower_ in {"a", "an", "one"}:
+            base, start, j = Decimal(1), i - 1, i
+            if i > 1 and doc[i - 2].lower_ == "half":
+                base, start = Decimal("0.5"), i - 2  # "half a trillion"
+        else:
+            return None
+        scales = []
+        while j < n:
+            scale = self._scale(doc[j].text)
+            if scale is None:
+                break
+            base *= scale
+            scales.append(doc[j].lower_)
+            j += 1
+        if j == i and start == i:
+            return None
+        return start, j, base, scales
+
+    # -- the scan ---------------------------------------------------------------------------
+    def __call__(self, doc: Doc) -> Doc:
+        found: list[Span] = []
+        candidates = numpy.flatnonzero(doc.to_array(LIKE_NUM))
+        if len(candidates) == 0:
+            doc.spans[SPAN_KEY] = found
+            return doc
+        strings = doc.vocab.strings
+        before_currency = {}
+        after_currency = {}
+        for matcher in (self.symbols, self.words):
+            for match_id, start, end in matcher(doc):
+                before_currency.setdefault(end, (strings[match_id], start))
+                after_currency.setdefault(start, (strings[match_id], end))
+        qualifiers = {end: start for _, start, end in self.qualifiers(doc)}
+        chip_nouns, percents, blocks_after, blocks_before = {}, set(), set(), set()
+        for match_id, start, end in self.vocabulary(doc):
+            if match_id == self.chip_noun_id:
+                chip_nouns[start] = max(end, chip_nouns.get(start, end))
+            elif match_id == self.percent_id:
+                percents.add(start)
+            elif match_id == self.block_after_id:
+                blocks_after.add(start)
+            else:
+                blocks_before.add(end - 1)
+        models = {}
+        for match_id, start, end in self.models(doc):
+            if start not in models or end > models[start][0]:
+                models[start] = (end, strings[match_id])
+        orgs = {}
+        for ent in doc.ents:
+            if ent.label_ == "ORG":
+                orgs[ent.start] = ent.end
+
+        consumed = -1
+        for i in candidates.tolist():
+            if i < consumed:
+                continue
+            figure = self._read_figure(doc, i, before_currency, after_currency, qualifiers,
+                                       chip_nouns, percents, (blocks_before, blocks_after), models, orgs)
+            if figure is not None:
+                span, end = figure
+                found.append(span)
+                consumed = end
+        doc.spans[SPAN_KEY] = found
+        return doc
+
+    def _read_figure(self, doc, i, before_currency, after_currency, qualifiers, chip_nouns,
+                     percents, blocks_after, models, orgs):
+        n = len(doc)
+        number = self.read_number(doc, i)
+        if number is None:
+            return None
+        start, end, value, scales = number
+        if end in percents:
+            return None
+        # qualifier and currency before the figure
+        first = start
+        currency = None
+        if start in before_currency:
+            currency, first = before_currency[start]
+        qualifier = None
+        if first in qualifiers:
+            qualifier = doc[qualifiers[first]:first].text.lower()
+        low = None
+        # a range: "30-50bn", "$5bn to $10bn", "between 1 and 2 GW"
+        if end < n - 1 and doc[end].lower_ in self.range_joiners:
+            k = end + 1
+            if k + 1 in before_currency and before_currency[k + 1][1] == k:
+                k += 1
+            is_and = doc[end].lower_ == "and"
+            if k < n and doc[k].like_num and (not is_and or qualifier == "between"):
+                second = self.read_number(doc, k)
+                if second is not None and second[1] not in percents:
+                    _, end2, value2, scales2 = second
+                    if not scales and scales2:
+                        for word in scales2:
+                            value = value * self._scale(word)
+                    if value2 > value:
+                        low, value, end, scales = value, value2, end2, scales or scales2
+
+        after = end
+        if currency is None and end in after_currency:
+            currency, after = after_currency[end]
+        if currency is None and scales and scales[-1] in self.implicit_inr:
+            currency = "INR"
+        if currency is not None:
+            return self._money(doc, first, after, value, low, currency, qualifier, blocks_after, orgs)
+
+        # power: "1GW", "200 megawatts", "1-gigawatt"
+        k = end + 1 if end < n - 1 and doc[end].text in DASHES else end
+        if k < n:
+            unit = self.power_units.get(doc[k].lower_)
+            if unit is not None:
+                figure = {"kind": "power", "mw": as_number(value * unit)}
+                return self._span(doc, start, k + 1, "POWER", figure, low, qualifier, unit)
+
+        # chips
+        year_like = not scales and 1900 <= value <= 2100 and "," not in doc[i].text
+        if year_like and end not in chip_nouns and end not in models:
+            return None  # a year, unless a chip noun follows at once ("2048 GPUs")
+        model = None
+        last = None
+        k = end
+        limit = min(n, end + self.chip_window)
+        while k < limit:
+            if k in chip_nouns:
+                last = chip_nouns[k]
+                break
+            if k in models:
+                k, name = models[k]
+                model = model or name
+                last = k
+                continue
+            if k in orgs:
+                k = orgs[k]
+                continue
+            lower = doc[k].lower_
+            if lower in self.count_blockers:
+                return None
+            if lower in self.chip_fillers or lower.endswith("-generation") or doc[k].is_title or doc[k].is_upper:
+                k += 1  # fillers and product names: "Nvidia's most advanced", "GH200 Grace Hopper"
+                continue
+            break
+        if last is None:
+            return None
+        if value != value.to_integral_value() and not scales:
+            return None
+        figure = {"kind": "chips", "count": as_number(value), "model": model}
+        return self._span(doc, start, last, "CHIPS", figure, low, qualifier, Decimal(1))
+
+    def _money(self, doc, first, after, value, low, currency, qualifier, blocks, orgs):
+        blocks_before, blocks_after = blocks
+        if value < self.min_money or after in blocks_after:
+            return None
+        for k in range(first - 1, max(-1, first - 1 - self.blocker_window), -1):
+            token = doc[k]
+            if k in blocks_before:
+                return None
+            if token.text in CLAUSE_BREAKS or token.is_sent_start:
+                break
+        figure = {"kind": "money", "value": as_number(value), "currency": currency}
+        return self._span(doc, first, after, "MONEY", figure, low, qualifier, Decimal(1))
+
+    def _span(self, doc, start, end, label, figure, low, qualifier, unit):
+        span = Span(doc, start, end, label=label)
+        if qualifier:
+            figure["qualifier"] = qualifier
+        if low is not None:
+            high = figure.get("value", figure.get("mw", figure.get("count")))
+            figure["range"] = [as_number(low * unit), high]
+        span._.figure = figure
+        return span, end
+
+
+@Language.factory(
+    "tracker_commitments",
+    requires=["doc.ents", "token.is_sent_start"],
+    assigns=["doc.spans"],
+    default_config={"figures_path": "figures.json", "currencies_path": "currencies.jsonl"},
+)
+def create_commitment_finder(nlp: Language, name: str, figures_path: str, currencies_path: str):
+    """Registered factory: see the module docstring for the rules."""
+    return CommitmentFinder(nlp, name, figures_path, currencies_path)

@@ -1,0 +1,194 @@
+"""Component ``tracker_companies``: companies as ``ORG`` entities whose ``kb_id`` is the canonical name.
+
+Two sources of names:
+1. The registry ``data/companies.jsonl`` (canonical name, aliases, legal names, HQ country, type),
+   matched case-sensitively with a PhraseMatcher (each phrase also in upper case: "NVIDIA").
+   A legal suffix right after a match is absorbed ("Microsoft Corp."). Names flagged
+   ``ambiguous_at_sentence_start`` (common words such as "Switch" or "Orange") are skipped
+   when they open a sentence.
+2. Companies missing from the registry, found from their form and context
+   (``data/company_cues.json``):
+   - a run of capitalised words closed by a legal suffix: "Acme Compute Ltd", "Nordic Grid AS";
+   - a descriptor before the name: "the firm Nexacore", "Kenyan startup Savanna Compute";
+   - an apposition: "Nexacore, a Riyadh-based startup".
+   They are canonicalised to a short name without legal suffix, and resolved against the registry
+   when the short name is a known alias. Governments, agencies, universities, programmes and
+   products ("Stargate", "ChatGPT", "InvestAI") are never companies.
+
+Run this component before ``tracker_countries``: a company name wins over a country inside it.
+"""
+
+from __future__ import annotations
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span, Token
+from spacy.util import filter_spans
+
+from .resources import read_json, read_jsonl
+
+MAX_NAME_TOKENS = 5
+APPOSITION_WINDOW = 7
+
+
+def load_registry(path: str) -> list[dict]:
+    """Return the company registry rows, checking the required keys."""
+    rows = []
+    for row in read_jsonl(path):
+        missing = {"name", "aliases", "legal_names", "country", "type"} - row.keys()
+        if missing:
+            raise ValueError(f"{path}: company {row.get('name')!r} lacks {sorted(missing)}")
+        rows.append(row)
+    return rows
+
+
+class CompanyRecognizer:
+    """Registry matching plus detection of unregistered companies (see module docstring)."""
+
+    def __init__(self, nlp: Language, name: str, registry_path: str, cues_path: str, detect_unregistered: bool):
+        self.name = name
+        self.detect_unregistered = detect_unregistered
+        self.registry = load_registry(registry_path)
+        self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.canonical: dict[str, str] = {}
+        self.sentence_start_ambiguous: set[str] = set()
+        for row in self.registry:
+            names = {row["name"], *row["aliases"], *row["legal_names"]}
+            phrases = names | {value.upper() for value in names if len(value) > 2}
+            self.matcher.add(row["name"], [nlp.make_doc(value) for value in sorted(phrases)])
+            for value in names:
+                self.canonical.setdefault(value.lower(), row["name"])
+            if row.get("ambiguous_at_sentence_start"):
+                self.sentence_start_ambiguous.add(row["name"])
+
+        cues = read_json(cues_path)
+        self.suffixes = set(cues["legal_suffixes"])
+        self.descriptors = {value.lower() for value in cues["descriptor_nouns"]}
+        self.not_companies = set(cues["not_companies"])
+        self.non_company_heads = set(cues["non_company_heads"])
+        self.cue_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.cue_matcher.add("DESCRIPTOR", [nlp.make_doc(value) for value in sorted(self.descriptors)])
+        self.suffix_matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.suffix_matcher.add("SUFFIX", [nlp.make_doc(value) for value in sorted(self.suffixes)])
+
+    # -- registry ---------------------------------------------------------------------------
+    def _registry_spans(self, doc: Doc) -> list[Span]:
+        spans = []
+        for match_id, start, end in self.matcher(doc):
+            canonical = doc.vocab.strings[match_id]
+            if canonical in self.sentence_start_ambiguous and doc[start].is_sent_start:
+                following = doc[end] if end < len(doc) else None
+                if following is None or not (following.is_punct or following.text in {"'s", "’s"}):
+                    continue  # "Switch to...", but "Switch, Equinix and..." or "Orange's" stay
+            while end < len(doc) and doc[end].text in self.suffixes and end - start < MAX_NAME_TOKENS + 2:
+                end += 1
+            spans.append(Span(doc, start, end, label="ORG", kb_id=canonical))
+        return filter_spans(spans)
+
+    # -- unregistered -----------------------------------------------------------------------
+    def _is_name_token(self, token: Token) -> bool:
+        text = token.text
+        if text in self.not_companies or not text[:1].isalnum() or token.is_stop:
+            return False
+        return token.is_title or token.is_upper or (text[0].isupper() and any(c.isdigit() for c in text))
+
+    def _name_before(self, doc: Doc, end: int, floor: int) -> int | None:
+        """Start of the run of name tokens ending at ``end`` (exclusive), or None."""
+        start = end
+        while start > floor and end - start < MAX_NAME_TOKENS:
+            token = doc[start - 1]
+            if token.text in {"&", "-"} and start - 1 > floor and start < end:
+                start -= 1
+                continue
+            if not self._is_name_token(token):
+                break
+            start -= 1
+            if token.is_sent_start:
+                break
+        return start if start < end else None
+
+    def _name_after(self, doc: Doc, start: int) -> int | None:
+        """End of the run of name tokens starting at ``start``, or None."""
+        end = start
+        while end < len(doc) and end - start < MAX_NAME_TOKENS and self._is_name_token(doc[end]):
+            if end > start and doc[end].is_sent_start:
+                break
+            end += 1
+            joined = end + 1 < len(doc) and doc[end].text in {"-", "&"} and not doc[end].whitespace_
+            if joined and self._is_name_token(doc[end + 1]):
+                end += 1  # "High-Flyer", "AT&T"
+        while end < len(doc) and doc[end].text in self.suffixes and end - start < MAX_NAME_TOKENS + 2:
+            end += 1
+        return end if end > start else None
+
+    def canonicalise(self, tokens: list[str]) -> str | None:
+        """Short name of an unregistered company, or None when the words do not name a firm."""
+        while tokens and tokens[-1] in self.suffixes:
+            tokens = tokens[:-1]
+        while tokens and tokens[0] in {"The", "the"}:
+            tokens = tokens[1:]
+        if not tokens or any(word in self.non_company_heads for word in tokens):
+            return None
+        if all(word in self.not_companies for word in tokens):
+            return None
+        name = " ".join(tokens).replace(" - ", "-").replace(" & ", " & ")
+        if name in self.not_companies:
+            return None
+        return self.canonical.get(name.lower(), name)
+
+    def _unregistered_spans(self, doc: Doc, taken: bytearray) -> list[Span]:
+        candidates: list[tuple[int, int]] = []
+        for _, start, end in self.suffix_matcher(doc):
+            first = self._name_before(doc, start, 0)
+            if first is not None:
+                candidates.append((first, end))
+        for _, start, end in self.cue_matcher(doc):
+            if doc[start].is_title or doc[start].is_upper:
+                continue  # "Group", "Company" as part of a name, handled by the suffix rule
+            last = self._name_after(doc, end)
+            if last is not None:
+                candidates.append((end, last))
+            floor = max(0, start - APPOSITION_WINDOW)
+            for i in range(start - 1, floor, -1):
+                if doc[i].lower_ in {"a", "an"} and i >= 2 and doc[i - 1].text == ",":
+                    first = self._name_before(doc, i - 1, 0)
+                    if first is not None:
+                        candidates.append((first, i - 1))
+                    break
+                if doc[i].text in {",", ".", ";"}:
+                    break
+        spans = []
+        for start, end in candidates:
+            if any(taken[start:end]):
+                continue
+            canonical = self.canonicalise([token.text for token in doc[start:end]])
+            if canonical:
+                spans.append(Span(doc, start, end, label="ORG", kb_id=canonical))
+        return spans
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = self._registry_spans(doc)
+        if self.detect_unregistered:
+            taken = bytearray(len(doc))
+            for span in list(doc.ents) + spans:
+                taken[span.start : span.end] = b"\x01" * (span.end - span.start)
+            spans = filter_spans(spans + self._unregistered_spans(doc, taken))
+        if spans:
+            keep = [ent for ent in doc.ents if not any(ent.start < s.end and s.start < ent.end for s in spans)]
+            doc.ents = sorted(keep + spans, key=lambda span: span.start)
+        return doc
+
+
+@Language.factory(
+    "tracker_companies",
+    requires=["token.is_sent_start"],
+    assigns=["doc.ents"],
+    default_config={
+        "registry_path": "companies.jsonl",
+        "cues_path": "company_cues.json",
+        "detect_unregistered": True,
+    },
+)
+def create_company_recognizer(nlp: Language, name: str, registry_path: str, cues_path: str, detect_unregistered: bool):
+    """Registered factory: see the module docstring for the rules."""
+    return CompanyRecognizer(nlp, name, registry_path, cues_path, detect_unregistered)

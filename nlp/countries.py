@@ -1,0 +1,127 @@
+"""Component ``tracker_countries``: country mentions as ``GPE`` entities with an ISO alpha-2 ``kb_id``.
+
+Names come from pycountry (generated at load time) plus ``data/countries.jsonl`` (short forms,
+demonyms, capitals and emirates) and ``data/country_blocks.jsonl`` (phrases that are not
+countries). Matching is case-sensitive (``ORTH``), so "turkey" and "chad" never match.
+
+Rules, in order:
+1. The longest phrase wins; a blocking phrase ("New Mexico", "Indian Ocean") that wins removes
+   the country inside it.
+2. A company already found (an ``ORG`` entity) wins over a country inside or overlapping it:
+   "Deutsche Telekom", "Saudi Aramco", "SK Telecom".
+3. A name that doubles as a first name ("Jordan", "Chad") followed by a capitalised word
+   ("Jordan Smith") is a person, not a country.
+4. A demonym followed by "-language" or "-speaking" is a language ("French-language").
+5. An ambiguous name ("Georgia", usually the US state) counts only when the same document
+   names the country unambiguously as well ("Tbilisi", "Georgian government").
+6. Capitalised "Turkey" and "Chad" always mean the country, even at a sentence start.
+"""
+
+from __future__ import annotations
+
+import pycountry
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from .resources import read_jsonl
+
+BLOCK = "BLOCK"
+LANGUAGE = "LANGUAGE"
+
+
+def generate_country_names() -> dict[str, set[str]]:
+    """Return ``{alpha2: names}`` from pycountry (names with commas or brackets are skipped)."""
+    names: dict[str, set[str]] = {}
+    for country in pycountry.countries:
+        found = names.setdefault(country.alpha_2, set())
+        for attr in ("name", "common_name", "official_name"):
+            value = getattr(country, attr, None)
+            if value and "," not in value and "(" not in value:
+                found.add(value)
+    return names
+
+
+class CountryRecognizer:
+    """Finds countries and stores them as ``GPE`` entities whose ``kb_id_`` is the alpha-2 code."""
+
+    def __init__(self, nlp: Language, name: str, countries_path: str, blocks_path: str):
+        self.name = name
+        self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+        rows = list(read_jsonl(countries_path))
+        ambiguous = {alias: row["code"] for row in rows for alias in row.get("ambiguous", [])}
+        phrases: dict[str, set[str]] = {}
+        for code, names in generate_country_names().items():
+            for value in names:
+                if value not in ambiguous:
+                    phrases.setdefault(code, set()).add(value)
+        demonyms: set[str] = set()
+        for row in rows:
+            code = row["code"]
+            for key in ("aliases", "places", "demonyms"):
+                phrases.setdefault(code, set()).update(row.get(key, []))
+            demonyms.update(row.get("demonyms", []))
+        self.ambiguous_ids = set()
+        for alias, code in ambiguous.items():
+            key = f"{code}?"
+            self.ambiguous_ids.add(nlp.vocab.strings.add(key))
+            self.matcher.add(key, [nlp.make_doc(alias)])
+        for code, values in sorted(phrases.items()):
+            self.matcher.add(code, [nlp.make_doc(value) for value in sorted(values)])
+
+        blocks, suffixes, self.first_names = [], [], set()
+        for row in read_jsonl(blocks_path):
+            if "block" in row:
+                blocks.append(row["block"])
+            elif "language_suffix" in row:
+                suffixes.append(row["language_suffix"])
+            elif "first_name" in row:
+                self.first_names.add(row["first_name"])
+        self.matcher.add(BLOCK, [nlp.make_doc(text) for text in blocks])
+        languages = {demonym + suffix for demonym in demonyms for suffix in suffixes}
+        self.matcher.add(LANGUAGE, [nlp.make_doc(text) for text in sorted(languages)])
+        self.block_ids = {nlp.vocab.strings[BLOCK], nlp.vocab.strings[LANGUAGE]}
+
+    def __call__(self, doc: Doc) -> Doc:
+        matches = self.matcher(doc)
+        if not matches:
+            return doc
+        strings = doc.vocab.strings
+        spans = [Span(doc, start, end, label="GPE", kb_id=match_id) for match_id, start, end in matches]
+        taken = bytearray(len(doc))
+        for ent in doc.ents:
+            taken[ent.start : ent.end] = b"\x01" * (ent.end - ent.start)
+        found: list[Span] = []
+        ambiguous: list[Span] = []
+        for span in filter_spans(spans):
+            if span.kb_id in self.block_ids or any(taken[span.start : span.end]):
+                continue
+            if span.text in self.first_names and span.end < len(doc):
+                following = doc[span.end]
+                if following.is_title and following.is_alpha and not following.is_sent_start:
+                    continue
+            if span.kb_id in self.ambiguous_ids:
+                ambiguous.append(span)
+            else:
+                found.append(span)
+        if ambiguous:
+            codes = {span.kb_id_ for span in found}
+            for span in ambiguous:
+                code = strings[span.kb_id][:-1]
+                if code in codes:
+                    found.append(Span(doc, span.start, span.end, label="GPE", kb_id=code))
+        if found:
+            doc.ents = sorted(list(doc.ents) + found, key=lambda span: span.start)
+        return doc
+
+
+@Language.factory(
+    "tracker_countries",
+    requires=["doc.ents"],
+    assigns=["doc.ents"],
+    default_config={"countries_path": "countries.jsonl", "blocks_path": "country_blocks.jsonl"},
+)
+def create_country_recognizer(nlp: Language, name: str, countries_path: str, blocks_path: str):
+    """Registered factory: see the module docstring for the rules."""
+    return CountryRecognizer(nlp, name, countries_path, blocks_path)

@@ -1,0 +1,152 @@
+"""Extraction: JSON Lines records in, JSON Lines records out (the contract in DESIGN.md).
+
+``extract_records`` analyses, for each record, the title (if any), a blank line, then the text;
+character offsets (``start``/``end``) refer to that analysed string.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import IO, Any, Iterable, Iterator
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+# Importing the modules registers the tokenizer and the component factories.
+from . import commitments, companies, countries, linking, sentences, tokenizer  # noqa: F401
+from .commitments import SPAN_KEY
+from .currencies import convert_to_usd
+
+CONFIG_PATH = Path(__file__).resolve().parent / "config.cfg"
+DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+VALUE_KEYS = {"money": "value", "power": "mw", "chips": "count"}
+
+
+class InputError(ValueError):
+    """A bad input line; the message names the line number and the problem."""
+
+
+@lru_cache(maxsize=1)
+def load_pipeline() -> Language:
+    """Build the pipeline described by ``nlp/config.cfg`` (once per process)."""
+    config = spacy.util.load_config(CONFIG_PATH)
+    return spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
+
+
+def read_records(stream: IO[str] | Iterable[str], name: str) -> Iterator[dict[str, Any]]:
+    """Yield the records of an input JSON Lines stream, validating each line.
+
+    Blank lines are skipped. ``title`` and ``published`` may be absent or null. Raises
+    :class:`InputError` with ``"{name}, line N: problem"`` on the first bad line.
+    """
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        where = f"{name}, line {number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise InputError(f"{where}: not valid JSON ({error.msg})") from None
+        if not isinstance(record, dict):
+            raise InputError(f"{where}: expected a JSON object")
+        record_id = record.get("id")
+        if not isinstance(record_id, str) or not record_id.strip():
+            raise InputError(f"{where}: 'id' must be a non-empty string")
+        if not isinstance(record.get("text"), str):
+            raise InputError(f"{where}: 'text' must be a string")
+        title = record.get("title")
+        if title is not None and not isinstance(title, str):
+            raise InputError(f"{where}: 'title' must be a string")
+        published = record.get("published")
+        if published is not None:
+            if not isinstance(published, str) or not DATE_PATTERN.fullmatch(published):
+                raise InputError(f"{where}: 'published' must be a date YYYY-MM-DD")
+            try:
+                date.fromisoformat(published)
+            except ValueError:
+                raise InputError(f"{where}: 'published' is not a real date: {published}") from None
+        yield record
+
+
+def compose_text(record: dict[str, Any]) -> str:
+    """The analysed text: the title (if any), a blank line, then the body."""
+    title = (record.get("title") or "").strip()
+    return f"{title}\n\n{record['text']}" if title else record["text"]
+
+
+def extract_records(
+    records: Iterable[dict[str, Any]],
+    nlp: Language | None = None,
+    *,
+    with_mentions: bool = False,
+    batch_size: int = 64,
+) -> Iterator[dict[str, Any]]:
+    """Yield one output line per input record, in the same order (see DESIGN.md)."""
+    nlp = nlp or load_pipeline()
+    pairs = ((compose_text(record), record) for record in records)
+    for doc, record in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
+        yield build_output(doc, record, with_mentions=with_mentions)
+
+
+def build_output(doc: Doc, record: dict[str, Any], *, with_mentions: bool = False) -> dict[str, Any]:
+    """The output line of one analysed document."""
+    countries = sorted({ent.kb_id_ for ent in doc.ents if ent.label_ == "GPE"})
+    companies = sorted({ent.kb_id_ for ent in doc.ents if ent.label_ == "ORG"})
+    output: dict[str, Any] = {
+        "id": record["id"],
+        "countries": countries,
+        "companies": companies,
+        "commitments": list(collect_commitments(doc, record.get("published"))),
+    }
+    if with_mentions:
+        output["mentions"] = [
+            {
+                "kind": "country" if ent.label_ == "GPE" else "company",
+                "value": ent.kb_id_,
+                "text": ent.text,
+                "start": ent.start_char,
+                "end": ent.end_char,
+                "sentence": ent.sent.text.strip(),
+            }
+            for ent in doc.ents
+            if ent.label_ in {"GPE", "ORG"}
+        ]
+    return output
+
+
+def collect_commitments(doc: Doc, published: str | None) -> Iterator[dict[str, Any]]:
+    """Commitments in text order, one per distinct (kind, value, currency)."""
+    seen = set()
+    spans = doc.spans[SPAN_KEY] if SPAN_KEY in doc.spans else []
+    for span in sorted(spans, key=lambda span: span.start):
+        figure = span._.figure
+        kind = figure["kind"]
+        key = (kind, figure[VALUE_KEYS[kind]], figure.get("currency"))
+        if key in seen:
+            continue
+        seen.add(key)
+        item: dict[str, Any] = {"kind": kind}
+        if kind == "money":
+            item["value"] = figure["value"]
+            item["currency"] = figure["currency"]
+            item["value_usd"] = convert_to_usd(figure["value"], figure["currency"], published)
+        elif kind == "power":
+            item["mw"] = figure["mw"]
+        else:
+            item["count"] = figure["count"]
+            item["model"] = figure["model"]
+        item["text"] = span.text
+        item["sentence"] = span.sent.text.strip()
+        item["start"] = span.start_char
+        item["end"] = span.end_char
+        item["countries"] = figure.get("countries", [])
+        item["companies"] = figure.get("companies", [])
+        for optional in ("qualifier", "range"):
+            if optional in figure:
+                item[optional] = figure[optional]
+        yield item

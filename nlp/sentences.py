@@ -1,0 +1,61 @@
+"""Component ``tracker_sentences``: a vectorised sentence splitter.
+
+Same rules as spaCy's ``sentencizer`` (a sentence ends after ".", "!", "?" or similar, plus any
+closing quote or bracket right after), and in addition a line break always ends a sentence, so a
+title without final punctuation and each paragraph start a new sentence. It works on the token
+arrays with numpy instead of Token objects: spaCy's own sentencizer took a third of the
+pipeline's time.
+"""
+
+from __future__ import annotations
+
+import numpy
+from spacy.attrs import IS_SPACE, ORTH, SENT_START
+from spacy.language import Language
+from spacy.tokens import Doc
+
+DEFAULT_ENDS = [".", "!", "?", "...", "…", "。", "!", "?", "‼", "⁇", "⁈", "⁉"]
+DEFAULT_CLOSERS = [")", "]", "}", "'", '"', "”", "’", "»", "›"]
+
+
+class SentenceSplitter:
+    """Sets ``token.is_sent_start`` for every token of the doc."""
+
+    def __init__(self, nlp: Language, name: str, end_chars: list[str], closing_chars: list[str]):
+        self.name = name
+        self.end_ids = numpy.array([nlp.vocab.strings.add(text) for text in end_chars], dtype="uint64")
+        self.closer_ids = numpy.array([nlp.vocab.strings.add(text) for text in closing_chars], dtype="uint64")
+
+    def __call__(self, doc: Doc) -> Doc:
+        n = len(doc)
+        if n == 0:
+            return doc
+        arrays = doc.to_array([ORTH, IS_SPACE])
+        orth, space = arrays[:, 0], arrays[:, 1].astype(bool)
+        ends = numpy.isin(orth, self.end_ids)
+        spaces = numpy.flatnonzero(space).tolist()
+        for i in spaces:
+            if "\n" in doc[i].text:
+                ends[i] = True
+        # a closing quote or bracket right after an end belongs to the ending sentence
+        ends[1:] |= numpy.isin(orth[1:], self.closer_ids) & ends[:-1]
+        # so does whitespace after an end
+        for i in spaces:
+            if i > 0 and ends[i - 1]:
+                ends[i] = True
+        starts = numpy.zeros(n, dtype=bool)
+        starts[0] = True
+        starts[1:] = ends[:-1] & ~ends[1:]
+        values = numpy.where(starts, 1, -1).astype("int32").reshape(-1, 1)
+        doc.from_array([SENT_START], values.astype("uint64"))
+        return doc
+
+
+@Language.factory(
+    "tracker_sentences",
+    assigns=["token.is_sent_start"],
+    default_config={"end_chars": DEFAULT_ENDS, "closing_chars": DEFAULT_CLOSERS},
+)
+def create_sentence_splitter(nlp: Language, name: str, end_chars: list[str], closing_chars: list[str]):
+    """Registered factory: see the module docstring."""
+    return SentenceSplitter(nlp, name, end_chars, closing_chars)

@@ -1,0 +1,182 @@
+"""Commitments: money with currency, power in MW, chip counts; never percentages, years or prices."""
+
+import pytest
+
+B = 10**9
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("It will invest $500 billion.", [("money", 500 * B, "USD")]),
+        ("It pledged US$10bn.", [("money", 10 * B, "USD")]),
+        ("The plan is worth €109bn.", [("money", 109 * B, "EUR")]),
+        ("The plan is worth EUR 109 bn.", [("money", 109 * B, "EUR")]),
+        ("Britain will spend £2.5bn.", [("money", 2_500_000_000, "GBP")]),
+        ("SoftBank will invest ¥1 trillion.", [("money", 10**12, "JPY")]),
+        ("India set aside ₹10,000 crore.", [("money", 10**11, "INR")]),
+        ("Reliance pledged Rs 1.5 lakh crore.", [("money", 1_500_000_000_000, "INR")]),
+        ("The state set aside 10,000 crore for chips.", [("money", 10**11, "INR")]),
+        ("G42 pledged AED 10bn and Dh5bn.", [("money", 10 * B, "AED"), ("money", 5 * B, "AED")]),
+        ("Humain will spend SAR 37.5 billion.", [("money", 37_500_000_000, "SAR")]),
+        ("It will cost 5 billion riyals.", [("money", 5 * B, "SAR")]),
+        ("It will cost 20 billion dirhams.", [("money", 20 * B, "AED")]),
+        ("Subsidies of 1.2 trillion won were approved.", [("money", 1_200_000_000_000, "KRW")]),
+        ("The fund holds 800 billion yen.", [("money", 800 * B, "JPY")]),
+        ("The budget is 4,000 crore rupees.", [("money", 4 * 10**10, "INR")]),
+        ("It raised 3 billion euros and 2 billion pounds.", [("money", 3 * B, "EUR"), ("money", 2 * B, "GBP")]),
+        ("The deal is worth three billion dollars.", [("money", 3 * B, "USD")]),
+        ("The round raised $400m.", [("money", 400_000_000, "USD")]),
+        ("The round raised $400 mn.", [("money", 400_000_000, "USD")]),
+        ("A grant of $500k was awarded.", [("money", 500_000, "USD")]),
+        ("It could reach $1.5tn.", [("money", 1_500_000_000_000, "USD")]),
+        ("Brazil set aside R$23 billion.", [("money", 23 * B, "BRL")]),
+        ("Canada put in C$2 billion and Australia A$1bn.", [("money", 2 * B, "CAD"), ("money", B, "AUD")]),
+        ("The grid upgrade costs NOK 2 billion.", [("money", 2 * B, "NOK")]),
+        ("It will cost a billion dollars.", [("money", B, "USD")]),
+    ],
+)
+def test_money(figures, text, expected):
+    assert figures(text) == expected
+
+
+def test_conversion_in_brackets_gives_two(figures):
+    assert figures("France announced €109bn ($112.5bn) of investment.") == [
+        ("money", 109 * B, "EUR"),
+        ("money", 112_500_000_000, "USD"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "low", "qualifier"),
+    [
+        ("It will cost $30-50bn.", 50 * B, 30 * B, None),
+        ("It will cost between €30bn and €50bn.", 50 * B, 30 * B, "between"),
+        ("It will cost $30bn to $50bn.", 50 * B, 30 * B, None),
+    ],
+)
+def test_money_ranges(extract, text, value, low, qualifier):
+    (item,) = extract(text)["commitments"]
+    assert item["value"] == value
+    assert item["range"] == [low, value]
+    assert item.get("qualifier") == qualifier
+
+
+@pytest.mark.parametrize(
+    ("text", "qualifier"),
+    [
+        ("The UAE will invest up to $500 billion.", "up to"),
+        ("It will spend more than $100 billion.", "more than"),
+        ("The fund has about €20bn.", "about"),
+        ("They ordered nearly 10,000 GPUs.", "nearly"),
+    ],
+)
+def test_qualifiers(extract, text, qualifier):
+    (item,) = extract(text)["commitments"]
+    assert item["qualifier"] == qualifier
+    assert "range" not in item
+
+
+@pytest.mark.parametrize(
+    ("text", "mw"),
+    [
+        ("A 1GW campus.", 1000),
+        ("A 1-gigawatt campus.", 1000),
+        ("It draws 2.5GW.", 2500),
+        ("It draws 200 megawatts.", 200),
+        ("It draws 1.2 gigawatts.", 1200),
+        ("It draws 230 MW.", 230),
+        ("It draws 5 GW.", 5000),
+    ],
+)
+def test_power(figures, text, mw):
+    assert figures(text) == [("power", mw)]
+
+
+def test_power_range(extract):
+    (item,) = extract("The site will grow to 1-5 GW.")["commitments"]
+    assert (item["mw"], item["range"]) == (5000, [1000, 5000])
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "model"),
+    [
+        ("Humain will buy 18,000 GB300 chips.", 18000, "GB300"),
+        ("Humain will buy 18,000 GB300 Grace Blackwell chips.", 18000, "GB300"),
+        ("It will deploy 18,000 GB300.", 18000, "GB300"),
+        ("G42 may import 100,000 Nvidia chips.", 100000, None),
+        ("The cluster has 260,000 GPUs.", 260000, None),
+        ("It ordered 5,000 H100s.", 5000, "H100"),
+        ("It ordered 20,000 AMD MI450 GPUs.", 20000, "MI450"),
+        ("G42 may import up to 500,000 of Nvidia's most advanced AI chips.", 500000, None),
+        ("The site will host 1 million accelerators.", 1_000_000, None),
+        ("The lab has 100k GPUs.", 100_000, None),
+        ("It trained on 2048 GPUs.", 2048, None),
+        ("It will deploy 72 Grace Blackwell superchips.", 72, "Grace Blackwell"),
+    ],
+)
+def test_chips(figures, text, count, model):
+    assert figures(text) == [("chips", count, model)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Revenue rose 20% to $30bn.",
+        "Shares closed at $180.50.",
+        "The stock rose 5 percent.",
+        "The company has 10,000 employees and will create 5,000 jobs by 2030.",
+        "It will install 3,000 servers in 40 racks, made from 500 wafers.",
+        "The model has 70 billion parameters and was trained on 15 trillion tokens.",
+        "In 2025 Nvidia chips sold out.",
+        "Nvidia reported quarterly revenue of $46.7 billion.",
+        "The company has a market capitalisation of $4 trillion.",
+        "The GPUs rent for $2 per hour.",
+        "Its valuation reached $300 billion.",
+        "The site stores 10 GWh of energy.",
+        "The plan runs from 2025 to 2030.",
+        "On 12 May 2025 the ministers met.",
+    ],
+)
+def test_never_a_commitment(figures, text):
+    assert figures(text) == []
+
+
+def test_repeated_figure_counts_once(extract):
+    out = extract("Stargate UAE will use 5GW. The 5GW campus will be in Abu Dhabi. It costs $20bn, or $20 billion.")
+    assert [(c["kind"], c.get("mw", c.get("value"))) for c in out["commitments"]] == [
+        ("power", 5000), ("money", 20 * B)
+    ]
+
+
+def test_same_value_different_currency_is_two(figures):
+    assert figures("It costs $10bn and €10bn.") == [("money", 10 * B, "USD"), ("money", 10 * B, "EUR")]
+
+
+def test_half_a_trillion(figures):
+    assert figures("Few believed they could raise half a trillion dollars.") == [("money", 500 * B, "USD")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Humain plans to deploy several hundred thousand Nvidia GPUs.",
+        "The country's technology sector is worth more than £1 trillion.",
+        "Nvidia became the first company to be valued at $5 trillion.",
+    ],
+)
+def test_vague_counts_and_valuations(figures, text):
+    assert figures(text) == []
+
+
+def test_deal_worth_is_a_commitment(figures):
+    assert figures("The deal is worth $10 billion.") == [("money", 10 * B, "USD")]
+    assert figures("The project is valued at about RM 20 billion.") == [("money", 20 * B, "MYR")]
+
+
+def test_product_names_between_count_and_chip_noun(figures):
+    assert figures("The system uses 5,448 Nvidia GH200 Grace Hopper superchips.") == [("chips", 5448, "GH200")]
+
+
+def test_rand_symbol(figures):
+    assert figures("MTN pledged R1 billion for skills.") == [("money", B, "ZAR")]
