@@ -100,13 +100,11 @@ def build_deal_records(db: str) -> dict:
 
     con = connect(db)
     try:
-        result = build_deals(con)
-        deals = con.execute("select count(*) from deals").fetchone()[0]
-        evidence = con.execute("select count(*) from deal_evidence").fetchone()[0]
+        counts = build_deals(con)
     finally:
         con.close()
-    get_run_logger().info("deals: %s deals, %s evidence rows", deals, evidence)
-    return {"deals": deals, "deal_evidence": evidence, "details": result if isinstance(result, dict) else None}
+    get_run_logger().info("deals: %s deals, %s evidence rows", counts["deals"], counts["evidence"])
+    return counts
 
 
 @task(name="render-newsletter", cache_policy=NONE)

@@ -1,36 +1,52 @@
 """Cluster extracted figures into deals and rebuild ``deals`` and ``deal_evidence``.
 
-Clustering rule (first version; the tests in tests/warehouse/test_warehouse_deals.py pin its behaviour):
+Clustering rule (leader clustering; tests/warehouse/test_warehouse_deals.py pins its behaviour):
 
-1. Candidate deal mentions. Each commitment (a figure) gets a key: the countries of its sentence
-   (else the document's) and the companies of its sentence when it names two or more (else the
-   sentence's plus the document's). A document's figures with the same key form one candidate.
-   Candidates without any country are left out: the tracker follows national deals.
-2. Two candidates are the same deal when they
-   - share at least one country, and
-   - were reported (published, else fetched) within 120 days of each other, and
-   - have overlapping companies: Jaccard(companies) >= 0.5, or the same principal pair (the
-     candidate's two companies its document names most often, ties by first mention), or both
-     name no company and have the same countries.
-   The test is the same inside one document and across documents; candidates are joined with
-   union-find (so the relation is transitive).
-3. Each cluster is a deal: deal_id = 'd-' + 12 hex of sha256(earliest evidence commitment_id),
-   earliest by report date then commitment_id, so ids are stable across rebuilds of the same data.
-   Countries and companies are the union of its candidates'. The title lists the three companies
-   most mentioned by the evidence documents "in" the country they mention most.
+1. Attribution (SQL, warehouse/sql/deal_candidates.sql). A figure (commitment) belongs to the
+   countries and companies of its own sentence; only when its sentence names none does it take the
+   document's primary country (most mentions, ties: first mention) and the document's principal
+   companies (the top two by mentions, ties: first mention); a sentence naming no country and a
+   single company ("100,000 Nvidia GPUs", a supplier detail of the article's main story) also
+   takes the principal companies. Each figure gets one *anchor*
+   country: of its sentence's countries, the document's primary country if it is one of them,
+   else the first one mentioned in the sentence. Figures without any country are left out: the
+   tracker follows national deals.
+2. Candidates. The figures of one document with the same anchor and overlapping companies (or
+   both without any company) belong to the same deal: they form one candidate (connected
+   components inside the document). Its countries and companies are the union of its figures'.
+3. Leader clustering. Candidates are processed in a deterministic order (report date = published,
+   else fetched; doc_id; first figure offset). A candidate joins an existing deal only when
+   - it has the same anchor country as the deal, and
+   - it was reported at most WINDOW_DAYS (45) days after the deal's latest report, and
+   - its companies match the deal's *core* companies (those of the candidate that founded the
+     deal; the core never drifts as the deal grows): Jaccard >= MIN_JACCARD (0.5), or the
+     candidate names both companies of the deal's principal pair (the founder's two companies
+     its document mentions most), or neither names any company, or - the same story told by an
+     outlet that puts other partners in its figures' sentences - it names a core company and its
+     document's companies match the founding document's (the deal's *story*) by Jaccard >= 0.5.
+   Among several matching deals it joins the one with the highest Jaccard, then the most recently
+   reported, then the earliest founded; otherwise it founds a new deal. Because every candidate
+   is compared with a fixed core (not with every member), A~B and B~C never pull A and C together:
+   no chaining across stories.
+4. Each deal: deal_id = 'd-' + 12 hex of sha256(earliest evidence commitment_id), earliest by
+   report date then commitment_id (stable across rebuilds of the same data). Countries: the
+   anchor first, then the other countries present in at least half of its candidates (sorted).
+   Companies: those present in at least half of its candidates plus the core ones (sorted). The
+   title lists the three deal companies most mentioned by its evidence documents "in" the anchor.
 
-Keeping the Jaccard threshold high stops shared partners from chaining distinct deals: Stargate
-UAE (OpenAI, G42, Oracle, Nvidia...) and Microsoft's UAE investment (Microsoft, G42) share G42 and
-the UAE but not their companies (Jaccard 1/5) nor their principal pair.
+Stargate UAE (OpenAI, G42, Oracle, Nvidia...) and Microsoft's UAE investment (Microsoft, G42)
+share G42 and the UAE but neither the companies nor the principal pair nor the story, so they
+stay apart; a figure about another country in the same article ("$1 billion in Kenya") gets its
+own anchor and so its own deal.
 
-The deal figures, types and statuses are computed in SQL (warehouse/sql/build_deals.sql) from the
-clusters handed over as Arrow tables.
+The deal figures (money = the latest report's main figure among the figures attributed to the
+deal), types and statuses are computed in SQL (warehouse/sql/build_deals.sql) from the clusters
+handed over as Arrow tables.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -40,21 +56,51 @@ import pyarrow as pa
 from warehouse.countries import country_name
 from warehouse.db import DATA_DIR, fetch_dicts, run_sql, transaction
 
-WINDOW_DAYS = 120
+WINDOW_DAYS = 45
 MIN_JACCARD = 0.5
 TITLE_COMPANIES = 3
 
 
 @dataclass
 class Candidate:
-    """The figures of one document that share a key (countries, companies)."""
+    """The figures of one document with the same anchor country and overlapping companies."""
 
     doc_id: str
     reported_on: date
+    anchor: str
     countries: tuple[str, ...]
     companies: tuple[str, ...]
     commitment_ids: list[str] = field(default_factory=list)
     principal: frozenset[str] = frozenset()
+    first_start: int = 0
+    doc_companies: frozenset[str] = frozenset()
+
+
+@dataclass
+class Deal:
+    """A deal being built: its founder fixes the anchor, the core companies and the principal pair."""
+
+    anchor: str
+    core: frozenset[str]
+    principal: frozenset[str]
+    last_reported: date
+    story: frozenset[str] = frozenset()
+    candidates: list[Candidate] = field(default_factory=list)
+
+    @classmethod
+    def founded_by(cls, candidate: Candidate) -> Deal:
+        return cls(
+            anchor=candidate.anchor,
+            core=frozenset(candidate.companies),
+            principal=candidate.principal,
+            last_reported=candidate.reported_on,
+            story=candidate.doc_companies,
+            candidates=[candidate],
+        )
+
+    def add(self, candidate: Candidate) -> None:
+        self.candidates.append(candidate)
+        self.last_reported = max(self.last_reported, candidate.reported_on)
 
 
 def _rank_key(prominence: dict, doc_id: str, kind: str, value: str) -> tuple:
@@ -70,77 +116,120 @@ def _principal_pair(candidate: Candidate, prominence: dict) -> frozenset[str]:
     return frozenset(ranked[:2])
 
 
-def same_deal(a: Candidate, b: Candidate) -> bool:
-    """The clustering test between two candidates (see the module docstring)."""
-    if not set(a.countries) & set(b.countries):
-        return False
-    if abs((a.reported_on - b.reported_on).days) > WINDOW_DAYS:
-        return False
-    companies_a, companies_b = set(a.companies), set(b.companies)
-    if not companies_a and not companies_b:
-        return a.countries == b.countries
-    if len(companies_a & companies_b) / len(companies_a | companies_b) >= MIN_JACCARD:
-        return True
-    return len(a.principal) == 2 and a.principal == b.principal
+def jaccard(a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> float:
+    union = a | b
+    return len(a & b) / len(union) if union else 1.0
 
 
-class _UnionFind:
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
+def company_match(deal: Deal, candidate: Candidate) -> float | None:
+    """How well a candidate's companies match a deal's core: a score, or None for no match."""
+    companies = frozenset(candidate.companies)
+    if not companies and not deal.core:
+        return 1.0
+    if not companies or not deal.core:
+        return None
+    score = jaccard(companies, deal.core)
+    if score >= MIN_JACCARD:
+        return score
+    if len(deal.principal) == 2 and deal.principal <= companies:
+        return score
+    if companies & deal.core and jaccard(candidate.doc_companies, deal.story) >= MIN_JACCARD:
+        return score
+    return None
 
-    def find(self, i: int) -> int:
-        while self.parent[i] != i:
-            self.parent[i] = self.parent[self.parent[i]]
-            i = self.parent[i]
+
+def joins(deal: Deal, candidate: Candidate) -> float | None:
+    """The join test of the leader clustering (module docstring, step 3): a score or None."""
+    if candidate.anchor != deal.anchor:
+        return None
+    gap = (candidate.reported_on - deal.last_reported).days
+    if gap > WINDOW_DAYS or gap < -WINDOW_DAYS:
+        return None
+    return company_match(deal, candidate)
+
+
+def _document_components(figures: list[dict]) -> list[list[dict]]:
+    """Figures of one document and anchor linked by overlapping companies (connected components)."""
+    parent = list(range(len(figures)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
         return i
 
-    def union(self, i: int, j: int) -> None:
-        root_i, root_j = self.find(i), self.find(j)
-        if root_i != root_j:
-            # the smaller index (earlier candidate) stays the root: deterministic
-            self.parent[max(root_i, root_j)] = min(root_i, root_j)
+    for i, a in enumerate(figures):
+        for j in range(i + 1, len(figures)):
+            b = figures[j]
+            linked = (set(a["companies"]) & set(b["companies"])) or (
+                not a["companies"] and not b["companies"]
+            )
+            if linked:
+                root_i, root_j = find(i), find(j)
+                if root_i != root_j:
+                    parent[max(root_i, root_j)] = min(root_i, root_j)
+    groups: dict[int, list[dict]] = {}
+    for index, figure in enumerate(figures):
+        groups.setdefault(find(index), []).append(figure)
+    return [groups[root] for root in sorted(groups)]
 
 
 def collect_candidates(rows: list[dict], prominence: dict) -> list[Candidate]:
-    """Group commitment rows (deal_candidates.sql) into candidates, in report order."""
-    by_key: dict[tuple, Candidate] = {}
+    """Group attributed figures (deal_candidates.sql) into candidates, in processing order."""
+    doc_companies: dict[str, frozenset[str]] = {}
+    for doc_id, kind, value in prominence:
+        if kind == "company":
+            doc_companies[doc_id] = doc_companies.get(doc_id, frozenset()) | {value}
+    by_doc_anchor: dict[tuple[str, str], list[dict]] = {}
     for row in rows:
-        countries = tuple(sorted(set(row["countries"] or ())))
-        companies = tuple(sorted(set(row["companies"] or ())))
-        if not countries:
+        if not row["anchor"]:
             continue
-        key = (row["doc_id"], countries, companies)
-        if key not in by_key:
-            by_key[key] = Candidate(row["doc_id"], row["reported_on"], countries, companies)
-        by_key[key].commitment_ids.append(row["commitment_id"])
-    candidates = sorted(
-        by_key.values(), key=lambda c: (c.reported_on, c.doc_id, c.countries, c.companies)
-    )
-    for candidate in candidates:
-        candidate.principal = _principal_pair(candidate, prominence)
-        candidate.commitment_ids.sort()
+        figure = {
+            "commitment_id": row["commitment_id"],
+            "doc_id": row["doc_id"],
+            "reported_on": row["reported_on"],
+            "start": row["start_char"] if row["start_char"] is not None else 1 << 30,
+            "countries": tuple(sorted(set(row["countries"] or ()))),
+            "companies": tuple(sorted(set(row["companies"] or ()))),
+        }
+        by_doc_anchor.setdefault((row["doc_id"], row["anchor"]), []).append(figure)
+    candidates = []
+    for (doc_id, anchor), figures in by_doc_anchor.items():
+        figures.sort(key=lambda f: (f["start"], f["commitment_id"]))
+        for group in _document_components(figures):
+            candidate = Candidate(
+                doc_id=doc_id,
+                reported_on=group[0]["reported_on"],
+                anchor=anchor,
+                countries=tuple(sorted({c for f in group for c in f["countries"]} | {anchor})),
+                companies=tuple(sorted({c for f in group for c in f["companies"]})),
+                commitment_ids=sorted(f["commitment_id"] for f in group),
+                first_start=min(f["start"] for f in group),
+            )
+            candidate.principal = _principal_pair(candidate, prominence)
+            candidate.doc_companies = doc_companies.get(doc_id, frozenset())
+            candidates.append(candidate)
+    candidates.sort(key=lambda c: (c.reported_on, c.doc_id, c.first_start, c.anchor))
     return candidates
 
 
 def cluster_candidates(candidates: list[Candidate]) -> list[list[Candidate]]:
-    """Union-find over the candidates; pairs are only compared within a shared country."""
-    union_find = _UnionFind(len(candidates))
-    by_country: dict[str, list[int]] = defaultdict(list)
-    for index, candidate in enumerate(candidates):
-        for country in candidate.countries:
-            by_country[country].append(index)
-    for country in sorted(by_country):
-        indices = by_country[country]  # already in report order
-        for position, i in enumerate(indices):
-            for j in indices[position + 1 :]:
-                if (candidates[j].reported_on - candidates[i].reported_on).days > WINDOW_DAYS:
-                    break
-                if same_deal(candidates[i], candidates[j]):
-                    union_find.union(i, j)
-    clusters: dict[int, list[Candidate]] = defaultdict(list)
-    for index, candidate in enumerate(candidates):
-        clusters[union_find.find(index)].append(candidate)
-    return [clusters[root] for root in sorted(clusters)]
+    """Leader clustering (module docstring, step 3); candidates must be in processing order."""
+    deals: list[Deal] = []
+    for candidate in candidates:
+        best, best_key = None, None
+        for order, deal in enumerate(deals):
+            score = joins(deal, candidate)
+            if score is None:
+                continue
+            key = (score, deal.last_reported, -order)
+            if best_key is None or key > best_key:
+                best, best_key = deal, key
+        if best is None:
+            deals.append(Deal.founded_by(candidate))
+        else:
+            best.add(candidate)
+    return [deal.candidates for deal in deals]
 
 
 def deal_id_for(cluster: list[Candidate]) -> str:
@@ -151,6 +240,27 @@ def deal_id_for(cluster: list[Candidate]) -> str:
         for commitment_id in candidate.commitment_ids
     )[1]
     return "d-" + hashlib.sha256(earliest.encode("utf-8")).hexdigest()[:12]
+
+
+def _in_half(values_per_candidate: list[tuple[str, ...]]) -> set[str]:
+    """Values present in at least half of the candidates."""
+    counts: dict[str, int] = {}
+    for values in values_per_candidate:
+        for value in set(values):
+            counts[value] = counts.get(value, 0) + 1
+    return {value for value, n in counts.items() if 2 * n >= len(values_per_candidate)}
+
+
+def deal_countries(cluster: list[Candidate]) -> list[str]:
+    """The anchor first, then the other countries of at least half of the candidates (sorted)."""
+    anchor = cluster[0].anchor
+    others = _in_half([c.countries for c in cluster]) - {anchor}
+    return [anchor, *sorted(others)]
+
+
+def deal_companies(cluster: list[Candidate]) -> list[str]:
+    """Companies of at least half of the candidates, plus the core (the founder's), sorted."""
+    return sorted(_in_half([c.companies for c in cluster]) | set(cluster[0].companies))
 
 
 def _ranked(values: set[str], kind: str, cluster: list[Candidate], prominence: dict) -> list[str]:
@@ -173,10 +283,9 @@ def _ranked(values: set[str], kind: str, cluster: list[Candidate], prominence: d
 
 
 def deal_title(cluster: list[Candidate], prominence: dict) -> str:
-    """'OpenAI, G42, Oracle in United Arab Emirates': top companies in the top country."""
-    countries = _ranked({c for cand in cluster for c in cand.countries}, "country", cluster, prominence)
-    companies = _ranked({c for cand in cluster for c in cand.companies}, "company", cluster, prominence)
-    place = country_name(countries[0])
+    """'OpenAI, G42, Oracle in United Arab Emirates': top deal companies in the anchor country."""
+    place = country_name(cluster[0].anchor)
+    companies = _ranked(set(deal_companies(cluster)), "company", cluster, prominence)
     if not companies:
         return f"AI infrastructure in {place}"
     return f"{', '.join(companies[:TITLE_COMPANIES])} in {place}"
@@ -200,8 +309,8 @@ def plan_deals(con: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table]:
             {
                 "deal_id": deal_id,
                 "title": deal_title(cluster, prominence),
-                "countries": sorted({c for cand in cluster for c in cand.countries}),
-                "companies": sorted({c for cand in cluster for c in cand.companies}),
+                "countries": deal_countries(cluster),
+                "companies": deal_companies(cluster),
             }
         )
         member_rows.extend(

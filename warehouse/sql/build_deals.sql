@@ -2,9 +2,12 @@
 --   deal_clusters (deal_id, title, countries, companies): one row per deal;
 --   deal_members (deal_id, commitment_id): one row per commitment of a deal;
 --   deal_keywords: the keyword patterns of data/deal_keywords.csv.
--- Deal fields: latest money (newest report; ties: largest in USD, then first in text), MW and
--- chips the largest stated by the newest report giving one, deal_type the label with most keyword
--- hits in evidence sentences and titles (default partnership), status the most advanced one named,
+-- Deal fields: money, MW and chips are the main figure of the newest report giving one, among the
+-- figures attributed to the deal: a figure whose own sentence names a deal company or the deal's
+-- anchor country (deal_clusters.countries[1]) first, then the largest (money: in USD, then the
+-- first in text): a figure only inherited from its document's main story comes last. deal_type:
+-- the label with most keyword hits in evidence sentences and titles (default partnership), status
+-- the most advanced one named,
 -- confidence 0.3 + 0.2 per source (up to 3) + 0.05 per kind of figure, at most 0.99.
 delete from deal_evidence;
 
@@ -66,10 +69,14 @@ with evidence as (
         c.chip_model,
         c.sentence,
         c.start_char,
+        len(list_intersect(coalesce(c.companies, []), coalesce(k.companies, []))) > 0
+            or list_contains(coalesce(c.countries, []), k.countries[1]) as names_deal,
         d.title as doc_title,
         coalesce(d.source_id, d.doc_id) as source_key,
         coalesce(d.published, d.fetched_at::date) as reported_on
     from deal_members as m
+    join deal_clusters as k
+        on k.deal_id = m.deal_id
     join commitments as c
         on c.commitment_id = m.commitment_id
     join documents as d
@@ -88,29 +95,28 @@ latest_money as (
         partition by deal_id
         order by
             reported_on desc,
+            names_deal desc,
             value_usd desc nulls last,
             start_char nulls last,
             commitment_id
     ) = 1
 ),
 
-power_reports as (
-    select
-        deal_id,
-        mw,
-        reported_on = max(reported_on) over (partition by deal_id) as is_latest
-    from evidence
-    where kind = 'power'
-        and mw is not null
-),
-
 latest_power as (
     select
         deal_id,
-        max(mw) as mw
-    from power_reports
-    where is_latest
-    group by deal_id
+        mw
+    from evidence
+    where kind = 'power'
+        and mw is not null
+    qualify row_number() over (
+        partition by deal_id
+        order by
+            reported_on desc,
+            names_deal desc,
+            mw desc,
+            commitment_id
+    ) = 1
 ),
 
 latest_chips as (
@@ -125,6 +131,7 @@ latest_chips as (
         partition by deal_id
         order by
             reported_on desc,
+            names_deal desc,
             chip_count desc,
             chip_model nulls last,
             commitment_id
