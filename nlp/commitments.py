@@ -17,7 +17,8 @@ How a figure is read (vocabulary in ``data/figures.json`` and ``data/currencies.
   chips"), and no counted noun such as "servers", "racks" or "wafers" comes first;
 - ranges: "$30-50bn", "between €30bn and €50bn", "1 to 2 GW";
 - never a figure: percentages, money after "revenue", "valuation", "shares"... or before
-  "per share", "a share", "in revenue"..., years as chip counts, money below ``min_money``.
+  "per share", "a share", "in revenue"..., years as chip counts, money below ``min_money``,
+  chip counts below ``min_chips``; "from $600bn to $1tn" is two figures, not a range.
 
 The component keeps every occurrence; ``nlp.extract`` merges repeats of the same figure.
 """
@@ -63,33 +64,33 @@ class CommitmentFinder:
         self.count_blockers = set(figures["count_blockers"])
         self.vague_markers = set(figures["vague_markers"])
         self.min_money = Decimal(str(figures["min_money"]))
+        self.min_chips = Decimal(str(figures["min_chips"]))
         self.chip_window = int(figures["chip_window"])
         self.blocker_window = int(figures["blocker_window"])
         self.range_joiners = set(figures["range_joiners"])
 
+        # two matchers for all vocabularies: case-sensitive (symbols, codes, models), and not
         vocab = nlp.vocab
-        self.symbols = PhraseMatcher(vocab, attr="ORTH")
-        self.words = PhraseMatcher(vocab, attr="LOWER")
+        self.exact = PhraseMatcher(vocab, attr="ORTH")
+        self.loose = PhraseMatcher(vocab, attr="LOWER")
+        self.roles: dict[int, tuple[str, str | None]] = {}
+
+        def add(matcher: PhraseMatcher, key: str, role: str, value: str | None, phrases: list[str]) -> None:
+            if phrases:
+                matcher.add(key, [nlp.make_doc(phrase) for phrase in phrases])
+                self.roles[vocab.strings[key]] = (role, value)
+
         for row in read_jsonl(currencies_path):
             code = row["code"]
-            self.symbols.add(code, [nlp.make_doc(value) for value in row.get("symbols", [])])
-            self.words.add(code, [nlp.make_doc(value) for value in row.get("words", [])])
-        self.qualifiers = PhraseMatcher(vocab, attr="LOWER")
-        self.qualifiers.add("QUALIFIER", [nlp.make_doc(value) for value in figures["qualifiers"]])
-        self.vocabulary = PhraseMatcher(vocab, attr="LOWER")
-        self.vocabulary.add("CHIP_NOUN", [nlp.make_doc(value) for value in figures["chip_nouns"]])
-        self.vocabulary.add("PERCENT", [nlp.make_doc(value) for value in figures["percent_markers"]])
-        self.vocabulary.add("BLOCK_AFTER", [nlp.make_doc(value) for value in figures["money_blockers_after"]])
-        self.vocabulary.add("BLOCK_BEFORE", [nlp.make_doc(value) for value in figures["money_blockers_before"]])
-        self.models = PhraseMatcher(vocab, attr="ORTH")
+            add(self.exact, f"CURRENCY_SYMBOL:{code}", "currency_symbol", code, row.get("symbols", []))
+            add(self.loose, f"CURRENCY_WORD:{code}", "currency_word", code, row.get("words", []))
         for model in figures["chip_models"]:
-            variants = {model, model + "s", model.upper()}
-            self.models.add(model, [nlp.make_doc(value) for value in sorted(variants)])
-        strings = vocab.strings
-        self.chip_noun_id = strings["CHIP_NOUN"]
-        self.percent_id = strings["PERCENT"]
-        self.block_after_id = strings["BLOCK_AFTER"]
-        self.block_before_id = strings["BLOCK_BEFORE"]
+            add(self.exact, f"MODEL:{model}", "model", model, sorted({model, model + "s", model.upper()}))
+        add(self.loose, "QUALIFIER", "qualifier", None, figures["qualifiers"])
+        add(self.loose, "CHIP_NOUN", "chip_noun", None, figures["chip_nouns"])
+        add(self.loose, "PERCENT", "percent", None, figures["percent_markers"])
+        add(self.loose, "BLOCK_AFTER", "block_after", None, figures["money_blockers_after"])
+        add(self.loose, "BLOCK_BEFORE", "block_before", None, figures["money_blockers_before"])
 
     # -- numbers ------------------------------------------------------------------------------
     def _scale(self, text: str) -> Decimal | None:
@@ -147,28 +148,32 @@ class CommitmentFinder:
         if len(candidates) == 0:
             doc.spans[SPAN_KEY] = found
             return doc
-        strings = doc.vocab.strings
-        before_currency = {}
-        after_currency = {}
-        for matcher in (self.symbols, self.words):
-            for match_id, start, end in matcher(doc):
-                before_currency.setdefault(end, (strings[match_id], start))
-                after_currency.setdefault(start, (strings[match_id], end))
-        qualifiers = {end: start for _, start, end in self.qualifiers(doc)}
-        chip_nouns, percents, blocks_after, blocks_before = {}, set(), set(), set()
-        for match_id, start, end in self.vocabulary(doc):
-            if match_id == self.chip_noun_id:
+        before_currency: dict[int, tuple[str, int]] = {}
+        after_currency: dict[int, tuple[str, int]] = {}
+        qualifiers: dict[int, int] = {}
+        chip_nouns: dict[int, int] = {}
+        models: dict[int, tuple[int, str]] = {}
+        percents, blocks_after, blocks_before = set(), set(), set()
+        for match_id, start, end in self.exact(doc) + self.loose(doc):
+            role, value = self.roles[match_id]
+            if role == "currency_symbol":  # "$5bn", "EUR 109 bn", "10bn USD"
+                before_currency.setdefault(end, (value, start))
+                after_currency.setdefault(start, (value, end))
+            elif role == "currency_word":  # only after the number: "5 billion riyals", not "won 5"
+                after_currency.setdefault(start, (value, end))
+            elif role == "model":
+                if start not in models or end > models[start][0]:
+                    models[start] = (end, value)
+            elif role == "qualifier":
+                qualifiers[end] = min(start, qualifiers.get(end, start))
+            elif role == "chip_noun":
                 chip_nouns[start] = max(end, chip_nouns.get(start, end))
-            elif match_id == self.percent_id:
+            elif role == "percent":
                 percents.add(start)
-            elif match_id == self.block_after_id:
+            elif role == "block_after":
                 blocks_after.add(start)
             else:
                 blocks_before.add(end - 1)
-        models = {}
-        for match_id, start, end in self.models(doc):
-            if start not in models or end > models[start][0]:
-                models[start] = (end, strings[match_id])
         orgs = {}
         for ent in doc.ents:
             if ent.label_ == "ORG":
@@ -188,7 +193,7 @@ class CommitmentFinder:
         return doc
 
     def _read_figure(self, doc, i, before_currency, after_currency, qualifiers, chip_nouns,
-                     percents, blocks_after, models, orgs):
+                     percents, blocks, models, orgs):
         n = len(doc)
         number = self.read_number(doc, i)
         if number is None:
@@ -206,7 +211,8 @@ class CommitmentFinder:
             qualifier = doc[qualifiers[first]:first].text.lower()
         low = None
         # a range: "30-50bn", "$5bn to $10bn", "between 1 and 2 GW"
-        if end < n - 1 and doc[end].lower_ in self.range_joiners:
+        is_change = first > 0 and doc[first - 1].lower_ == "from"  # "from $600bn to $1tn": two figures
+        if end < n - 1 and doc[end].lower_ in self.range_joiners and not is_change:
             k = end + 1
             if k + 1 in before_currency and before_currency[k + 1][1] == k:
                 k += 1
@@ -215,11 +221,14 @@ class CommitmentFinder:
                 second = self.read_number(doc, k)
                 if second is not None and second[1] not in percents:
                     _, end2, value2, scales2 = second
-                    if not scales and scales2:
+                    low = value
+                    if not scales:  # "$30-50bn": the second number's scale applies to both
                         for word in scales2:
-                            value = value * self._scale(word)
-                    if value2 > value:
-                        low, value, end, scales = value, value2, end2, scales or scales2
+                            low = low * self._scale(word)
+                    if value2 > low:
+                        value, end, scales = value2, end2, scales or scales2
+                    else:
+                        low = None
 
         after = end
         if currency is None and end in after_currency:
@@ -227,7 +236,7 @@ class CommitmentFinder:
         if currency is None and scales and scales[-1] in self.implicit_inr:
             currency = "INR"
         if currency is not None:
-            return self._money(doc, first, after, value, low, currency, qualifier, blocks_after, orgs)
+            return self._money(doc, first, after, value, low, currency, qualifier, blocks)
 
         # power: "1GW", "200 megawatts", "1-gigawatt"
         k = end + 1 if end < n - 1 and doc[end].text in DASHES else end
@@ -266,12 +275,12 @@ class CommitmentFinder:
             break
         if last is None:
             return None
-        if value != value.to_integral_value() and not scales:
-            return None
+        if value < self.min_chips or (value != value.to_integral_value() and not scales):
+            return None  # "one of the chips", "2.5 GPUs"
         figure = {"kind": "chips", "count": as_number(value), "model": model}
         return self._span(doc, start, last, "CHIPS", figure, low, qualifier, Decimal(1))
 
-    def _money(self, doc, first, after, value, low, currency, qualifier, blocks, orgs):
+    def _money(self, doc, first, after, value, low, currency, qualifier, blocks):
         blocks_before, blocks_after = blocks
         if value < self.min_money or after in blocks_after:
             return None
@@ -281,7 +290,7 @@ class CommitmentFinder:
                 return None
             if token.text in CLAUSE_BREAKS or token.is_sent_start:
                 break
-        figure = {"kind": "money", "value": as_number(value), "currency": currency}
+        figure = {"kind": "money", "value": int(value.to_integral_value()), "currency": currency}
         return self._span(doc, first, after, "MONEY", figure, low, qualifier, Decimal(1))
 
     def _span(self, doc, start, end, label, figure, low, qualifier, unit):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -93,15 +94,28 @@ def extract_records(
         yield build_output(doc, record, with_mentions=with_mentions)
 
 
+class SentenceIndex:
+    """The sentences of a doc, looked up by token position (``span.sent`` walks tokens each time)."""
+
+    def __init__(self, doc: Doc):
+        sentences = list(doc.sents)
+        self.starts = [sentence.start for sentence in sentences]
+        self.texts = [sentence.text.strip() for sentence in sentences]
+
+    def text_at(self, token_index: int) -> str:
+        return self.texts[bisect_right(self.starts, token_index) - 1]
+
+
 def build_output(doc: Doc, record: dict[str, Any], *, with_mentions: bool = False) -> dict[str, Any]:
     """The output line of one analysed document."""
     countries = sorted({ent.kb_id_ for ent in doc.ents if ent.label_ == "GPE"})
     companies = sorted({ent.kb_id_ for ent in doc.ents if ent.label_ == "ORG"})
+    sentences = SentenceIndex(doc)
     output: dict[str, Any] = {
         "id": record["id"],
         "countries": countries,
         "companies": companies,
-        "commitments": list(collect_commitments(doc, record.get("published"))),
+        "commitments": list(collect_commitments(doc, record.get("published"), sentences)),
     }
     if with_mentions:
         output["mentions"] = [
@@ -111,7 +125,7 @@ def build_output(doc: Doc, record: dict[str, Any], *, with_mentions: bool = Fals
                 "text": ent.text,
                 "start": ent.start_char,
                 "end": ent.end_char,
-                "sentence": ent.sent.text.strip(),
+                "sentence": sentences.text_at(ent.start),
             }
             for ent in doc.ents
             if ent.label_ in {"GPE", "ORG"}
@@ -119,8 +133,9 @@ def build_output(doc: Doc, record: dict[str, Any], *, with_mentions: bool = Fals
     return output
 
 
-def collect_commitments(doc: Doc, published: str | None) -> Iterator[dict[str, Any]]:
+def collect_commitments(doc: Doc, published: str | None, sentences: SentenceIndex | None = None) -> Iterator[dict[str, Any]]:
     """Commitments in text order, one per distinct (kind, value, currency)."""
+    sentences = sentences or SentenceIndex(doc)
     seen = set()
     spans = doc.spans[SPAN_KEY] if SPAN_KEY in doc.spans else []
     for span in sorted(spans, key=lambda span: span.start):
@@ -141,7 +156,7 @@ def collect_commitments(doc: Doc, published: str | None) -> Iterator[dict[str, A
             item["count"] = figure["count"]
             item["model"] = figure["model"]
         item["text"] = span.text
-        item["sentence"] = span.sent.text.strip()
+        item["sentence"] = sentences.text_at(span.start)
         item["start"] = span.start_char
         item["end"] = span.end_char
         item["countries"] = figure.get("countries", [])

@@ -180,3 +180,17 @@ def test_product_names_between_count_and_chip_noun(figures):
 
 def test_rand_symbol(figures):
     assert figures("MTN pledged R1 billion for skills.") == [("money", B, "ZAR")]
+
+
+def test_from_to_is_a_change_not_a_range(figures):
+    assert figures("It raised its pledge from $600 billion to $1 trillion.") == [
+        ("money", 600 * B, "USD"), ("money", 10**12, "USD")
+    ]
+
+
+def test_currency_words_only_after_the_number(figures):
+    assert figures("Samsung won 5 contracts and 3 awards.") == []
+
+
+def test_tiny_chip_counts_are_not_commitments(figures):
+    assert figures("It is one of the fastest chips, and two GPUs failed.") == []

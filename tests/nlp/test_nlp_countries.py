@@ -69,3 +69,12 @@ def test_country_mentions_carry_offsets(extract):
         "kind": "country", "value": "AE", "text": "Abu Dhabi", "start": 9, "end": 18,
         "sentence": "Talks in Abu Dhabi went well.",
     }
+
+
+def test_continents_are_not_countries(extract):
+    assert extract("Demand in North America and South America rose; Latin American buyers waited.")["countries"] == []
+
+
+def test_country_before_a_capitalised_word(extract):
+    assert extract("The India Semiconductor Mission approved a fab.")["countries"] == ["IN"]
+    assert extract("Chad Morgan runs the site in Chile.")["countries"] == ["CL"]
