@@ -7,32 +7,15 @@ deterministic order. Queries live in warehouse/sql/report_*.sql.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from datetime import date, timedelta
 
 import duckdb
 
+from tracker.weeks import parse_week
 from warehouse.countries import country_name
 from warehouse.db import fetch_dicts, fetch_rows
 
 TITLE = "AI Infrastructure Deals Tracker: week {week}"
-
-_WEEK = re.compile(r"^(?P<year>\d{4})-W(?P<week>\d{2})$")
-
-
-def parse_week(week: str) -> tuple[date, date]:
-    """Monday and Sunday of an ISO week 'YYYY-Www'; ValueError naming the problem otherwise."""
-    match = _WEEK.match(week) if isinstance(week, str) else None
-    if match is None:
-        raise ValueError(f"invalid week {week!r}: expected YYYY-Www, e.g. 2025-W21")
-    year, number = int(match["year"]), int(match["week"])
-    try:
-        start = date.fromisocalendar(year, number, 1)
-    except ValueError:
-        raise ValueError(f"invalid week {week!r}: {year} has no ISO week {number}") from None
-    return start, start + timedelta(days=6)
-
 
 def latest_week(con: duckdb.DuckDBPyConnection) -> str | None:
     """ISO week of the newest dated document that is evidence of a deal (None: no deals yet)."""
@@ -80,7 +63,10 @@ def week_context(con: duckdb.DuckDBPyConnection, week: str) -> dict:
     evidence) with the sentence and URL of their earliest report; ``sources`` the deal's documents
     published that week. ``summary.documents`` counts all documents published that week.
     """
-    week_start, week_end = parse_week(week)
+    iso_week = parse_week(week) if isinstance(week, str) else None
+    if iso_week is None:
+        raise ValueError(f"invalid week {week!r}: expected YYYY-Www, e.g. 2025-W21")
+    week_start, week_end = iso_week.start, iso_week.end
     params = {"week": week}
     figures = defaultdict(list)
     for row in fetch_dicts(con, "report_week_figures", params):
