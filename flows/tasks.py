@@ -1,33 +1,90 @@
 """Prefect tasks: each names one step and calls the layer that owns its logic.
 
-Network steps retry with back-off; pure steps do not. Tasks pass file paths and small summaries,
-never database connections, so each task can run (and retry) alone.
+Network steps retry with back-off; pure steps do not. The crawl and extraction tasks persist their
+results and are cached on their inputs, so a flow run that is retried after a later stage failed
+skips the work it already finished. Tasks pass file paths, records and small summaries, never
+database connections.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
+import time
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from prefect import get_run_logger, task
-from prefect.cache_policies import NONE
+from prefect.exceptions import MissingContextError
+from prefect.cache_policies import NONE, RUN_ID, TASK_SOURCE, INPUTS
 
 #: Documents per extraction task: big enough for spaCy's batching, small enough to retry cheaply.
 EXTRACT_BATCH = 250
 
+#: Crawls are cached within one flow run (a retry of the run reuses the finished crawl).
+CRAWL_CACHE = INPUTS + TASK_SOURCE + RUN_ID
 
-@task(name="crawl-sources", retries=2, retry_delay_seconds=[10, 60], cache_policy=NONE)
+
+def _logger() -> logging.Logger | logging.LoggerAdapter:
+    """Prefect's run logger inside a run; a plain logger when a task's `.fn` is called directly."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger("tracker.flows")
+
+
+def _pipeline_fingerprint() -> str:
+    """A hash of the extraction pipeline's code, config and data files: changes when they do."""
+    import nlp
+
+    digest = hashlib.sha256()
+    root = Path(nlp.__file__).parent
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix in {".py", ".cfg", ".json", ".jsonl", ".csv", ".txt"}:
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _batch_key(context: Any, parameters: dict[str, Any]) -> str:
+    """Extraction cache key: the pipeline's fingerprint plus the batch's exact texts."""
+    digest = hashlib.sha256(_pipeline_fingerprint().encode())
+    for record in parameters["records"]:
+        digest.update(json.dumps(record, sort_keys=True, ensure_ascii=False).encode())
+    return f"extract-{digest.hexdigest()[:32]}"
+
+
+@task(name="crawl-sources", retries=2, retry_delay_seconds=[10, 60], cache_policy=CRAWL_CACHE, persist_result=True)
 def crawl_sources(sources_file: str, crawl_dir: str) -> dict:
-    """Fetch feeds and listing pages and write documents.jsonl / crawl_errors.jsonl."""
+    """Fetch feeds and listing pages of a registry; write documents.jsonl and crawl_errors.jsonl."""
     from spiders.crawl import run_crawl
 
     counts = run_crawl(sources_file, crawl_dir)
-    get_run_logger().info(
+    _log_crawl(counts)
+    return {**counts, "registry": sources_file}
+
+
+@task(name="crawl-sample", retries=2, retry_delay_seconds=[5, 20], cache_policy=CRAWL_CACHE, persist_result=True)
+def crawl_sample(work_dir: str, crawl_dir: str) -> dict:
+    """Serve the bundled sample web on a loopback port and crawl it like the real web."""
+    from spiders.crawl import run_crawl
+    from tracker.sample import publish_urls, serve_sample
+
+    with serve_sample(work_dir) as site:
+        counts = run_crawl(site.sources_file, crawl_dir)
+    for name in ("documents.jsonl", "crawl_errors.jsonl"):
+        publish_urls(Path(crawl_dir) / name, site.base_url)
+    _log_crawl(counts)
+    return {**counts, "registry": str(site.public_sources_file)}
+
+
+def _log_crawl(counts: dict) -> None:
+    _logger().info(
         "crawl: %s documents, %s duplicates dropped, %s errors in %.1fs",
         counts.get("documents"), counts.get("duplicates"), counts.get("errors"), counts.get("seconds", 0.0),
     )
-    return counts
 
 
 @task(name="load-documents", cache_policy=NONE)
@@ -38,16 +95,16 @@ def load_crawl(db: str, sources_file: str, crawl_dir: str) -> dict:
     from warehouse.load import load_crawl_errors, load_documents, load_sources
 
     crawl = Path(crawl_dir)
+    started = time.perf_counter()
     con = connect(db)
     try:
         load_sources(con, read_registry(sources_file))
         counts = load_documents(con, crawl / "documents.jsonl")
         errors_file = crawl / "crawl_errors.jsonl"
-        if errors_file.exists():
-            load_crawl_errors(con, errors_file)
+        counts["crawl_errors"] = load_crawl_errors(con, errors_file) if errors_file.exists() else 0
     finally:
         con.close()
-    get_run_logger().info("load: documents %s", counts)
+    _logger().info("load: documents %s in %.1fs", counts, time.perf_counter() - started)
     return counts
 
 
@@ -64,33 +121,37 @@ def select_documents(db: str) -> list[dict]:
         con.close()
 
 
-@task(name="extract-batch", cache_policy=NONE)
-def extract_batch(records: list[dict], out_file: str) -> int:
-    """Run the spaCy pipeline over one batch and write extraction lines (with mentions)."""
+@task(name="extract-batch", cache_key_fn=_batch_key, persist_result=True)
+def extract_batch(records: list[dict]) -> list[dict]:
+    """Run the spaCy pipeline over one batch; return the extraction lines (with mentions)."""
     from nlp.extract import extract_records
 
-    path = Path(out_file)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    count = 0
-    with path.open("w", encoding="utf-8") as sink:
-        for line in extract_records(records, with_mentions=True):
-            sink.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
-            count += 1
-    return count
+    return list(extract_records(records, with_mentions=True))
 
 
 @task(name="load-extractions", cache_policy=NONE)
-def load_extraction_files(db: str, files: list[str]) -> int:
+def load_extraction_lines(db: str, batches: list[list[dict]], work_dir: str) -> dict:
+    """Write the batches as JSON Lines and bulk-load each into the warehouse, in batch order."""
     from warehouse.db import connect
     from warehouse.load import load_extractions
 
+    work = Path(work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    totals = {"documents": 0, "commitments": 0, "mentions": 0}
     con = connect(db)
     try:
-        for file in files:
-            load_extractions(con, file)
+        for number, lines in enumerate(batches):
+            path = work / f"extractions-{number:05d}.jsonl"
+            with path.open("w", encoding="utf-8") as sink:
+                for line in lines:
+                    sink.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
+            counts = load_extractions(con, path)
+            for key in totals:
+                totals[key] += int(counts.get(key, 0) or 0)
     finally:
         con.close()
-    return len(files)
+    _logger().info("load: extractions %s", totals)
+    return totals
 
 
 @task(name="build-deals", cache_policy=NONE)
@@ -103,7 +164,7 @@ def build_deal_records(db: str) -> dict:
         counts = build_deals(con)
     finally:
         con.close()
-    get_run_logger().info("deals: %s deals, %s evidence rows", counts["deals"], counts["evidence"])
+    _logger().info("deals: %s deals, %s evidence rows", counts["deals"], counts["evidence"])
     return counts
 
 
@@ -111,24 +172,52 @@ def build_deal_records(db: str) -> dict:
 def render_week(db: str, out_dir: str, week: str | None) -> dict:
     """Build the week's context from the warehouse and render the three formats."""
     from newsletter_templates.render import render_newsletter
-    from tracker.weeks import week_of
+    from tracker.weeks import current_week
     from warehouse.db import connect
+    from warehouse.decisions import apply_decisions, week_decisions
     from warehouse.report import latest_week, week_context
 
     con = connect(db)
     try:
-        if week is None:
-            week = latest_week(con)
-        if week is None:
-            from datetime import date
-
-            week = week_of(date.today()).label
-        context = week_context(con, week)
+        week = week or latest_week(con) or current_week().label
+        context = apply_decisions(week_context(con, week), week_decisions(con, week))
     finally:
         con.close()
     files = render_newsletter(context, out_dir)
-    get_run_logger().info("newsletter %s: %s deals -> %s", week, len(context["deals"]), out_dir)
-    return {"week": week, "deals": len(context["deals"]), "files": {k: str(v) for k, v in files.items()}}
+    _logger().info("newsletter %s: %s deals -> %s", week, len(context["deals"]), out_dir)
+    return {
+        "week": week,
+        "deals": len(context["deals"]),
+        "files": {kind: str(path) for kind, path in files.items()},
+        "table": [
+            {
+                "deal": deal["title"],
+                "new": "yes" if deal.get("is_new") else "",
+                "countries": ", ".join(c["code"] for c in deal["countries"]),
+                "money_usd": deal.get("money_usd"),
+                "mw": deal.get("mw"),
+                "chips": deal.get("chips"),
+                "sources": len(deal["sources"]),
+                "confidence": deal.get("confidence"),
+            }
+            for deal in context["deals"]
+        ],
+    }
+
+
+@task(name="record-review", cache_policy=NONE)
+def record_review(db: str, week: str, review: dict, via: str) -> int:
+    """Store an editor's review (approve/reject, drops, corrections) in the warehouse."""
+    from warehouse.db import connect
+    from warehouse.decisions import decisions_from_review, record_decisions
+
+    con = connect(db)
+    try:
+        count = record_decisions(con, decisions_from_review(week, review), via=via)
+    finally:
+        con.close()
+    _logger().info("review of %s by %s: %s decisions stored", week, review.get("editor"), count)
+    return count
 
 
 def batched(items: list, size: int) -> list[list]:

@@ -1,7 +1,8 @@
-"""The `weekly_tracker` flow: crawl -> load -> extract -> deals -> newsletter.
+"""The `weekly_tracker` flow: crawl -> load -> extract -> deals -> draft -> review -> publish.
 
 Each stage is a sub-flow so operators see it as its own run in the Prefect UI, and the command
-line can run one stage alone (`tracker crawl`, `tracker newsletter`).
+line can run one stage alone (`tracker crawl`, `tracker newsletter`). The flow only orchestrates:
+every step calls the layer that owns the logic (see flows/tasks.py).
 """
 
 from __future__ import annotations
@@ -10,15 +11,20 @@ import shutil
 from pathlib import Path
 
 from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.review import ReviewDecision, wait_for_review
 from flows.tasks import (
     EXTRACT_BATCH,
     batched,
     build_deal_records,
+    crawl_sample,
     crawl_sources,
     extract_batch,
     load_crawl,
-    load_extraction_files,
+    load_extraction_lines,
+    record_review,
     render_week,
     select_documents,
 )
@@ -27,59 +33,66 @@ from flows.tasks import (
 @flow(name="crawl-stage")
 def crawl_stage(sources: str | None, db: str, out: str, sample: bool = False) -> dict:
     """Crawl the sources (or the bundled sample web) and load what was found."""
-    crawl_dir = Path(out) / "crawl"
-    if crawl_dir.exists():
-        shutil.rmtree(crawl_dir)
+    crawl_dir = str(Path(out) / "crawl")
     if sample:
-        from tracker.sample import publish_urls, serve_sample
-
-        with serve_sample(Path(out) / "work") as site:
-            counts = crawl_sources(str(site.sources_file), str(crawl_dir))
-        for name in ("documents.jsonl", "crawl_errors.jsonl"):
-            publish_urls(crawl_dir / name, site.base_url)
-        registry = str(site.public_sources_file)
+        crawled = crawl_sample(str(Path(out) / "work"), crawl_dir)
+    elif sources is not None:
+        crawled = crawl_sources(sources, crawl_dir)
     else:
-        if sources is None:
-            raise ValueError("crawl_stage needs a sources file or sample=True")
-        counts = crawl_sources(sources, str(crawl_dir))
-        registry = sources
-    loaded = load_crawl(db, registry, str(crawl_dir))
-    return {"crawl": counts, "documents": loaded}
+        raise ValueError("crawl_stage needs a sources file or sample=True")
+    loaded = load_crawl(db, crawled["registry"], crawl_dir)
+    return {"crawl": crawled, "documents": loaded}
 
 
-@flow(name="extract-stage")
-def extract_stage(db: str, out: str) -> dict:
+# One worker thread: spaCy pipelines are not shared between threads. Scale out with Dask instead
+# (`extract_stage.with_options(task_runner=DaskTaskRunner(...))`, see extraction_runner()).
+@flow(name="extract-stage", task_runner=ThreadPoolTaskRunner(max_workers=1))
+def extract_stage(db: str, out: str, batch_size: int = EXTRACT_BATCH) -> dict:
     """Extract countries, companies and commitments from documents not yet extracted."""
     records = select_documents(db)
-    work = Path(out) / "extract"
-    if work.exists():
-        shutil.rmtree(work)
-    files = []
-    for number, batch in enumerate(batched(records, EXTRACT_BATCH)):
-        out_file = work / f"extractions-{number:05d}.jsonl"
-        extract_batch(batch, str(out_file))
-        files.append(str(out_file))
-    load_extraction_files(db, files)
-    get_run_logger().info("extract: %s documents in %s batches", len(records), len(files))
-    return {"documents": len(records), "batches": len(files)}
+    batches = batched(records, batch_size)
+    futures = extract_batch.map(batches)
+    results = [future.result() for future in futures]
+    loaded = load_extraction_lines(db, results, str(Path(out) / "extract"))
+    get_run_logger().info("extract: %s documents in %s batches", len(records), len(batches))
+    return {"documents": len(records), "batches": len(batches), **{f"loaded_{k}": v for k, v in loaded.items()}}
+
+
+def extraction_runner(dask_address: str | None):
+    """The extract stage on the default runner, or on a Dask cluster ("local" starts one here)."""
+    if not dask_address:
+        return extract_stage
+    from prefect_dask import DaskTaskRunner
+
+    if dask_address == "local":
+        runner = DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True})
+    else:
+        runner = DaskTaskRunner(address=dask_address)
+    return extract_stage.with_options(task_runner=runner)
 
 
 @flow(name="render-stage")
-def render_stage(db: str, out: str, week: str | None = None, approved: bool = False) -> dict:
-    """Render the week's draft; an approved draft is also published to the newsletter folder."""
+def render_stage(db: str, out: str, week: str | None = None) -> dict:
+    """Render the week's draft (editors' earlier decisions applied) and publish it as artifacts."""
     draft = render_week(db, str(Path(out) / "drafts"), week)
-    result = {"week": draft["week"], "deals": draft["deals"], "draft": draft["files"], "db": db}
-    if approved:
-        published = Path(out) / "newsletter"
-        published.mkdir(parents=True, exist_ok=True)
-        result["newsletter"] = {}
-        for kind, file in draft["files"].items():
-            target = published / Path(file).name
-            shutil.copyfile(file, target)
-            result["newsletter"][kind] = str(target)
-    else:
-        result["newsletter"] = draft["files"]
-        get_run_logger().info("draft for %s awaits an editor's approval: %s", draft["week"], draft["files"])
+    week = draft["week"]
+    key = week.lower()
+    markdown = Path(draft["files"]["markdown"]).read_text(encoding="utf-8")
+    create_markdown_artifact(markdown, key=f"newsletter-draft-{key}", description=f"Newsletter draft for {week}")
+    if draft["table"]:
+        create_table_artifact(draft["table"], key=f"deals-{key}", description=f"Deals reported in {week}")
+    return {"week": week, "deals": draft["deals"], "draft": draft["files"], "db": db}
+
+
+def publish_issue(draft_files: dict[str, str], out: str) -> dict[str, str]:
+    """Copy an approved draft into the newsletter folder (the published issue)."""
+    published = Path(out) / "newsletter"
+    published.mkdir(parents=True, exist_ok=True)
+    result = {}
+    for kind, file in draft_files.items():
+        target = published / Path(file).name
+        shutil.copyfile(file, target)
+        result[kind] = str(target)
     return result
 
 
@@ -91,28 +104,84 @@ def weekly_tracker(
     out: str = "out",
     sample: bool = False,
     auto_approve: bool = False,
+    wait_for_approval: bool = True,
+    approval_timeout: int = 3 * 24 * 3600,
+    dask_address: str | None = None,
 ) -> dict:
     """Run the whole weekly pipeline.
 
     Args:
         week: ISO week to render (YYYY-Www); default the latest week with deals.
         sources: the sources registry (TOML); ignored when `sample` is true.
-        db: the DuckDB warehouse file.
+        db: the DuckDB warehouse file analysts open.
         out: folder for crawl files, drafts and the published newsletter.
         sample: crawl the bundled sample web from a loopback server instead of `sources`.
-        auto_approve: publish the draft without waiting for an editor.
+        auto_approve: publish the draft without an editor (demo and tests).
+        wait_for_approval: pause for the editor's decision (Prefect's input form); when false the
+            draft waits in `out/drafts` for `tracker approve`.
+        approval_timeout: seconds to wait for the editor; a timed-out draft is kept.
+        dask_address: run extraction on a Dask cluster (scheduler address, or "local").
     """
+    logger = get_run_logger()
     Path(db).parent.mkdir(parents=True, exist_ok=True)
     crawled = crawl_stage(sources, db, out, sample)
-    extracted = extract_stage(db, out)
+    extracted = extraction_runner(dask_address)(db, out)
     deals = build_deal_records(db)
-    rendered = render_stage(db, out, week, approved=auto_approve)
-    return {
-        "week": rendered["week"],
+    rendered = render_stage(db, out, week)
+    week = rendered["week"]
+
+    if auto_approve:
+        decision: ReviewDecision | None = ReviewDecision(approve=True, editor="auto-approve")
+    elif wait_for_approval:
+        decision = wait_for_review(week, rendered["deals"], approval_timeout)
+    else:
+        decision = None
+
+    status, newsletter = "awaiting approval", rendered["draft"]
+    if decision is None and wait_for_approval and not auto_approve:
+        status = "timed out"
+    if decision is not None:
+        record_review(db, week, decision.model_dump(), via="prefect")
+        if decision.approve:
+            final = render_stage(db, out, week)
+            newsletter = publish_issue(final["draft"], out)
+            status = "approved"
+        else:
+            status = "rejected"
+    logger.info("newsletter %s: %s (draft kept in %s)", week, status, Path(out) / "drafts")
+
+    summary = {
+        "week": week,
+        "status": status,
         "db": db,
         "crawl": crawled,
         "extract": extracted,
         "deals": deals,
-        "newsletter": rendered["newsletter"],
+        "newsletter": newsletter,
         "draft": rendered["draft"],
     }
+    create_markdown_artifact(_summary_markdown(summary), key=f"run-summary-{week.lower()}",
+                             description="Documents, mentions and deals of this run")
+    return summary
+
+
+def _summary_markdown(summary: dict) -> str:
+    crawl = summary["crawl"]["crawl"]
+    docs = summary["crawl"]["documents"]
+    extract = summary["extract"]
+    deals = summary["deals"]
+    rows = [
+        ("documents fetched", crawl.get("documents")),
+        ("documents new", docs.get("new")),
+        ("documents updated", docs.get("updated")),
+        ("duplicates dropped", crawl.get("duplicates")),
+        ("fetch errors", crawl.get("errors")),
+        ("documents extracted", extract.get("documents")),
+        ("mentions loaded", extract.get("loaded_mentions")),
+        ("commitments loaded", extract.get("loaded_commitments")),
+        ("deals", deals.get("deals")),
+        ("newsletter", summary["status"]),
+    ]
+    lines = [f"# Weekly tracker run, {summary['week']}", "", "| what | count |", "| --- | --- |"]
+    lines += [f"| {name} | {value if value is not None else '-'} |" for name, value in rows]
+    return "\n".join(lines) + "\n"

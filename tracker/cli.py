@@ -63,11 +63,19 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--db", default=settings.DEFAULT_DB, help="DuckDB file (default: %(default)s)")
     run.add_argument("--out", default=settings.DEFAULT_OUT, help="output folder (default: %(default)s)")
     run.add_argument("--week", type=_week, help="ISO week to render, YYYY-Www (default: the latest week with deals)")
-    run.add_argument(
+    approval = run.add_mutually_exclusive_group()
+    approval.add_argument(
         "--auto-approve",
         action="store_true",
         help="approve the draft without waiting for an editor (demo and tests)",
     )
+    approval.add_argument(
+        "--wait",
+        action="store_true",
+        help="pause the flow run until an editor decides through Prefect's input form "
+        "(needs a Prefect server the editor can reach); by default the draft waits for 'tracker approve'",
+    )
+    run.add_argument("--dask", metavar="ADDRESS", help="run extraction on a Dask cluster (scheduler address, or 'local')")
     run.set_defaults(handler=_cmd_run)
 
     crawl = sub.add_parser(
@@ -108,7 +116,38 @@ def build_parser() -> argparse.ArgumentParser:
     newsletter.add_argument("--db", default=settings.DEFAULT_DB, help="DuckDB file (default: %(default)s)")
     newsletter.add_argument("--out", default=settings.DEFAULT_OUT, help="output folder (default: %(default)s)")
     newsletter.set_defaults(handler=_cmd_newsletter)
+
+    approve = sub.add_parser(
+        "approve",
+        help="record an editor's decision on a week's draft and publish it when approved",
+        description="Record an editor's decision (stored in the warehouse with who and when); an "
+        "approved issue is re-rendered with the decisions applied and published to OUT/newsletter.",
+    )
+    approve.add_argument("--week", type=_week, required=True, help="ISO week YYYY-Www of the draft")
+    approve.add_argument("--editor", required=True, help="who decides (stored with the decision)")
+    approve.add_argument("--reject", action="store_true", help="reject the draft instead of approving it")
+    approve.add_argument("--drop", action="append", default=[], metavar="DEAL_ID", help="leave a deal out of this issue (repeatable)")
+    approve.add_argument(
+        "--correct",
+        action="append",
+        default=[],
+        type=_correction,
+        metavar="DEAL_ID:FIELD=VALUE",
+        help="correct a deal's title, money_usd, mw or chips (repeatable)",
+    )
+    approve.add_argument("--note", default="", help="a note stored with the decision")
+    approve.add_argument("--db", default=settings.DEFAULT_DB, help="DuckDB file (default: %(default)s)")
+    approve.add_argument("--out", default=settings.DEFAULT_OUT, help="output folder (default: %(default)s)")
+    approve.set_defaults(handler=_cmd_approve)
     return parser
+
+
+def _correction(value: str) -> dict:
+    deal_id, sep, rest = value.partition(":")
+    field, eq, new = rest.partition("=")
+    if not (sep and eq and deal_id and field):
+        raise argparse.ArgumentTypeError(f"invalid correction {value!r}: expected DEAL_ID:FIELD=VALUE")
+    return {"deal_id": deal_id.strip(), "field": field.strip(), "value": new.strip()}
 
 
 def _add_source_args(parser: argparse.ArgumentParser) -> None:
@@ -151,8 +190,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         out=str(args.out),
         sample=args.sample,
         auto_approve=args.auto_approve,
+        wait_for_approval=args.wait,
+        dask_address=args.dask,
     )
     _print_outputs(result)
+    if result.get("status") != "approved":
+        print(f"Draft {result['week']} is {result.get('status')}: approve it with "
+              f"'tracker approve --week {result['week']} --editor NAME --db {args.db} --out {args.out}'")
     return 0
 
 
@@ -220,10 +264,30 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 def _cmd_newsletter(args: argparse.Namespace) -> int:
     db = _require_db(args.db)
-    from flows.weekly import render_stage
+    from flows.tasks import render_week
 
-    result = render_stage(db=str(db), out=str(args.out), week=args.week)
-    _print_outputs(result)
+    draft = render_week.fn(str(db), str(Path(args.out) / "drafts"), args.week)
+    _print_outputs({"week": draft["week"], "newsletter": draft["files"], "db": str(db)})
+    return 0
+
+
+def _cmd_approve(args: argparse.Namespace) -> int:
+    db = _require_db(args.db)
+    from flows.tasks import record_review, render_week
+    from flows.weekly import publish_issue
+
+    review = {"approve": not args.reject, "editor": args.editor, "drop": args.drop,
+              "corrections": args.correct, "note": args.note}
+    try:
+        record_review.fn(str(db), args.week, review, via="cli")
+    except ValueError as exc:
+        raise UsageError(f"tracker approve: {exc}") from None
+    draft = render_week.fn(str(db), str(Path(args.out) / "drafts"), args.week)
+    if args.reject:
+        print(f"Week {args.week} rejected by {args.editor}; the draft stays in {Path(args.out) / 'drafts'}")
+        return 0
+    published = publish_issue(draft["files"], str(args.out))
+    _print_outputs({"week": args.week, "newsletter": published, "db": str(db)})
     return 0
 
 

@@ -17,7 +17,8 @@ from typing import Iterator
 from tracker.settings import SAMPLE_SITE, SAMPLE_SOURCES
 
 #: Stable origin under which sample documents are stored (`.test` is reserved for testing).
-SAMPLE_ORIGIN = "https://sample.tracker.test"
+SAMPLE_HOST = "sample.tracker.test"
+SAMPLE_ORIGIN = f"https://{SAMPLE_HOST}"
 PLACEHOLDER = "__BASE__"
 
 
@@ -40,7 +41,9 @@ def serve_sample(work_dir: str | Path) -> Iterator[SampleSite]:
         live = work / "sample-sources.toml"
         live.write_text(template.replace(PLACEHOLDER, base_url), encoding="utf-8")
         public = work / "sample-sources.public.toml"
-        public.write_text(template.replace(PLACEHOLDER, SAMPLE_ORIGIN), encoding="utf-8")
+        public_text = template.replace(PLACEHOLDER, SAMPLE_ORIGIN)
+        public_text = public_text.replace('"127.0.0.1"', f'"{SAMPLE_HOST}"')  # allowed_domains
+        public.write_text(public_text, encoding="utf-8")
         yield SampleSite(base_url=base_url, sources_file=live, public_sources_file=public)
 
 

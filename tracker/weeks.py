@@ -43,3 +43,7 @@ def parse_week(value: str) -> IsoWeek:
 def week_of(day: date) -> IsoWeek:
     iso = day.isocalendar()
     return IsoWeek(iso.year, iso.week)
+
+
+def current_week() -> IsoWeek:
+    return week_of(date.today())
