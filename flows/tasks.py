@@ -18,13 +18,13 @@ from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.exceptions import MissingContextError
-from prefect.cache_policies import NONE, RUN_ID, TASK_SOURCE, INPUTS
+from prefect.cache_policies import NONE
+
+from flows.faults import inject_fault
 
 #: Documents per extraction task: big enough for spaCy's batching, small enough to retry cheaply.
 EXTRACT_BATCH = 250
 
-#: Crawls are cached within one flow run (a retry of the run reuses the finished crawl).
-CRAWL_CACHE = INPUTS + TASK_SOURCE + RUN_ID
 
 
 def _logger() -> logging.Logger | logging.LoggerAdapter:
@@ -48,6 +48,21 @@ def _pipeline_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def _crawl_key(context: Any, parameters: dict[str, Any]) -> str:
+    """Crawl cache key: the top-level flow run, the task's arguments and the registry's content.
+
+    A retried flow run reuses the crawl it already finished; a new run crawls again.
+    """
+    from prefect.runtime import flow_run
+
+    digest = hashlib.sha256(str(flow_run.root_flow_run_id).encode())
+    digest.update(json.dumps(parameters, sort_keys=True, default=str).encode())
+    registry = parameters.get("sources_file")
+    if registry and Path(registry).is_file():
+        digest.update(Path(registry).read_bytes())
+    return f"crawl-{digest.hexdigest()[:32]}"
+
+
 def _batch_key(context: Any, parameters: dict[str, Any]) -> str:
     """Extraction cache key: the pipeline's fingerprint plus the batch's exact texts."""
     digest = hashlib.sha256(_pipeline_fingerprint().encode())
@@ -56,7 +71,7 @@ def _batch_key(context: Any, parameters: dict[str, Any]) -> str:
     return f"extract-{digest.hexdigest()[:32]}"
 
 
-@task(name="crawl-sources", retries=2, retry_delay_seconds=[10, 60], cache_policy=CRAWL_CACHE, persist_result=True)
+@task(name="crawl-sources", retries=2, retry_delay_seconds=[10, 60], cache_key_fn=_crawl_key, persist_result=True)
 def crawl_sources(sources_file: str, crawl_dir: str) -> dict:
     """Fetch feeds and listing pages of a registry; write documents.jsonl and crawl_errors.jsonl."""
     from spiders.crawl import run_crawl
@@ -66,7 +81,7 @@ def crawl_sources(sources_file: str, crawl_dir: str) -> dict:
     return {**counts, "registry": sources_file}
 
 
-@task(name="crawl-sample", retries=2, retry_delay_seconds=[5, 20], cache_policy=CRAWL_CACHE, persist_result=True)
+@task(name="crawl-sample", retries=2, retry_delay_seconds=[5, 20], cache_key_fn=_crawl_key, persist_result=True)
 def crawl_sample(work_dir: str, crawl_dir: str) -> dict:
     """Serve the bundled sample web on a loopback port and crawl it like the real web."""
     from spiders.crawl import run_crawl
@@ -135,6 +150,7 @@ def load_extraction_lines(db: str, batches: list[list[dict]], work_dir: str) -> 
     from warehouse.db import connect
     from warehouse.load import load_extractions
 
+    inject_fault("load-extractions")
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
     totals = {"documents": 0, "commitments": 0, "mentions": 0}

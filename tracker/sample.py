@@ -50,8 +50,11 @@ def serve_sample(work_dir: str | Path) -> Iterator[SampleSite]:
 def publish_urls(jsonl_path: str | Path, base_url: str, origin: str = SAMPLE_ORIGIN) -> int:
     """Rewrite the loopback origin to the stable one in every string field of a JSON Lines file.
 
+    Document ids derive from the canonical URL, so they are derived again from the stable one.
     Returns the number of lines rewritten. The file is replaced atomically.
     """
+    from spiders.pipelines import make_doc_id
+
     path = Path(jsonl_path)
     if not path.exists():
         return 0
@@ -65,6 +68,10 @@ def publish_urls(jsonl_path: str | Path, base_url: str, origin: str = SAMPLE_ORI
             for key, value in record.items():
                 if isinstance(value, str) and base_url in value:
                     record[key] = value.replace(base_url, origin)
+                elif isinstance(value, list):
+                    record[key] = [v.replace(base_url, origin) if isinstance(v, str) else v for v in value]
+            if record.get("doc_id") and record.get("canonical_url"):
+                record["doc_id"] = make_doc_id(record["canonical_url"])
             dst.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
             count += 1
     tmp.replace(path)

@@ -7,6 +7,7 @@ warehouse and links in the newsletter.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -83,6 +84,8 @@ def test_every_sample_article_is_stored_once(con, gold):
     assert sorted(r[0] for r in rows) == sorted(g["title"] for g in gold)
     # Stored URLs do not depend on the loopback port, and carry no tracking parameters.
     urls = [r[1] for r in rows]
+    ids = dict(con.execute("select canonical_url, doc_id from documents").fetchall())
+    assert all(doc_id == hashlib.sha1(url.encode()).hexdigest()[:16] for url, doc_id in ids.items())
     assert all(u.startswith("https://sample.tracker.test/sites/") for u in urls)
     assert not any("utm_" in u for u in urls)
 
