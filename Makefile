@@ -15,7 +15,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_LOGGING_LEVEL ?= INFO
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint clean
+.PHONY: help install run serve test test-fast clean
 
 help: ## List the targets with what they do
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ install: $(VENV)/.installed ## Create .venv and install the pinned dependencies 
 
 run: install ## Run the whole weekly pipeline on the bundled sample corpus
 	$(BIN)/tracker run --sample --auto-approve
+
+serve: install ## Serve the weekly-tracker deployment on a local Prefect server (UI on 127.0.0.1:4200)
+	$(BIN)/python -m flows.serve
 
 test: install ## Run the whole test suite, end-to-end tests included
 	$(BIN)/pytest
