@@ -103,11 +103,18 @@ def applied_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
     return {row[0] for row in fetch_rows(con, "applied_migrations")}
 
 
-def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[Migration]:
-    """Apply the pending migrations in order, each in its own transaction; return them."""
+def apply_migrations(
+    con: duckdb.DuckDBPyConnection, *, through: int | None = None
+) -> list[Migration]:
+    """Apply the pending migrations in order, each in its own transaction; return them.
+
+    ``through`` stops after that version (a database as an older release left it, for tests).
+    """
     done = applied_versions(con)
     applied = []
     for migration in list_migrations():
+        if through is not None and migration.version > through:
+            break
         if migration.version in done:
             continue
         with transaction(con):

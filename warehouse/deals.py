@@ -339,8 +339,10 @@ def plan_deals(con: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table]:
 def build_deals(con: duckdb.DuckDBPyConnection) -> dict:
     """Rebuild ``deals`` and ``deal_evidence`` from commitments and mentions, in one transaction.
 
-    Deterministic: the same warehouse content gives the same rows and deal ids. Returns counts
-    ``{"deals": n, "evidence": n}``.
+    Deterministic: the same warehouse content gives the same rows and deal ids. A deal id that the
+    rebuild no longer produces is kept in ``deal_aliases`` with its successor (the new deal holding
+    its evidence), so saved ids still resolve; current figures in ``commitment_history`` record
+    their deal (the deal figure history). Returns counts ``{"deals": n, "evidence": n}``.
     """
     clusters, members = plan_deals(con)
     con.register("deal_clusters", clusters)
@@ -348,7 +350,9 @@ def build_deals(con: duckdb.DuckDBPyConnection) -> dict:
     try:
         with transaction(con):
             run_sql(con, "stage_deal_keywords", {"path": str(DATA_DIR / "deal_keywords.csv")})
+            run_sql(con, "record_deal_aliases")
             run_sql(con, "build_deals")
+            run_sql(con, "record_commitment_deals")
     finally:
         con.unregister("deal_clusters")
         con.unregister("deal_members")

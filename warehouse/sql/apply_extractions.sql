@@ -1,5 +1,7 @@
 -- replaces the mentions and commitments of every staged, known document by the staged ones, and
--- records the content_hash that was extracted so documents_to_extract skips it.
+-- records the content_hash that was extracted so documents_to_extract skips it. commitment_history
+-- keeps the figures of earlier versions of the text (superseded, never deleted); extracting the
+-- same version again replaces that version's figures (the extractor changed, not the source).
 delete from mentions
 where doc_id in (select doc_id from staged_extractions where known);
 
@@ -44,11 +46,7 @@ where kind is not null
 qualify row_number() over (
     partition by doc_id, kind, start_char
     order by end_char desc nulls last, value
-) = 1
-order by
-    doc_id,
-    start_char,
-    kind;
+) = 1;
 
 insert into commitments (
     commitment_id,
@@ -68,7 +66,11 @@ insert into commitments (
     countries,
     companies,
     start_char,
-    end_char
+    end_char,
+    fx_rate,
+    fx_month,
+    deal_type,
+    link_scope
 )
 with unnested as (
     select
@@ -109,6 +111,10 @@ typed as (
         list_sort(list_distinct(coalesce(c.companies, []))) as companies,
         c.start as start_char,
         c."end" as end_char,
+        try_cast(c.fx_rate as double) as fx_rate,
+        c.fx_month ->> '$' as fx_month,
+        c.deal_type ->> '$' as deal_type,
+        c.link_scope ->> '$' as link_scope,
         ordinal
     from unnested
     where c.kind in ('money', 'power', 'chips')
@@ -132,7 +138,11 @@ select
     countries,
     companies,
     start_char,
-    end_char
+    end_char,
+    fx_rate,
+    fx_month,
+    deal_type,
+    link_scope
 from typed
 qualify row_number() over (partition by commitment_id order by ordinal) = 1
 order by
@@ -148,3 +158,68 @@ set
 from staged_extractions as s
 where s.known
     and documents.doc_id = s.doc_id;
+
+update commitment_history
+set
+    is_current = false,
+    superseded_at = v.fetched_at
+from staged_extractions as s
+join document_versions as v
+    on v.doc_id = s.doc_id
+    and v.content_hash = s.content_hash
+where s.known
+    and commitment_history.doc_id = s.doc_id
+    and commitment_history.is_current
+    and commitment_history.content_hash <> s.content_hash;
+
+delete from commitment_history
+where (doc_id, content_hash) in (
+    select (doc_id, content_hash)
+    from staged_extractions
+    where known
+);
+
+insert into commitment_history
+select
+    c.commitment_id,
+    c.doc_id,
+    s.content_hash,
+    c.kind,
+    c.value,
+    c.currency,
+    c.value_usd,
+    c.mw,
+    c.chip_count,
+    c.chip_model,
+    c.qualifier,
+    c.range_low,
+    c.range_high,
+    c.surface,
+    c.sentence,
+    c.countries,
+    c.companies,
+    c.start_char,
+    c.end_char,
+    c.fx_rate,
+    c.fx_month,
+    c.deal_type,
+    c.link_scope,
+    true as is_current,
+    null as superseded_at,
+    null as deal_id
+from commitments as c
+join staged_extractions as s
+    on s.doc_id = c.doc_id
+where s.known
+order by
+    c.doc_id,
+    c.start_char,
+    c.kind;
+
+update document_versions
+set extracted = true
+from staged_extractions as s
+where s.known
+    and document_versions.doc_id = s.doc_id
+    and document_versions.content_hash = s.content_hash
+    and not document_versions.extracted;

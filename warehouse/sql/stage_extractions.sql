@@ -1,6 +1,8 @@
 -- grain: one row per extraction line for a stored document (parameter: path): the extractor's
 -- output (DESIGN.md) plus mentions, id = doc_id. When an id appears twice the last line wins; lines
 -- that are not JSON or name no stored document are kept with known = false and not applied.
+-- Optional keys of a commitment (fx_rate, fx_month, deal_type, link_scope) are read as JSON so a
+-- line without them, or with an unexpected type, still loads (typed in apply_extractions).
 create or replace temp table staged_extractions as
 with lines as (
     select
@@ -29,7 +31,11 @@ with lines as (
                 countries varchar[],
                 companies varchar[],
                 start integer,
-                "end" integer
+                "end" integer,
+                fx_rate json,
+                fx_month json,
+                deal_type json,
+                link_scope json
             )[]',
             mentions: 'struct(
                 kind varchar,
