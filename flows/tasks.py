@@ -185,15 +185,18 @@ def build_deal_records(db: str) -> dict:
 
 
 @task(name="render-newsletter", cache_policy=NONE)
-def render_week(db: str, out_dir: str, week: str | None) -> dict:
-    """Build the week's context from the warehouse and render the three formats."""
+def render_week(db: str, out_dir: str, week: str | None, read_only: bool = False) -> dict:
+    """Build the week's context from the warehouse and render the three formats.
+
+    `read_only` for the public file (analysts may hold it); the flow renders from its working copy.
+    """
     from newsletter_templates.render import render_newsletter
     from tracker.weeks import current_week
     from warehouse.db import connect
     from warehouse.decisions import apply_decisions, week_decisions
     from warehouse.report import latest_week, week_context
 
-    con = connect(db)
+    con = connect(db, read_only=read_only)
     try:
         week = week or latest_week(con) or current_week().label
         context = apply_decisions(week_context(con, week), week_decisions(con, week))
@@ -224,16 +227,31 @@ def render_week(db: str, out_dir: str, week: str | None) -> dict:
 @task(name="record-review", cache_policy=NONE)
 def record_review(db: str, week: str, review: dict, via: str) -> int:
     """Store an editor's review (approve/reject, drops, corrections) in the warehouse."""
-    from warehouse.db import connect
     from warehouse.decisions import decisions_from_review, record_decisions
+    from warehouse.snapshot import writing
 
-    con = connect(db)
-    try:
+    with writing(db) as con:
         count = record_decisions(con, decisions_from_review(week, review), via=via)
-    finally:
-        con.close()
     _logger().info("review of %s by %s: %s decisions stored", week, review.get("editor"), count)
     return count
+
+
+@task(name="open-working-copy", cache_policy=NONE)
+def open_working_copy(db: str) -> str:
+    """Copy the published warehouse to a private working file that this run writes to."""
+    from warehouse.snapshot import working_copy
+
+    return str(working_copy(db))
+
+
+@task(name="publish-warehouse", cache_policy=NONE)
+def publish_warehouse(work: str, db: str) -> str:
+    """Atomically replace the published warehouse with the run's working copy."""
+    from warehouse.snapshot import publish
+
+    published = publish(work, db)
+    _logger().info("warehouse published: %s", published)
+    return str(published)
 
 
 def batched(items: list, size: int) -> list[list]:

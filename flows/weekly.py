@@ -24,6 +24,8 @@ from flows.tasks import (
     extract_batch,
     load_crawl,
     load_extraction_lines,
+    open_working_copy,
+    publish_warehouse,
     record_review,
     render_week,
     select_documents,
@@ -42,6 +44,16 @@ def crawl_stage(sources: str | None, db: str, out: str, sample: bool = False) ->
         raise ValueError("crawl_stage needs a sources file or sample=True")
     loaded = load_crawl(db, crawled["registry"], crawl_dir)
     return {"crawl": crawled, "documents": loaded}
+
+
+@flow(name="crawl-only")
+def crawl_only(sources: str | None, db: str, out: str, sample: bool = False) -> dict:
+    """The crawl stage alone (`tracker crawl`), on a working copy published at the end."""
+    Path(db).parent.mkdir(parents=True, exist_ok=True)
+    work = open_working_copy(db)
+    result = crawl_stage(sources, work, out, sample)
+    publish_warehouse(work, db)
+    return result
 
 
 # One worker thread: spaCy pipelines are not shared between threads. Scale out with Dask instead
@@ -72,9 +84,9 @@ def extraction_runner(dask_address: str | None):
 
 
 @flow(name="render-stage")
-def render_stage(db: str, out: str, week: str | None = None) -> dict:
+def render_stage(db: str, out: str, week: str | None = None, read_only: bool = False) -> dict:
     """Render the week's draft (editors' earlier decisions applied) and publish it as artifacts."""
-    draft = render_week(db, str(Path(out) / "drafts"), week)
+    draft = render_week(db, str(Path(out) / "drafts"), week, read_only)
     week = draft["week"]
     key = week.lower()
     markdown = Path(draft["files"]["markdown"]).read_text(encoding="utf-8")
@@ -124,11 +136,14 @@ def weekly_tracker(
     """
     logger = get_run_logger()
     Path(db).parent.mkdir(parents=True, exist_ok=True)
-    crawled = crawl_stage(sources, db, out, sample)
-    extracted = extraction_runner(dask_address)(db, out)
-    deals = build_deal_records(db)
-    rendered = render_stage(db, out, week)
+    # Every stage writes a private working copy; analysts keep the published file open meanwhile.
+    work = open_working_copy(db)
+    crawled = crawl_stage(sources, work, out, sample)
+    extracted = extraction_runner(dask_address)(work, out)
+    deals = build_deal_records(work)
+    rendered = render_stage(work, out, week)
     week = rendered["week"]
+    publish_warehouse(work, db)  # before the review pause: analysts get the week's data at once
 
     if auto_approve:
         decision: ReviewDecision | None = ReviewDecision(approve=True, editor="auto-approve")
@@ -143,7 +158,7 @@ def weekly_tracker(
     if decision is not None:
         record_review(db, week, decision.model_dump(), via="prefect")
         if decision.approve:
-            final = render_stage(db, out, week)
+            final = render_stage(db, out, week, read_only=True)
             newsletter = publish_issue(final["draft"], out)
             status = "approved"
         else:

@@ -139,6 +139,16 @@ def build_parser() -> argparse.ArgumentParser:
     approve.add_argument("--db", default=settings.DEFAULT_DB, help="DuckDB file (default: %(default)s)")
     approve.add_argument("--out", default=settings.DEFAULT_OUT, help="output folder (default: %(default)s)")
     approve.set_defaults(handler=_cmd_approve)
+
+    export = sub.add_parser(
+        "export",
+        help="write the warehouse tables and views as Parquet files with a README of their columns",
+        description="Export every analyst table and view to DIR/<name>.parquet, plus DIR/README.md "
+        "describing each column; reads the published warehouse read-only.",
+    )
+    export.add_argument("--parquet", required=True, metavar="DIR", help="output folder")
+    export.add_argument("--db", default=settings.DEFAULT_DB, help="DuckDB file (default: %(default)s)")
+    export.set_defaults(handler=_cmd_export)
     return parser
 
 
@@ -202,9 +212,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_crawl(args: argparse.Namespace) -> int:
     _require_sources(args)
-    from flows.weekly import crawl_stage
+    from flows.weekly import crawl_only
 
-    result = crawl_stage(
+    result = crawl_only(
         sources=str(args.sources) if args.sources else None,
         db=str(args.db),
         out=str(args.out),
@@ -266,7 +276,7 @@ def _cmd_newsletter(args: argparse.Namespace) -> int:
     db = _require_db(args.db)
     from flows.tasks import render_week
 
-    draft = render_week.fn(str(db), str(Path(args.out) / "drafts"), args.week)
+    draft = render_week.fn(str(db), str(Path(args.out) / "drafts"), args.week, read_only=True)
     _print_outputs({"week": draft["week"], "newsletter": draft["files"], "db": str(db)})
     return 0
 
@@ -282,12 +292,31 @@ def _cmd_approve(args: argparse.Namespace) -> int:
         record_review.fn(str(db), args.week, review, via="cli")
     except ValueError as exc:
         raise UsageError(f"tracker approve: {exc}") from None
-    draft = render_week.fn(str(db), str(Path(args.out) / "drafts"), args.week)
+    draft = render_week.fn(str(db), str(Path(args.out) / "drafts"), args.week, read_only=True)
     if args.reject:
         print(f"Week {args.week} rejected by {args.editor}; the draft stays in {Path(args.out) / 'drafts'}")
         return 0
     published = publish_issue(draft["files"], str(args.out))
     _print_outputs({"week": args.week, "newsletter": published, "db": str(db)})
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    db = _require_db(args.db)
+    import duckdb
+
+    from warehouse.export import export_parquet
+
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error as exc:
+        raise UsageError(f"tracker export: cannot open {db}: {str(exc).splitlines()[0]}") from None
+    try:
+        paths = export_parquet(con, args.parquet)
+    finally:
+        con.close()
+    for path in paths:
+        print(path)
     return 0
 
 
