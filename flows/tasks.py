@@ -72,11 +72,15 @@ def _batch_key(context: Any, parameters: dict[str, Any]) -> str:
 
 
 @task(name="crawl-sources", retries=2, retry_delay_seconds=[10, 60], cache_key_fn=_crawl_key, persist_result=True)
-def crawl_sources(sources_file: str, crawl_dir: str) -> dict:
-    """Fetch feeds and listing pages of a registry; write documents.jsonl and crawl_errors.jsonl."""
+def crawl_sources(sources_file: str, crawl_dir: str, state_file: str | None = None) -> dict:
+    """Fetch feeds and listing pages of a registry; write documents.jsonl and crawl_errors.jsonl.
+
+    With the state of earlier crawls, feeds are fetched conditionally and known, unchanged
+    articles are not fetched again.
+    """
     from spiders.crawl import run_crawl
 
-    counts = run_crawl(sources_file, crawl_dir)
+    counts = run_crawl(sources_file, crawl_dir, state_file=state_file)
     _log_crawl(counts)
     return {**counts, "registry": sources_file}
 
@@ -102,10 +106,24 @@ def _log_crawl(counts: dict) -> None:
     )
 
 
+@task(name="export-crawl-state", cache_policy=NONE)
+def export_state(db: str, state_file: str) -> dict:
+    """Write what earlier crawls saw (feed validators, known articles) for the next crawl."""
+    from warehouse.crawl_state import export_crawl_state
+    from warehouse.db import connect
+
+    con = connect(db)
+    try:
+        return export_crawl_state(con, state_file)
+    finally:
+        con.close()
+
+
 @task(name="load-documents", cache_policy=NONE)
 def load_crawl(db: str, sources_file: str, crawl_dir: str) -> dict:
     """Load the registry, the crawled documents and the crawl errors into the warehouse."""
     from spiders.registry import load_sources as read_registry
+    from warehouse.crawl_state import load_crawl_state
     from warehouse.db import connect
     from warehouse.load import load_crawl_errors, load_documents, load_sources
 
@@ -117,6 +135,9 @@ def load_crawl(db: str, sources_file: str, crawl_dir: str) -> dict:
         counts = load_documents(con, crawl / "documents.jsonl")
         errors_file = crawl / "crawl_errors.jsonl"
         counts["crawl_errors"] = load_crawl_errors(con, errors_file) if errors_file.exists() else 0
+        state_file = crawl / "crawl_state.jsonl"
+        if state_file.exists():
+            load_crawl_state(con, state_file)
     finally:
         con.close()
     _logger().info("load: documents %s in %.1fs", counts, time.perf_counter() - started)

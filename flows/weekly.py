@@ -21,6 +21,7 @@ from flows.tasks import (
     build_deal_records,
     crawl_sample,
     crawl_sources,
+    export_state,
     extract_batch,
     load_crawl,
     load_extraction_lines,
@@ -39,7 +40,11 @@ def crawl_stage(sources: str | None, db: str, out: str, sample: bool = False) ->
     if sample:
         crawled = crawl_sample(str(Path(out) / "work"), crawl_dir)
     elif sources is not None:
-        crawled = crawl_sources(sources, crawl_dir)
+        # The sample web is crawled statelessly (its port changes every run); real sources are
+        # crawled incrementally from the state the warehouse keeps.
+        state = str(Path(out) / "work" / "crawl-state.json")
+        export_state(db, state)
+        crawled = crawl_sources(sources, crawl_dir, state)
     else:
         raise ValueError("crawl_stage needs a sources file or sample=True")
     loaded = load_crawl(db, crawled["registry"], crawl_dir)

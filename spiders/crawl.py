@@ -2,8 +2,11 @@
 
 Scrapy's Twisted reactor cannot restart inside one process, so every crawl is a fresh
 `python -m scrapy crawl articles` with the repository root (where scrapy.cfg lives) as its
-working directory. Output, in `out_dir`: documents.jsonl, crawl_errors.jsonl, crawl_stats.json
-and crawl.log (the Scrapy log of the run).
+working directory. Output, in `out_dir`: documents.jsonl, crawl_errors.jsonl, crawl_state.jsonl,
+crawl_stats.json and crawl.log (the Scrapy log of the run).
+
+Incremental runs: pass `state_file`, the JSON that `warehouse.crawl_state.export_crawl_state`
+writes; load `out_dir/crawl_state.jsonl` back with `warehouse.crawl_state.load_crawl_state`.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from spiders.registry import load_sources
+from spiders.state import CrawlState
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_MODULE = "spiders.settings"
@@ -29,6 +33,7 @@ LOOPBACK_SETTINGS = {
     "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
     "DOWNLOAD_TIMEOUT": 10,
     "RETRY_TIMES": 1,
+    "TRACKER_BACKOFF_BASE_DELAY": 0.5,
 }
 
 
@@ -42,18 +47,26 @@ def run_crawl(
     *,
     settings: dict | None = None,
     timeout: float = 600,
+    state_file: str | Path | None = None,
 ) -> dict:
     """Crawl every source of the registry into `out_dir`.
 
-    Returns {"documents", "errors", "duplicates", "seconds"}. Raises RegistryError for a bad
-    registry (before starting anything) and CrawlError when the process fails or times out.
-    Failed requests are not failures of the crawl: they are lines of crawl_errors.jsonl.
+    `state_file` (optional) is the crawl state of earlier runs (spiders/state.py): feeds are
+    requested conditionally, unchanged known articles are skipped, retryable failures retried.
+    Returns {"documents", "errors", "duplicates", "retryable_errors", "requests",
+    "feeds_not_modified", "articles_unchanged", "seconds"}. Raises RegistryError for a bad
+    registry and StateError for a bad state file (before starting anything), CrawlError when the
+    process fails or times out. Failed requests are not failures of the crawl: they are lines
+    of crawl_errors.jsonl.
     """
     sources_file = Path(sources_file).resolve()
     out_dir = Path(out_dir).resolve()
     sources = load_sources(sources_file)  # one-line RegistryError here, not a traceback later
+    if state_file is not None:
+        state_file = Path(state_file).resolve()
+        CrawlState.load(state_file)  # one-line StateError here too
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name in ("documents.jsonl", "crawl_errors.jsonl", "crawl_stats.json"):
+    for name in ("documents.jsonl", "crawl_errors.jsonl", "crawl_state.jsonl", "crawl_stats.json"):
         (out_dir / name).unlink(missing_ok=True)
 
     overrides: dict = {}
@@ -61,6 +74,8 @@ def run_crawl(
         overrides.update(LOOPBACK_SETTINGS)
     overrides.update(settings or {})
     overrides.update({"TRACKER_SOURCES": str(sources_file), "TRACKER_OUTPUT_DIR": str(out_dir)})
+    if state_file is not None:
+        overrides["TRACKER_STATE_FILE"] = str(state_file)
 
     command = [sys.executable, "-m", "scrapy", "crawl", "articles"]
     for name, value in overrides.items():
@@ -85,12 +100,12 @@ def run_crawl(
             f"crawl failed (exit status {process.returncode}); log: {log_path}\n{_tail(log_path)}"
         )
     stats = json.loads(stats_path.read_text(encoding="utf-8"))
-    return {
-        "documents": stats["documents"],
-        "errors": stats["errors"],
-        "duplicates": stats["duplicates"],
-        "seconds": seconds,
-    }
+    counts = {name: stats.get(name, 0) for name in (
+        "documents", "errors", "duplicates", "retryable_errors", "requests", "feeds_not_modified",
+        "articles_unchanged",
+    )}
+    counts["seconds"] = seconds
+    return counts
 
 
 def _all_loopback(sources) -> bool:

@@ -7,6 +7,7 @@ Scrapy (DOWNLOAD_TIMEOUT applies) and hands the bytes here.
 from __future__ import annotations
 
 import calendar
+import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -31,6 +32,9 @@ class FeedEntry:
     published: str | None  # YYYY-MM-DD, the publisher's local date when the feed gives an offset
     updated: str | None  # YYYY-MM-DD
     feed_url: str
+    # When the entry last changed (its updated time, else its published time), ISO 8601 UTC
+    # (YYYY-MM-DDTHH:MM:SSZ): the crawl state compares it to decide whether to fetch again.
+    updated_at: str | None = None
 
 
 def parse_feed(body: bytes, url: str, content_type: str | None = None) -> list[FeedEntry]:
@@ -41,12 +45,14 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> list[F
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
-    parsed = feedparser.parse(body, response_headers=headers)
+    # A stream, never bytes or str: feedparser treats a str that looks like a URL as something to
+    # download and any str or bytes naming an existing file as a file to read.
+    parsed = _parse(body, headers)
     if not parsed.entries and parsed.get("bozo"):
         # A mis-declared charset can leave feedparser with zero entries: retry on decoded text.
         text = body.decode("utf-8", errors="replace")
         text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text, count=1)
-        retry = feedparser.parse(text, response_headers={"content-location": url})
+        retry = _parse(text.encode("utf-8"), {"content-location": url})
         if retry.entries:
             parsed = retry
     entries: list[FeedEntry] = []
@@ -64,11 +70,19 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> list[F
                 published=_entry_date(raw, "published"),
                 updated=_entry_date(raw, "updated"),
                 feed_url=url,
+                updated_at=_entry_timestamp(raw),
             )
         )
     if not entries:
         raise FeedError(_failure_reason(parsed))
     return entries
+
+
+def _parse(body: bytes, headers: dict):
+    try:
+        return feedparser.parse(io.BytesIO(body), response_headers=headers, sanitize_html=True)
+    except Exception as exc:  # noqa: BLE001 - feedparser on hostile input must not stop a crawl
+        raise FeedError(f"unparseable feed: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}") from None
 
 
 def _entry_link(raw, feed_url: str) -> str | None:
@@ -98,6 +112,18 @@ def _entry_date(raw, field: str) -> str | None:
             return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc).date().isoformat()
         except (OverflowError, ValueError):
             return None
+    return None
+
+
+def _entry_timestamp(raw) -> str | None:
+    for field in ("updated_parsed", "published_parsed", "created_parsed"):
+        parsed = raw.get(field)
+        if parsed:
+            try:
+                moment = datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc)
+            except (OverflowError, ValueError, TypeError):
+                continue
+            return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     return None
 
 

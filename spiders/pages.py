@@ -16,6 +16,7 @@ from urllib.parse import urljoin, urlsplit
 import trafilatura
 from lxml import html as lxml_html
 
+from spiders.encoding import decode_html
 from spiders.feeds import FeedEntry, parse_date_text
 from spiders.urls import canonicalize_url, is_http_url
 
@@ -63,11 +64,13 @@ def parse_article(html: str | bytes, url: str, feed_entry: FeedEntry | None = No
     """Extract one article page.
 
     Returns {"url", "canonical_url", "title", "published", "published_source", "text",
-    "language"}; text is "" when no main text was found. Dates after `today` (UTC, plus one
-    day of timezone slack) are ignored.
+    "language", "alternate_urls"}; text is "" when no main text was found. Dates after `today`
+    (UTC, plus one day of timezone slack) are ignored. Bytes are decoded with
+    `spiders.encoding.decode_html` (BOM, valid UTF-8, declaration, detection). `alternate_urls`
+    lists the page's other editions it links to (rel="amphtml"), tracking parameters removed.
     """
     if isinstance(html, bytes):
-        html = html.decode("utf-8", errors="replace")
+        html = decode_html(html).text
     tree = _parse_tree(html)
     limit = (today or datetime.now(timezone.utc).date()) + _FUTURE_TOLERANCE
 
@@ -83,13 +86,19 @@ def parse_article(html: str | bytes, url: str, feed_entry: FeedEntry | None = No
         "published": published,
         "published_source": source,
         "text": text,
-        "language": _language(tree, meta),
+        "language": _language(tree, meta) or guess_language(text),
+        "alternate_urls": _amp_urls(tree, url),
     }
+
+
+_HTML_PARSER = lxml_html.HTMLParser(encoding="utf-8")
 
 
 def _parse_tree(html: str):
     try:
-        return lxml_html.fromstring(html.encode("utf-8")) if html.strip() else None
+        # An explicit parser encoding: the text is already decoded (spiders.encoding), so a
+        # <meta charset> that lies must not make lxml decode the UTF-8 bytes a second time.
+        return lxml_html.fromstring(html.encode("utf-8"), parser=_HTML_PARSER) if html.strip() else None
     except (ValueError, lxml_html.etree.ParserError):
         return None
 
@@ -251,3 +260,41 @@ def _language(tree, meta: dict[str, str]) -> str | None:
             if re.fullmatch(r"[a-z]{2,3}", primary):
                 return primary
     return None
+
+
+def _amp_urls(tree, url: str) -> list[str]:
+    if tree is None:
+        return []
+    found = set()
+    for href in tree.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' amphtml ')]/@href"):
+        absolute = urljoin(url, href.strip())
+        if href.strip() and is_http_url(absolute):
+            found.add(canonicalize_url(absolute, editions=False))
+    return sorted(found)
+
+
+# The most frequent short words of the languages the tracker meets most; a page without a lang
+# attribute gets the language whose words cover most of its text (None below 10 % or 20 words).
+_STOPWORDS = {
+    "en": "the of and to in a is that for on with as by are was it from at this be which has have will its an".split(),
+    "fr": "le la les de des et un une du en est que pour dans qui sur au par avec pas plus aux ce sont".split(),
+    "de": "der die und das ist den von zu mit sich des auf für im dem nicht ein eine als auch es an werden".split(),
+    "es": "el la de que y en los del se las por un para con una es al lo como más pero sus".split(),
+    "pt": "o a de que e do da em um para com não uma os no se na por mais as dos ao".split(),
+    "it": "il di che e la per un in è del della con non una sono alla si gli le da".split(),
+    "nl": "de het een en van in is dat op te zijn met voor niet aan er ook als door".split(),
+    "nb": "og i det på er som en til av for med at har ikke den de om et fra".split(),
+}
+
+
+def guess_language(text: str) -> str | None:
+    """A two-letter language code from common words, for pages that declare none."""
+    words = re.findall(r"[^\W\d_]+", text.lower())
+    if len(words) < 20:
+        return None
+    scores = {code: sum(1 for w in words if w in vocab) for code, vocab in _STOPWORD_SETS.items()}
+    best = max(scores, key=lambda code: (scores[code], code == "en"))
+    return best if scores[best] >= 0.1 * len(words) else None
+
+
+_STOPWORD_SETS = {code: frozenset(words) for code, words in _STOPWORDS.items()}

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pycountry
 
-from spiders.urls import is_http_url
+from spiders.urls import host_allowed, is_http_url
 
 KINDS = ("company", "government", "trade", "media")
 FIELDS = ("id", "name", "kind", "country", "feeds", "start_urls", "article_pattern", "allowed_domains")
@@ -69,85 +69,124 @@ def load_sources(path: str | Path, substitutions: dict[str, str] | None = None) 
 
 
 def parse_sources(text: str, origin: str = "<string>") -> list[Source]:
-    """Validate registry TOML text; `origin` names the file in error messages."""
+    """Validate registry TOML text; `origin` names the file in error messages.
+
+    Raises RegistryError with the first problem; `check_registry` reports them all.
+    """
+    sources, problems = _parse(text, origin)
+    if problems:
+        raise RegistryError(problems[0])
+    return sources
+
+
+def check_registry(path: str | Path, substitutions: dict[str, str] | None = None) -> list[str]:
+    """Every problem of a registry file, one line each (an empty list: the registry is valid).
+
+    Unlike `load_sources`, which stops at the first problem, this reports all of them: each
+    source is checked field by field, and a bad source does not hide the next one.
+    """
+    path = Path(path)
+    try:
+        text = render_sources(path, substitutions)
+    except RegistryError as exc:
+        return [str(exc)]
+    return _parse(text, str(path))[1]
+
+
+def _parse(text: str, origin: str) -> tuple[list[Source], list[str]]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise RegistryError(f"{origin}: invalid TOML: {_one_line(str(exc))}") from None
-    unknown_top = sorted(set(data) - {"source"})
-    if unknown_top:
-        raise RegistryError(f"{origin}: unknown top-level key {unknown_top[0]!r} (expected [[source]] tables)")
+        return [], [f"{origin}: invalid TOML: {_one_line(str(exc))}"]
+    problems: list[str] = []
+    for key in sorted(set(data) - {"source"}):
+        problems.append(f"{origin}: unknown top-level key {key!r} (expected [[source]] tables)")
     entries = data.get("source", [])
     if not isinstance(entries, list) or not entries:
-        raise RegistryError(f"{origin}: no [[source]] entries")
+        problems.append(f"{origin}: no [[source]] entries")
+        return [], problems
     sources: list[Source] = []
     seen: set[str] = set()
     for index, entry in enumerate(entries, start=1):
         if not isinstance(entry, dict):
-            _raise(origin, f"#{index}", "is not a table (write [[source]] entries)")
+            problems.append(_problem(origin, f"#{index}", "is not a table (write [[source]] entries)"))
+            continue
         label = entry.get("id") if isinstance(entry.get("id"), str) and entry.get("id") else f"#{index}"
-        source = _validate(entry, fail=lambda problem: _raise(origin, label, problem))
-        if source.id in seen:
-            _raise(origin, label, "duplicate id")
-        seen.add(source.id)
-        sources.append(source)
-    return sources
+        found: list[str] = []
+        source = _validate(entry, found.append)
+        if isinstance(entry.get("id"), str) and entry["id"] in seen:
+            found.append("duplicate id")
+        if isinstance(entry.get("id"), str):
+            seen.add(entry["id"])
+        problems += [_problem(origin, label, problem) for problem in found]
+        if source is not None and not found:
+            sources.append(source)
+    return sources, problems
 
 
-def _validate(entry: dict, fail) -> Source:
-    unknown = sorted(set(entry) - set(FIELDS))
-    if unknown:
-        fail(f"unknown field {unknown[0]!r}")
-    for name in REQUIRED:
-        if name not in entry:
-            fail(f"missing field {name!r}")
+def _validate(entry: dict, fail) -> Source | None:
+    """Check one entry, calling `fail(problem)` for every problem; the Source, or None."""
+    for name in sorted(set(entry) - set(FIELDS)):
+        fail(f"unknown field {name!r}")
+    missing = [name for name in REQUIRED if name not in entry]
+    for name in missing:
+        fail(f"missing field {name!r}")
+    bad_type = set(missing)
     for name in ("id", "name", "kind", "country", "article_pattern"):
         if name in entry and not isinstance(entry[name], str):
             fail(f"field {name!r} must be a string")
+            bad_type.add(name)
     for name in ("feeds", "start_urls", "allowed_domains"):
         value = entry.get(name, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             fail(f"field {name!r} must be a list of strings")
+            bad_type.add(name)
 
-    source_id = entry["id"]
-    if not _SLUG.match(source_id):
+    source_id = entry.get("id") if "id" not in bad_type else None
+    if source_id is not None and not _SLUG.match(source_id):
         fail(f"id {source_id!r} is not a slug (lowercase letters, digits and single hyphens)")
-    name = entry["name"].strip()
-    if not name:
+    name = entry["name"].strip() if "name" not in bad_type else ""
+    if "name" not in bad_type and not name:
         fail("name is empty")
-    if entry["kind"] not in KINDS:
+    if "kind" not in bad_type and entry["kind"] not in KINDS:
         fail(f"kind {entry['kind']!r} is not one of {', '.join(KINDS)}")
-    country = entry["country"]
-    if len(country) != 2 or not country.isupper() or pycountry.countries.get(alpha_2=country) is None:
+    country = entry.get("country") if "country" not in bad_type else None
+    if country is not None and (
+        len(country) != 2 or not country.isupper() or pycountry.countries.get(alpha_2=country) is None
+    ):
         fail(f"country {country!r} is not an ISO 3166-1 alpha-2 code")
 
-    domains = tuple(entry["allowed_domains"])
-    if not domains:
+    domains = tuple(entry["allowed_domains"]) if "allowed_domains" not in bad_type else ()
+    if "allowed_domains" not in bad_type and not domains:
         fail("allowed_domains is empty")
     for domain in domains:
         if not _DOMAIN.match(domain):
             fail(f"allowed domain {domain!r} is not a bare lowercase host name (no scheme, port or path)")
 
-    feeds = tuple(entry.get("feeds", []))
-    start_urls = tuple(entry.get("start_urls", []))
-    if not feeds and not start_urls:
+    feeds = tuple(entry.get("feeds", [])) if "feeds" not in bad_type else ()
+    start_urls = tuple(entry.get("start_urls", [])) if "start_urls" not in bad_type else ()
+    if "feeds" not in bad_type and "start_urls" not in bad_type and not feeds and not start_urls:
         fail("no feeds and no start_urls: nothing to crawl")
     for field_name, urls in (("feeds", feeds), ("start_urls", start_urls)):
         for url in urls:
             if not is_http_url(url):
                 fail(f"{field_name} entry {url!r} is not an http(s) URL")
+            elif domains and not host_allowed(url, domains):
+                fail(f"{field_name} entry {url!r} is outside allowed_domains")
         if len(set(urls)) != len(urls):
             fail(f"{field_name} lists the same URL twice")
 
-    pattern = entry.get("article_pattern", "")
+    pattern = entry.get("article_pattern", "") if "article_pattern" not in bad_type else ""
     if pattern:
         try:
             re.compile(pattern)
         except re.error as exc:
             fail(f"article_pattern {pattern!r} is not a valid regex: {exc}")
-    elif start_urls:
+    elif start_urls and "article_pattern" not in bad_type:
         fail("start_urls given but article_pattern is empty")
 
+    if bad_type:
+        return None
     return Source(
         id=source_id,
         name=name,
@@ -160,8 +199,8 @@ def _validate(entry: dict, fail) -> Source:
     )
 
 
-def _raise(origin: str, label: str, problem: str):
-    raise RegistryError(f"{origin}: source {label}: {_one_line(problem)}")
+def _problem(origin: str, label: str, problem: str) -> str:
+    return f"{origin}: source {label}: {_one_line(problem)}"
 
 
 def _read_text(path: Path) -> str:
@@ -175,3 +214,27 @@ def _read_text(path: Path) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m spiders.registry check FILE...`: print every problem; exit 1 if any, 2 on bad usage."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) < 2 or args[0] != "check":
+        print("usage: python -m spiders.registry check FILE [FILE...]", file=sys.stderr)
+        return 2
+    failed = False
+    for path in args[1:]:
+        problems = check_registry(path)
+        for problem in problems:
+            print(problem)
+        if problems:
+            failed = True
+        else:
+            print(f"{path}: ok, {len(load_sources(path))} sources")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -20,7 +20,19 @@ AUTOTHROTTLE_ENABLED = True  # slow down further when a site answers slowly
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0  # average parallel requests per site under AutoThrottle
 DOWNLOAD_TIMEOUT = 30  # seconds before a request counts as a timeout (recorded, never fatal)
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # drop responses over 10 MiB (no article is that big)
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024  # log responses over 2 MiB
 RETRY_TIMES = 2  # retries for timeouts, connection errors and 5xx before recording an error
+RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]  # 429 and 503 go to RetryAfterMiddleware
+REDIRECT_MAX_TIMES = 5  # a longer chain is recorded as an error (loops are caught at once)
+DNS_TIMEOUT = 20  # seconds for a DNS lookup
+AUTOTHROTTLE_MAX_DELAY = 60.0  # the slowest a site is crawled: one request a minute
+
+DOWNLOADER_MIDDLEWARES = {
+    # 429/503: pause the site for its Retry-After (or exponential back-off), retry, capped.
+    "spiders.middlewares.RetryAfterMiddleware": 560,
+    # Requests and redirects stay http(s) and inside the source's allowed_domains; loops refused.
+    "spiders.middlewares.SourceBoundsMiddleware": 650,
+}
 COOKIES_ENABLED = False  # news pages do not need a session
 
 TELNETCONSOLE_ENABLED = False  # no telnet console on a crawler that runs unattended
@@ -39,3 +51,10 @@ TRACKER_SOURCES = None  # path of the sources registry (TOML); required: -s TRAC
 TRACKER_OUTPUT_DIR = "out/crawl"  # where documents.jsonl, crawl_errors.jsonl, crawl_stats.json go
 TRACKER_MAX_LISTING_PAGES = 20  # pagination depth per start URL
 TRACKER_MIN_WORDS = 20  # pages whose main text is shorter are dropped as "no article text"
+TRACKER_STATE_FILE = None  # crawl state from the warehouse (JSON); None: crawl as if for the first time
+TRACKER_BACKOFF_RETRIES = 3  # retries after a 429/503 before recording an error (0: off)
+TRACKER_BACKOFF_HTTP_CODES = [429, 503]  # statuses that make the crawler back off a site
+TRACKER_BACKOFF_BASE_DELAY = 5.0  # seconds to wait after a 429/503 without Retry-After, doubled each time
+TRACKER_RETRY_AFTER_MAX = 120.0  # a longer Retry-After is not waited for: recorded, retried next run
+TRACKER_ENFORCE_SOURCE_DOMAINS = True  # refuse requests and redirects outside a source's domains
+TRACKER_NEAR_DUPLICATE_THRESHOLD = 0.7  # Jaccard of word 5-grams for "same story" ("off" to disable)

@@ -149,6 +149,22 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--parquet", required=True, metavar="DIR", help="output folder")
     export.add_argument("--db", default=settings.DEFAULT_DB, help="DuckDB file (default: %(default)s)")
     export.set_defaults(handler=_cmd_export)
+
+    sources = sub.add_parser(
+        "sources",
+        help="work with a sources registry ('tracker sources check FILE' validates one)",
+        description="Sources registry tools.",
+    )
+    sources_sub = sources.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    sources_sub.required = True
+    check = sources_sub.add_parser(
+        "check",
+        help="validate a registry file and report every problem at once",
+        description="Validate a sources registry (TOML) and list every problem, one per line.",
+    )
+    check.add_argument("file", type=_existing_file, metavar="FILE", nargs="?", default=settings.DEFAULT_SOURCES,
+                       help="registry to check (default: spiders/sources.toml)")
+    check.set_defaults(handler=_cmd_sources_check)
     return parser
 
 
@@ -162,7 +178,8 @@ def _correction(value: str) -> dict:
 
 def _add_source_args(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--sources", type=_existing_file, metavar="FILE", help="sources registry (TOML)")
+    group.add_argument("--sources", type=_existing_file, metavar="FILE",
+                       help="sources registry (TOML; default: the production registry spiders/sources.toml)")
     group.add_argument(
         "--sample",
         action="store_true",
@@ -172,7 +189,7 @@ def _add_source_args(parser: argparse.ArgumentParser) -> None:
 
 def _require_sources(args: argparse.Namespace) -> None:
     if not args.sample and args.sources is None:
-        raise UsageError(f"tracker {args.command}: give --sources FILE or --sample")
+        args.sources = settings.DEFAULT_SOURCES
     if args.sources is not None:
         from spiders.registry import RegistryError, load_sources
 
@@ -298,6 +315,18 @@ def _cmd_approve(args: argparse.Namespace) -> int:
         return 0
     published = publish_issue(draft["files"], str(args.out))
     _print_outputs({"week": args.week, "newsletter": published, "db": str(db)})
+    return 0
+
+
+def _cmd_sources_check(args: argparse.Namespace) -> int:
+    from spiders.registry import check_registry
+
+    problems = check_registry(args.file)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        return EXIT_USAGE
+    print(f"{args.file}: ok")
     return 0
 
 

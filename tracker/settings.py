@@ -14,6 +14,9 @@ DEFAULT_DB = os.environ.get("TRACKER_DB", "data/tracker.duckdb")
 #: Where newsletters and crawl files are written (override with --out or TRACKER_OUT).
 DEFAULT_OUT = os.environ.get("TRACKER_OUT", "out")
 
+#: The production sources registry: the default outside --sample.
+DEFAULT_SOURCES = PROJECT_ROOT / "spiders" / "sources.toml"
+
 #: The bundled sample web and its registry (URLs use the __BASE__ placeholder).
 SAMPLE_SITE = PROJECT_ROOT / "sample" / "site"
 SAMPLE_SOURCES = PROJECT_ROOT / "sample" / "sources.toml"

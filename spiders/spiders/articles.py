@@ -5,7 +5,13 @@ entry links carrying the feed's title and dates, then walks the listing pages (s
 links matching `article_pattern` are articles, `rel="next"` links and Next/Older/» anchors are
 the next page. Listing pages of a source are requested once its feeds are in, so an article
 found both ways is always attributed to the feed, whatever the timing. Every request stays
-inside the source's allowed_domains; each failure becomes a CrawlErrorItem with its reason.
+inside the source's allowed_domains; each failure becomes a CrawlErrorItem with its reason and
+whether it is worth retrying.
+
+Incremental: with a crawl state (setting TRACKER_STATE_FILE, see spiders/state.py) feeds are
+requested with If-None-Match / If-Modified-Since (a 304 is not an error), known article URLs
+are skipped unless their feed entry was updated since, and the retryable failures of earlier
+runs are requested again.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from scrapy import signals
 from scrapy.exceptions import (
     CannotResolveHostError,
     DontCloseSpider,
+    DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadTimeoutError,
     IgnoreRequest,
@@ -27,11 +34,14 @@ from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as net_error
 
+from spiders.encoding import decode_html
 from spiders.feeds import FeedEntry, FeedError, parse_feed
-from spiders.items import ArticleItem, CrawlErrorItem
+from spiders.items import ArticleItem, CrawlErrorItem, FeedStateItem
+from spiders.middlewares import RefusedRequest
 from spiders.pages import parse_article
 from spiders.pipelines import utc_now
 from spiders.registry import RegistryError, Source, load_sources
+from spiders.state import CrawlState
 from spiders.urls import canonicalize_url, host_allowed, is_http_url
 
 _NEXT_TEXT = re.compile(r"^(?:next|older)\b|^(?:»|›|>>|→)$|(?:»|›|→)$", re.IGNORECASE)
@@ -58,6 +68,8 @@ class ArticlesSpider(scrapy.Spider):
             raise RegistryError("no sources registry: run with -s TRACKER_SOURCES=FILE (or -a sources=FILE)")
         spider.sources = load_sources(path)
         spider.max_pages = crawler.settings.getint("TRACKER_MAX_LISTING_PAGES", 20)
+        spider.state = CrawlState.load(crawler.settings.get("TRACKER_STATE_FILE"))
+        spider.max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         # OffsiteMiddleware also filters redirects that leave every source's domains.
         spider.allowed_domains = sorted({d for source in spider.sources for d in source.allowed_domains})
         for source in spider.sources:
@@ -85,21 +97,45 @@ class ArticlesSpider(scrapy.Spider):
                     callback=self.parse_feed,
                     errback=self.on_error,
                     cb_kwargs={"source": source},
-                    meta={"source_id": source.id, "stage": "feed"},
+                    headers=self.state.conditional_headers(url),
+                    meta=self._meta(source, "feed", handle_httpstatus_list=[304]),
                     dont_filter=True,
                 )
         for source in self.sources:
             if not source.feeds:
                 for request in self._release_listings(source):
                     yield request
+        # Articles whose last attempt failed in a way worth retrying (timeouts, 5xx, 429, ...).
+        by_id = {source.id: source for source in self.sources}
+        for row in self.state.retries(set(by_id)):
+            source = by_id[row["source_id"]]
+            via = row.get("discovered_via") if row.get("discovered_via") in ("feed", "listing") else "feed"
+            for request in self._article_request(source, row["url"], via, None, retry=row.get("entry_updated") or True):
+                self.crawler.stats.inc_value("tracker/articles_retried")
+                yield request
+
+    def _meta(self, source: Source, stage: str, **extra) -> dict:
+        return {
+            "source_id": source.id, "stage": stage, "allowed_domains": list(source.allowed_domains),
+            "download_maxsize": self.max_size, **extra,
+        }
 
     # -- feeds ---------------------------------------------------------------------------------
     def parse_feed(self, response, source: Source):
+        feed_url = response.request.url if not response.meta.get("redirect_urls") else response.meta["redirect_urls"][0]
+        yield FeedStateItem(
+            url=feed_url, source_id=source.id, http_status=response.status, checked_at=utc_now(),
+            etag=_header(response, "ETag"), last_modified=_header(response, "Last-Modified"),
+        )
+        if response.status == 304:
+            self.crawler.stats.inc_value("tracker/feeds_not_modified")
+            yield from self._feed_done(source)
+            return
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
         try:
             entries = parse_feed(response.body, response.url, content_type)
         except FeedError as exc:
-            yield self._error(source.id, response.url, "feed", str(exc))
+            yield self._error(source.id, response.url, "feed", str(exc), retryable=True)
             entries = []
         self.crawler.stats.inc_value("tracker/feed_entries", len(entries))
         for entry in entries:
@@ -134,13 +170,13 @@ class ArticlesSpider(scrapy.Spider):
             callback=self.parse_listing,
             errback=self.on_error,
             cb_kwargs={"source": source, "page": page},
-            meta={"source_id": source.id, "stage": "listing"},
+            meta=self._meta(source, "listing"),
             dont_filter=True,
         )
 
     def parse_listing(self, response, source: Source, page: int):
         if not isinstance(response, TextResponse):
-            yield self._error(source.id, response.url, "listing", _not_html(response))
+            yield self._error(source.id, response.url, "listing", _not_html(response), retryable=True)
             return
         pattern = self._patterns.get(source.id)
         next_urls: list[str] = []
@@ -160,7 +196,12 @@ class ArticlesSpider(scrapy.Spider):
             yield from self._listing_request(source, url, page + 1)
 
     # -- articles ------------------------------------------------------------------------------
-    def _article_request(self, source: Source, link: str, via: str, entry: FeedEntry | None):
+    def _article_request(self, source: Source, link: str, via: str, entry: FeedEntry | None, retry: bool | str = False):
+        """Request an article unless seen in this run or known and unchanged (crawl state).
+
+        `retry` (from the state's retry list) forces the request; a string is the feed entry
+        time stored with it, kept so that a successful retry does not look "updated" next run.
+        """
         url = canonicalize_url(link)
         if not host_allowed(url, source.allowed_domains):
             self.crawler.stats.inc_value("tracker/offsite_links")
@@ -168,34 +209,58 @@ class ArticlesSpider(scrapy.Spider):
         if url in self._seen_articles[source.id]:
             self.crawler.stats.inc_value("tracker/links_seen_twice")
             return
+        entry_updated = entry.updated_at if entry is not None else (retry if isinstance(retry, str) else None)
+        decision = "retry" if retry else self.state.fetch_decision(url, entry_updated)
+        if decision is None:
+            self._seen_articles[source.id].add(url)
+            self.crawler.stats.inc_value("tracker/articles_unchanged")
+            return
+        self.crawler.stats.inc_value(f"tracker/articles_{decision}")
         self._seen_articles[source.id].add(url)
         yield scrapy.Request(
             url,
             callback=self.parse_article,
             errback=self.on_error,
             cb_kwargs={"source": source, "via": via, "feed_entry": entry},
-            meta={"source_id": source.id, "stage": "article"},
+            meta=self._meta(source, "article", state_key=url, via=via, entry_updated=entry_updated),
             dont_filter=True,  # deduplicated per source above; across sources by the pipeline
         )
 
     def parse_article(self, response, source: Source, via: str, feed_entry: FeedEntry | None):
         if not isinstance(response, TextResponse) or not _looks_like_html(response):
-            yield self._error(source.id, response.url, "article", _not_html(response))
+            yield self._error(source.id, response.url, "article", _not_html(response), response.meta)
+            return
+        decoded = decode_html(response.body, response.headers.get("Content-Type", b"").decode("latin-1") or None)
+        if decoded.problem:
+            yield self._error(source.id, response.url, "article", decoded.problem, response.meta)
             return
         try:
-            page = parse_article(response.text, response.url, feed_entry)
+            page = parse_article(decoded.text, response.url, feed_entry)
         except Exception as exc:  # a page that breaks the parser is recorded, never fatal
             self.logger.exception("parsing %s failed", response.url)
-            yield self._error(source.id, response.url, "article", f"parse failed: {type(exc).__name__}: {exc}")
+            yield self._error(source.id, response.url, "article", f"parse failed: {type(exc).__name__}: {exc}", response.meta)
             return
-        yield ArticleItem(source_id=source.id, fetched_at=utc_now(), discovered_via=via, **page)
+        # Other spellings of the same story: the link requested and the redirects it went through.
+        seen = {page["canonical_url"]}
+        alternates = set(page.pop("alternate_urls", []))
+        for other in (*response.meta.get("redirect_urls", ()), response.meta.get("state_key"), response.url):
+            if other:
+                alternates.add(canonicalize_url(other, editions=False))
+        yield ArticleItem(
+            source_id=source.id, fetched_at=utc_now(), discovered_via=via, **page,
+            alternate_urls=sorted(alternates - seen),
+            request_url=response.meta.get("state_key"), entry_updated=response.meta.get("entry_updated"),
+        )
 
     # -- failures ------------------------------------------------------------------------------
     def on_error(self, failure):
         request = failure.request
         source_id = request.meta.get("source_id")
         stage = request.meta.get("stage", "article")
-        yield self._error(source_id, request.url, stage, describe_failure(failure, request))
+        reason, retryable = classify_failure(failure, request)
+        # The URL the source linked to, not the last hop of its redirects (the reason names it).
+        url = (request.meta.get("redirect_urls") or [request.url])[0]
+        yield self._error(source_id, url, stage, reason, request.meta, retryable=retryable)
         if stage == "feed":
             source = next(s for s in self.sources if s.id == source_id)
             yield from self._feed_done(source)
@@ -210,9 +275,31 @@ class ArticlesSpider(scrapy.Spider):
                 self.crawler.engine.crawl(request)
         raise DontCloseSpider
 
-    def _error(self, source_id: str | None, url: str, stage: str, reason: str) -> CrawlErrorItem:
+    def _error(self, source_id, url: str, stage: str, reason: str, meta: dict | None = None, *,
+               retryable: bool = False) -> CrawlErrorItem:
         self.logger.warning("%s %s failed: %s (%s)", stage, url, reason, source_id)
-        return CrawlErrorItem(source_id=source_id, url=url, stage=stage, reason=reason, at=utc_now())
+        meta = meta or {}
+        return CrawlErrorItem(
+            source_id=source_id, url=url, stage=stage, reason=reason, at=utc_now(), retryable=retryable,
+            request_url=meta.get("state_key"), discovered_via=meta.get("via"), entry_updated=meta.get("entry_updated"),
+        )
+
+
+# HTTP statuses worth another try on the next run: the server may answer differently later.
+RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504, 507, 509, 520, 521, 522, 523, 524})
+
+
+def classify_failure(failure, request=None) -> tuple[str, bool]:
+    """(reason, retryable) for a failed request; see describe_failure for the reasons."""
+    reason = describe_failure(failure, request)
+    if failure.check(HttpError):
+        return reason, failure.value.response.status in RETRYABLE_STATUSES
+    if failure.check(RefusedRequest, DownloadCancelledError):
+        return reason, False
+    if failure.check(IgnoreRequest):  # robots.txt, offsite: the same answer next time
+        return reason, False
+    # Timeouts, DNS, refused or dropped connections, truncated bodies: transient.
+    return reason, True
 
 
 def describe_failure(failure, request=None) -> str:
@@ -220,7 +307,17 @@ def describe_failure(failure, request=None) -> str:
     exc = failure.value
     if failure.check(HttpError):
         response = exc.response
+        wait = response.headers.get("Retry-After")
+        if response.status in (429, 503) and wait:
+            return f"HTTP {response.status} (Retry-After: {wait.decode('latin-1').strip()[:40]})"
         return f"HTTP {response.status}"
+    if failure.check(DownloadCancelledError):
+        size = re.search(r"(\d+) bytes which is larger than download max size \((\d+)\)", str(exc))
+        if size:
+            return f"response too large ({size.group(1)} bytes > {size.group(2)} byte limit)"
+        limit = request.meta.get("download_maxsize") if request else None
+        # Scrapy cancels a streamed body that outgrows DOWNLOAD_MAXSIZE without a message.
+        return f"response too large (over the {limit} byte limit)" if limit else "download cancelled (response too large)"
     if failure.check(CannotResolveHostError, net_error.DNSLookupError):
         return f"DNS lookup failed for {urlsplit(request.url).hostname if request else 'host'}"
     if failure.check(DownloadConnectionRefusedError, net_error.ConnectionRefusedError):
@@ -234,6 +331,11 @@ def describe_failure(failure, request=None) -> str:
         return str(exc) or "request ignored"
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _header(response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1").strip() or None if value else None
 
 
 def _looks_like_html(response) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-COMMANDS = ["run", "crawl", "extract", "eval", "newsletter"]
+COMMANDS = ["run", "crawl", "extract", "eval", "newsletter", "approve", "export", "sources"]
 
 
 def tracker(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -45,8 +45,11 @@ def test_every_command_has_help(command):
         (["run", "--week", "2025-21"], "invalid week"),
         (["run", "--week", "2025-W54"], "has no ISO week 54"),
         (["run", "--sources", "no/such/file.toml"], "no such file"),
-        (["run"], "give --sources FILE or --sample"),
-        (["crawl", "--db", "x.duckdb"], "give --sources FILE or --sample"),
+        (["run", "--sample", "--sources", "sample/sources.toml"], "not allowed with argument"),
+        (["approve", "--week", "2025-W21", "--editor", "A", "--correct", "d-1:mw", "--db", "x.duckdb"],
+         "invalid correction"),
+        (["export", "--parquet", "pq", "--db", "no/such.duckdb"], "no warehouse at no/such.duckdb"),
+        (["sources", "check", "no/such.toml"], "no such file"),
         (["eval", "missing-gold.jsonl"], "no such file"),
         (["extract", "no/such/input.jsonl"], "cannot open no/such/input.jsonl"),
         (["newsletter", "--week", "2025-W21", "--db", "no/such.duckdb"], "no warehouse at no/such.duckdb"),
@@ -142,3 +145,24 @@ def test_eval_reports_every_field(tmp_path):
         assert field in json.dumps(metrics)
     text = tracker("eval", str(gold))
     assert text.returncode == 0 and "money" in text.stdout
+
+
+def test_sources_check_accepts_the_production_registry():
+    result = tracker("sources", "check")
+    assert result.returncode == 0, result.stderr
+    assert "sources.toml: ok" in result.stdout
+
+
+def test_sources_check_reports_every_problem(tmp_path):
+    registry = tmp_path / "bad.toml"
+    registry.write_text(
+        '[[source]]\nid = "a"\nname = "A"\nkind = "blog"\ncountry = "XX"\nfeeds = ["ftp://a.org/f"]\n'
+        'start_urls = []\narticle_pattern = "("\nallowed_domains = ["a.org"]\n'
+    )
+    result = tracker("sources", "check", str(registry))
+    assert result.returncode == 2
+    problems = result.stderr.strip().splitlines()
+    assert len(problems) >= 4, problems  # kind, country, feed scheme and pattern, all at once
+    joined = "\n".join(problems)
+    for word in ("kind", "country", "ftp", "article_pattern"):
+        assert word in joined

@@ -35,3 +35,26 @@ def test_host_allowed_includes_subdomains_only():
     assert host_allowed("https://news.example.com/x", ("example.com",))
     assert host_allowed("http://127.0.0.1:9000/x", ("127.0.0.1",))
     assert not host_allowed("https://badexample.com/x", ("example.com",))
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://m.example.com/news/a?utm_source=x", "https://example.com/news/a"),
+        ("https://mobile.example.com/news/a", "https://example.com/news/a"),
+        ("https://amp.example.com/news/a", "https://example.com/news/a"),
+        ("https://example.com/amp/news/a/", "https://example.com/news/a/"),
+        ("https://example.com/news/a/amp/", "https://example.com/news/a/"),
+        ("https://example.com/news/a.amp.html", "https://example.com/news/a.html"),
+        ("https://example.com/a?amp=1&id=3", "https://example.com/a?id=3"),
+        ("https://example.com/a?outputType=amp", "https://example.com/a"),
+        ("https://example.com/amplifier/x", "https://example.com/amplifier/x"),  # not an AMP marker
+        ("https://m.co/x", "https://m.co/x"),  # a two-label host is a site of its own
+    ],
+)
+def test_amp_and_mobile_editions(url, expected):
+    assert canonicalize_url(url) == expected
+
+
+def test_editions_kept_for_alternate_urls():
+    assert canonicalize_url("https://m.example.com/amp/a?amp=1&utm_source=x", editions=False) == "https://m.example.com/amp/a?amp=1"

@@ -93,3 +93,46 @@ def test_missing_and_empty_files(tmp_path):
 def test_unsubstituted_placeholder_is_rejected(tmp_path):
     with pytest.raises(RegistryError, match="not an http"):
         load_sources(write(tmp_path, GOOD))
+
+
+def test_check_registry_reports_every_problem_at_once(tmp_path):
+    from spiders.registry import check_registry
+
+    text = GOOD.replace('kind = "company"', 'kind = "blog"').replace('country = "US"', 'country = "XX"')
+    text = text.replace('country = "GB"', 'country = "gb"').replace("'/news/[a-z-]+$'", "'/news/[a-z'")
+    text += '\n[[source]]\nid = "gov-uk"\nname = ""\nkind = "media"\ncountry = "FR"\nfeeds = ["https://other.org/rss"]\nallowed_domains = ["example.org"]\n'
+    problems = check_registry(write(tmp_path, text), {"__BASE__": "http://127.0.0.1:8000"})
+    assert len(problems) == 7, problems
+    joined = "\n".join(problems)
+    for fragment in ("kind 'blog'", "country 'XX'", "country 'gb'", "not a valid regex", "duplicate id",
+                     "name is empty", "'https://other.org/rss' is outside allowed_domains"):
+        assert fragment in joined
+    assert all(problem.startswith(f"{tmp_path / 'sources.toml'}: ") for problem in problems)
+
+
+def test_check_registry_on_a_good_and_a_missing_file(tmp_path):
+    from spiders.registry import check_registry
+
+    assert check_registry(write(tmp_path, GOOD), {"__BASE__": "http://127.0.0.1:8000"}) == []
+    assert check_registry(tmp_path / "nope.toml") == [f"{tmp_path / 'nope.toml'}: no such file"]
+
+
+def test_production_registry_is_valid():
+    import subprocess
+    import sys
+
+    from spiders.registry import check_registry
+
+    production = Path(__file__).resolve().parents[2] / "spiders" / "sources.toml"
+    assert check_registry(production) == []
+    sources = load_sources(production)
+    assert len(sources) >= 25
+    assert {s.kind for s in sources} == {"company", "government", "trade", "media"}
+    assert len({s.country for s in sources if s.kind == "government"}) >= 6
+    lines = production.read_text(encoding="utf-8").splitlines()
+    markers = [lines[i + 1].split(":")[0] for i, line in enumerate(lines) if line == "[[source]]"]
+    assert len(markers) == len(sources)
+    assert set(markers) <= {"# confirmed", "# partly confirmed", "# unconfirmed"}, set(markers)
+    result = subprocess.run([sys.executable, "-m", "spiders.registry", "check", str(production)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "ok" in result.stdout

@@ -9,7 +9,7 @@ import pytest
 
 DOCUMENT_KEYS = {
     "doc_id", "source_id", "url", "canonical_url", "title", "published", "published_source",
-    "text", "content_hash", "fetched_at", "discovered_via", "language",
+    "text", "content_hash", "fetched_at", "discovered_via", "language", "alternate_urls",
 }
 EXPECTED = {
     # path: (source, title, published, published_source, discovered_via, language)
@@ -91,7 +91,7 @@ def test_errors_are_recorded_with_reasons(crawl):
     assert found[("gamma-gov", f"{crawl.dead}/feed.xml", "feed")] == "connection refused"
     assert found[("delta-slow", f"{crawl.slow}/feed.xml", "feed")] == "timeout after 1s"
     for error in crawl.errors:
-        assert set(error) == {"source_id", "url", "stage", "reason", "at"}
+        assert set(error) == {"source_id", "url", "stage", "reason", "at", "retryable"}
         assert "\n" not in error["reason"]
 
 
