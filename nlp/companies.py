@@ -51,6 +51,7 @@ class CompanyRecognizer:
         self.registry = load_registry(registry_path)
         self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.canonical: dict[str, str] = {}
+        self.registry_names = {row["name"] for row in self.registry}
         self.sentence_start_ambiguous: set[str] = set()
         for row in self.registry:
             names = {row["name"], *row["aliases"], *row["legal_names"]}
@@ -65,6 +66,7 @@ class CompanyRecognizer:
         self.suffixes = set(cues["legal_suffixes"])
         self.descriptors = {value.lower() for value in cues["descriptor_nouns"]}
         self.not_companies = set(cues["not_companies"])
+        self.inner_words = set(cues.get("inner_words", []))
         self.non_company_heads = set(cues["non_company_heads"])
         self.cue_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.cue_matcher.add("DESCRIPTOR", [nlp.make_doc(value) for value in sorted(self.descriptors)])
@@ -88,9 +90,11 @@ class CompanyRecognizer:
     # -- unregistered -----------------------------------------------------------------------
     def _is_name_token(self, token: Token) -> bool:
         text = token.text
+        if text in self.inner_words:
+            return True  # "Imena AI"; a name made of such words only is rejected by canonicalise
         if text in self.not_companies or not text[:1].isalnum() or token.is_stop:
             return False
-        return token.is_title or token.is_upper or (text[0].isupper() and any(c.isdigit() for c in text))
+        return text[0].isupper()  # "Acme", "NVIDIA", "VinBrain", "G42"
 
     def _name_before(self, doc: Doc, end: int, floor: int) -> int | None:
         """Start of the run of name tokens ending at ``end`` (exclusive), or None."""
@@ -105,6 +109,8 @@ class CompanyRecognizer:
             start -= 1
             if token.is_sent_start:
                 break
+        while start < end and doc[start].text in {"&", "-"}:
+            start += 1  # "RABAT (Wire) - Sahara Grid Group": the dash is not part of the name
         return start if start < end else None
 
     def _name_after(self, doc: Doc, start: int) -> int | None:
@@ -161,6 +167,8 @@ class CompanyRecognizer:
         for start, end in candidates:
             if any(taken[start:end]):
                 continue
+            if end < len(doc) and doc[end].text == "-" and not doc[end - 1].whitespace_:
+                continue  # "Spanish-language", "Kenyan-built": an adjective compound, not a name
             canonical = self.canonicalise([token.text for token in doc[start:end]])
             if canonical:
                 spans.append(Span(doc, start, end, label="ORG", kb_id=canonical))
@@ -168,15 +176,38 @@ class CompanyRecognizer:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = self._registry_spans(doc)
+        existing = list(doc.ents)  # doc.ents builds new Span objects on every access
         if self.detect_unregistered:
             taken = bytearray(len(doc))
-            for span in list(doc.ents) + spans:
+            for span in existing + spans:
                 taken[span.start : span.end] = b"\x01" * (span.end - span.start)
             spans = filter_spans(spans + self._unregistered_spans(doc, taken))
         if spans:
-            keep = [ent for ent in doc.ents if not any(ent.start < s.end and s.start < ent.end for s in spans)]
-            doc.ents = sorted(keep + spans, key=lambda span: span.start)
+            merge_short_names(spans, self.registry_names)
+            keep = [ent for ent in existing if not any(ent.start < s.end and s.start < ent.end for s in spans)]
+            if len(keep) == len(existing):
+                # nothing to drop: only the new spans' tokens are written (doc.ents = rewrites every token)
+                doc.set_ents(spans, default="unmodified")
+            else:
+                doc.ents = sorted(keep + spans, key=lambda span: span.start)
         return doc
+
+
+def merge_short_names(spans: list[Span], registry_names: set[str]) -> None:
+    """Give an unregistered short form the full name found in the same document.
+
+    News names a firm in full once and shortly after: "Orisun Compute, a Lagos-based startup ...
+    The firm Orisun". An unregistered name whose words open another company name of the document
+    takes that name as its ``kb_id``.
+    """
+    names = {span.kb_id_ for span in spans}
+    for span in spans:
+        short = span.kb_id_
+        if short in registry_names:
+            continue
+        longer = sorted(name for name in names if name != short and name.startswith(short + " "))
+        if longer:
+            span.kb_id_ = longer[0]
 
 
 @Language.factory(

@@ -15,6 +15,11 @@ Rules, in order:
 5. An ambiguous name ("Georgia", usually the US state) counts only when the same document
    names the country unambiguously as well ("Tbilisi", "Georgian government").
 6. Capitalised "Turkey" and "Chad" always mean the country, even at a sentence start.
+7. A capital or emirate ("places") always counts; another city ("cities": "Mumbai", "Jeddah") and
+   any name written in capitals ("RIYADH") count only as a dateline: opening a paragraph and
+   followed by a comma, bracket or dash ("MUMBAI, May 3 (Reuters) -").
+8. A demonym used as a language after "in" is not a country: "models in Malay, Swahili and
+   Portuguese", "published in French." ("invest in French startups" is).
 """
 
 from __future__ import annotations
@@ -69,6 +74,18 @@ class CountryRecognizer:
             self.matcher.add(key, [nlp.make_doc(alias)])
         for code, values in sorted(phrases.items()):
             self.matcher.add(code, [nlp.make_doc(value) for value in sorted(values)])
+        # dateline-only names: other cities as written, and every name in capitals ("RIYADH (Wire) -")
+        self.dateline_ids = set()
+        for row in rows:
+            code = row["code"]
+            dateline = set(row.get("cities", []))
+            dateline |= {value.upper() for value in dateline | set(row.get("places", [])) | phrases.get(code, set())}
+            dateline -= phrases.get(code, set())
+            if dateline:
+                key = f"{code}@"
+                self.dateline_ids.add(nlp.vocab.strings.add(key))
+                self.matcher.add(key, [nlp.make_doc(value) for value in sorted(dateline)])
+        self.demonyms = demonyms
 
         blocks, suffixes, self.first_names = [], [], set()
         for row in read_jsonl(blocks_path):
@@ -90,7 +107,8 @@ class CountryRecognizer:
         strings = doc.vocab.strings
         spans = [Span(doc, start, end, label="GPE", kb_id=match_id) for match_id, start, end in matches]
         taken = bytearray(len(doc))
-        for ent in doc.ents:
+        ents = list(doc.ents)  # doc.ents builds new Span objects on every access
+        for ent in ents:
             taken[ent.start : ent.end] = b"\x01" * (ent.end - ent.start)
         found: list[Span] = []
         ambiguous: list[Span] = []
@@ -101,6 +119,12 @@ class CountryRecognizer:
                 following = doc[span.end]
                 if following.is_title and following.is_alpha and not following.is_sent_start:
                     continue
+            if span.kb_id in self.dateline_ids:
+                if is_dateline(doc, span):
+                    found.append(Span(doc, span.start, span.end, label="GPE", kb_id=strings[span.kb_id][:-1]))
+                continue
+            if span.text in self.demonyms and is_language(doc, span):
+                continue
             if span.kb_id in self.ambiguous_ids:
                 ambiguous.append(span)
             else:
@@ -112,8 +136,38 @@ class CountryRecognizer:
                 if code in codes:
                     found.append(Span(doc, span.start, span.end, label="GPE", kb_id=code))
         if found:
-            doc.ents = sorted(list(doc.ents) + found, key=lambda span: span.start)
+            # found spans never overlap an entity (see ``taken``): only their tokens are written
+            doc.set_ents(found, default="unmodified")
         return doc
+
+
+DATELINE_FOLLOWERS = {",", "(", "-", "–", "—", ":"}
+LIST_JOINERS = {",", "and", "or"}
+
+
+def is_dateline(doc: Doc, span: Span) -> bool:
+    """A place name opening a paragraph and followed by a comma, bracket or dash: "MUMBAI, May 3
+    (Reuters) -", "LAGOS (Wire) -", "Jeddah, Saudi Arabia -"."""
+    opens = span.start == 0 or (doc[span.start - 1].is_space and "\n" in doc[span.start - 1].text)
+    return opens and span.end < len(doc) and doc[span.end].text in DATELINE_FOLLOWERS
+
+
+def is_language(doc: Doc, span: Span) -> bool:
+    """A demonym used as the name of a language: after "in", alone or in a list of capitalised
+    words, and not followed by a noun: "chatbots in Malay, Swahili and Portuguese during...",
+    "published in French." ("in French startups" stays a country)."""
+    start = span.start
+    while start >= 2 and doc[start - 1].lower_ in LIST_JOINERS and doc[start - 2].text[:1].isupper():
+        start -= 2
+    if start == 0 or doc[start - 1].lower_ != "in":
+        return False
+    end = span.end
+    while end + 1 < len(doc) and doc[end].lower_ in LIST_JOINERS and doc[end + 1].text[:1].isupper():
+        end += 2
+    if end >= len(doc):
+        return True
+    following = doc[end]
+    return following.is_punct or following.is_space or (following.is_stop and following.is_lower)
 
 
 @Language.factory(

@@ -14,14 +14,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
+import numpy
 import spacy
+from spacy.attrs import ENT_IOB, ENT_KB_ID, ENT_TYPE, IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
 # Importing the modules registers the tokenizer and the component factories.
 from . import commitments, companies, countries, linking, sentences, tokenizer  # noqa: F401
 from .commitments import SPAN_KEY
-from .currencies import convert_to_usd
+from .currencies import rate_for
 
 CONFIG_PATH = Path(__file__).resolve().parent / "config.cfg"
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -89,28 +91,50 @@ def extract_records(
 ) -> Iterator[dict[str, Any]]:
     """Yield one output line per input record, in the same order (see DESIGN.md)."""
     nlp = nlp or load_pipeline()
-    pairs = ((compose_text(record), record) for record in records)
+    pairs = ((make_doc(nlp, record), record) for record in records)
     for doc, record in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
         yield build_output(doc, record, with_mentions=with_mentions)
 
 
-class SentenceIndex:
-    """The sentences of a doc, looked up by token position (``span.sent`` walks tokens each time)."""
+def make_doc(nlp: Language, record: dict[str, Any]) -> Doc:
+    """The tokenized analysed text of a record, with ``doc._.title_end`` set (0 without a title)."""
+    doc = nlp.make_doc(compose_text(record))
+    title = (record.get("title") or "").strip()
+    doc._.title_end = len(title)
+    return doc
 
-    def __init__(self, doc: Doc):
-        sentences = list(doc.sents)
-        self.starts = [sentence.start for sentence in sentences]
-        self.texts = [sentence.text.strip() for sentence in sentences]
+
+class SentenceIndex:
+    """The sentences of a doc, looked up by token position.
+
+    Built from the token arrays (``doc.sents`` and ``span.text`` walk Token objects); a sentence's
+    text is cut from ``doc.text`` only when asked for, and kept.
+    """
+
+    def __init__(self, doc: Doc, text: str | None = None):
+        """``text`` is ``doc.text`` when the caller has it (``doc.text`` joins every token)."""
+        text = doc.text if text is None else text
+        arrays = doc.to_array([SENT_START, IDX])
+        starts = numpy.flatnonzero(arrays[:, 0].astype("int64") == 1)
+        if len(doc) and (not len(starts) or starts[0] != 0):
+            starts = numpy.concatenate(([0], starts))
+        self.text = text
+        self.starts = starts.tolist()
+        self.chars = arrays[starts, 1].tolist() + [len(text)]
+        self.texts: dict[int, str] = {}
 
     def text_at(self, token_index: int) -> str:
-        return self.texts[bisect_right(self.starts, token_index) - 1]
+        index = bisect_right(self.starts, token_index) - 1
+        text = self.texts.get(index)
+        if text is None:
+            text = self.texts[index] = self.text[self.chars[index] : self.chars[index + 1]].strip()
+        return text
 
 
 def build_output(doc: Doc, record: dict[str, Any], *, with_mentions: bool = False) -> dict[str, Any]:
     """The output line of one analysed document."""
-    countries = sorted({ent.kb_id_ for ent in doc.ents if ent.label_ == "GPE"})
-    companies = sorted({ent.kb_id_ for ent in doc.ents if ent.label_ == "ORG"})
-    sentences = SentenceIndex(doc)
+    countries, companies = entity_values(doc)
+    sentences = SentenceIndex(doc, compose_text(record))
     output: dict[str, Any] = {
         "id": record["id"],
         "countries": countries,
@@ -133,6 +157,24 @@ def build_output(doc: Doc, record: dict[str, Any], *, with_mentions: bool = Fals
     return output
 
 
+def entity_values(doc: Doc) -> tuple[list[str], list[str]]:
+    """Sorted distinct country codes and company names of the doc's entities.
+
+    Read from the token arrays: ``doc.ents`` builds a Span object per entity on every access.
+    """
+    arrays = doc.to_array([ENT_IOB, ENT_TYPE, ENT_KB_ID])
+    begins = numpy.flatnonzero(arrays[:, 0] == 3)
+    strings = doc.vocab.strings
+    gpe, org = strings["GPE"], strings["ORG"]
+    countries, companies = set(), set()
+    for label, kb_id in zip(arrays[begins, 1].tolist(), arrays[begins, 2].tolist()):
+        if label == gpe:
+            countries.add(strings[kb_id])
+        elif label == org:
+            companies.add(strings[kb_id])
+    return sorted(countries), sorted(companies)
+
+
 def collect_commitments(doc: Doc, published: str | None, sentences: SentenceIndex | None = None) -> Iterator[dict[str, Any]]:
     """Commitments in text order, one per distinct (kind, value, currency)."""
     sentences = sentences or SentenceIndex(doc)
@@ -149,18 +191,26 @@ def collect_commitments(doc: Doc, published: str | None, sentences: SentenceInde
         if kind == "money":
             item["value"] = figure["value"]
             item["currency"] = figure["currency"]
-            item["value_usd"] = convert_to_usd(figure["value"], figure["currency"], published)
+            found = rate_for(figure["currency"], published)
+            rate, month = found if found is not None else (None, None)
+            item["value_usd"] = None if rate is None else int(round(figure["value"] * rate))
+            item["fx_rate"] = rate
+            item["fx_month"] = month
         elif kind == "power":
             item["mw"] = figure["mw"]
         else:
             item["count"] = figure["count"]
             item["model"] = figure["model"]
-        item["text"] = span.text
+        start, end = span.start_char, span.end_char
+        item["text"] = sentences.text[start:end]  # span.text walks Token objects
         item["sentence"] = sentences.text_at(span.start)
-        item["start"] = span.start_char
-        item["end"] = span.end_char
+        item["start"] = start
+        item["end"] = end
         item["countries"] = figure.get("countries", [])
         item["companies"] = figure.get("companies", [])
+        item["link_scope"] = figure.get("link_scope")
+        item["deal_type"] = figure.get("deal_type")
+        item["deal_type_cue"] = figure.get("deal_type_cue")
         for optional in ("qualifier", "range"):
             if optional in figure:
                 item[optional] = figure[optional]

@@ -1,52 +1,186 @@
-"""Component ``tracker_linking``: attach each commitment to the countries and companies of its sentence.
+"""Component ``tracker_linking``: who each commitment belongs to, and what kind of deal it is.
 
-After it runs, every ``span._.figure`` in ``doc.spans["commitments"]`` has ``countries`` (sorted
-alpha-2 codes) and ``companies`` (sorted canonical names) taken from the entities of the
-commitment's sentence.
+After it runs, every ``span._.figure`` in ``doc.spans["commitments"]`` has:
+
+- ``countries`` (sorted alpha-2 codes) and ``companies`` (sorted canonical names): those of the
+  figure's sentence; when the sentence names none, those of its paragraph; when the paragraph
+  names none either, those of the title. Countries and companies are looked up separately
+  ("Nvidia will ship 18,000 chips." takes Nvidia from the sentence and the country from the
+  paragraph).
+- ``link_scope``: the widest scope used, ``"sentence"``, ``"paragraph"`` or ``"title"``
+  (None when no scope names any country or company).
+- ``deal_type``: one of ``data_center``, ``chip_supply``, ``sovereign_model``, ``fund``,
+  ``energy``, ``partnership``, ``investment_programme``, from the cues of ``data/deal_types.json``
+  (sentence first, then paragraph, then title; see the rules in that file), and ``deal_type_cue``
+  (the cue as written, None when the type is the default of the figure's kind).
+
+A paragraph is the text between two line breaks (a line break also ends a sentence, see
+``sentences.py``). The title is the first ``doc._.title_end`` characters, set by
+``nlp.extract`` when the record has a title (0, no title, otherwise).
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
-
+import numpy
+from spacy.attrs import ENT_IOB, ENT_KB_ID, ENT_TYPE, IDX, IS_SPACE, ORTH, SENT_START
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
 
 from .commitments import SPAN_KEY
+from .resources import read_json
+
+SCOPES = ("sentence", "paragraph", "title")
+IGNORE = "IGNORE"
+
+if not Doc.has_extension("title_end"):
+    Doc.set_extension("title_end", default=0)
 
 
-class SentenceLinker:
-    """Groups entities by sentence once, then looks each commitment's sentence up."""
+class DocScopes:
+    """Sentence and paragraph number of every token, and the number of title tokens."""
 
-    def __init__(self, name: str):
+    def __init__(self, doc: Doc, newline_orths: dict[int, bool]):
+        arrays = doc.to_array([SENT_START, ENT_IOB, ENT_TYPE, ENT_KB_ID])
+        self.sentence = (numpy.cumsum(arrays[:, 0].astype("int64") == 1) - 1).tolist()
+        breaks = numpy.zeros(len(doc), dtype="int64")
+        line_breaks = doc._.line_breaks  # set by tracker_sentences
+        if line_breaks is None:
+            line_breaks = find_line_breaks(doc, newline_orths)
+        breaks[line_breaks] = 1
+        # a break token belongs to the paragraph it ends; the next token opens a new one
+        self.paragraph = (numpy.cumsum(breaks) - breaks).tolist()
+        title_end = doc._.title_end or 0
+        self.title_tokens = 0
+        if title_end:
+            self.title_tokens = int(numpy.searchsorted(doc.to_array(IDX).astype("int64"), title_end))
+        # entity starts (IOB "B") with their label and kb_id hashes: doc.ents would build Spans
+        begins = numpy.flatnonzero(arrays[:, 1] == 3)
+        self.entities = list(zip(begins.tolist(), arrays[begins, 2].tolist(), arrays[begins, 3].tolist()))
+
+    def keys(self, token: int) -> tuple[tuple[int, int], ...]:
+        """The (scope, number) of the scopes that hold ``token``, narrowest first."""
+        keys = ((0, self.sentence[token]), (1, self.paragraph[token]))
+        return keys + ((2, 0),) if self.title_tokens else keys
+
+    def add(self, table: dict, start: int, value) -> None:
+        """File ``value`` under the sentence, paragraph (and title) of token ``start``."""
+        table.setdefault((0, self.sentence[start]), []).append(value)
+        table.setdefault((1, self.paragraph[start]), []).append(value)
+        if start < self.title_tokens:
+            table.setdefault((2, 0), []).append(value)
+
+
+def find_line_breaks(doc: Doc, newline_orths: dict[int, bool]) -> list[int]:
+    """Indices of the whitespace tokens that hold a line break (when tracker_sentences did not run)."""
+    arrays = doc.to_array([IS_SPACE, ORTH])
+    strings = doc.vocab.strings
+    found = []
+    for i in numpy.flatnonzero(arrays[:, 0]).tolist():
+        orth = int(arrays[i, 1])
+        if orth not in newline_orths:
+            newline_orths[orth] = "\n" in strings[orth]
+        if newline_orths[orth]:
+            found.append(i)
+    return found
+
+
+class CommitmentLinker:
+    """Groups entities and cues by sentence, paragraph and title once, then looks each figure up."""
+
+    def __init__(self, nlp: Language, name: str, deal_types_path: str):
         self.name = name
+        cues = read_json(deal_types_path)
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.tiers: dict[int, tuple[int, int, str]] = {}  # match id -> (tier, order, deal type)
+        order = 0
+        for tier, key in enumerate(("specific", "generic")):
+            for deal_type, phrases in cues[key].items():
+                self.matcher.add(deal_type, [nlp.make_doc(phrase) for phrase in phrases])
+                self.tiers[nlp.vocab.strings[deal_type]] = (tier, order, deal_type)
+                order += 1
+        self.matcher.add(IGNORE, [nlp.make_doc(phrase) for phrase in cues["ignore"]])
+        self.ignore_id = nlp.vocab.strings[IGNORE]
+        self.defaults = dict(cues["default_by_kind"])
+        self.newline_orths: dict[int, bool] = {}
+        self.gpe, self.org = nlp.vocab.strings.add("GPE"), nlp.vocab.strings.add("ORG")
 
     def __call__(self, doc: Doc) -> Doc:
         spans = doc.spans[SPAN_KEY] if SPAN_KEY in doc.spans else []
         if not len(spans):
             return doc
-        starts = [sent.start for sent in doc.sents]
-        countries: dict[int, set[str]] = {}
-        companies: dict[int, set[str]] = {}
-        for ent in doc.ents:
-            index = bisect_right(starts, ent.start) - 1
-            if ent.label_ == "GPE":
-                countries.setdefault(index, set()).add(ent.kb_id_)
-            elif ent.label_ == "ORG":
-                companies.setdefault(index, set()).add(ent.kb_id_)
+        scopes = DocScopes(doc, self.newline_orths)
+        countries: dict[tuple[int, int], list[str]] = {}
+        companies: dict[tuple[int, int], list[str]] = {}
+        strings = doc.vocab.strings
+        for start, label, kb_id in scopes.entities:
+            if label == self.gpe:
+                scopes.add(countries, start, strings[kb_id])
+            elif label == self.org:
+                scopes.add(companies, start, strings[kb_id])
+        cues: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+        for cue in longest_matches(self.matcher(doc)):
+            if cue[0] != self.ignore_id:
+                scopes.add(cues, cue[1], cue)
         for span in spans:
-            index = bisect_right(starts, span.start) - 1
             figure = span._.figure
-            figure["countries"] = sorted(countries.get(index, ()))
-            figure["companies"] = sorted(companies.get(index, ()))
+            keys = scopes.keys(span.start)
+            widest = -1
+            for field, table in (("countries", countries), ("companies", companies)):
+                figure[field] = []
+                for level, key in enumerate(keys):
+                    if key in table:
+                        figure[field] = sorted(set(table[key]))
+                        widest = max(widest, level)
+                        break
+            figure["link_scope"] = SCOPES[widest] if widest >= 0 else None
+            figure["deal_type"], figure["deal_type_cue"] = self.deal_type(span, keys, cues)
         return doc
+
+    def deal_type(self, span: Span, keys, cues: dict[tuple[str, int], list[tuple[int, int, int]]]) -> tuple[str, str | None]:
+        """The deal type of one figure and the cue that decided it (None: the kind's default)."""
+        for key in keys:
+            found = cues.get(key)
+            if not found:
+                continue
+            match_id, start, end = min(found, key=lambda cue: self._rank(cue, span))
+            return self.tiers[match_id][2], span.doc[start:end].text
+        return self.defaults[span._.figure["kind"]], None
+
+    def _rank(self, cue: tuple[int, int, int], span: Span) -> tuple[int, int, int]:
+        match_id, start, end = cue
+        tier, order, _ = self.tiers[match_id]
+        if end <= span.start:
+            distance = span.start - end + 1
+        elif start >= span.end:
+            distance = start - span.end + 1
+        else:
+            distance = 0  # the cue is part of the figure: "18,000 GB300 chips"
+        return tier, distance, order
+
+
+def longest_matches(matches: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Matcher hits without overlaps, the longest (then the first) winning, like ``filter_spans``."""
+    kept: list[tuple[int, int, int]] = []
+    taken: set[int] = set()
+    for match in sorted(matches, key=lambda m: (m[1] - m[2], m[1])):
+        _, start, end = match
+        if end - start == 1:
+            if start not in taken:
+                kept.append(match)
+                taken.add(start)
+        elif taken.isdisjoint(range(start, end)):
+            kept.append(match)
+            taken.update(range(start, end))
+    return kept
 
 
 @Language.factory(
     "tracker_linking",
     requires=["doc.ents", "doc.spans", "token.is_sent_start"],
     assigns=["doc.spans"],
+    default_config={"deal_types_path": "deal_types.json"},
 )
-def create_sentence_linker(nlp: Language, name: str):
+def create_commitment_linker(nlp: Language, name: str, deal_types_path: str):
     """Registered factory: see the module docstring."""
-    return SentenceLinker(name)
+    return CommitmentLinker(nlp, name, deal_types_path)

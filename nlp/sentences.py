@@ -14,6 +14,9 @@ from spacy.attrs import IS_SPACE, ORTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
+if not Doc.has_extension("line_breaks"):
+    Doc.set_extension("line_breaks", default=None)  # indices of whitespace tokens holding a "\n"
+
 DEFAULT_ENDS = [".", "!", "?", "...", "…", "。", "!", "?", "‼", "⁇", "⁈", "⁉"]
 DEFAULT_CLOSERS = [")", "]", "}", "'", '"', "”", "’", "»", "›"]
 
@@ -25,6 +28,7 @@ class SentenceSplitter:
         self.name = name
         self.end_ids = numpy.array([nlp.vocab.strings.add(text) for text in end_chars], dtype="uint64")
         self.closer_ids = numpy.array([nlp.vocab.strings.add(text) for text in closing_chars], dtype="uint64")
+        self.newline_orths: dict[int, bool] = {}  # whitespace token id -> does it hold a line break
 
     def __call__(self, doc: Doc) -> Doc:
         n = len(doc)
@@ -34,9 +38,16 @@ class SentenceSplitter:
         orth, space = arrays[:, 0], arrays[:, 1].astype(bool)
         ends = numpy.isin(orth, self.end_ids)
         spaces = numpy.flatnonzero(space).tolist()
+        strings, newline = doc.vocab.strings, self.newline_orths
+        breaks = []
         for i in spaces:
-            if "\n" in doc[i].text:
+            key = int(orth[i])
+            if key not in newline:
+                newline[key] = "\n" in strings[key]
+            if newline[key]:
                 ends[i] = True
+                breaks.append(i)
+        doc._.line_breaks = breaks
         # a closing quote or bracket right after an end belongs to the ending sentence
         ends[1:] |= numpy.isin(orth[1:], self.closer_ids) & ends[:-1]
         # so does whitespace after an end
@@ -53,7 +64,7 @@ class SentenceSplitter:
 
 @Language.factory(
     "tracker_sentences",
-    assigns=["token.is_sent_start"],
+    assigns=["token.is_sent_start", "doc._.line_breaks"],
     default_config={"end_chars": DEFAULT_ENDS, "closing_chars": DEFAULT_CLOSERS},
 )
 def create_sentence_splitter(nlp: Language, name: str, end_chars: list[str], closing_chars: list[str]):

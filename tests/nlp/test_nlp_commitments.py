@@ -194,3 +194,18 @@ def test_currency_words_only_after_the_number(figures):
 
 def test_tiny_chip_counts_are_not_commitments(figures):
     assert figures("It is one of the fastest chips, and two GPUs failed.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The grid will power 10,000 or more GPUs.", [("chips", 10000, None)]),
+        ("Each site will house 100,000 last-generation AI chips.", [("chips", 100000, None)]),
+        ("The startup raised KES 1.3 billion.", [("money", 1300000000, "KES")]),
+        ("It will cost EGP 12 billion and MAD 15 billion.", [("money", 12000000000, "EGP"), ("money", 15000000000, "MAD")]),
+        ("Revenue rose to $38 million, up from $11 million a year earlier.", []),
+        ("Its cloud segment contributing $51.2 billion was the largest.", []),
+    ],
+)
+def test_more_figures_and_non_figures(figures, text, expected):
+    assert figures(text) == expected

@@ -73,3 +73,46 @@ def test_ambiguous_name_opening_a_list(extract):
 
 def test_hyphenated_unregistered_name(extract):
     assert extract("It was spun out of the hedge fund High-Flyer last year.")["companies"] == ["High-Flyer"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # legal forms from Malaysia, Finland, Spain, Ireland, Brazil, the Gulf, Japan, Egypt
+        ("Kampar Data Sdn Bhd broke ground on a campus.", ["Kampar Data"]),
+        ("Lumo Compute Oy and Vale Dados Ltda signed supply deals.", ["Lumo Compute", "Vale Dados"]),
+        ("Tajo Datos SL will lease the site to Shannon Compute DAC.", ["Shannon Compute", "Tajo Datos"]),
+        ("Awal Compute W.L.L. ordered servers from Sakura Grid K.K. last year.", ["Awal Compute", "Sakura Grid"]),
+        ("Delta Tensor S.A.E. raised debt.", ["Delta Tensor"]),
+        # "AI" may close a longer name; camel-case names; a dateline dash is not part of the name
+        ("Baraka AI, a Nairobi-based startup, raised $5m.", ["Baraka AI"]),
+        ("QuantaLeaf, a Tallinn-based startup, raised money.", ["QuantaLeaf"]),
+        ("ACCRA (Wire) - Volta Grid Group said it would build a campus.", ["Volta Grid"]),
+    ],
+)
+def test_more_unregistered_forms(extract, text, expected):
+    assert extract(text)["companies"] == expected
+
+
+def test_short_second_mention_is_the_same_firm(extract):
+    out = extract("Volta Compute, an Accra-based startup, won a grant. The firm Volta will open an office.")
+    assert out["companies"] == ["Volta Compute"]
+
+
+def test_adjective_compounds_are_not_names(extract):
+    assert extract("The grant will fund Spanish-language models and tools.")["companies"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Blue Owl Capital and CPP Investments joined the round.", ["Blue Owl", "CPP Investments"]),
+        ("The Canada Pension Plan Investment Board invested.", ["CPP Investments"]),
+        ("YTL Power and YTL Corporation are part of the same group.", ["YTL", "YTL Power"]),
+        ("Bank of America and China Mobile were cited.", ["Bank of America", "China Mobile"]),
+    ],
+)
+def test_registry_additions(extract, text, expected):
+    out = extract(text)
+    assert out["companies"] == expected
+    assert out["countries"] == []  # "America", "China", "Canada" inside a company name add nothing

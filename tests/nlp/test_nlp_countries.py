@@ -78,3 +78,33 @@ def test_continents_are_not_countries(extract):
 def test_country_before_a_capitalised_word(extract):
     assert extract("The India Semiconductor Mission approved a fab.")["countries"] == ["IN"]
     assert extract("Chad Morgan runs the site in Chile.")["countries"] == ["CL"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("RIYADH (Wire) - The fund said it would invest.", ["SA"]),
+        ("MUMBAI, May 3 (Reuters) - The group said it would invest.", ["IN"]),
+        ("Jeddah, March 2 - The port operator said it would expand.", ["SA"]),
+        ("The plant near Mumbai will open next year.", []),          # a city that is not a capital
+        ("A campus in Johor and another in Osaka were planned.", []),
+        ("Talks in Paris and Abu Dhabi went well.", ["AE", "FR"]),    # capitals and emirates count
+        ("The firm said RIYADH was not chosen.", []),                 # capitals only in a dateline
+    ],
+)
+def test_capitals_always_cities_only_as_datelines(extract, text, expected):
+    assert extract(text)["countries"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Teams built chatbots in Malay, Swahili and Portuguese during a hackathon.", []),
+        ("The report was published in French.", []),
+        ("Courses are taught in Bahasa Indonesia.", []),
+        ("The fund will invest in French and German startups.", ["DE", "FR"]),
+        ("Portuguese officials welcomed the deal.", ["PT"]),
+    ],
+)
+def test_languages_are_not_countries(extract, text, expected):
+    assert extract(text)["countries"] == expected

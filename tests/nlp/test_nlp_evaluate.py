@@ -69,3 +69,38 @@ def test_report_is_an_aligned_table():
     assert lines[0].split() == ["field", "precision", "recall", "f1", "support"]
     assert [line.split()[0] for line in lines[2:8]] == ["countries", "companies", "money", "power", "chips", "micro"]
     assert len({len(line) for line in lines[2:8]}) == 1
+
+
+def test_document_errors_lists_missing_and_spurious():
+    from nlp.evaluate import document_errors
+
+    errors = document_errors(GOLD, PRED)
+    assert [error["id"] for error in errors] == ["d1", "d2"]
+    d1, d2 = errors
+    assert d1["missing"] == {"countries": ["US"], "power": [{"kind": "power", "mw": 1000}]}
+    assert d1["spurious"] == {"companies": ["Oracle"], "power": [{"kind": "power", "mw": 1020}]}
+    assert d2["missing"]["money"][0]["currency"] == "EUR"
+    assert d2["spurious"]["money"][0]["currency"] == "USD"
+    assert document_errors(GOLD, GOLD) == []
+
+
+def test_format_errors_names_every_error_per_document():
+    from nlp.evaluate import format_errors
+
+    pred = [dict(line) for line in PRED]
+    pred[1] = dict(pred[1], commitments=[{"kind": "money", "value": 109e9, "currency": "USD",
+                                          "text": "$109bn", "sentence": "France announced $109bn."}])
+    metrics = evaluate(GOLD, pred)
+    text = format_errors(GOLD, pred, metrics)
+    lines = text.splitlines()
+    assert lines[0] == "errors: 2 document(s) with at least one error"
+    assert "[d1]" in lines and "[d2]" in lines
+    assert "  - missing countries: US" in lines
+    assert "  + spurious companies: Oracle" in lines
+    assert "  - missing power 1_000 MW" in lines
+    assert "  + spurious power 1_020 MW" in lines
+    assert "  - missing money 109_000_000_000 EUR" in lines
+    assert '  + spurious money 109_000_000_000 USD ("$109bn")' in lines
+    assert "      in: France announced $109bn." in lines
+    assert lines[-1] == "totals: countries -1 +0, companies -0 +1, money -1 +1, power -1 +1, chips -0 +0"
+    assert format_errors(GOLD, GOLD).splitlines() == ["errors: 0 document(s) with at least one error"]

@@ -35,12 +35,16 @@ def test_contract_shape(outputs):
     text = compose_text(RECORDS[0])
     assert power == {"kind": "power", "mw": 1000, "text": "1GW", "sentence": power["sentence"],
                      "start": power["start"], "end": power["end"],
-                     "countries": ["AE"], "companies": ["G42", "OpenAI", "Oracle"]}
+                     "countries": ["AE"], "companies": ["G42", "OpenAI", "Oracle"],
+                     "link_scope": "sentence", "deal_type": "data_center", "deal_type_cue": "cluster"}
     assert text[power["start"]:power["end"]] == "1GW"
     assert money["kind"] == "money" and money["value"] == 500 * 10**9 and money["currency"] == "USD"
     assert money["value_usd"] == 500 * 10**9 and money["text"] == "$500 billion"
+    assert (money["fx_rate"], money["fx_month"]) == (1.0, "2025-05")
     assert chips["kind"] == "chips" and chips["count"] == 18000 and chips["model"] == "GB300"
     assert chips["sentence"] == "Nvidia will ship 18,000 GB300 chips."
+    assert (chips["companies"], chips["countries"], chips["link_scope"]) == (["Nvidia"], ["AE"], "paragraph")
+    assert chips["deal_type"] == "chip_supply"
     assert all(isinstance(item["sentence"], str) and item["sentence"] for item in first["commitments"])
     assert outputs[1] == {"id": "a2", "countries": [], "companies": [], "commitments": []}
     json.dumps(outputs)  # JSON-able
@@ -54,7 +58,8 @@ def test_positions_are_in_text_order(outputs):
 def test_value_usd_uses_the_published_month(outputs):
     euro = outputs[2]["commitments"][0]
     assert euro["currency"] == "EUR"
-    assert euro["value_usd"] == pytest.approx(109e9 * 1.041, rel=1e-6)  # February 2025 average
+    assert euro["value_usd"] == pytest.approx(109e9 * 1.041, rel=1e-3)  # ECB February 2025 average
+    assert euro["fx_month"] == "2025-02" and euro["value_usd"] == round(109e9 * euro["fx_rate"])
 
 
 def test_mentions_only_on_request(nlp, outputs):

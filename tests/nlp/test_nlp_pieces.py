@@ -1,11 +1,9 @@
-"""Tokenizer splits, sentence splitting, exchange rates and the data files."""
+"""Tokenizer splits, sentence splitting and the data files (exchange rates: test_nlp_fx.py)."""
 
-import csv
 import json
 
 import pytest
 
-from nlp.currencies import convert_to_usd, nearest_rate
 from nlp.resources import DATA_DIR, read_jsonl
 
 
@@ -30,28 +28,6 @@ def test_sentences(nlp):
     assert [sent.text.strip() for sent in doc.sents] == [
         "A title without a stop", 'It said "yes."', "Then (it left.)", "Acme Inc. stayed in the U.S. market.",
     ]
-
-
-def test_exchange_rates():
-    assert nearest_rate("AED", "2025-03-03") == pytest.approx(1 / 3.6725, rel=1e-4)
-    assert nearest_rate("SAR", None) == pytest.approx(1 / 3.75, rel=1e-4)
-    assert nearest_rate("EUR", "2025-02-10") == pytest.approx(1.041)
-    assert nearest_rate("EUR", "2024-06-01") == nearest_rate("EUR", "2025-01-20")  # before the table
-    assert nearest_rate("EUR", "2027-01-01") == nearest_rate("EUR", "2025-12-01")  # after the table
-    assert nearest_rate("XXX", "2025-01-01") is None
-    assert convert_to_usd(10, "USD") == 10
-    assert convert_to_usd(3.6725e9, "AED", "2025-07-01") == 1_000_000_000
-
-
-def test_fx_table_covers_the_listed_currencies():
-    lines = [line for line in (DATA_DIR / "fx_rates.csv").read_text().splitlines() if not line.startswith("#")]
-    rows = list(csv.DictReader(lines))
-    currencies = {row["currency"] for row in rows}
-    for code in "USD EUR GBP JPY INR AED SAR KRW CNY BRL CAD AUD CHF SGD MYR NOK SEK ARS".split():
-        assert code in currencies
-        assert len({row["month"] for row in rows if row["currency"] == code}) == 12
-    currency_codes = {row["code"] for row in read_jsonl("currencies.jsonl")}
-    assert currency_codes <= currencies
 
 
 def test_company_registry():

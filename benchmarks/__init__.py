@@ -1,0 +1,1 @@
+"""Benchmarks of the tracker (run by hand; see benchmarks/README.md)."""

@@ -1,0 +1,305 @@
+"""A deterministic generator of news-like JSON Lines documents about AI infrastructure deals.
+
+Used by the speed benchmarks (``benchmarks/extract_speed.py``). The documents are built from the
+templates and vocabulary below (written for this benchmark, not copied from articles) so that
+their shape resembles real deal coverage:
+
+- 300 to 900 words each, a headline, a dateline, 6 to 14 paragraphs of 1 to 4 sentences;
+- about one country or company mention every 15 words and one distinct figure (money, power,
+  chips) every 80 to 100 words (the bundled sample articles: 15 and 110), in the formats the trade press uses ("$5bn", "EUR 3.2 billion",
+  "1.5GW", "18,000 GB300 chips", "Rs 10,000 crore"), plus distractors that are not commitments
+  (percentages, years, headcounts, revenues);
+- quotes, background paragraphs and market context with no entity at all, as in real articles.
+
+The same ``(n_docs, seed)`` always gives the same documents.
+
+    python -m benchmarks.corpus --docs 1500 --out /tmp/corpus.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from datetime import date, timedelta
+from typing import Iterator
+
+# name, demonym, capital or major city
+COUNTRIES = [
+    ("the United Arab Emirates", "Emirati", "Abu Dhabi"), ("Saudi Arabia", "Saudi", "Riyadh"),
+    ("Qatar", "Qatari", "Doha"), ("France", "French", "Paris"), ("Germany", "German", "Berlin"),
+    ("the United Kingdom", "British", "London"), ("India", "Indian", "New Delhi"),
+    ("Japan", "Japanese", "Tokyo"), ("South Korea", "South Korean", "Seoul"),
+    ("Norway", "Norwegian", "Oslo"), ("Brazil", "Brazilian", "Brasilia"), ("Kenya", "Kenyan", "Nairobi"),
+    ("Malaysia", "Malaysian", "Kuala Lumpur"), ("Indonesia", "Indonesian", "Jakarta"),
+    ("Canada", "Canadian", "Ottawa"), ("Australia", "Australian", "Canberra"), ("Italy", "Italian", "Rome"),
+    ("Spain", "Spanish", "Madrid"), ("Poland", "Polish", "Warsaw"), ("Sweden", "Swedish", "Stockholm"),
+    ("Finland", "Finnish", "Helsinki"), ("the Netherlands", "Dutch", "Amsterdam"),
+    ("Singapore", "Singaporean", "Singapore"), ("Vietnam", "Vietnamese", "Hanoi"),
+    ("Thailand", "Thai", "Bangkok"), ("Mexico", "Mexican", "Mexico City"), ("Chile", "Chilean", "Santiago"),
+    ("Nigeria", "Nigerian", "Lagos"), ("Egypt", "Egyptian", "Cairo"), ("Morocco", "Moroccan", "Rabat"),
+    ("South Africa", "South African", "Johannesburg"), ("Turkey", "Turkish", "Ankara"),
+    ("Kazakhstan", "Kazakh", "Astana"), ("Greece", "Greek", "Athens"), ("Portugal", "Portuguese", "Lisbon"),
+    ("the United States", "American", "Washington"), ("Taiwan", "Taiwanese", "Taipei"),
+    ("Denmark", "Danish", "Copenhagen"), ("Ireland", "Irish", "Dublin"), ("Bahrain", "Bahraini", "Manama"),
+]
+
+# companies named the way the press names them; some are fictional, unregistered firms
+LABS = ["OpenAI", "Anthropic", "Mistral AI", "Cohere", "xAI", "Google DeepMind", "Meta", "Sarvam AI",
+        "Aleph Alpha", "G42", "Humain", "Falcon Labs", "Kestrel Intelligence"]
+CLOUDS = ["Microsoft", "Amazon Web Services", "Google Cloud", "Oracle", "CoreWeave", "Nscale", "Nebius",
+          "Crusoe", "Lambda", "Fluidstack", "Scaleway", "Yotta", "Khazna", "Equinix", "Digital Realty",
+          "Vantage Data Centers", "Brightmere Compute", "Tessaract Cloud Ltd"]
+CHIPMAKERS = ["Nvidia", "AMD", "Intel", "Qualcomm", "Cerebras", "Groq", "Samsung Electronics", "SK hynix",
+              "TSMC", "Broadcom"]
+INVESTORS = ["MGX", "PIF", "Mubadala", "BlackRock", "SoftBank", "Brookfield", "KKR", "Temasek",
+             "Qatar Investment Authority", "Silver Lake", "Northgate Capital Partners"]
+UTILITIES = ["Aker", "Statkraft", "EDF", "Iberdrola", "ACWA Power", "Masdar", "Vattenfall", "Orsted",
+             "Helion Grid AS"]
+TELECOMS = ["Deutsche Telekom", "SK Telecom", "Reliance Jio", "Vodafone", "e&", "stc", "Orange", "Airtel"]
+ALL_COMPANIES = LABS + CLOUDS + CHIPMAKERS + INVESTORS + UTILITIES + TELECOMS
+
+CHIP_MODELS = ["GB300", "GB200", "H100", "H200", "B200", "MI300X", "MI355X", "Blackwell", "Trainium2", "TPU"]
+FIRST_NAMES = ["Amira", "Jonas", "Priya", "Kenji", "Sofia", "Omar", "Lena", "Rahul", "Claire", "Tomasz",
+               "Ngozi", "Marco", "Hana", "Diego", "Fatima", "Erik", "Mei", "Yusuf", "Ingrid", "Karim"]
+LAST_NAMES = ["Haddad", "Lindqvist", "Raman", "Sato", "Moreau", "Al-Mansouri", "Fischer", "Iyer", "Novak",
+              "Okafor", "Rossi", "Kim", "Alvarez", "Nielsen", "Chen", "Demir", "Berg", "Farouk", "Walsh"]
+ROLES = ["chief executive", "minister of digital affairs", "head of infrastructure", "chief technology officer",
+         "president", "managing director", "secretary of state for science", "chair", "analyst at a research firm",
+         "partner at a consultancy", "director of policy"]
+OUTLETS = ["a regulatory filing", "a statement", "a press conference", "an interview", "a briefing",
+           "a blog post", "remarks to reporters"]
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December"]
+PLACES = ["an industrial zone outside the city", "a former steel plant", "a coastal site", "a desert site",
+          "a business park", "a decommissioned power station", "a port area", "a free zone"]
+
+
+def money(rng: random.Random) -> str:
+    amount = rng.choice([1, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5, 8, 10, 12, 15, 20, 25, 30, 40, 50, 100, 500])
+    style = rng.random()
+    if style < 0.35:
+        return f"${amount}bn"
+    if style < 0.55:
+        return f"${amount} billion"
+    if style < 0.65:
+        return f"€{amount}bn"
+    if style < 0.72:
+        return f"£{rng.choice([100, 250, 500, 750])}m"
+    if style < 0.78:
+        return f"US${amount} billion"
+    if style < 0.84:
+        return f"{amount} billion riyals"
+    if style < 0.89:
+        return f"Rs {rng.choice([2, 5, 10, 15, 20]) * 1000:,} crore"
+    if style < 0.94:
+        return f"${rng.choice([200, 300, 400, 500, 750])} million"
+    return f"AED {amount}bn"
+
+
+def power(rng: random.Random) -> str:
+    style = rng.random()
+    if style < 0.4:
+        return f"{rng.choice([1, 1.5, 2, 3, 5])}GW"
+    if style < 0.7:
+        return f"{rng.choice([50, 100, 150, 200, 250, 300, 500])}MW"
+    if style < 0.85:
+        return f"{rng.choice([100, 200, 500])} megawatts"
+    return f"{rng.choice(['one', 'two', 'five'])} gigawatts"
+
+
+def chips(rng: random.Random) -> str:
+    count = rng.choice([2000, 5000, 10000, 18000, 20000, 25000, 50000, 100000, 500000])
+    style = rng.random()
+    if style < 0.4:
+        return f"{count:,} {rng.choice(CHIP_MODELS)} chips"
+    if style < 0.7:
+        return f"{count:,} Nvidia GPUs"
+    if style < 0.85:
+        return f"{count:,} of its most advanced {rng.choice(CHIP_MODELS)} accelerators"
+    return f"{count:,} AI chips"
+
+
+HEADLINES = [
+    "{company} and {company2} unveil {power} AI campus in {country}",
+    "{country} signs {money} compute deal with {company}",
+    "{company} to build {demonym} data centres worth {money}",
+    "{company} commits {money} to {country}'s AI ambitions",
+    "{demonym} fund backs {company} in {money} infrastructure push",
+    "{company} wins licence to ship {chips} to {country}",
+    "{country} launches {money} sovereign AI programme",
+    "{company}, {company2} partner on {power} of new capacity in {capital}",
+    "Inside {country}'s race to build national AI compute",
+    "{company} picks {capital} for next AI factory",
+]
+
+DEAL_SENTENCES = [
+    "{company} said on {weekday} it would invest {money} in {country} over the next {n} years, building data centres and training local engineers.",
+    "The agreement, signed in {capital}, covers a {power} campus that {company} will operate with {company2}.",
+    "Under the plan, {company} will deploy {chips} at the site by the end of {year}.",
+    "{company2} will supply {chips}, according to people familiar with the matter.",
+    "The first phase, with {power} of capacity, is due to come online in {month} {year}, with a further {power} planned later.",
+    "The {demonym} government has pledged {money} to the project, alongside {money2} from {company2}.",
+    "{company} and {company2} have formed a joint venture that will spend up to {money} on AI infrastructure in {country}.",
+    "Officials in {capital} said the deal would make {country} one of the largest hosts of AI computing outside the US and China.",
+    "The {demonym} sovereign wealth fund will take a minority stake, {company} said in {outlet}.",
+    "{company} also agreed to train a {demonym}-language model on the new cluster.",
+    "In total the programme is expected to mobilise more than {money} of public and private capital.",
+    "The campus will draw about {power} from the grid, roughly the consumption of a mid-sized city.",
+    "{company2}, which already runs two facilities near {capital}, will manage construction.",
+    "The companies did not disclose how many {model} systems would be installed in the first phase.",
+    "A separate {money} startup fund, backed by {company2}, will support {demonym} AI companies.",
+    "{company} plans to buy {chips} from {company2} over three years, a purchase analysts valued at around {money}.",
+    "The deal follows a memorandum of understanding that {country} and {company} signed in {month}.",
+    "Energy for the site will come from a {power} solar farm built by {utility}.",
+]
+
+CONTEXT_SENTENCES = [
+    "Governments have been racing to secure computing power as demand for generative AI soars.",
+    "{company} has been expanding rapidly across the Middle East, Europe and Asia.",
+    "{company2} declined to comment, while a spokesperson for {company} said talks with {demonym} officials were continuing.",
+    "The project is one of several that {company} has announced with governments since the start of the year.",
+    "Officials from {country} and {country2} met in {capital} last month to discuss closer cooperation on technology.",
+    "{company} competes with {company2} and a handful of newer cloud providers for such contracts.",
+    "The announcement comes weeks after a similar agreement in {country2}.",
+    "Analysts say the economics of such projects depend heavily on cheap and reliable electricity.",
+    "{country} has courted {company}, {company2} and other US technology groups for more than a year.",
+    "In {country2}, {company2} is building a similar facility with local partners.",
+    "The {demonym} minister travelled to {country2} in {month} to meet executives from {company}.",
+    "The country has positioned itself as a regional hub for cloud services and subsea cables.",
+    "Critics have questioned whether the projects will create as many local jobs as promised.",
+    "Shares of {company} rose {pct}% in early trading after the news.",
+    "{company} reported revenue of {money} for the quarter, up {pct}% from a year earlier.",
+    "The company employs about {headcount} people in the region.",
+    "Data centres already account for a growing share of electricity demand in many markets.",
+    "Export rules for advanced chips have been a sticking point in several negotiations.",
+    "Construction is expected to create around {headcount} jobs, officials said.",
+    "The site sits on land set aside for industrial use in {year}.",
+    "Water use for cooling has become a contentious issue for local residents.",
+    "Similar projects have been announced in {country2} and {country3} this year.",
+    "The government's digital strategy, published in {year}, set a goal of doubling domestic compute capacity.",
+    "It was not immediately clear how the project would be financed beyond the first phase.",
+    "Several investors said they were waiting for more detail on power purchase agreements.",
+    "The region has seen a surge of interest from hyperscale cloud providers since {year}.",
+    "Local universities will get access to part of the capacity for research.",
+    "The plan still needs approval from the energy regulator and the environment ministry.",
+    "Prices for high-end accelerators have fallen slightly as supply improved, according to brokers.",
+    "The model has {params} billion parameters and was trained on public and licensed data.",
+    "Some of the capacity will be reserved for public-sector workloads, including health and education.",
+    "The talks had been under way since at least {month}, according to two people briefed on them.",
+    "A spokesperson declined to comment on the financial terms.",
+    "The {demonym} economy ministry said it expected the sector to grow by {pct}% a year until {year2}.",
+]
+
+QUOTES = [
+    "\"This is a defining moment for {country},\" said {person}, {role}, in {outlet}.",
+    "\"We are building the foundations of a national AI industry,\" {person}, {role}, told reporters in {capital}.",
+    "\"Compute is the new oil, and we intend to have our own,\" said {person}.",
+    "\"Partners like {company} bring the scale we need,\" {person}, {role}, said.",
+    "\"The demand we see is extraordinary and it is not slowing down,\" said {person}, {role} at {company}.",
+    "\"We will move quickly but responsibly,\" {person} added.",
+]
+
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
+
+
+def fill(template: str, rng: random.Random, cast: dict[str, str]) -> str:
+    """Fill a template: the story's cast first, fresh random values for the rest."""
+    values = dict(cast)
+    values.update(
+        money=money(rng), money2=money(rng), power=power(rng), chips=chips(rng),
+        n=str(rng.choice([3, 5, 7, 10])), year=str(rng.choice([2025, 2026, 2027, 2028])),
+        year2=str(rng.choice([2030, 2032, 2035])), month=rng.choice(MONTHS), weekday=rng.choice(WEEKDAYS),
+        pct=str(rng.choice([2, 3.5, 4, 7, 12, 18, 25])), headcount=f"{rng.choice([300, 800, 1200, 2500, 5000]):,}",
+        params=str(rng.choice([7, 13, 30, 70, 180])), model=rng.choice(CHIP_MODELS), outlet=rng.choice(OUTLETS),
+        person=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}", role=rng.choice(ROLES),
+        utility=rng.choice(UTILITIES),
+    )
+    return template.format(**values)
+
+
+class Deck:
+    """Draws templates without repeats until every one was used (articles rarely repeat a line)."""
+
+    def __init__(self, rng: random.Random, templates: list[str]):
+        self.rng, self.templates, self.left = rng, templates, []
+
+    def draw(self) -> str:
+        if not self.left:
+            self.left = list(self.templates)
+            self.rng.shuffle(self.left)
+        return self.left.pop()
+
+
+def generate(n_docs: int, seed: int = 0) -> Iterator[dict]:
+    """Yield ``n_docs`` extraction input records ``{"id", "title", "text", "published"}``."""
+    rng = random.Random(seed)
+    start = date(2025, 1, 6)
+    for index in range(n_docs):
+        country, demonym, capital = rng.choice(COUNTRIES)
+        others = rng.sample([row for row in COUNTRIES if row[0] != country], 3)
+        company, company2 = rng.sample(ALL_COMPANIES, 2)
+        cast = {
+            "country": country, "demonym": demonym, "capital": capital, "company": company,
+            "company2": company2, "country2": others[0][0], "country3": others[1][0],
+        }
+        title = fill(rng.choice(HEADLINES), rng, cast)
+        title = title[0].upper() + title[1:]
+        target = rng.randint(300, 900)
+        published = start + timedelta(days=rng.randint(0, 600))
+        paragraphs = [f"{capital.upper()}, {MONTHS[published.month - 1]} {published.day} - "
+                      + fill(DEAL_SENTENCES[0], rng, cast)]
+        words = len(title.split()) + len(paragraphs[0].split())
+        decks = {id(pool): Deck(rng, pool) for pool in (DEAL_SENTENCES[1:], CONTEXT_SENTENCES, QUOTES)}
+        deal, context, quotes = decks.values()
+        while words < target:
+            roll = rng.random()
+            size = rng.randint(1, 4)
+            if roll < 0.2:
+                deck = deal
+            elif roll < 0.85:
+                deck = context
+                size = rng.randint(2, 4)
+            else:
+                deck, size = quotes, 1
+            sentences = [fill(deck.draw(), rng, cast) for _ in range(size)]
+            if roll < 0.2 and rng.random() < 0.5:
+                sentences.append(fill(context.draw(), rng, cast))
+            paragraph = " ".join(sentence[0].upper() + sentence[1:] for sentence in sentences)
+            paragraphs.append(paragraph)
+            words += len(paragraph.split())
+        yield {
+            "id": f"bench-{seed}-{index:06d}",
+            "title": title,
+            "text": "\n\n".join(paragraphs),
+            "published": published.isoformat(),
+        }
+
+
+def count_words(record: dict) -> int:
+    """Whitespace-separated words of the analysed text (title and body)."""
+    return len((record.get("title") or "").split()) + len(record["text"].split())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Write a deterministic news-like JSON Lines corpus.")
+    parser.add_argument("--docs", type=int, default=1500, help="number of documents (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
+    parser.add_argument("--out", default="-", help="output file (default: -, standard output)")
+    args = parser.parse_args(argv)
+    sink = sys.stdout if args.out == "-" else open(args.out, "w", encoding="utf-8")
+    words = 0
+    try:
+        for record in generate(args.docs, args.seed):
+            words += count_words(record)
+            sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+    finally:
+        if sink is not sys.stdout:
+            sink.close()
+    print(f"{args.docs} documents, {words} words", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
