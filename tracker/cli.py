@@ -105,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("gold", type=_existing_file, metavar="GOLD.jsonl", help="gold JSON Lines file")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    evaluate.add_argument("--errors", action="store_true",
+                          help="also list missing and spurious countries, companies and figures per document")
     evaluate.set_defaults(handler=_cmd_eval)
 
     newsletter = sub.add_parser(
@@ -272,7 +274,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from nlp.evaluate import evaluate, format_report
+    from nlp.evaluate import evaluate, format_errors, format_report
     from nlp.extract import InputError, extract_records, read_records
 
     try:
@@ -286,6 +288,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         print(json.dumps(metrics, indent=2, sort_keys=True))
     else:
         print(format_report(metrics))
+        if args.errors:
+            print()
+            print(format_errors(gold, predicted, metrics))
     return 0
 
 

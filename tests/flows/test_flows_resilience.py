@@ -40,8 +40,12 @@ def test_a_retried_run_skips_the_finished_crawl_and_extraction(prefect_server, t
     crawls = task_states("crawl-sample", started)
     assert crawls == ["Completed", "Cached"], crawls
     batches = task_states("extract-batch", started)
-    assert batches and batches[: len(batches) // 2] == ["Completed"] * (len(batches) // 2)
-    assert batches[len(batches) // 2:] == ["Cached"] * (len(batches) // 2), batches
+    half = len(batches) // 2
+    assert batches and len(batches) == 2 * half, batches
+    # First attempt: extracted (or already cached by an earlier run of the same texts and pipeline);
+    # the retry extracts nothing again.
+    assert set(batches[:half]) <= {"Completed", "Cached"}, batches
+    assert batches[half:] == ["Cached"] * half, batches
     con = duckdb.connect(str(db), read_only=True)
     try:
         assert con.execute("select count(*) from documents").fetchone()[0] == 48
