@@ -229,6 +229,7 @@ def render_week(db: str, out_dir: str, week: str | None, read_only: bool = False
         "week": week,
         "deals": len(context["deals"]),
         "files": {kind: str(path) for kind, path in files.items()},
+        "context": context,
         "table": [
             {
                 "deal": deal["title"],

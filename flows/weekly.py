@@ -98,11 +98,13 @@ def render_stage(db: str, out: str, week: str | None = None, read_only: bool = F
     create_markdown_artifact(markdown, key=f"newsletter-draft-{key}", description=f"Newsletter draft for {week}")
     if draft["table"]:
         create_table_artifact(draft["table"], key=f"deals-{key}", description=f"Deals reported in {week}")
-    return {"week": week, "deals": draft["deals"], "draft": draft["files"], "db": db}
+    return {"week": week, "deals": draft["deals"], "draft": draft["files"], "context": draft["context"], "db": db}
 
 
-def publish_issue(draft_files: dict[str, str], out: str) -> dict[str, str]:
-    """Copy an approved draft into the newsletter folder (the published issue)."""
+def publish_issue(draft_files: dict[str, str], out: str, context: dict) -> dict[str, str]:
+    """Copy an approved draft into the newsletter folder and add it to the archive and its feed."""
+    from newsletter_templates.archive import update_archive
+
     published = Path(out) / "newsletter"
     published.mkdir(parents=True, exist_ok=True)
     result = {}
@@ -110,6 +112,9 @@ def publish_issue(draft_files: dict[str, str], out: str) -> dict[str, str]:
         target = published / Path(file).name
         shutil.copyfile(file, target)
         result[kind] = str(target)
+    archived = update_archive({k: Path(v) for k, v in result.items()}, context, published / "archive")
+    result["archive"] = str(archived["index"])
+    result["feed"] = str(archived["feed"])
     return result
 
 
@@ -164,7 +169,7 @@ def weekly_tracker(
         record_review(db, week, decision.model_dump(), via="prefect")
         if decision.approve:
             final = render_stage(db, out, week, read_only=True)
-            newsletter = publish_issue(final["draft"], out)
+            newsletter = publish_issue(final["draft"], out, final["context"])
             status = "approved"
         else:
             status = "rejected"

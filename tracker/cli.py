@@ -318,7 +318,7 @@ def _cmd_approve(args: argparse.Namespace) -> int:
     if args.reject:
         print(f"Week {args.week} rejected by {args.editor}; the draft stays in {Path(args.out) / 'drafts'}")
         return 0
-    published = publish_issue(draft["files"], str(args.out))
+    published = publish_issue(draft["files"], str(args.out), draft["context"])
     _print_outputs({"week": args.week, "newsletter": published, "db": str(db)})
     return 0
 
@@ -362,6 +362,9 @@ def _print_outputs(result: dict) -> None:
     for kind in ("html", "text", "markdown"):
         if kind in files:
             print(f"Newsletter ({kind}): {Path(files[kind]).resolve()}")
+    for kind, label in (("archive", "Archive"), ("feed", "Atom feed")):
+        if kind in files:
+            print(f"{label}: {Path(files[kind]).resolve()}")
     if result.get("db"):
         print(f"Database: {Path(result['db']).resolve()}")
 
