@@ -162,7 +162,22 @@ def extract_batch(records: list[dict]) -> list[dict]:
     """Run the spaCy pipeline over one batch; return the extraction lines (with mentions)."""
     from nlp.extract import extract_records
 
-    return list(extract_records(records, with_mentions=True))
+    started = time.perf_counter()
+    try:
+        lines = list(extract_records(records, with_mentions=True))
+    except Exception as exc:
+        # Name the document that breaks the pipeline, not just the batch.
+        for record in records:
+            try:
+                list(extract_records([record], with_mentions=True))
+            except Exception:
+                raise RuntimeError(f"extraction failed on document {record.get('id')}: {exc}") from exc
+        raise
+    words = sum(len(record.get("text", "").split()) for record in records)
+    seconds = time.perf_counter() - started
+    _logger().info("extract: %s documents, %s words in %.2fs (%.0f words/s)", len(records), words, seconds,
+                   words / seconds if seconds else 0.0)
+    return lines
 
 
 @task(name="load-extractions", cache_policy=NONE)
@@ -172,6 +187,7 @@ def load_extraction_lines(db: str, batches: list[list[dict]], work_dir: str) -> 
     from warehouse.load import load_extractions
 
     inject_fault("load-extractions")
+    started = time.perf_counter()
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
     totals = {"documents": 0, "commitments": 0, "mentions": 0}
@@ -187,7 +203,7 @@ def load_extraction_lines(db: str, batches: list[list[dict]], work_dir: str) -> 
                 totals[key] += int(counts.get(key, 0) or 0)
     finally:
         con.close()
-    _logger().info("load: extractions %s", totals)
+    _logger().info("load: extractions %s in %.1fs", totals, time.perf_counter() - started)
     return totals
 
 
@@ -196,12 +212,14 @@ def build_deal_records(db: str) -> dict:
     from warehouse.db import connect
     from warehouse.deals import build_deals
 
+    started = time.perf_counter()
     con = connect(db)
     try:
         counts = build_deals(con)
     finally:
         con.close()
-    _logger().info("deals: %s deals, %s evidence rows", counts["deals"], counts["evidence"])
+    _logger().info("deals: %s deals, %s evidence rows in %.1fs", counts["deals"], counts["evidence"],
+                   time.perf_counter() - started)
     return counts
 
 

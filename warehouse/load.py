@@ -88,7 +88,8 @@ def load_documents(con: duckdb.DuckDBPyConnection, documents_jsonl: str | os.Pat
 
     New documents are inserted; a stored document whose ``content_hash`` changed gets its new
     content (and so is extracted again); identical text under another canonical URL is not stored
-    twice; bad lines are recorded in ``crawl_errors`` (stage ``load``) and skipped. Returns the
+    twice; every URL a line names (canonical, fetched, alternates) is kept in ``document_urls``
+    for the document it leads to; bad lines are recorded in ``crawl_errors`` (stage ``load``) and skipped. Returns the
     number of lines per action: new, updated, unchanged, duplicate, superseded, rejected.
     """
     path = _input_path(documents_jsonl)
@@ -98,6 +99,7 @@ def load_documents(con: duckdb.DuckDBPyConnection, documents_jsonl: str | os.Pat
         counts = dict.fromkeys(DOCUMENT_ACTIONS, 0)
         counts.update(dict(fetch_rows(con, "count_document_actions")))
         run_sql(con, "apply_documents")
+        run_sql(con, "record_document_urls")
     return counts
 
 

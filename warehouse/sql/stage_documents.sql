@@ -22,7 +22,8 @@ with lines as (
             content_hash: 'varchar',
             fetched_at: 'varchar',
             discovered_via: 'varchar',
-            language: 'varchar'
+            language: 'varchar',
+            alternate_urls: 'varchar[]'
         }
     )
 )
@@ -40,6 +41,7 @@ select
     content_hash,
     language,
     discovered_via,
+    alternate_urls,
     coalesce(
         timezone('UTC', try_cast(fetched_at as timestamptz)),
         try_cast(fetched_at as timestamp)
