@@ -60,8 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         "commitments, load the warehouse, cluster deals and render the week's newsletter.",
     )
     _add_source_args(run)
-    run.add_argument("--db", default=settings.DEFAULT_DB, help="DuckDB file (default: %(default)s)")
-    run.add_argument("--out", default=settings.DEFAULT_OUT, help="output folder (default: %(default)s)")
+    _add_paths(run, out_help="output folder")
     run.add_argument("--week", type=_week, help="ISO week to render, YYYY-Www (default: the latest week with deals)")
     approval = run.add_mutually_exclusive_group()
     approval.add_argument(
@@ -84,8 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Crawl stage alone: fetch feeds and listing pages, store articles in --db.",
     )
     _add_source_args(crawl)
-    crawl.add_argument("--db", default=settings.DEFAULT_DB, help="DuckDB file (default: %(default)s)")
-    crawl.add_argument("--out", default=settings.DEFAULT_OUT, help="folder for crawl files (default: %(default)s)")
+    _add_paths(crawl, out_help="folder for crawl files")
     crawl.set_defaults(handler=_cmd_crawl)
 
     extract = sub.add_parser(
@@ -115,8 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Render the newsletter (HTML email, plain text, Markdown) for one ISO week.",
     )
     newsletter.add_argument("--week", type=_week, help="ISO week YYYY-Www (default: the latest week with deals)")
-    newsletter.add_argument("--db", default=settings.DEFAULT_DB, help="DuckDB file (default: %(default)s)")
-    newsletter.add_argument("--out", default=settings.DEFAULT_OUT, help="output folder (default: %(default)s)")
+    _add_paths(newsletter, out_help="output folder")
     newsletter.set_defaults(handler=_cmd_newsletter)
 
     approve = sub.add_parser(
@@ -138,8 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="correct a deal's title, money_usd, mw or chips (repeatable)",
     )
     approve.add_argument("--note", default="", help="a note stored with the decision")
-    approve.add_argument("--db", default=settings.DEFAULT_DB, help="DuckDB file (default: %(default)s)")
-    approve.add_argument("--out", default=settings.DEFAULT_OUT, help="output folder (default: %(default)s)")
+    _add_paths(approve, out_help="output folder")
     approve.set_defaults(handler=_cmd_approve)
 
     export = sub.add_parser(
@@ -149,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
         "describing each column; reads the published warehouse read-only.",
     )
     export.add_argument("--parquet", required=True, metavar="DIR", help="output folder")
-    export.add_argument("--db", default=settings.DEFAULT_DB, help="DuckDB file (default: %(default)s)")
+    _add_paths(export, out_help=None)
     export.set_defaults(handler=_cmd_export)
 
     sources = sub.add_parser(
@@ -176,6 +172,12 @@ def _correction(value: str) -> dict:
     if not (sep and eq and deal_id and field):
         raise argparse.ArgumentTypeError(f"invalid correction {value!r}: expected DEAL_ID:FIELD=VALUE")
     return {"deal_id": deal_id.strip(), "field": field.strip(), "value": new.strip()}
+
+
+def _add_paths(parser: argparse.ArgumentParser, out_help: str | None = "output folder") -> None:
+    parser.add_argument("--db", default=settings.DEFAULT_DB, help="DuckDB file (default: %(default)s)")
+    if out_help:
+        parser.add_argument("--out", default=settings.DEFAULT_OUT, help=f"{out_help} (default: %(default)s)")
 
 
 def _add_source_args(parser: argparse.ArgumentParser) -> None:
