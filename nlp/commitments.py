@@ -28,12 +28,12 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 import numpy
-from spacy.attrs import LIKE_NUM
+from spacy.attrs import ENT_IOB, ENT_TYPE, SENT_START
 from spacy.language import Language
-from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from .resources import read_json, read_jsonl
+from .tokens import Lexicon, Tokens, shared_matcher, static_arrays
 
 SPAN_KEY = "commitments"
 DASHES = {"-", "–", "—"}
@@ -50,12 +50,27 @@ def as_number(value: Decimal) -> int | float:
     return float(round(value, 3))
 
 
+TOKEN_ATTRS = [SENT_START, ENT_IOB, ENT_TYPE]  # the rest: see tokens.static_arrays
+
+
+def entity_bounds(iob, count: int) -> list[tuple[int, int]]:
+    """(start, end) of the entities of a doc from its ENT_IOB column, as ``doc.ents`` reads them."""
+    begins = numpy.flatnonzero(iob == 3)
+    if not len(begins):
+        return []
+    closers = numpy.flatnonzero(iob != 1)
+    positions = numpy.searchsorted(closers, begins, side="right")
+    closers = numpy.append(closers, count)
+    return list(zip(begins.tolist(), closers[positions].tolist()))
+
+
 class CommitmentFinder:
     """Token scan over number candidates, helped by PhraseMatchers for the vocabularies."""
 
     def __init__(self, nlp: Language, name: str, figures_path: str, currencies_path: str):
         self.name = name
         figures = read_json(figures_path)
+        self.lexicon = Lexicon(nlp.vocab)
         self.scales = {word: Decimal(str(value)) for word, value in figures["scales"].items()}
         self.implicit_inr = set(figures["implicit_inr_scales"])
         self.number_words = {word: Decimal(str(value)) for word, value in figures["number_words"].items()}
@@ -71,8 +86,8 @@ class CommitmentFinder:
 
         # two matchers for all vocabularies: case-sensitive (symbols, codes, models), and not
         vocab = nlp.vocab
-        self.exact = PhraseMatcher(vocab, attr="ORTH")
-        self.loose = PhraseMatcher(vocab, attr="LOWER")
+        self.exact = shared_matcher(nlp, "ORTH", name)
+        self.loose = shared_matcher(nlp, "LOWER", name)
         self.roles: dict[int, tuple[str, str | None]] = {}
 
         def add(matcher: PhraseMatcher, key: str, role: str, value: str | None, phrases: list[str]) -> None:
@@ -99,43 +114,45 @@ class CommitmentFinder:
             scale = self.scales.get(text.lower())
         return scale
 
-    def read_number(self, doc: Doc, i: int) -> tuple[int, int, Decimal, list[str]] | None:
+    def read_number(self, doc: Doc, i: int, t: Tokens | None = None) -> tuple[int, int, Decimal, list[str]] | None:
         """Read the number starting at token ``i``: (start, end, value, scale words) or None."""
-        n = len(doc)
-        token = doc[i]
-        text = token.text
+        t = t if t is not None else Tokens(doc, self.lexicon)
+        n = t.n
+        text = t.text(i)
         start, j = i, i + 1
         if text[0].isdigit():
             try:
                 base = Decimal(text.replace(",", ""))
             except InvalidOperation:
                 return None
-        elif token.lower_ in self.number_words:
-            if i > 0 and doc[i - 1].lower_ in self.vague_markers:
+        elif t.lower(i) in self.number_words:
+            if i > 0 and t.lower(i - 1) in self.vague_markers:
                 return None  # "several hundred thousand"
             base, current = Decimal(0), Decimal(0)
             j = i
-            while j < n and doc[j].lower_ in self.number_words and doc[j].lower_ not in {"a", "an"}:
-                word = doc[j].lower_
+            while j < n:
+                word = t.lower(j)
+                if word not in self.number_words or word in {"a", "an"}:
+                    break
                 if word == "hundred":
                     current = (current or 1) * 100
                 else:
                     current += self.number_words[word]
                 j += 1
             base = current
-        elif self._scale(text) is not None and i > 0 and doc[i - 1].lower_ in {"a", "an", "one"}:
+        elif self._scale(text) is not None and i > 0 and t.lower(i - 1) in {"a", "an", "one"}:
             base, start, j = Decimal(1), i - 1, i
-            if i > 1 and doc[i - 2].lower_ == "half":
+            if i > 1 and t.lower(i - 2) == "half":
                 base, start = Decimal("0.5"), i - 2  # "half a trillion"
         else:
             return None
         scales = []
         while j < n:
-            scale = self._scale(doc[j].text)
+            scale = self._scale(t.text(j))
             if scale is None:
                 break
             base *= scale
-            scales.append(doc[j].lower_)
+            scales.append(t.lower(j))
             j += 1
         if j == i and start == i:
             return None
@@ -144,7 +161,8 @@ class CommitmentFinder:
     # -- the scan ---------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
         found: list[Span] = []
-        candidates = numpy.flatnonzero(doc.to_array(LIKE_NUM))
+        static, _ = static_arrays(doc)
+        candidates = numpy.flatnonzero(static[:, 3])
         if len(candidates) == 0:
             doc.spans[SPAN_KEY] = found
             return doc
@@ -174,16 +192,17 @@ class CommitmentFinder:
                 blocks_after.add(start)
             else:
                 blocks_before.add(end - 1)
-        orgs = {}
-        for ent in doc.ents:
-            if ent.label_ == "ORG":
-                orgs[ent.start] = ent.end
+        arrays = doc.to_array(TOKEN_ATTRS)
+        t = Tokens(doc, self.lexicon, arrays[:, 0])
+        org = doc.vocab.strings["ORG"]
+        labels = arrays[:, 2].tolist()
+        orgs = {start: end for start, end in entity_bounds(arrays[:, 1], t.n) if labels[start] == org}
 
         consumed = -1
         for i in candidates.tolist():
             if i < consumed:
                 continue
-            figure = self._read_figure(doc, i, before_currency, after_currency, qualifiers,
+            figure = self._read_figure(t, i, before_currency, after_currency, qualifiers,
                                        chip_nouns, percents, (blocks_before, blocks_after), models, orgs)
             if figure is not None:
                 span, end = figure
@@ -192,10 +211,11 @@ class CommitmentFinder:
         doc.spans[SPAN_KEY] = found
         return doc
 
-    def _read_figure(self, doc, i, before_currency, after_currency, qualifiers, chip_nouns,
+    def _read_figure(self, t, i, before_currency, after_currency, qualifiers, chip_nouns,
                      percents, blocks, models, orgs):
-        n = len(doc)
-        number = self.read_number(doc, i)
+        doc = t.doc
+        n = t.n
+        number = self.read_number(doc, i, t)
         if number is None:
             return None
         start, end, value, scales = number
@@ -211,14 +231,14 @@ class CommitmentFinder:
             qualifier = doc[qualifiers[first]:first].text.lower()
         low = None
         # a range: "30-50bn", "$5bn to $10bn", "between 1 and 2 GW"
-        is_change = first > 0 and doc[first - 1].lower_ == "from"  # "from $600bn to $1tn": two figures
-        if end < n - 1 and doc[end].lower_ in self.range_joiners and not is_change:
+        is_change = first > 0 and t.lower(first - 1) == "from"  # "from $600bn to $1tn": two figures
+        if end < n - 1 and t.lower(end) in self.range_joiners and not is_change:
             k = end + 1
             if k + 1 in before_currency and before_currency[k + 1][1] == k:
                 k += 1
-            is_and = doc[end].lower_ == "and"
-            if k < n and doc[k].like_num and (not is_and or qualifier == "between"):
-                second = self.read_number(doc, k)
+            is_and = t.lower(end) == "and"
+            if k < n and t.like_num(k) and (not is_and or qualifier == "between"):
+                second = self.read_number(doc, k, t)
                 if second is not None and second[1] not in percents:
                     _, end2, value2, scales2 = second
                     low = value
@@ -236,18 +256,18 @@ class CommitmentFinder:
         if currency is None and scales and scales[-1] in self.implicit_inr:
             currency = "INR"
         if currency is not None:
-            return self._money(doc, first, after, value, low, currency, qualifier, blocks)
+            return self._money(t, first, after, value, low, currency, qualifier, blocks)
 
         # power: "1GW", "200 megawatts", "1-gigawatt"
-        k = end + 1 if end < n - 1 and doc[end].text in DASHES else end
+        k = end + 1 if end < n - 1 and t.text(end) in DASHES else end
         if k < n:
-            unit = self.power_units.get(doc[k].lower_)
+            unit = self.power_units.get(t.lower(k))
             if unit is not None:
                 figure = {"kind": "power", "mw": as_number(value * unit)}
                 return self._span(doc, start, k + 1, "POWER", figure, low, qualifier, unit)
 
         # chips
-        year_like = not scales and 1900 <= value <= 2100 and "," not in doc[i].text
+        year_like = not scales and 1900 <= value <= 2100 and "," not in t.text(i)
         if year_like and end not in chip_nouns and end not in models:
             return None  # a year, unless a chip noun follows at once ("2048 GPUs")
         model = None
@@ -266,10 +286,10 @@ class CommitmentFinder:
             if k in orgs:
                 k = orgs[k]
                 continue
-            lower = doc[k].lower_
+            lower = t.lower(k)
             if lower in self.count_blockers:
                 return None
-            if lower in self.chip_fillers or lower.endswith("-generation") or doc[k].is_title or doc[k].is_upper:
+            if lower in self.chip_fillers or lower.endswith("-generation") or t.is_title(k) or t.is_upper(k):
                 k += 1  # fillers and product names: "Nvidia's most advanced", "GH200 Grace Hopper"
                 continue
             break
@@ -280,15 +300,15 @@ class CommitmentFinder:
         figure = {"kind": "chips", "count": as_number(value), "model": model}
         return self._span(doc, start, last, "CHIPS", figure, low, qualifier, Decimal(1))
 
-    def _money(self, doc, first, after, value, low, currency, qualifier, blocks):
+    def _money(self, t, first, after, value, low, currency, qualifier, blocks):
+        doc = t.doc
         blocks_before, blocks_after = blocks
         if value < self.min_money or after in blocks_after:
             return None
         for k in range(first - 1, max(-1, first - 1 - self.blocker_window), -1):
-            token = doc[k]
             if k in blocks_before:
                 return None
-            if token.text in CLAUSE_BREAKS or token.is_sent_start:
+            if t.text(k) in CLAUSE_BREAKS or t.sent_start(k) == 1:
                 break
         figure = {"kind": "money", "value": int(value.to_integral_value()), "currency": currency}
         return self._span(doc, first, after, "MONEY", figure, low, qualifier, Decimal(1))

@@ -21,11 +21,12 @@ Run this component before ``tracker_countries``: a company name wins over a coun
 from __future__ import annotations
 
 from spacy.language import Language
-from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
+from .countries import filter_matches
 from .resources import read_json, read_jsonl
+from .tokens import Lexicon, Tokens, shared_matcher
 
 MAX_NAME_TOKENS = 5
 APPOSITION_WINDOW = 7
@@ -49,7 +50,8 @@ class CompanyRecognizer:
         self.name = name
         self.detect_unregistered = detect_unregistered
         self.registry = load_registry(registry_path)
-        self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.lexicon = Lexicon(nlp.vocab)
+        self.matcher = shared_matcher(nlp, "ORTH", name)
         self.canonical: dict[str, str] = {}
         self.registry_names = {row["name"] for row in self.registry}
         self.sentence_start_ambiguous: set[str] = set()
@@ -68,62 +70,64 @@ class CompanyRecognizer:
         self.not_companies = set(cues["not_companies"])
         self.inner_words = set(cues.get("inner_words", []))
         self.non_company_heads = set(cues["non_company_heads"])
-        self.cue_matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.cue_matcher = shared_matcher(nlp, "LOWER", name)
         self.cue_matcher.add("DESCRIPTOR", [nlp.make_doc(value) for value in sorted(self.descriptors)])
-        self.suffix_matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.suffix_matcher = shared_matcher(nlp, "ORTH", name)
         self.suffix_matcher.add("SUFFIX", [nlp.make_doc(value) for value in sorted(self.suffixes)])
 
     # -- registry ---------------------------------------------------------------------------
-    def _registry_spans(self, doc: Doc) -> list[Span]:
-        spans = []
+    def _registry_spans(self, doc: Doc, t: "Tokens") -> list[Span]:
+        matches = []
+        strings = doc.vocab.strings
+        n = t.n
         for match_id, start, end in self.matcher(doc):
-            canonical = doc.vocab.strings[match_id]
-            if canonical in self.sentence_start_ambiguous and doc[start].is_sent_start:
-                following = doc[end] if end < len(doc) else None
-                if following is None or not (following.is_punct or following.text in {"'s", "’s"}):
+            canonical = strings[match_id]
+            if canonical in self.sentence_start_ambiguous and t.sent_start(start) == 1:
+                if end >= n or not (t.is_punct(end) or t.text(end) in {"'s", "’s"}):
                     continue  # "Switch to...", but "Switch, Equinix and..." or "Orange's" stay
-            while end < len(doc) and doc[end].text in self.suffixes and end - start < MAX_NAME_TOKENS + 2:
+            while end < n and t.text(end) in self.suffixes and end - start < MAX_NAME_TOKENS + 2:
                 end += 1
-            spans.append(Span(doc, start, end, label="ORG", kb_id=canonical))
-        return filter_spans(spans)
+            matches.append((canonical, start, end))
+        return [Span(doc, start, end, label="ORG", kb_id=canonical) for canonical, start, end in filter_matches(matches)]
 
     # -- unregistered -----------------------------------------------------------------------
-    def _is_name_token(self, token: Token) -> bool:
-        text = token.text
+    def _is_name_token(self, t: "Tokens", i: int) -> bool:
+        text = t.text(i)
         if text in self.inner_words:
             return True  # "Imena AI"; a name made of such words only is rejected by canonicalise
-        if text in self.not_companies or not text[:1].isalnum() or token.is_stop:
+        if text in self.not_companies or not text[:1].isalnum() or t.is_stop(i):
             return False
         return text[0].isupper()  # "Acme", "NVIDIA", "VinBrain", "G42"
 
-    def _name_before(self, doc: Doc, end: int, floor: int) -> int | None:
+    def _name_before(self, t: "Tokens", end: int, floor: int) -> int | None:
         """Start of the run of name tokens ending at ``end`` (exclusive), or None."""
         start = end
         while start > floor and end - start < MAX_NAME_TOKENS:
-            token = doc[start - 1]
-            if token.text in {"&", "-"} and start - 1 > floor and start < end:
+            i = start - 1
+            if t.text(i) in {"&", "-"} and start - 1 > floor and start < end:
                 start -= 1
                 continue
-            if not self._is_name_token(token):
+            if not self._is_name_token(t, i):
                 break
             start -= 1
-            if token.is_sent_start:
+            if t.sent_start(i) == 1:
                 break
-        while start < end and doc[start].text in {"&", "-"}:
+        while start < end and t.text(start) in {"&", "-"}:
             start += 1  # "RABAT (Wire) - Sahara Grid Group": the dash is not part of the name
         return start if start < end else None
 
-    def _name_after(self, doc: Doc, start: int) -> int | None:
+    def _name_after(self, t: "Tokens", start: int) -> int | None:
         """End of the run of name tokens starting at ``start``, or None."""
         end = start
-        while end < len(doc) and end - start < MAX_NAME_TOKENS and self._is_name_token(doc[end]):
-            if end > start and doc[end].is_sent_start:
+        n = t.n
+        while end < n and end - start < MAX_NAME_TOKENS and self._is_name_token(t, end):
+            if end > start and t.sent_start(end) == 1:
                 break
             end += 1
-            joined = end + 1 < len(doc) and doc[end].text in {"-", "&"} and not doc[end].whitespace_
-            if joined and self._is_name_token(doc[end + 1]):
+            joined = end + 1 < n and t.text(end) in {"-", "&"} and not t.space(end)
+            if joined and self._is_name_token(t, end + 1):
                 end += 1  # "High-Flyer", "AT&T"
-        while end < len(doc) and doc[end].text in self.suffixes and end - start < MAX_NAME_TOKENS + 2:
+        while end < n and t.text(end) in self.suffixes and end - start < MAX_NAME_TOKENS + 2:
             end += 1
         return end if end > start else None
 
@@ -142,46 +146,48 @@ class CompanyRecognizer:
             return None
         return self.canonical.get(name.lower(), name)
 
-    def _unregistered_spans(self, doc: Doc, taken: bytearray) -> list[Span]:
+    def _unregistered_spans(self, doc: Doc, taken: bytearray, t: "Tokens") -> list[Span]:
         candidates: list[tuple[int, int]] = []
         for _, start, end in self.suffix_matcher(doc):
-            first = self._name_before(doc, start, 0)
+            first = self._name_before(t, start, 0)
             if first is not None:
                 candidates.append((first, end))
         for _, start, end in self.cue_matcher(doc):
-            if doc[start].is_title or doc[start].is_upper:
+            if t.is_title(start) or t.is_upper(start):
                 continue  # "Group", "Company" as part of a name, handled by the suffix rule
-            last = self._name_after(doc, end)
+            last = self._name_after(t, end)
             if last is not None:
                 candidates.append((end, last))
             floor = max(0, start - APPOSITION_WINDOW)
             for i in range(start - 1, floor, -1):
-                if doc[i].lower_ in {"a", "an"} and i >= 2 and doc[i - 1].text == ",":
-                    first = self._name_before(doc, i - 1, 0)
+                if t.lower(i) in {"a", "an"} and i >= 2 and t.text(i - 1) == ",":
+                    first = self._name_before(t, i - 1, 0)
                     if first is not None:
                         candidates.append((first, i - 1))
                     break
-                if doc[i].text in {",", ".", ";"}:
+                if t.text(i) in {",", ".", ";"}:
                     break
         spans = []
+        n = t.n
         for start, end in candidates:
             if any(taken[start:end]):
                 continue
-            if end < len(doc) and doc[end].text == "-" and not doc[end - 1].whitespace_:
+            if end < n and t.text(end) == "-" and not t.space(end - 1):
                 continue  # "Spanish-language", "Kenyan-built": an adjective compound, not a name
-            canonical = self.canonicalise([token.text for token in doc[start:end]])
+            canonical = self.canonicalise([t.text(i) for i in range(start, end)])
             if canonical:
                 spans.append(Span(doc, start, end, label="ORG", kb_id=canonical))
         return spans
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = self._registry_spans(doc)
-        existing = list(doc.ents)  # doc.ents builds new Span objects on every access
+        t = Tokens(doc, self.lexicon)
+        spans = self._registry_spans(doc, t)
+        existing = list(doc.ents) if doc.has_annotation("ENT_IOB") else []  # doc.ents builds new Span objects on every access
         if self.detect_unregistered:
             taken = bytearray(len(doc))
             for span in existing + spans:
                 taken[span.start : span.end] = b"\x01" * (span.end - span.start)
-            spans = filter_spans(spans + self._unregistered_spans(doc, taken))
+            spans = filter_spans(spans + self._unregistered_spans(doc, taken, t))
         if spans:
             merge_short_names(spans, self.registry_names)
             keep = [ent for ent in existing if not any(ent.start < s.end and s.start < ent.end for s in spans)]

@@ -25,12 +25,13 @@ Rules, in order:
 from __future__ import annotations
 
 import pycountry
+from spacy.attrs import ENT_IOB
 from spacy.language import Language
-from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
 
+from .commitments import entity_bounds
 from .resources import read_jsonl
+from .tokens import shared_matcher, static_arrays
 
 BLOCK = "BLOCK"
 LANGUAGE = "LANGUAGE"
@@ -53,7 +54,7 @@ class CountryRecognizer:
 
     def __init__(self, nlp: Language, name: str, countries_path: str, blocks_path: str):
         self.name = name
-        self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.matcher = shared_matcher(nlp, "ORTH", name)
         rows = list(read_jsonl(countries_path))
         ambiguous = {alias: row["code"] for row in rows for alias in row.get("ambiguous", [])}
         phrases: dict[str, set[str]] = {}
@@ -105,40 +106,57 @@ class CountryRecognizer:
         if not matches:
             return doc
         strings = doc.vocab.strings
-        spans = [Span(doc, start, end, label="GPE", kb_id=match_id) for match_id, start, end in matches]
+        _, orth = static_arrays(doc)
         taken = bytearray(len(doc))
-        ents = list(doc.ents)  # doc.ents builds new Span objects on every access
-        for ent in ents:
-            taken[ent.start : ent.end] = b"\x01" * (ent.end - ent.start)
+        for start, end in entity_bounds(doc.to_array([ENT_IOB]).reshape(-1), len(doc)):
+            taken[start:end] = b"\x01" * (end - start)
         found: list[Span] = []
-        ambiguous: list[Span] = []
-        for span in filter_spans(spans):
-            if span.kb_id in self.block_ids or any(taken[span.start : span.end]):
+        ambiguous: list[tuple[int, int, int]] = []
+        for match_id, start, end in filter_matches(matches):
+            if match_id in self.block_ids or any(taken[start:end]):
                 continue
-            if span.text in self.first_names and span.end < len(doc):
-                following = doc[span.end]
+            # doc.text would build every Token; a span's text builds only its own
+            span_text = strings[orth[start]] if end - start == 1 else doc[start:end].text
+            if span_text in self.first_names and end < len(doc):
+                following = doc[end]
                 if following.is_title and following.is_alpha and not following.is_sent_start:
                     continue
-            if span.kb_id in self.dateline_ids:
+            if match_id in self.dateline_ids:
+                span = Span(doc, start, end, label="GPE", kb_id=match_id)
                 if is_dateline(doc, span):
-                    found.append(Span(doc, span.start, span.end, label="GPE", kb_id=strings[span.kb_id][:-1]))
+                    found.append(Span(doc, start, end, label="GPE", kb_id=strings[match_id][:-1]))
                 continue
-            if span.text in self.demonyms and is_language(doc, span):
+            if span_text in self.demonyms and is_language(doc, Span(doc, start, end, label="GPE", kb_id=match_id)):
                 continue
-            if span.kb_id in self.ambiguous_ids:
-                ambiguous.append(span)
+            if match_id in self.ambiguous_ids:
+                ambiguous.append((match_id, start, end))
             else:
-                found.append(span)
+                found.append(Span(doc, start, end, label="GPE", kb_id=match_id))
         if ambiguous:
             codes = {span.kb_id_ for span in found}
-            for span in ambiguous:
-                code = strings[span.kb_id][:-1]
+            for match_id, start, end in ambiguous:
+                code = strings[match_id][:-1]
                 if code in codes:
-                    found.append(Span(doc, span.start, span.end, label="GPE", kb_id=code))
+                    found.append(Span(doc, start, end, label="GPE", kb_id=code))
         if found:
             # found spans never overlap an entity (see ``taken``): only their tokens are written
             doc.set_ents(found, default="unmodified")
         return doc
+
+
+def filter_matches(matches: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """``spacy.util.filter_spans`` on matcher tuples: the longest (then the first) match wins,
+    without building a Span per match."""
+    ordered = sorted(matches, key=lambda match: (match[2] - match[1], -match[1]), reverse=True)
+    result = []
+    seen: set[int] = set()
+    for match in ordered:
+        _, start, end = match
+        if start not in seen and end - 1 not in seen:
+            result.append(match)
+            seen.update(range(start, end))
+    result.sort(key=lambda match: match[1])
+    return result
 
 
 DATELINE_FOLLOWERS = {",", "(", "-", "–", "—", ":"}

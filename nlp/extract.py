@@ -16,7 +16,7 @@ from typing import IO, Any, Iterable, Iterator
 
 import numpy
 import spacy
-from spacy.attrs import ENT_IOB, ENT_KB_ID, ENT_TYPE, IDX, SENT_START
+from spacy.attrs import ENT_IOB, ENT_KB_ID, ENT_TYPE, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -24,6 +24,7 @@ from spacy.tokens import Doc
 from . import commitments, companies, countries, linking, sentences, tokenizer  # noqa: F401
 from .commitments import SPAN_KEY
 from .currencies import rate_for
+from .tokens import static_arrays
 
 CONFIG_PATH = Path(__file__).resolve().parent / "config.cfg"
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -114,13 +115,12 @@ class SentenceIndex:
     def __init__(self, doc: Doc, text: str | None = None):
         """``text`` is ``doc.text`` when the caller has it (``doc.text`` joins every token)."""
         text = doc.text if text is None else text
-        arrays = doc.to_array([SENT_START, IDX])
-        starts = numpy.flatnonzero(arrays[:, 0].astype("int64") == 1)
+        starts = numpy.flatnonzero(doc.to_array(SENT_START).astype("int64") == 1)
         if len(doc) and (not len(starts) or starts[0] != 0):
             starts = numpy.concatenate(([0], starts))
         self.text = text
         self.starts = starts.tolist()
-        self.chars = arrays[starts, 1].tolist() + [len(text)]
+        self.chars = static_arrays(doc)[0][starts, 4].tolist() + [len(text)]
         self.texts: dict[int, str] = {}
 
     def text_at(self, token_index: int) -> str:

@@ -24,11 +24,11 @@ from __future__ import annotations
 import numpy
 from spacy.attrs import ENT_IOB, ENT_KB_ID, ENT_TYPE, IDX, IS_SPACE, ORTH, SENT_START
 from spacy.language import Language
-from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from .commitments import SPAN_KEY
 from .resources import read_json
+from .tokens import shared_matcher, static_arrays
 
 SCOPES = ("sentence", "paragraph", "title")
 IGNORE = "IGNORE"
@@ -41,7 +41,7 @@ class DocScopes:
     """Sentence and paragraph number of every token, and the number of title tokens."""
 
     def __init__(self, doc: Doc, newline_orths: dict[int, bool]):
-        arrays = doc.to_array([SENT_START, ENT_IOB, ENT_TYPE, ENT_KB_ID])
+        arrays = doc.to_array([SENT_START, ENT_IOB, ENT_TYPE, ENT_KB_ID, IDX])
         self.sentence = (numpy.cumsum(arrays[:, 0].astype("int64") == 1) - 1).tolist()
         breaks = numpy.zeros(len(doc), dtype="int64")
         line_breaks = doc._.line_breaks  # set by tracker_sentences
@@ -53,7 +53,7 @@ class DocScopes:
         title_end = doc._.title_end or 0
         self.title_tokens = 0
         if title_end:
-            self.title_tokens = int(numpy.searchsorted(doc.to_array(IDX).astype("int64"), title_end))
+            self.title_tokens = int(numpy.searchsorted(arrays[:, 4].astype("int64"), title_end))
         # entity starts (IOB "B") with their label and kb_id hashes: doc.ents would build Spans
         begins = numpy.flatnonzero(arrays[:, 1] == 3)
         self.entities = list(zip(begins.tolist(), arrays[begins, 2].tolist(), arrays[begins, 3].tolist()))
@@ -91,7 +91,7 @@ class CommitmentLinker:
     def __init__(self, nlp: Language, name: str, deal_types_path: str):
         self.name = name
         cues = read_json(deal_types_path)
-        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.matcher = shared_matcher(nlp, "LOWER", name)
         self.tiers: dict[int, tuple[int, int, str]] = {}  # match id -> (tier, order, deal type)
         order = 0
         for tier, key in enumerate(("specific", "generic")):
@@ -109,43 +109,96 @@ class CommitmentLinker:
         spans = doc.spans[SPAN_KEY] if SPAN_KEY in doc.spans else []
         if not len(spans):
             return doc
-        scopes = DocScopes(doc, self.newline_orths)
-        countries: dict[tuple[int, int], list[str]] = {}
-        companies: dict[tuple[int, int], list[str]] = {}
+        # the sentence and paragraph numbers of the tokens that matter (see DocScopes)
+        arrays = doc.to_array([SENT_START, ENT_IOB, ENT_TYPE, ENT_KB_ID])
+        sentence_of = numpy.cumsum(arrays[:, 0].astype("int64") == 1) - 1
+        breaks = numpy.zeros(len(doc), dtype="int64")
+        line_breaks = doc._.line_breaks  # set by tracker_sentences
+        if line_breaks is None:
+            line_breaks = find_line_breaks(doc, self.newline_orths)
+        breaks[line_breaks] = 1
+        paragraph_of = numpy.cumsum(breaks) - breaks
+        title_end = doc._.title_end or 0
+        title_tokens = int(numpy.searchsorted(static_arrays(doc)[0][:, 4].astype("int64"), title_end)) if title_end else 0
+        begins = numpy.flatnonzero(arrays[:, 1] == 3)
         strings = doc.vocab.strings
-        for start, label, kb_id in scopes.entities:
-            if label == self.gpe:
-                scopes.add(countries, start, strings[kb_id])
-            elif label == self.org:
-                scopes.add(companies, start, strings[kb_id])
-        cues: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
-        for cue in longest_matches(self.matcher(doc)):
-            if cue[0] != self.ignore_id:
-                scopes.add(cues, cue[1], cue)
-        for span in spans:
-            figure = span._.figure
-            keys = scopes.keys(span.start)
+        gpe, org = self.gpe, self.org
+        # per table: {sentence: values}, {paragraph: values}, title values
+        countries: tuple[dict, dict, list] = ({}, {}, [])
+        companies: tuple[dict, dict, list] = ({}, {}, [])
+        for start, label, kb_id, sentence, paragraph in zip(
+            begins.tolist(), arrays[begins, 2].tolist(), arrays[begins, 3].tolist(),
+            sentence_of[begins].tolist(), paragraph_of[begins].tolist(),
+        ):
+            if label == gpe:
+                table = countries
+            elif label == org:
+                table = companies
+            else:
+                continue
+            value = strings[kb_id]
+            table[0].setdefault(sentence, []).append(value)
+            table[1].setdefault(paragraph, []).append(value)
+            if start < title_tokens:
+                table[2].append(value)
+        cues: tuple[dict, dict, list] = ({}, {}, [])
+        ignore_id = self.ignore_id
+        found = [cue for cue in longest_matches(self.matcher(doc)) if cue[0] != ignore_id]
+        if found:
+            starts = numpy.array([cue[1] for cue in found], dtype="int64")
+            for cue, sentence, paragraph in zip(found, sentence_of[starts].tolist(), paragraph_of[starts].tolist()):
+                cues[0].setdefault(sentence, []).append(cue)
+                cues[1].setdefault(paragraph, []).append(cue)
+                if cue[1] < title_tokens:
+                    cues[2].append(cue)
+        figures = [span._.figure for span in spans]
+        bounds = [(span.start, span.end) for span in spans]
+        starts = numpy.array([start for start, _ in bounds], dtype="int64")
+        for figure, (start, end), sentence, paragraph in zip(
+            figures, bounds, sentence_of[starts].tolist(), paragraph_of[starts].tolist()
+        ):
+            keys = (sentence, paragraph, 0) if title_tokens else (sentence, paragraph)
             widest = -1
             for field, table in (("countries", countries), ("companies", companies)):
                 figure[field] = []
                 for level, key in enumerate(keys):
-                    if key in table:
-                        figure[field] = sorted(set(table[key]))
-                        widest = max(widest, level)
+                    values = table[level].get(key) if level < 2 else table[2]
+                    if values:
+                        figure[field] = sorted(set(values))
+                        if level > widest:
+                            widest = level
                         break
             figure["link_scope"] = SCOPES[widest] if widest >= 0 else None
-            figure["deal_type"], figure["deal_type_cue"] = self.deal_type(span, keys, cues)
+            choices = [cues[level].get(key) if level < 2 else cues[2] for level, key in enumerate(keys)]
+            figure["deal_type"], figure["deal_type_cue"] = self._choose(doc, start, end, figure["kind"], choices)
         return doc
 
     def deal_type(self, span: Span, keys, cues: dict[tuple[str, int], list[tuple[int, int, int]]]) -> tuple[str, str | None]:
         """The deal type of one figure and the cue that decided it (None: the kind's default)."""
-        for key in keys:
-            found = cues.get(key)
+        return self._choose(span.doc, span.start, span.end, span._.figure["kind"], [cues.get(key) for key in keys])
+
+    def _choose(self, doc: Doc, first: int, last: int, kind: str, choices) -> tuple[str, str | None]:
+        """The nearest cue of the best tier in the first scope that has cues (``choices``)."""
+        tiers = self.tiers
+        for found in choices:
             if not found:
                 continue
-            match_id, start, end = min(found, key=lambda cue: self._rank(cue, span))
-            return self.tiers[match_id][2], span.doc[start:end].text
-        return self.defaults[span._.figure["kind"]], None
+            best = None
+            for cue in found:
+                match_id, start, end = cue
+                tier, order, _ = tiers[match_id]
+                if end <= first:
+                    distance = first - end + 1
+                elif start >= last:
+                    distance = start - last + 1
+                else:
+                    distance = 0  # the cue is part of the figure: "18,000 GB300 chips"
+                rank = (tier, distance, order)
+                if best is None or rank < best[0]:
+                    best = (rank, cue)
+            match_id, start, end = best[1]
+            return tiers[match_id][2], doc[start:end].text
+        return self.defaults[kind], None
 
     def _rank(self, cue: tuple[int, int, int], span: Span) -> tuple[int, int, int]:
         match_id, start, end = cue

@@ -10,9 +10,11 @@ pipeline's time.
 from __future__ import annotations
 
 import numpy
-from spacy.attrs import IS_SPACE, ORTH, SENT_START
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
+
+from .tokens import static_arrays
 
 if not Doc.has_extension("line_breaks"):
     Doc.set_extension("line_breaks", default=None)  # indices of whitespace tokens holding a "\n"
@@ -34,8 +36,8 @@ class SentenceSplitter:
         n = len(doc)
         if n == 0:
             return doc
-        arrays = doc.to_array([ORTH, IS_SPACE])
-        orth, space = arrays[:, 0], arrays[:, 1].astype(bool)
+        arrays, _ = static_arrays(doc)
+        orth, space = arrays[:, 0], arrays[:, 2].astype(bool)
         ends = numpy.isin(orth, self.end_ids)
         spaces = numpy.flatnonzero(space).tolist()
         strings, newline = doc.vocab.strings, self.newline_orths

@@ -1,0 +1,144 @@
+"""Fast token access for the components: ``doc[i]`` builds a Token object on every call.
+
+``Lexicon`` caches, per orth id, the lexical attributes the rules read (they are those of the
+lexeme, so they equal the Token's); ``Tokens`` reads the per-token columns of one doc once with
+``doc.to_array`` and answers ``text(i)``, ``lower(i)``, ``is_stop(i)``... like ``doc[i]`` would.
+"""
+
+from __future__ import annotations
+
+import numpy
+from spacy.attrs import IDX, IS_SPACE, LIKE_NUM, ORTH, SENT_START, SPACY
+from spacy.tokens import Doc
+
+TEXT, LOWER, IS_STOP, IS_TITLE, IS_UPPER, IS_PUNCT = range(6)
+
+
+class Lexicon(dict):
+    """orth id -> (text, lower_, is_stop, is_title, is_upper, is_punct), filled on first sight."""
+
+    def __init__(self, vocab):
+        super().__init__()
+        self.vocab = vocab
+
+    def __missing__(self, orth: int) -> tuple:
+        lex = self.vocab[orth]
+        value = self[orth] = (lex.orth_, lex.lower_, lex.is_stop, lex.is_title, lex.is_upper, lex.is_punct)
+        return value
+
+
+STATIC_ATTRS = [ORTH, SPACY, IS_SPACE, LIKE_NUM, IDX]
+STATIC_KEY = ("tracker", "static_arrays")
+
+
+def static_arrays(doc: Doc) -> tuple[numpy.ndarray, list[int]]:
+    """``doc.to_array(STATIC_ATTRS)`` and its ORTH column as a list, read once per doc: these
+    columns never change once the doc is tokenized (kept in ``doc.user_data``)."""
+    cached = doc.user_data.get(STATIC_KEY)
+    if cached is None or len(cached[1]) != len(doc):
+        arrays = doc.to_array(STATIC_ATTRS).reshape(len(doc), len(STATIC_ATTRS))
+        cached = doc.user_data[STATIC_KEY] = (arrays, arrays[:, 0].tolist())
+    return cached
+
+
+class Tokens:
+    """Columns of one doc: ``orth`` (list), ``sent_start(i)`` (1, 0 or -1), ``space(i)``
+    (``doc[i].whitespace_`` is not empty), ``like_num(i)``, plus the lexical attributes
+    through ``lexicon``."""
+
+    __slots__ = ("doc", "n", "orth", "static", "sent", "lexicon")
+
+    def __init__(self, doc: Doc, lexicon: Lexicon, sent: numpy.ndarray | None = None):
+        """``sent``: ``doc.to_array(SENT_START)`` when the caller has it."""
+        self.doc = doc
+        self.n = len(doc)
+        self.static, self.orth = static_arrays(doc)
+        self.sent = doc.to_array(SENT_START) if sent is None else sent
+        self.lexicon = lexicon
+
+    def text(self, i: int) -> str:
+        return self.lexicon[self.orth[i]][TEXT]
+
+    def lower(self, i: int) -> str:
+        return self.lexicon[self.orth[i]][LOWER]
+
+    def is_stop(self, i: int) -> bool:
+        return self.lexicon[self.orth[i]][IS_STOP]
+
+    def is_title(self, i: int) -> bool:
+        return self.lexicon[self.orth[i]][IS_TITLE]
+
+    def is_upper(self, i: int) -> bool:
+        return self.lexicon[self.orth[i]][IS_UPPER]
+
+    def is_punct(self, i: int) -> bool:
+        return self.lexicon[self.orth[i]][IS_PUNCT]
+
+    def sent_start(self, i: int) -> int:
+        """``1`` for a sentence start (``token.is_sent_start`` is True)."""
+        value = self.sent.item(i)
+        return -1 if value > 1 else value
+
+    def space(self, i: int) -> bool:
+        return bool(self.static.item(i, 1))
+
+    def like_num(self, i: int) -> bool:
+        return bool(self.static.item(i, 3))
+
+
+class SharedMatcher:
+    """A PhraseMatcher shared by the components of one pipeline: one pass per attribute.
+
+    Each component adds its phrases through its own ``SharedMatcher`` (``shared_matcher``);
+    keys are stored under a per-component namespace, so two components may use the same key.
+    Calling it returns what a private PhraseMatcher with the same phrases would: the matches
+    of the component's keys, in the matcher's order (start, then end), with the key's own id.
+    The shared pass runs once per doc and attribute (the last doc's matches are kept).
+    """
+
+    def __init__(self, pool: "_MatcherPool", vocab, namespace: str):
+        self.pool = pool
+        self.vocab = vocab
+        self.namespace = namespace
+        self.ids: dict[int, int] = {}  # namespaced key id -> key id
+
+    def add(self, key: str, docs: list[Doc]) -> None:
+        strings = self.vocab.strings
+        inner = f"{self.namespace}\x1f{key}"
+        self.ids[strings.add(inner)] = strings.add(key)
+        self.pool.add(inner, docs)
+
+    def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
+        ids = self.ids
+        return [(ids[match_id], start, end) for match_id, start, end in self.pool.matches(doc) if match_id in ids]
+
+
+class _MatcherPool:
+    def __init__(self, vocab, attr: str):
+        from spacy.matcher import PhraseMatcher
+
+        self.matcher = PhraseMatcher(vocab, attr=attr)
+        self.doc: Doc | None = None
+        self.found: list[tuple[int, int, int]] = []
+        self.count = 0
+        self.length = -1
+
+    def add(self, key: str, docs: list[Doc]) -> None:
+        self.matcher.add(key, docs)
+        self.doc = None
+
+    def matches(self, doc: Doc) -> list[tuple[int, int, int]]:
+        if doc is not self.doc or len(doc) != self.length:
+            self.found = self.matcher(doc)
+            self.doc, self.length = doc, len(doc)
+        return self.found
+
+
+def shared_matcher(nlp, attr: str, name: str) -> SharedMatcher:
+    """The ``SharedMatcher`` of component ``name`` over ``attr`` ("ORTH", "LOWER") of ``nlp``."""
+    pools = nlp.__dict__.setdefault("_tracker_matcher_pools", {})
+    pool = pools.get(attr)
+    if pool is None:
+        pool = pools[attr] = _MatcherPool(nlp.vocab, attr)
+    pool.count += 1
+    return SharedMatcher(pool, nlp.vocab, f"{name}#{pool.count}")
