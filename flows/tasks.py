@@ -233,12 +233,13 @@ def render_week(db: str, out_dir: str, week: str | None, read_only: bool = False
     from tracker.weeks import current_week
     from warehouse.db import connect
     from warehouse.decisions import apply_decisions, week_decisions
-    from warehouse.report import latest_week, week_context
+    from warehouse.report import changed_deals, latest_week, week_context
 
     con = connect(db, read_only=read_only)
     try:
         week = week or latest_week(con) or current_week().label
         context = apply_decisions(week_context(con, week), week_decisions(con, week))
+        changed = changed_deals(con, week)
     finally:
         con.close()
     files = render_newsletter(context, out_dir)
@@ -246,6 +247,8 @@ def render_week(db: str, out_dir: str, week: str | None, read_only: bool = False
     return {
         "week": week,
         "deals": len(context["deals"]),
+        "new_deals": context["summary"]["new_deals"],
+        "changed_deals": changed,
         "files": {kind: str(path) for kind, path in files.items()},
         "context": context,
         "table": [

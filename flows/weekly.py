@@ -98,7 +98,8 @@ def render_stage(db: str, out: str, week: str | None = None, read_only: bool = F
     create_markdown_artifact(markdown, key=f"newsletter-draft-{key}", description=f"Newsletter draft for {week}")
     if draft["table"]:
         create_table_artifact(draft["table"], key=f"deals-{key}", description=f"Deals reported in {week}")
-    return {"week": week, "deals": draft["deals"], "draft": draft["files"], "context": draft["context"], "db": db}
+    return {"week": week, "deals": draft["deals"], "new_deals": draft["new_deals"],
+            "changed_deals": draft["changed_deals"], "draft": draft["files"], "context": draft["context"], "db": db}
 
 
 def publish_issue(draft_files: dict[str, str], out: str, context: dict) -> dict[str, str]:
@@ -181,7 +182,8 @@ def weekly_tracker(
         "db": db,
         "crawl": crawled,
         "extract": extracted,
-        "deals": deals,
+        "deals": {**deals, "week": rendered["deals"], "new": rendered["new_deals"],
+                  "changed": rendered["changed_deals"]},
         "newsletter": newsletter,
         "draft": rendered["draft"],
     }
@@ -204,7 +206,10 @@ def _summary_markdown(summary: dict) -> str:
         ("documents extracted", extract.get("documents")),
         ("mentions loaded", extract.get("loaded_mentions")),
         ("commitments loaded", extract.get("loaded_commitments")),
-        ("deals", deals.get("deals")),
+        ("deals in the warehouse", deals.get("deals")),
+        ("deals this week", deals.get("week")),
+        ("deals new this week", deals.get("new")),
+        ("deals with changed figures this week", deals.get("changed")),
         ("newsletter", summary["status"]),
     ]
     lines = [f"# Weekly tracker run, {summary['week']}", "", "| what | count |", "| --- | --- |"]

@@ -17,6 +17,13 @@ from warehouse.db import fetch_dicts, fetch_rows
 
 TITLE = "AI Infrastructure Deals Tracker: week {week}"
 
+def changed_deals(con: duckdb.DuckDBPyConnection, week: str) -> int:
+    """How many deals had a figure change reported in the week (for the run summary)."""
+    iso_week = parse_week(week)
+    rows = fetch_rows(con, "report_week_changed_deals", {"week_start": iso_week.start, "week_end": iso_week.end})
+    return int(rows[0][0]) if rows else 0
+
+
 def latest_week(con: duckdb.DuckDBPyConnection) -> str | None:
     """ISO week of the newest dated document that is evidence of a deal (None: no deals yet)."""
     rows = fetch_rows(con, "report_latest_week")
