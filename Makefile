@@ -15,7 +15,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_LOGGING_LEVEL ?= INFO
 
 .DEFAULT_GOAL := help
-.PHONY: help install run serve test test-fast clean
+.PHONY: help install run serve test test-fast bench clean
 
 help: ## List the targets with what they do
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,6 +41,12 @@ test: install ## Run the whole test suite, end-to-end tests included
 
 test-fast: install ## Run the suite without the slow end-to-end tests
 	$(BIN)/pytest -m "not slow"
+
+bench: install ## Measure extraction vs the bare tokenizer and loading vs read_json (benchmarks/results/latest.json)
+	@status=0; \
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m benchmarks.extract_speed || status=1; \
+	$(BIN)/python -m benchmarks.warehouse_load || status=1; \
+	exit $$status
 
 clean: ## Remove the environment, outputs and caches (keeps nothing generated)
 	rm -rf $(VENV) $(TOOLS) .prefect .pytest_cache data/*.duckdb* out
