@@ -92,7 +92,7 @@ class SuiteHandler(BaseHTTPRequestHandler):
         path = self.path.split("?")[0].split("#")[0]
         if path.startswith("/feeds/"):
             file = SUITE / path[len("/feeds/"):]
-            if file.is_file() and SUITE in file.resolve().parents:
+            if file.is_file() and SUITE.resolve() in file.resolve().parents:
                 return self.send(rewrite_links(file.read_bytes(), self.server.base), "application/xml")
         if path == "/robots.txt":
             return self.send(b"not found", "text/plain", 404)
