@@ -26,6 +26,8 @@ class ReviewDecision(RunInput):
     approve: bool = Field(True, description="Publish this week's issue")
     editor: str = Field(..., min_length=1, description="Your name: it is stored with the decision")
     drop: list[str] = Field(default_factory=list, description="Deal ids to leave out of this issue")
+    keep: list[str] = Field(default_factory=list,
+                            description="Low-confidence deal ids to publish anyway (they are left out otherwise)")
     corrections: list[Correction] = Field(default_factory=list, description="Figures or titles to correct")
     note: str = Field("", description="A note stored with the decision")
 

@@ -224,10 +224,11 @@ def build_deal_records(db: str) -> dict:
 
 
 @task(name="render-newsletter", cache_policy=NONE)
-def render_week(db: str, out_dir: str, week: str | None, read_only: bool = False) -> dict:
+def render_week(db: str, out_dir: str, week: str | None, read_only: bool = False, for_readers: bool = False) -> dict:
     """Build the week's context from the warehouse and render the three formats.
 
     `read_only` for the public file (analysts may hold it); the flow renders from its working copy.
+    `for_readers` renders the issue readers get: low-confidence deals only when an editor kept them.
     """
     from newsletter_templates.render import render_newsletter
     from tracker.weeks import current_week
@@ -238,7 +239,7 @@ def render_week(db: str, out_dir: str, week: str | None, read_only: bool = False
     con = connect(db, read_only=read_only)
     try:
         week = week or latest_week(con) or current_week().label
-        context = apply_decisions(week_context(con, week), week_decisions(con, week))
+        context = apply_decisions(week_context(con, week), week_decisions(con, week), for_readers=for_readers)
         changed = changed_deals(con, week)
     finally:
         con.close()

@@ -89,9 +89,13 @@ def extraction_runner(dask_address: str | None):
 
 
 @flow(name="render-stage")
-def render_stage(db: str, out: str, week: str | None = None, read_only: bool = False) -> dict:
-    """Render the week's draft (editors' earlier decisions applied) and publish it as artifacts."""
-    draft = render_week(db, str(Path(out) / "drafts"), week, read_only)
+def render_stage(db: str, out: str, week: str | None = None, read_only: bool = False, for_readers: bool = False) -> dict:
+    """Render the week's draft (editors' earlier decisions applied) and publish it as artifacts.
+
+    With `for_readers`, render the approved issue instead (into out/work/issue, for publish_issue).
+    """
+    folder = Path(out) / ("work/issue" if for_readers else "drafts")
+    draft = render_week(db, str(folder), week, read_only, for_readers)
     week = draft["week"]
     key = week.lower()
     markdown = Path(draft["files"]["markdown"]).read_text(encoding="utf-8")
@@ -169,7 +173,7 @@ def weekly_tracker(
     if decision is not None:
         record_review(db, week, decision.model_dump(), via="prefect")
         if decision.approve:
-            final = render_stage(db, out, week, read_only=True)
+            final = render_stage(db, out, week, read_only=True, for_readers=True)
             newsletter = publish_issue(final["draft"], out, final["context"])
             status = "approved"
         else:

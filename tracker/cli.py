@@ -126,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     approve.add_argument("--editor", required=True, help="who decides (stored with the decision)")
     approve.add_argument("--reject", action="store_true", help="reject the draft instead of approving it")
     approve.add_argument("--drop", action="append", default=[], metavar="DEAL_ID", help="leave a deal out of this issue (repeatable)")
+    approve.add_argument("--keep", action="append", default=[], metavar="DEAL_ID",
+                         help="publish a low-confidence deal, left out of readers' issue otherwise (repeatable)")
     approve.add_argument(
         "--correct",
         action="append",
@@ -310,7 +312,7 @@ def _cmd_approve(args: argparse.Namespace) -> int:
     from flows.tasks import record_review, render_week
     from flows.weekly import publish_issue
 
-    review = {"approve": not args.reject, "editor": args.editor, "drop": args.drop,
+    review = {"approve": not args.reject, "editor": args.editor, "drop": args.drop, "keep": args.keep,
               "corrections": args.correct, "note": args.note}
     try:
         record_review.fn(str(db), args.week, review, via="cli")
@@ -320,7 +322,8 @@ def _cmd_approve(args: argparse.Namespace) -> int:
     if args.reject:
         print(f"Week {args.week} rejected by {args.editor}; the draft stays in {Path(args.out) / 'drafts'}")
         return 0
-    published = publish_issue(draft["files"], str(args.out), draft["context"])
+    issue = render_week.fn(str(db), str(Path(args.out) / "work" / "issue"), args.week, read_only=True, for_readers=True)
+    published = publish_issue(issue["files"], str(args.out), issue["context"])
     _print_outputs({"week": args.week, "newsletter": published, "db": str(db)})
     return 0
 

@@ -20,6 +20,10 @@ from warehouse.countries import country_name
 from warehouse.db import fetch_dicts, run_sql, transaction
 
 ACTIONS = ("approve", "reject", "drop", "keep", "correct")
+
+#: Deals below this confidence are marked for the editor and left out of the readers' issue
+#: unless an editor keeps them (the newsletter's "needs review" mark uses the same threshold).
+REVIEW_THRESHOLD = 0.5
 CORRECTABLE = {"title": str, "money_usd": float, "mw": float, "chips": int}
 
 _SCHEMA = pa.schema(
@@ -44,6 +48,10 @@ def decisions_from_review(week: str, review: dict) -> list[dict]:
     rows = [
         {"week": week, "deal_id": deal_id, "action": "drop", "editor": editor, "note": review.get("note")}
         for deal_id in review.get("drop") or []
+    ]
+    rows += [
+        {"week": week, "deal_id": deal_id, "action": "keep", "editor": editor, "note": review.get("note")}
+        for deal_id in review.get("keep") or []
     ]
     rows += [
         {
@@ -117,8 +125,12 @@ def issue_status(decisions: list[dict], week: str) -> str | None:
     return verdicts[-1] if verdicts else None
 
 
-def apply_decisions(context: dict, decisions: list[dict]) -> dict:
-    """A copy of a week's context with the decisions applied (latest decision wins)."""
+def apply_decisions(context: dict, decisions: list[dict], *, for_readers: bool = False) -> dict:
+    """A copy of a week's context with the decisions applied (latest decision wins).
+
+    `for_readers` gives the published issue: deals under REVIEW_THRESHOLD confidence are left out
+    unless an editor kept them. The editor's draft shows them, marked for review.
+    """
     result = copy.deepcopy(context)
     week = result["week"]
     dropped: dict[str, bool] = {}
@@ -132,12 +144,18 @@ def apply_decisions(context: dict, decisions: list[dict]) -> dict:
     for deal in result["deals"]:
         if dropped.get(deal["deal_id"]):
             continue
+        confidence = deal.get("confidence")
+        unsure = confidence is None or confidence < REVIEW_THRESHOLD
+        if for_readers and unsure and dropped.get(deal["deal_id"]) is not False:
+            continue
         for field, cast in CORRECTABLE.items():
             value = corrections.get((deal["deal_id"], field))
             if value is not None:
                 _correct(deal, field, cast(value))
         deals.append(deal)
     result["deals"] = deals
+    if for_readers:
+        result["edition"] = "issue"
     result["summary"] = _summary(result["summary"], deals)
     result["countries"] = _countries(deals)
     return result

@@ -96,7 +96,7 @@ def test_edit_drops_a_deal_and_corrects_a_figure(sample_db, tmp_path):
     assert len(deals) >= 2
     (drop_id, drop_title), (fix_id, fix_title) = deals[0], deals[1]
     result = review_run(sample_db, tmp_path, {
-        "approve": True, "editor": "Rosa Editor", "drop": [drop_id],
+        "approve": True, "editor": "Rosa Editor", "drop": [drop_id], "keep": [fix_id],
         "corrections": [{"deal_id": fix_id, "field": "mw", "value": "1234"}],
     })
     assert result["status"] == "approved"
