@@ -28,12 +28,11 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 import numpy
-from spacy.attrs import ENT_IOB, ENT_TYPE, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .resources import read_json, read_jsonl
-from .tokens import Lexicon, Tokens, shared_matcher, static_arrays
+from .tokens import Lexicon, Tokens, entities, shared_matcher, static_arrays
 
 SPAN_KEY = "commitments"
 DASHES = {"-", "–", "—"}
@@ -48,20 +47,6 @@ def as_number(value: Decimal) -> int | float:
     if value == value.to_integral_value():
         return int(value)
     return float(round(value, 3))
-
-
-TOKEN_ATTRS = [SENT_START, ENT_IOB, ENT_TYPE]  # the rest: see tokens.static_arrays
-
-
-def entity_bounds(iob, count: int) -> list[tuple[int, int]]:
-    """(start, end) of the entities of a doc from its ENT_IOB column, as ``doc.ents`` reads them."""
-    begins = numpy.flatnonzero(iob == 3)
-    if not len(begins):
-        return []
-    closers = numpy.flatnonzero(iob != 1)
-    positions = numpy.searchsorted(closers, begins, side="right")
-    closers = numpy.append(closers, count)
-    return list(zip(begins.tolist(), closers[positions].tolist()))
 
 
 class CommitmentFinder:
@@ -83,6 +68,7 @@ class CommitmentFinder:
         self.chip_window = int(figures["chip_window"])
         self.blocker_window = int(figures["blocker_window"])
         self.range_joiners = set(figures["range_joiners"])
+        self.org = nlp.vocab.strings.add("ORG")
 
         # two matchers for all vocabularies: case-sensitive (symbols, codes, models), and not
         vocab = nlp.vocab
@@ -192,11 +178,9 @@ class CommitmentFinder:
                 blocks_after.add(start)
             else:
                 blocks_before.add(end - 1)
-        arrays = doc.to_array(TOKEN_ATTRS)
-        t = Tokens(doc, self.lexicon, arrays[:, 0])
-        org = doc.vocab.strings["ORG"]
-        labels = arrays[:, 2].tolist()
-        orgs = {start: end for start, end in entity_bounds(arrays[:, 1], t.n) if labels[start] == org}
+        t = Tokens(doc, self.lexicon)
+        org = self.org
+        orgs = {start: end for start, end, label, _ in entities(doc) if label == org}
 
         consumed = -1
         for i in candidates.tolist():

@@ -26,7 +26,7 @@ from spacy.util import filter_spans
 
 from .countries import filter_matches
 from .resources import read_json, read_jsonl
-from .tokens import Lexicon, Tokens, shared_matcher
+from .tokens import Lexicon, Tokens, entities, set_entities, shared_matcher
 
 MAX_NAME_TOKENS = 5
 APPOSITION_WINDOW = 7
@@ -182,20 +182,20 @@ class CompanyRecognizer:
     def __call__(self, doc: Doc) -> Doc:
         t = Tokens(doc, self.lexicon)
         spans = self._registry_spans(doc, t)
-        existing = list(doc.ents) if doc.has_annotation("ENT_IOB") else []  # doc.ents builds new Span objects on every access
+        existing = entities(doc)
         if self.detect_unregistered:
             taken = bytearray(len(doc))
-            for span in existing + spans:
-                taken[span.start : span.end] = b"\x01" * (span.end - span.start)
+            for start, end in [(start, end) for start, end, _, _ in existing] + [(s.start, s.end) for s in spans]:
+                taken[start:end] = b"\x01" * (end - start)
             spans = filter_spans(spans + self._unregistered_spans(doc, taken, t))
         if spans:
             merge_short_names(spans, self.registry_names)
-            keep = [ent for ent in existing if not any(ent.start < s.end and s.start < ent.end for s in spans)]
+            keep = [ent for ent in existing if not any(ent[0] < s.end and s.start < ent[1] for s in spans)]
             if len(keep) == len(existing):
-                # nothing to drop: only the new spans' tokens are written (doc.ents = rewrites every token)
-                doc.set_ents(spans, default="unmodified")
+                set_entities(doc, spans)
             else:
-                doc.ents = sorted(keep + spans, key=lambda span: span.start)
+                kept = [Span(doc, start, end, label=label, kb_id=kb_id) for start, end, label, kb_id in keep]
+                set_entities(doc, kept + spans, replace=True)
         return doc
 
 

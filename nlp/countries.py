@@ -25,13 +25,11 @@ Rules, in order:
 from __future__ import annotations
 
 import pycountry
-from spacy.attrs import ENT_IOB
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from .commitments import entity_bounds
 from .resources import read_jsonl
-from .tokens import shared_matcher, static_arrays
+from .tokens import entities, set_entities, shared_matcher, static_arrays
 
 BLOCK = "BLOCK"
 LANGUAGE = "LANGUAGE"
@@ -108,7 +106,7 @@ class CountryRecognizer:
         strings = doc.vocab.strings
         _, orth = static_arrays(doc)
         taken = bytearray(len(doc))
-        for start, end in entity_bounds(doc.to_array([ENT_IOB]).reshape(-1), len(doc)):
+        for start, end, _, _ in entities(doc):
             taken[start:end] = b"\x01" * (end - start)
         found: list[Span] = []
         ambiguous: list[tuple[int, int, int]] = []
@@ -139,8 +137,7 @@ class CountryRecognizer:
                 if code in codes:
                     found.append(Span(doc, start, end, label="GPE", kb_id=code))
         if found:
-            # found spans never overlap an entity (see ``taken``): only their tokens are written
-            doc.set_ents(found, default="unmodified")
+            set_entities(doc, found)  # found spans never overlap an entity (see ``taken``)
         return doc
 
 

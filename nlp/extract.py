@@ -16,7 +16,6 @@ from typing import IO, Any, Iterable, Iterator
 
 import numpy
 import spacy
-from spacy.attrs import ENT_IOB, ENT_KB_ID, ENT_TYPE, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -24,7 +23,7 @@ from spacy.tokens import Doc
 from . import commitments, companies, countries, linking, sentences, tokenizer  # noqa: F401
 from .commitments import SPAN_KEY
 from .currencies import rate_for
-from .tokens import static_arrays
+from .tokens import entities, sent_starts, static_arrays
 
 CONFIG_PATH = Path(__file__).resolve().parent / "config.cfg"
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -115,7 +114,7 @@ class SentenceIndex:
     def __init__(self, doc: Doc, text: str | None = None):
         """``text`` is ``doc.text`` when the caller has it (``doc.text`` joins every token)."""
         text = doc.text if text is None else text
-        starts = numpy.flatnonzero(doc.to_array(SENT_START).astype("int64") == 1)
+        starts = numpy.flatnonzero(sent_starts(doc) == 1)
         if len(doc) and (not len(starts) or starts[0] != 0):
             starts = numpy.concatenate(([0], starts))
         self.text = text
@@ -160,14 +159,12 @@ def build_output(doc: Doc, record: dict[str, Any], *, with_mentions: bool = Fals
 def entity_values(doc: Doc) -> tuple[list[str], list[str]]:
     """Sorted distinct country codes and company names of the doc's entities.
 
-    Read from the token arrays: ``doc.ents`` builds a Span object per entity on every access.
+    Read from ``tokens.entities``: ``doc.ents`` builds a Span object per entity on every access.
     """
-    arrays = doc.to_array([ENT_IOB, ENT_TYPE, ENT_KB_ID])
-    begins = numpy.flatnonzero(arrays[:, 0] == 3)
     strings = doc.vocab.strings
     gpe, org = strings["GPE"], strings["ORG"]
     countries, companies = set(), set()
-    for label, kb_id in zip(arrays[begins, 1].tolist(), arrays[begins, 2].tolist()):
+    for _, _, label, kb_id in entities(doc):
         if label == gpe:
             countries.add(strings[kb_id])
         elif label == org:

@@ -21,54 +21,22 @@ A paragraph is the text between two line breaks (a line break also ends a senten
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 import numpy
-from spacy.attrs import ENT_IOB, ENT_KB_ID, ENT_TYPE, IDX, IS_SPACE, ORTH, SENT_START
+from spacy.attrs import IS_SPACE, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .commitments import SPAN_KEY
 from .resources import read_json
-from .tokens import shared_matcher, static_arrays
+from .tokens import entities, sent_starts, shared_matcher, static_arrays
 
 SCOPES = ("sentence", "paragraph", "title")
 IGNORE = "IGNORE"
 
 if not Doc.has_extension("title_end"):
     Doc.set_extension("title_end", default=0)
-
-
-class DocScopes:
-    """Sentence and paragraph number of every token, and the number of title tokens."""
-
-    def __init__(self, doc: Doc, newline_orths: dict[int, bool]):
-        arrays = doc.to_array([SENT_START, ENT_IOB, ENT_TYPE, ENT_KB_ID, IDX])
-        self.sentence = (numpy.cumsum(arrays[:, 0].astype("int64") == 1) - 1).tolist()
-        breaks = numpy.zeros(len(doc), dtype="int64")
-        line_breaks = doc._.line_breaks  # set by tracker_sentences
-        if line_breaks is None:
-            line_breaks = find_line_breaks(doc, newline_orths)
-        breaks[line_breaks] = 1
-        # a break token belongs to the paragraph it ends; the next token opens a new one
-        self.paragraph = (numpy.cumsum(breaks) - breaks).tolist()
-        title_end = doc._.title_end or 0
-        self.title_tokens = 0
-        if title_end:
-            self.title_tokens = int(numpy.searchsorted(arrays[:, 4].astype("int64"), title_end))
-        # entity starts (IOB "B") with their label and kb_id hashes: doc.ents would build Spans
-        begins = numpy.flatnonzero(arrays[:, 1] == 3)
-        self.entities = list(zip(begins.tolist(), arrays[begins, 2].tolist(), arrays[begins, 3].tolist()))
-
-    def keys(self, token: int) -> tuple[tuple[int, int], ...]:
-        """The (scope, number) of the scopes that hold ``token``, narrowest first."""
-        keys = ((0, self.sentence[token]), (1, self.paragraph[token]))
-        return keys + ((2, 0),) if self.title_tokens else keys
-
-    def add(self, table: dict, start: int, value) -> None:
-        """File ``value`` under the sentence, paragraph (and title) of token ``start``."""
-        table.setdefault((0, self.sentence[start]), []).append(value)
-        table.setdefault((1, self.paragraph[start]), []).append(value)
-        if start < self.title_tokens:
-            table.setdefault((2, 0), []).append(value)
 
 
 def find_line_breaks(doc: Doc, newline_orths: dict[int, bool]) -> list[int]:
@@ -109,27 +77,28 @@ class CommitmentLinker:
         spans = doc.spans[SPAN_KEY] if SPAN_KEY in doc.spans else []
         if not len(spans):
             return doc
-        # the sentence and paragraph numbers of the tokens that matter (see DocScopes)
-        arrays = doc.to_array([SENT_START, ENT_IOB, ENT_TYPE, ENT_KB_ID])
-        sentence_of = numpy.cumsum(arrays[:, 0].astype("int64") == 1) - 1
-        breaks = numpy.zeros(len(doc), dtype="int64")
+        # sentence and paragraph numbers by token position, from the sentence starts and line breaks
+        sentence_starts = numpy.flatnonzero(sent_starts(doc) == 1).tolist()
         line_breaks = doc._.line_breaks  # set by tracker_sentences
         if line_breaks is None:
             line_breaks = find_line_breaks(doc, self.newline_orths)
-        breaks[line_breaks] = 1
-        paragraph_of = numpy.cumsum(breaks) - breaks
+        # a break token belongs to the paragraph it ends; the next token opens a new one
+        paragraph_starts = [index + 1 for index in line_breaks]
+
+        def sentence_of(token: int) -> int:
+            return bisect_right(sentence_starts, token)
+
+        def paragraph_of(token: int) -> int:
+            return bisect_right(paragraph_starts, token)
+
         title_end = doc._.title_end or 0
-        title_tokens = int(numpy.searchsorted(static_arrays(doc)[0][:, 4].astype("int64"), title_end)) if title_end else 0
-        begins = numpy.flatnonzero(arrays[:, 1] == 3)
+        title_tokens = int(numpy.searchsorted(static_arrays(doc)[0][:, 4], title_end)) if title_end else 0
         strings = doc.vocab.strings
         gpe, org = self.gpe, self.org
         # per table: {sentence: values}, {paragraph: values}, title values
         countries: tuple[dict, dict, list] = ({}, {}, [])
         companies: tuple[dict, dict, list] = ({}, {}, [])
-        for start, label, kb_id, sentence, paragraph in zip(
-            begins.tolist(), arrays[begins, 2].tolist(), arrays[begins, 3].tolist(),
-            sentence_of[begins].tolist(), paragraph_of[begins].tolist(),
-        ):
+        for start, _, label, kb_id in entities(doc):
             if label == gpe:
                 table = countries
             elif label == org:
@@ -137,26 +106,23 @@ class CommitmentLinker:
             else:
                 continue
             value = strings[kb_id]
-            table[0].setdefault(sentence, []).append(value)
-            table[1].setdefault(paragraph, []).append(value)
+            table[0].setdefault(sentence_of(start), []).append(value)
+            table[1].setdefault(paragraph_of(start), []).append(value)
             if start < title_tokens:
                 table[2].append(value)
         cues: tuple[dict, dict, list] = ({}, {}, [])
         ignore_id = self.ignore_id
-        found = [cue for cue in longest_matches(self.matcher(doc)) if cue[0] != ignore_id]
-        if found:
-            starts = numpy.array([cue[1] for cue in found], dtype="int64")
-            for cue, sentence, paragraph in zip(found, sentence_of[starts].tolist(), paragraph_of[starts].tolist()):
-                cues[0].setdefault(sentence, []).append(cue)
-                cues[1].setdefault(paragraph, []).append(cue)
-                if cue[1] < title_tokens:
-                    cues[2].append(cue)
-        figures = [span._.figure for span in spans]
-        bounds = [(span.start, span.end) for span in spans]
-        starts = numpy.array([start for start, _ in bounds], dtype="int64")
-        for figure, (start, end), sentence, paragraph in zip(
-            figures, bounds, sentence_of[starts].tolist(), paragraph_of[starts].tolist()
-        ):
+        for cue in longest_matches(self.matcher(doc)):
+            if cue[0] == ignore_id:
+                continue
+            start = cue[1]
+            cues[0].setdefault(sentence_of(start), []).append(cue)
+            cues[1].setdefault(paragraph_of(start), []).append(cue)
+            if start < title_tokens:
+                cues[2].append(cue)
+        for span in spans:
+            figure, start, end = span._.figure, span.start, span.end
+            sentence, paragraph = sentence_of(start), paragraph_of(start)
             keys = (sentence, paragraph, 0) if title_tokens else (sentence, paragraph)
             widest = -1
             for field, table in (("countries", countries), ("companies", companies)):
@@ -172,10 +138,6 @@ class CommitmentLinker:
             choices = [cues[level].get(key) if level < 2 else cues[2] for level, key in enumerate(keys)]
             figure["deal_type"], figure["deal_type_cue"] = self._choose(doc, start, end, figure["kind"], choices)
         return doc
-
-    def deal_type(self, span: Span, keys, cues: dict[tuple[str, int], list[tuple[int, int, int]]]) -> tuple[str, str | None]:
-        """The deal type of one figure and the cue that decided it (None: the kind's default)."""
-        return self._choose(span.doc, span.start, span.end, span._.figure["kind"], [cues.get(key) for key in keys])
 
     def _choose(self, doc: Doc, first: int, last: int, kind: str, choices) -> tuple[str, str | None]:
         """The nearest cue of the best tier in the first scope that has cues (``choices``)."""
@@ -199,17 +161,6 @@ class CommitmentLinker:
             match_id, start, end = best[1]
             return tiers[match_id][2], doc[start:end].text
         return self.defaults[kind], None
-
-    def _rank(self, cue: tuple[int, int, int], span: Span) -> tuple[int, int, int]:
-        match_id, start, end = cue
-        tier, order, _ = self.tiers[match_id]
-        if end <= span.start:
-            distance = span.start - end + 1
-        elif start >= span.end:
-            distance = start - span.end + 1
-        else:
-            distance = 0  # the cue is part of the figure: "18,000 GB300 chips"
-        return tier, distance, order
 
 
 def longest_matches(matches: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:

@@ -10,11 +10,10 @@ pipeline's time.
 from __future__ import annotations
 
 import numpy
-from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .tokens import static_arrays
+from .tokens import set_sent_starts, static_arrays
 
 if not Doc.has_extension("line_breaks"):
     Doc.set_extension("line_breaks", default=None)  # indices of whitespace tokens holding a "\n"
@@ -59,8 +58,7 @@ class SentenceSplitter:
         starts = numpy.zeros(n, dtype=bool)
         starts[0] = True
         starts[1:] = ends[:-1] & ~ends[1:]
-        values = numpy.where(starts, 1, -1).astype("int32").reshape(-1, 1)
-        doc.from_array([SENT_START], values.astype("uint64"))
+        set_sent_starts(doc, numpy.where(starts, 1, -1))
         return doc
 
 

@@ -8,8 +8,8 @@ lexeme, so they equal the Token's); ``Tokens`` reads the per-token columns of on
 from __future__ import annotations
 
 import numpy
-from spacy.attrs import IDX, IS_SPACE, LIKE_NUM, ORTH, SENT_START, SPACY
-from spacy.tokens import Doc
+from spacy.attrs import ENT_IOB, ENT_KB_ID, ENT_TYPE, IDX, IS_SPACE, LIKE_NUM, ORTH, SENT_START, SPACY
+from spacy.tokens import Doc, Span
 
 TEXT, LOWER, IS_STOP, IS_TITLE, IS_UPPER, IS_PUNCT = range(6)
 
@@ -41,6 +41,65 @@ def static_arrays(doc: Doc) -> tuple[numpy.ndarray, list[int]]:
     return cached
 
 
+SENT_KEY = ("tracker", "sent_starts")
+ENTS_KEY = ("tracker", "entities")
+
+
+def sent_starts(doc: Doc) -> numpy.ndarray:
+    """The SENT_START column of the doc (1: a sentence starts, else -1 or 0).
+
+    ``tracker_sentences`` leaves it in ``doc.user_data`` as it writes it; otherwise it is read
+    once with ``doc.to_array``. Each ``to_array`` column costs about as much as a simple component.
+    """
+    cached = doc.user_data.get(SENT_KEY)
+    if cached is None or len(cached) != len(doc):
+        cached = doc.to_array(SENT_START).astype("int64")
+        cached[cached > 1] = -1  # to_array returns -1 as an unsigned integer
+        doc.user_data[SENT_KEY] = cached
+    return cached
+
+
+def set_sent_starts(doc: Doc, values: numpy.ndarray) -> None:
+    """Write the SENT_START column (1 or -1 per token) to the doc and keep it for ``sent_starts``."""
+    doc.from_array([SENT_START], values.astype("uint64").reshape(-1, 1))
+    doc.user_data[SENT_KEY] = values
+
+
+def entities(doc: Doc) -> list[tuple[int, int, int, int]]:
+    """The doc's entities as sorted ``(start, end, label hash, kb_id hash)`` tuples.
+
+    The components that set entities keep this list up to date (``set_entities``), so the ones
+    after them need neither ``doc.ents`` (a Span object per entity on every access) nor
+    ``to_array``. A doc whose entities were set some other way is read once from its arrays.
+    """
+    cached = doc.user_data.get(ENTS_KEY)
+    if cached is None or cached[0] != len(doc):
+        found = []
+        if doc.has_annotation("ENT_IOB"):
+            arrays = doc.to_array([ENT_IOB, ENT_TYPE, ENT_KB_ID])
+            iob = arrays[:, 0]
+            begins = numpy.flatnonzero(iob == 3)
+            if len(begins):
+                closers = numpy.flatnonzero(iob != 1)
+                ends = numpy.append(closers, len(doc))[numpy.searchsorted(closers, begins, side="right")]
+                found = list(zip(begins.tolist(), ends.tolist(), arrays[begins, 1].tolist(), arrays[begins, 2].tolist()))
+        cached = doc.user_data[ENTS_KEY] = (len(doc), found)
+    return cached[1]
+
+
+def set_entities(doc: Doc, spans: list[Span], replace: bool = False) -> None:
+    """Add ``spans`` (they must overlap no entity) to the doc's entities, or replace them all."""
+    if replace:
+        doc.ents = sorted(spans, key=lambda span: span.start)
+        found = []
+    else:
+        found = list(entities(doc))
+        doc.set_ents(spans, default="unmodified")  # only the new spans' tokens are written
+    found.extend((span.start, span.end, span.label, span.kb_id) for span in spans)
+    found.sort()
+    doc.user_data[ENTS_KEY] = (len(doc), found)
+
+
 class Tokens:
     """Columns of one doc: ``orth`` (list), ``sent_start(i)`` (1, 0 or -1), ``space(i)``
     (``doc[i].whitespace_`` is not empty), ``like_num(i)``, plus the lexical attributes
@@ -53,7 +112,7 @@ class Tokens:
         self.doc = doc
         self.n = len(doc)
         self.static, self.orth = static_arrays(doc)
-        self.sent = doc.to_array(SENT_START) if sent is None else sent
+        self.sent = sent_starts(doc) if sent is None else sent
         self.lexicon = lexicon
 
     def text(self, i: int) -> str:
