@@ -32,14 +32,24 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .resources import read_json, read_jsonl
-from .tokens import Lexicon, Tokens, entities, shared_matcher, static_arrays
+from .tokens import FIGURES_KEY, LIKE_NUM_COLUMN, Lexicon, Tokens, entities, figures, shared_matcher, static_arrays
 
 SPAN_KEY = "commitments"
 DASHES = {"-", "–", "—"}
 CLAUSE_BREAKS = {",", ";", ":", "(", ")", "—", "–", "\n", "\n\n"}
 
+
+
+def _figure_of(span: Span) -> dict | None:
+    """``span._.figure``: the figure found at the span's position (see ``tokens.figures``)."""
+    for start, end, figure in figures(span.doc):
+        if start == span.start and end == span.end:
+            return figure
+    return None
+
+
 if not Span.has_extension("figure"):
-    Span.set_extension("figure", default=None)
+    Span.set_extension("figure", getter=_figure_of)
 
 
 def as_number(value: Decimal) -> int | float:
@@ -146,11 +156,11 @@ class CommitmentFinder:
 
     # -- the scan ---------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
-        found: list[Span] = []
+        found: list[tuple[int, int, str, dict]] = []
         static, _ = static_arrays(doc)
-        candidates = numpy.flatnonzero(static[:, 3])
+        candidates = numpy.flatnonzero(static[:, LIKE_NUM_COLUMN])
         if len(candidates) == 0:
-            doc.spans[SPAN_KEY] = found
+            self._store(doc, found)
             return doc
         before_currency: dict[int, tuple[str, int]] = {}
         after_currency: dict[int, tuple[str, int]] = {}
@@ -189,11 +199,15 @@ class CommitmentFinder:
             figure = self._read_figure(t, i, before_currency, after_currency, qualifiers,
                                        chip_nouns, percents, (blocks_before, blocks_after), models, orgs)
             if figure is not None:
-                span, end = figure
-                found.append(span)
-                consumed = end
-        doc.spans[SPAN_KEY] = found
+                found.append(figure)
+                consumed = figure[1]
+        self._store(doc, found)
         return doc
+
+    @staticmethod
+    def _store(doc: Doc, found: list[tuple[int, int, str, dict]]) -> None:
+        doc.user_data[FIGURES_KEY] = [(start, end, figure) for start, end, _, figure in found]
+        doc.spans[SPAN_KEY] = [Span(doc, start, end, label=label) for start, end, label, _ in found]
 
     def _read_figure(self, t, i, before_currency, after_currency, qualifiers, chip_nouns,
                      percents, blocks, models, orgs):
@@ -212,7 +226,7 @@ class CommitmentFinder:
             currency, first = before_currency[start]
         qualifier = None
         if first in qualifiers:
-            qualifier = doc[qualifiers[first]:first].text.lower()
+            qualifier = t.span_text(qualifiers[first], first).lower()
         low = None
         # a range: "30-50bn", "$5bn to $10bn", "between 1 and 2 GW"
         is_change = first > 0 and t.lower(first - 1) == "from"  # "from $600bn to $1tn": two figures
@@ -298,14 +312,12 @@ class CommitmentFinder:
         return self._span(doc, first, after, "MONEY", figure, low, qualifier, Decimal(1))
 
     def _span(self, doc, start, end, label, figure, low, qualifier, unit):
-        span = Span(doc, start, end, label=label)
         if qualifier:
             figure["qualifier"] = qualifier
         if low is not None:
             high = figure.get("value", figure.get("mw", figure.get("count")))
             figure["range"] = [as_number(low * unit), high]
-        span._.figure = figure
-        return span, end
+        return start, end, label, figure
 
 
 @Language.factory(

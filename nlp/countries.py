@@ -29,7 +29,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .resources import read_jsonl
-from .tokens import entities, set_entities, shared_matcher, static_arrays
+from .tokens import Lexicon, Tokens, entities, set_entities, shared_matcher
 
 BLOCK = "BLOCK"
 LANGUAGE = "LANGUAGE"
@@ -52,6 +52,7 @@ class CountryRecognizer:
 
     def __init__(self, nlp: Language, name: str, countries_path: str, blocks_path: str):
         self.name = name
+        self.lexicon = Lexicon(nlp.vocab)
         self.matcher = shared_matcher(nlp, "ORTH", name)
         rows = list(read_jsonl(countries_path))
         ambiguous = {alias: row["code"] for row in rows for alias in row.get("ambiguous", [])}
@@ -104,7 +105,7 @@ class CountryRecognizer:
         if not matches:
             return doc
         strings = doc.vocab.strings
-        _, orth = static_arrays(doc)
+        t = Tokens(doc, self.lexicon)
         taken = bytearray(len(doc))
         for start, end, _, _ in entities(doc):
             taken[start:end] = b"\x01" * (end - start)
@@ -113,8 +114,7 @@ class CountryRecognizer:
         for match_id, start, end in filter_matches(matches):
             if match_id in self.block_ids or any(taken[start:end]):
                 continue
-            # doc.text would build every Token; a span's text builds only its own
-            span_text = strings[orth[start]] if end - start == 1 else doc[start:end].text
+            span_text = t.span_text(start, end)
             if span_text in self.first_names and end < len(doc):
                 following = doc[end]
                 if following.is_title and following.is_alpha and not following.is_sent_start:

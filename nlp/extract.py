@@ -21,9 +21,8 @@ from spacy.tokens import Doc
 
 # Importing the modules registers the tokenizer and the component factories.
 from . import commitments, companies, countries, linking, sentences, tokenizer  # noqa: F401
-from .commitments import SPAN_KEY
 from .currencies import rate_for
-from .tokens import entities, sent_starts, static_arrays
+from .tokens import IDX_COLUMN, entities, figures, sent_starts, static_arrays
 
 CONFIG_PATH = Path(__file__).resolve().parent / "config.cfg"
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -119,7 +118,7 @@ class SentenceIndex:
             starts = numpy.concatenate(([0], starts))
         self.text = text
         self.starts = starts.tolist()
-        self.chars = static_arrays(doc)[0][starts, 4].tolist() + [len(text)]
+        self.chars = static_arrays(doc)[0][starts, IDX_COLUMN].tolist() + [len(text)]
         self.texts: dict[int, str] = {}
 
     def text_at(self, token_index: int) -> str:
@@ -176,9 +175,9 @@ def collect_commitments(doc: Doc, published: str | None, sentences: SentenceInde
     """Commitments in text order, one per distinct (kind, value, currency)."""
     sentences = sentences or SentenceIndex(doc)
     seen = set()
-    spans = doc.spans[SPAN_KEY] if SPAN_KEY in doc.spans else []
-    for span in sorted(spans, key=lambda span: span.start):
-        figure = span._.figure
+    static, orth = static_arrays(doc)
+    strings = doc.vocab.strings
+    for first, last, figure in figures(doc):
         kind = figure["kind"]
         key = (kind, figure[VALUE_KEYS[kind]], figure.get("currency"))
         if key in seen:
@@ -198,9 +197,10 @@ def collect_commitments(doc: Doc, published: str | None, sentences: SentenceInde
         else:
             item["count"] = figure["count"]
             item["model"] = figure["model"]
-        start, end = span.start_char, span.end_char
-        item["text"] = sentences.text[start:end]  # span.text walks Token objects
-        item["sentence"] = sentences.text_at(span.start)
+        start = static.item(first, IDX_COLUMN)
+        end = static.item(last - 1, IDX_COLUMN) + len(strings[orth[last - 1]])
+        item["text"] = sentences.text[start:end]
+        item["sentence"] = sentences.text_at(first)
         item["start"] = start
         item["end"] = end
         item["countries"] = figure.get("countries", [])

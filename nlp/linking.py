@@ -26,11 +26,10 @@ from bisect import bisect_right
 import numpy
 from spacy.attrs import IS_SPACE, ORTH
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
-from .commitments import SPAN_KEY
 from .resources import read_json
-from .tokens import entities, sent_starts, shared_matcher, static_arrays
+from .tokens import IDX_COLUMN, Lexicon, Tokens, entities, figures, sent_starts, shared_matcher, static_arrays
 
 SCOPES = ("sentence", "paragraph", "title")
 IGNORE = "IGNORE"
@@ -71,11 +70,12 @@ class CommitmentLinker:
         self.ignore_id = nlp.vocab.strings[IGNORE]
         self.defaults = dict(cues["default_by_kind"])
         self.newline_orths: dict[int, bool] = {}
+        self.lexicon = Lexicon(nlp.vocab)
         self.gpe, self.org = nlp.vocab.strings.add("GPE"), nlp.vocab.strings.add("ORG")
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = doc.spans[SPAN_KEY] if SPAN_KEY in doc.spans else []
-        if not len(spans):
+        found_figures = figures(doc)
+        if not found_figures:
             return doc
         # sentence and paragraph numbers by token position, from the sentence starts and line breaks
         sentence_starts = numpy.flatnonzero(sent_starts(doc) == 1).tolist()
@@ -92,7 +92,7 @@ class CommitmentLinker:
             return bisect_right(paragraph_starts, token)
 
         title_end = doc._.title_end or 0
-        title_tokens = int(numpy.searchsorted(static_arrays(doc)[0][:, 4], title_end)) if title_end else 0
+        title_tokens = int(numpy.searchsorted(static_arrays(doc)[0][:, IDX_COLUMN], title_end)) if title_end else 0
         strings = doc.vocab.strings
         gpe, org = self.gpe, self.org
         # per table: {sentence: values}, {paragraph: values}, title values
@@ -120,8 +120,8 @@ class CommitmentLinker:
             cues[1].setdefault(paragraph_of(start), []).append(cue)
             if start < title_tokens:
                 cues[2].append(cue)
-        for span in spans:
-            figure, start, end = span._.figure, span.start, span.end
+        t = Tokens(doc, self.lexicon)
+        for start, end, figure in found_figures:
             sentence, paragraph = sentence_of(start), paragraph_of(start)
             keys = (sentence, paragraph, 0) if title_tokens else (sentence, paragraph)
             widest = -1
@@ -136,10 +136,10 @@ class CommitmentLinker:
                         break
             figure["link_scope"] = SCOPES[widest] if widest >= 0 else None
             choices = [cues[level].get(key) if level < 2 else cues[2] for level, key in enumerate(keys)]
-            figure["deal_type"], figure["deal_type_cue"] = self._choose(doc, start, end, figure["kind"], choices)
+            figure["deal_type"], figure["deal_type_cue"] = self._choose(t, start, end, figure["kind"], choices)
         return doc
 
-    def _choose(self, doc: Doc, first: int, last: int, kind: str, choices) -> tuple[str, str | None]:
+    def _choose(self, t: Tokens, first: int, last: int, kind: str, choices) -> tuple[str, str | None]:
         """The nearest cue of the best tier in the first scope that has cues (``choices``)."""
         tiers = self.tiers
         for found in choices:
@@ -159,7 +159,7 @@ class CommitmentLinker:
                 if best is None or rank < best[0]:
                     best = (rank, cue)
             match_id, start, end = best[1]
-            return tiers[match_id][2], doc[start:end].text
+            return tiers[match_id][2], t.span_text(start, end)
         return self.defaults[kind], None
 
 

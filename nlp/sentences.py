@@ -13,7 +13,7 @@ import numpy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .tokens import set_sent_starts, static_arrays
+from .tokens import IS_SPACE_COLUMN, ORTH_COLUMN, set_sent_starts, static_arrays
 
 if not Doc.has_extension("line_breaks"):
     Doc.set_extension("line_breaks", default=None)  # indices of whitespace tokens holding a "\n"
@@ -36,7 +36,7 @@ class SentenceSplitter:
         if n == 0:
             return doc
         arrays, _ = static_arrays(doc)
-        orth, space = arrays[:, 0], arrays[:, 2].astype(bool)
+        orth, space = arrays[:, ORTH_COLUMN], arrays[:, IS_SPACE_COLUMN].astype(bool)
         ends = numpy.isin(orth, self.end_ids)
         spaces = numpy.flatnonzero(space).tolist()
         strings, newline = doc.vocab.strings, self.newline_orths
