@@ -21,8 +21,7 @@ Run this component before ``tracker_countries``: a company name wins over a coun
 from __future__ import annotations
 
 from spacy.language import Language
-from spacy.tokens import Doc, Span, Token
-from spacy.util import filter_spans
+from spacy.tokens import Doc
 
 from .countries import filter_matches
 from .resources import read_json, read_jsonl
@@ -54,6 +53,7 @@ class CompanyRecognizer:
         self.matcher = shared_matcher(nlp, "ORTH", name)
         self.canonical: dict[str, str] = {}
         self.registry_names = {row["name"] for row in self.registry}
+        self.org = nlp.vocab.strings.add("ORG")
         self.sentence_start_ambiguous: set[str] = set()
         for row in self.registry:
             names = {row["name"], *row["aliases"], *row["legal_names"]}
@@ -76,7 +76,8 @@ class CompanyRecognizer:
         self.suffix_matcher.add("SUFFIX", [nlp.make_doc(value) for value in sorted(self.suffixes)])
 
     # -- registry ---------------------------------------------------------------------------
-    def _registry_spans(self, doc: Doc, t: "Tokens") -> list[Span]:
+    def _registry_spans(self, doc: Doc, t: "Tokens") -> list[tuple[str, int, int]]:
+        """Registry names found in the doc: ``(canonical name, start, end)``, without overlaps."""
         matches = []
         strings = doc.vocab.strings
         n = t.n
@@ -88,7 +89,7 @@ class CompanyRecognizer:
             while end < n and t.text(end) in self.suffixes and end - start < MAX_NAME_TOKENS + 2:
                 end += 1
             matches.append((canonical, start, end))
-        return [Span(doc, start, end, label="ORG", kb_id=canonical) for canonical, start, end in filter_matches(matches)]
+        return filter_matches(matches)
 
     # -- unregistered -----------------------------------------------------------------------
     def _is_name_token(self, t: "Tokens", i: int) -> bool:
@@ -146,7 +147,8 @@ class CompanyRecognizer:
             return None
         return self.canonical.get(name.lower(), name)
 
-    def _unregistered_spans(self, doc: Doc, taken: bytearray, t: "Tokens") -> list[Span]:
+    def _unregistered_spans(self, doc: Doc, taken: bytearray, t: "Tokens") -> list[tuple[str, int, int]]:
+        """Companies found from their form and context: ``(short name, start, end)``; they may overlap."""
         candidates: list[tuple[int, int]] = []
         for _, start, end in self.suffix_matcher(doc):
             first = self._name_before(t, start, 0)
@@ -176,44 +178,42 @@ class CompanyRecognizer:
                 continue  # "Spanish-language", "Kenyan-built": an adjective compound, not a name
             canonical = self.canonicalise([t.text(i) for i in range(start, end)])
             if canonical:
-                spans.append(Span(doc, start, end, label="ORG", kb_id=canonical))
+                spans.append((canonical, start, end))
         return spans
 
     def __call__(self, doc: Doc) -> Doc:
         t = Tokens(doc, self.lexicon)
-        spans = self._registry_spans(doc, t)
+        found = self._registry_spans(doc, t)
         existing = entities(doc)
         if self.detect_unregistered:
             taken = bytearray(len(doc))
-            for start, end in [(start, end) for start, end, _, _ in existing] + [(s.start, s.end) for s in spans]:
+            for start, end in [(start, end) for start, end, _, _ in existing] + [(s, e) for _, s, e in found]:
                 taken[start:end] = b"\x01" * (end - start)
-            spans = filter_spans(spans + self._unregistered_spans(doc, taken, t))
-        if spans:
-            merge_short_names(spans, self.registry_names)
-            keep = [ent for ent in existing if not any(ent[0] < s.end and s.start < ent[1] for s in spans)]
-            if len(keep) == len(existing):
-                set_entities(doc, spans)
-            else:
-                kept = [Span(doc, start, end, label=label, kb_id=kb_id) for start, end, label, kb_id in keep]
-                set_entities(doc, kept + spans, replace=True)
+            found = filter_matches(found + self._unregistered_spans(doc, taken, t))
+        if found:
+            found = merge_short_names(found, self.registry_names)
+            strings = doc.vocab.strings
+            keep = [ent for ent in existing if not any(ent[0] < e and s < ent[1] for _, s, e in found)]
+            set_entities(doc, keep + [(start, end, self.org, strings.add(name)) for name, start, end in found])
         return doc
 
 
-def merge_short_names(spans: list[Span], registry_names: set[str]) -> None:
+def merge_short_names(found: list[tuple[str, int, int]], registry_names: set[str]) -> list[tuple[str, int, int]]:
     """Give an unregistered short form the full name found in the same document.
 
     News names a firm in full once and shortly after: "Orisun Compute, a Lagos-based startup ...
     The firm Orisun". An unregistered name whose words open another company name of the document
-    takes that name as its ``kb_id``.
+    takes that name. ``found`` holds ``(name, start, end)``; the result too.
     """
-    names = {span.kb_id_ for span in spans}
-    for span in spans:
-        short = span.kb_id_
-        if short in registry_names:
-            continue
-        longer = sorted(name for name in names if name != short and name.startswith(short + " "))
-        if longer:
-            span.kb_id_ = longer[0]
+    names = {name for name, _, _ in found}
+    merged = []
+    for short, start, end in found:
+        if short not in registry_names:
+            longer = sorted(name for name in names if name != short and name.startswith(short + " "))
+            if longer:
+                short = longer[0]
+        merged.append((short, start, end))
+    return merged
 
 
 @Language.factory(

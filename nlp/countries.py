@@ -53,6 +53,7 @@ class CountryRecognizer:
     def __init__(self, nlp: Language, name: str, countries_path: str, blocks_path: str):
         self.name = name
         self.lexicon = Lexicon(nlp.vocab)
+        self.gpe = nlp.vocab.strings.add("GPE")
         self.matcher = shared_matcher(nlp, "ORTH", name)
         rows = list(read_jsonl(countries_path))
         ambiguous = {alias: row["code"] for row in rows for alias in row.get("ambiguous", [])}
@@ -109,7 +110,8 @@ class CountryRecognizer:
         taken = bytearray(len(doc))
         for start, end, _, _ in entities(doc):
             taken[start:end] = b"\x01" * (end - start)
-        found: list[Span] = []
+        gpe = self.gpe
+        found: list[tuple[int, int, int, int]] = []
         ambiguous: list[tuple[int, int, int]] = []
         for match_id, start, end in filter_matches(matches):
             if match_id in self.block_ids or any(taken[start:end]):
@@ -122,22 +124,22 @@ class CountryRecognizer:
             if match_id in self.dateline_ids:
                 span = Span(doc, start, end, label="GPE", kb_id=match_id)
                 if is_dateline(doc, span):
-                    found.append(Span(doc, start, end, label="GPE", kb_id=strings[match_id][:-1]))
+                    found.append((start, end, gpe, strings.add(strings[match_id][:-1])))
                 continue
             if span_text in self.demonyms and is_language(doc, Span(doc, start, end, label="GPE", kb_id=match_id)):
                 continue
             if match_id in self.ambiguous_ids:
                 ambiguous.append((match_id, start, end))
             else:
-                found.append(Span(doc, start, end, label="GPE", kb_id=match_id))
+                found.append((start, end, gpe, match_id))
         if ambiguous:
-            codes = {span.kb_id_ for span in found}
+            codes = {kb_id for _, _, _, kb_id in found}
             for match_id, start, end in ambiguous:
-                code = strings[match_id][:-1]
+                code = strings.add(strings[match_id][:-1])
                 if code in codes:
-                    found.append(Span(doc, start, end, label="GPE", kb_id=code))
+                    found.append((start, end, gpe, code))
         if found:
-            set_entities(doc, found)  # found spans never overlap an entity (see ``taken``)
+            set_entities(doc, entities(doc) + found)  # found never overlaps an entity (``taken``)
         return doc
 
 

@@ -140,19 +140,29 @@ def build_output(doc: Doc, record: dict[str, Any], *, with_mentions: bool = Fals
         "commitments": list(collect_commitments(doc, record.get("published"), sentences)),
     }
     if with_mentions:
-        output["mentions"] = [
-            {
-                "kind": "country" if ent.label_ == "GPE" else "company",
-                "value": ent.kb_id_,
-                "text": ent.text,
-                "start": ent.start_char,
-                "end": ent.end_char,
-                "sentence": sentences.text_at(ent.start),
-            }
-            for ent in doc.ents
-            if ent.label_ in {"GPE", "ORG"}
-        ]
+        output["mentions"] = list(collect_mentions(doc, sentences))
     return output
+
+
+def collect_mentions(doc: Doc, sentences: SentenceIndex) -> Iterator[dict[str, Any]]:
+    """Every country and company mention with its offsets and sentence, in text order."""
+    strings = doc.vocab.strings
+    static, orth = static_arrays(doc)
+    kinds = {strings["GPE"]: "country", strings["ORG"]: "company"}
+    for start, end, label, kb_id in entities(doc):
+        kind = kinds.get(label)
+        if kind is None:
+            continue
+        first = static.item(start, IDX_COLUMN)
+        last = static.item(end - 1, IDX_COLUMN) + len(strings[orth[end - 1]])
+        yield {
+            "kind": kind,
+            "value": strings[kb_id],
+            "text": sentences.text[first:last],
+            "start": first,
+            "end": last,
+            "sentence": sentences.text_at(start),
+        }
 
 
 def entity_values(doc: Doc) -> tuple[list[str], list[str]]:

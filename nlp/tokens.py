@@ -90,17 +90,22 @@ def entities(doc: Doc) -> list[tuple[int, int, int, int]]:
     return cached[1]
 
 
-def set_entities(doc: Doc, spans: list[Span], replace: bool = False) -> None:
-    """Add ``spans`` (they must overlap no entity) to the doc's entities, or replace them all."""
-    if replace:
-        doc.ents = sorted(spans, key=lambda span: span.start)
-        found = []
-    else:
-        found = list(entities(doc))
-        doc.set_ents(spans, default="unmodified")  # only the new spans' tokens are written
-    found.extend((span.start, span.end, span.label, span.kb_id) for span in spans)
-    found.sort()
-    doc.user_data[ENTS_KEY] = (len(doc), found)
+def set_entities(doc: Doc, found: list[tuple[int, int, int, int]]) -> None:
+    """Add ``found`` (``(start, end, label hash, kb_id hash)``) to the doc's entities.
+
+    The new entities must not overlap the existing ones (they may replace some: pass the kept
+    ones along with the new). Only the new entities' tokens are written.
+    """
+    existing = entities(doc)
+    known = set(existing)
+    added = [entity for entity in found if entity not in known]
+    kept = set(found)
+    if any(entity not in kept for entity in existing):  # some were dropped: rewrite them all
+        doc.ents = [Span(doc, start, end, label=label, kb_id=kb_id) for start, end, label, kb_id in sorted(found)]
+    elif added:
+        doc.set_ents([Span(doc, start, end, label=label, kb_id=kb_id) for start, end, label, kb_id in added],
+                     default="unmodified")
+    doc.user_data[ENTS_KEY] = (len(doc), sorted(found))
 
 
 class Tokens:

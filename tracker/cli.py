@@ -274,6 +274,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
             sink.close()
         if source is not sys.stdin:
             source.close()
+    args.quick_exit = True
     return 0
 
 
@@ -380,7 +381,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         handler: Callable[[argparse.Namespace], int] = args.handler
-        return handler(args)
+        status = handler(args)
+        if argv is None and status == 0 and getattr(args, "quick_exit", False):
+            # The process is done and its output flushed: skip tearing down spaCy's vocabulary
+            # and the pipeline object by object (a tenth of a second after a big extraction).
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
+        return status
     except UsageError as exc:
         print(str(exc).splitlines()[0], file=sys.stderr)
         return EXIT_USAGE
