@@ -79,6 +79,10 @@ class CommitmentFinder:
         self.blocker_window = int(figures["blocker_window"])
         self.range_joiners = set(figures["range_joiners"])
         self.org = nlp.vocab.strings.add("ORG")
+        # punctuation that ends every reading of a bare number (see the quick rejections)
+        vocabulary = set(self.power_units) | self.chip_fillers | self.range_joiners | set(DASHES)
+        self.stop_orths = {nlp.vocab.strings.add(mark) for mark in (".", ",", ";", ":", "%", "!", "?")
+                           if mark not in vocabulary}
 
         # two matchers for all vocabularies: case-sensitive (symbols, codes, models), and not
         vocab = nlp.vocab
@@ -193,9 +197,20 @@ class CommitmentFinder:
         orgs = {start: end for start, end, label, _ in entities(doc) if label == org}
 
         consumed = -1
+        n, orth, lexicon, stops, scales = t.n, t.orth, self.lexicon, self.stop_orths, self.scales
         for i in candidates.tolist():
             if i < consumed:
                 continue
+            # quick rejections, the same answers _read_figure would give: a digit followed by a
+            # full stop, comma or percent sign ("in 2024.", "40%") with no currency before it,
+            # and a scale word left over from a number that was not a figure ("7 billion users")
+            text = lexicon[orth[i]][0]
+            if text[0].isdigit():
+                if i + 1 < n and orth[i + 1] in stops and i not in before_currency:
+                    continue
+            elif text in scales and i > 0 and lexicon[orth[i - 1]][1] not in ("a", "an", "one"):
+                if lexicon[orth[i]][1] not in self.number_words:
+                    continue
             figure = self._read_figure(t, i, before_currency, after_currency, qualifiers,
                                        chip_nouns, percents, (blocks_before, blocks_after), models, orgs)
             if figure is not None:

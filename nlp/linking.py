@@ -21,7 +21,6 @@ A paragraph is the text between two line breaks (a line break also ends a senten
 
 from __future__ import annotations
 
-from bisect import bisect_right
 
 import numpy
 from spacy.attrs import IS_SPACE, ORTH
@@ -52,6 +51,18 @@ def find_line_breaks(doc: Doc, newline_orths: dict[int, bool]) -> list[int]:
     return found
 
 
+class Names(dict):
+    """kb_id hash -> string, remembered: the string store decodes a new str on every lookup."""
+
+    def __init__(self, strings):
+        super().__init__()
+        self.strings = strings
+
+    def __missing__(self, key: int) -> str:
+        value = self[key] = self.strings[key]
+        return value
+
+
 class CommitmentLinker:
     """Groups entities and cues by sentence, paragraph and title once, then looks each figure up."""
 
@@ -71,6 +82,7 @@ class CommitmentLinker:
         self.defaults = dict(cues["default_by_kind"])
         self.newline_orths: dict[int, bool] = {}
         self.lexicon = Lexicon(nlp.vocab)
+        self.names = Names(nlp.vocab.strings)
         self.gpe, self.org = nlp.vocab.strings.add("GPE"), nlp.vocab.strings.add("ORG")
 
     def __call__(self, doc: Doc) -> Doc:
@@ -78,51 +90,51 @@ class CommitmentLinker:
         if not found_figures:
             return doc
         # sentence and paragraph numbers by token position, from the sentence starts and line breaks
-        sentence_starts = numpy.flatnonzero(sent_starts(doc) == 1).tolist()
+        sentence_starts = numpy.flatnonzero(sent_starts(doc) == 1)
         line_breaks = doc._.line_breaks  # set by tracker_sentences
         if line_breaks is None:
             line_breaks = find_line_breaks(doc, self.newline_orths)
         # a break token belongs to the paragraph it ends; the next token opens a new one
-        paragraph_starts = [index + 1 for index in line_breaks]
+        paragraph_starts = numpy.array(line_breaks, dtype="int64") + 1
 
-        def sentence_of(token: int) -> int:
-            return bisect_right(sentence_starts, token)
-
-        def paragraph_of(token: int) -> int:
-            return bisect_right(paragraph_starts, token)
+        def scopes_of(starts: list[int]) -> tuple[list[int], list[int]]:
+            """Sentence and paragraph numbers of the tokens ``starts``."""
+            return (numpy.searchsorted(sentence_starts, starts, side="right").tolist(),
+                    numpy.searchsorted(paragraph_starts, starts, side="right").tolist())
 
         title_end = doc._.title_end or 0
-        title_tokens = int(numpy.searchsorted(static_arrays(doc)[0][:, IDX_COLUMN], title_end)) if title_end else 0
-        strings = doc.vocab.strings
-        gpe, org = self.gpe, self.org
+        title_tokens = 0
+        if title_end:
+            title_tokens = int(numpy.searchsorted(static_arrays(doc)[0][:, IDX_COLUMN], numpy.uint64(title_end)))
+        names, gpe, org = self.names, self.gpe, self.org
         # per table: {sentence: values}, {paragraph: values}, title values
         countries: tuple[dict, dict, list] = ({}, {}, [])
         companies: tuple[dict, dict, list] = ({}, {}, [])
-        for start, _, label, kb_id in entities(doc):
+        found_entities = entities(doc)
+        starts = [entity[0] for entity in found_entities]
+        for (start, _, label, kb_id), sentence, paragraph in zip(found_entities, *scopes_of(starts)):
             if label == gpe:
                 table = countries
             elif label == org:
                 table = companies
             else:
                 continue
-            value = strings[kb_id]
-            table[0].setdefault(sentence_of(start), []).append(value)
-            table[1].setdefault(paragraph_of(start), []).append(value)
+            value = names[kb_id]
+            table[0].setdefault(sentence, []).append(value)
+            table[1].setdefault(paragraph, []).append(value)
             if start < title_tokens:
                 table[2].append(value)
         cues: tuple[dict, dict, list] = ({}, {}, [])
         ignore_id = self.ignore_id
-        for cue in longest_matches(self.matcher(doc)):
-            if cue[0] == ignore_id:
-                continue
-            start = cue[1]
-            cues[0].setdefault(sentence_of(start), []).append(cue)
-            cues[1].setdefault(paragraph_of(start), []).append(cue)
-            if start < title_tokens:
+        found_cues = [cue for cue in longest_matches(self.matcher(doc)) if cue[0] != ignore_id]
+        for cue, sentence, paragraph in zip(found_cues, *scopes_of([cue[1] for cue in found_cues])):
+            cues[0].setdefault(sentence, []).append(cue)
+            cues[1].setdefault(paragraph, []).append(cue)
+            if cue[1] < title_tokens:
                 cues[2].append(cue)
         t = Tokens(doc, self.lexicon)
-        for start, end, figure in found_figures:
-            sentence, paragraph = sentence_of(start), paragraph_of(start)
+        figure_starts = [start for start, _, _ in found_figures]
+        for (start, end, figure), sentence, paragraph in zip(found_figures, *scopes_of(figure_starts)):
             keys = (sentence, paragraph, 0) if title_tokens else (sentence, paragraph)
             widest = -1
             for field, table in (("countries", countries), ("companies", companies)):
