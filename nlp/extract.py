@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
 import numpy
+import orjson
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -51,8 +52,8 @@ def read_records(stream: IO[str] | Iterable[str], name: str) -> Iterator[dict[st
             continue
         where = f"{name}, line {number}"
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError as error:
             raise InputError(f"{where}: not valid JSON ({error.msg})") from None
         if not isinstance(record, dict):
             raise InputError(f"{where}: expected a JSON object")
@@ -73,6 +74,17 @@ def read_records(stream: IO[str] | Iterable[str], name: str) -> Iterator[dict[st
             except ValueError:
                 raise InputError(f"{where}: 'published' is not a real date: {published}") from None
         yield record
+
+
+def dump_line(item: dict[str, Any]) -> str:
+    """One JSON Lines line (with its newline), UTF-8 text kept as is.
+
+    orjson writes it several times faster than the json module; a number beyond 64 bits (a
+    hostile "$1e30 trillion") falls back to the json module."""
+    try:
+        return orjson.dumps(item, option=orjson.OPT_APPEND_NEWLINE).decode()
+    except TypeError:
+        return json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def compose_text(record: dict[str, Any]) -> str:

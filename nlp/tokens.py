@@ -78,7 +78,7 @@ def entities(doc: Doc) -> list[tuple[int, int, int, int]]:
     cached = doc.user_data.get(ENTS_KEY)
     if cached is None or cached[0] != len(doc):
         found = []
-        if doc.has_annotation("ENT_IOB"):
+        if doc.ents:  # a C loop over the tokens; doc.has_annotation walks a Python generator
             arrays = doc.to_array([ENT_IOB, ENT_TYPE, ENT_KB_ID])
             iob = arrays[:, 0]
             begins = numpy.flatnonzero(iob == 3)
