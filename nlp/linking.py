@@ -134,22 +134,34 @@ class CommitmentLinker:
                 cues[2].append(cue)
         t = Tokens(doc, self.lexicon)
         figure_starts = [start for start, _, _ in found_figures]
+        links: dict[tuple[int, int], tuple[list[str], list[str], str | None, list]] = {}
         for (start, end, figure), sentence, paragraph in zip(found_figures, *scopes_of(figure_starts)):
-            keys = (sentence, paragraph, 0) if title_tokens else (sentence, paragraph)
-            widest = -1
-            for field, table in (("countries", countries), ("companies", companies)):
-                figure[field] = []
-                for level, key in enumerate(keys):
-                    values = table[level].get(key) if level < 2 else table[2]
-                    if values:
-                        figure[field] = sorted(set(values))
-                        if level > widest:
-                            widest = level
-                        break
-            figure["link_scope"] = SCOPES[widest] if widest >= 0 else None
-            choices = [cues[level].get(key) if level < 2 else cues[2] for level, key in enumerate(keys)]
+            link = links.get((sentence, paragraph))
+            if link is None:  # figures of one sentence share their links and candidate cues
+                link = links[sentence, paragraph] = self._link(sentence, paragraph, title_tokens, countries, companies, cues)
+            figure["countries"], figure["companies"], figure["link_scope"], choices = link
+            figure["countries"] = list(figure["countries"])
+            figure["companies"] = list(figure["companies"])
             figure["deal_type"], figure["deal_type_cue"] = self._choose(t, start, end, figure["kind"], choices)
         return doc
+
+    @staticmethod
+    def _link(sentence: int, paragraph: int, title_tokens: int, countries, companies, cues):
+        """(countries, companies, link_scope, cue candidates by scope) of a figure in ``sentence``."""
+        keys = (sentence, paragraph, 0) if title_tokens else (sentence, paragraph)
+        widest = -1
+        found = []
+        for table in (countries, companies):
+            values = []
+            for level, key in enumerate(keys):
+                candidates = table[level].get(key) if level < 2 else table[2]
+                if candidates:
+                    values = sorted(set(candidates))
+                    widest = max(widest, level)
+                    break
+            found.append(values)
+        choices = [cues[level].get(key) if level < 2 else cues[2] for level, key in enumerate(keys)]
+        return found[0], found[1], SCOPES[widest] if widest >= 0 else None, choices
 
     def _choose(self, t: Tokens, first: int, last: int, kind: str, choices) -> tuple[str, str | None]:
         """The nearest cue of the best tier in the first scope that has cues (``choices``)."""
