@@ -42,10 +42,15 @@ test: install ## Run the whole test suite, end-to-end tests included
 test-fast: install ## Run the suite without the slow end-to-end tests
 	$(BIN)/pytest -m "not slow"
 
-bench: install ## Measure extraction vs the bare tokenizer and loading vs read_json (benchmarks/results/latest.json)
-	@status=0; \
-	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m benchmarks.extract_speed || status=1; \
-	$(BIN)/python -m benchmarks.warehouse_load || status=1; \
+BENCHMARKS := "extract_speed --report-only" "warehouse_load --report-only" crawl_speed flow_overhead render_speed scaling
+
+bench: install ## Measure every stage next to its reference, ~10 min (benchmarks/results/latest.json)
+	@status=0; started=$$(date +%s); \
+	for bench in $(BENCHMARKS); do \
+		echo "== python -m benchmarks.$$bench"; \
+		env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m benchmarks.$$bench || { echo "FAILED: benchmarks.$$bench"; status=1; }; \
+	done; \
+	$(BIN)/python -m benchmarks.report --elapsed $$(( $$(date +%s) - started )) || status=1; \
 	exit $$status
 
 clean: ## Remove the environment, outputs and caches (keeps nothing generated)

@@ -11,19 +11,32 @@ their shape resembles real deal coverage:
   (percentages, years, headcounts, revenues);
 - quotes, background paragraphs and market context with no entity at all, as in real articles.
 
-The same ``(n_docs, seed)`` always gives the same documents.
+The same ``(n_docs, seed)`` always gives the same documents, and the first ``n`` documents of a
+bigger corpus are the corpus of ``n`` (so the 1k and 10k scaling corpora are prefixes of the 100k
+one). ``start`` and ``days`` set the span of publication dates (one ISO week: ``days=6`` from a
+Monday) without changing anything else.
+
+The same documents, as what the crawler would have written (``write_documents``: one
+``documents.jsonl`` line each, for loading the warehouse directly) and as a small web site
+(``write_site``: one HTML article page each, with navigation and boilerplate around the story,
+and an RSS feed listing them all, for the crawl benchmark's loopback server).
 
     python -m benchmarks.corpus --docs 1500 --out /tmp/corpus.jsonl
+    python -m benchmarks.corpus --docs 1000 --documents /tmp/documents.jsonl
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import html
 import json
 import random
 import sys
-from datetime import date, timedelta
-from typing import Iterator
+from datetime import date, datetime, timedelta, timezone
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Iterable, Iterator
 
 # name, demonym, capital or major city
 COUNTRIES = [
@@ -232,10 +245,10 @@ class Deck:
         return self.left.pop()
 
 
-def generate(n_docs: int, seed: int = 0) -> Iterator[dict]:
-    """Yield ``n_docs`` extraction input records ``{"id", "title", "text", "published"}``."""
+def generate(n_docs: int, seed: int = 0, *, start: date = date(2025, 1, 6), days: int = 600) -> Iterator[dict]:
+    """Yield ``n_docs`` extraction input records ``{"id", "title", "text", "published"}``,
+    published between ``start`` and ``start + days`` (inclusive)."""
     rng = random.Random(seed)
-    start = date(2025, 1, 6)
     for index in range(n_docs):
         country, demonym, capital = rng.choice(COUNTRIES)
         others = rng.sample([row for row in COUNTRIES if row[0] != country], 3)
@@ -247,7 +260,7 @@ def generate(n_docs: int, seed: int = 0) -> Iterator[dict]:
         title = fill(rng.choice(HEADLINES), rng, cast)
         title = title[0].upper() + title[1:]
         target = rng.randint(300, 900)
-        published = start + timedelta(days=rng.randint(0, 600))
+        published = start + timedelta(days=rng.randint(0, days))
         paragraphs = [f"{capital.upper()}, {MONTHS[published.month - 1]} {published.day} - "
                       + fill(DEAL_SENTENCES[0], rng, cast)]
         words = len(title.split()) + len(paragraphs[0].split())
@@ -282,12 +295,145 @@ def count_words(record: dict) -> int:
     return len((record.get("title") or "").split()) + len(record["text"].split())
 
 
+#: Where generated documents claim to come from (``.test`` is reserved for testing).
+ORIGIN = "https://bench.tracker.test"
+SOURCE_ID = "bench"
+
+
+def article_path(record: dict) -> str:
+    """The URL path of a record's article page on the generated site."""
+    return f"/sites/bench/news/{record['published'].replace('-', '/')}/{record['id']}.html"
+
+
+def crawl_document(record: dict, origin: str = ORIGIN, source_id: str = SOURCE_ID) -> dict:
+    """The ``documents.jsonl`` line the crawler writes for a record's page (spiders/pipelines.py:
+    doc_id = 16 hex of sha1(canonical URL), content_hash = sha256 of the whitespace-normalised
+    text)."""
+    url = origin + article_path(record)
+    text = record["text"]
+    return {
+        "doc_id": hashlib.sha1(url.encode("utf-8")).hexdigest()[:16],
+        "source_id": source_id, "url": url, "canonical_url": url, "title": record["title"],
+        "published": record["published"], "published_source": "meta", "text": text,
+        "content_hash": hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest(),
+        "fetched_at": f"{record['published']}T18:00:00Z", "discovered_via": "feed", "language": "en",
+        "alternate_urls": [],
+    }
+
+
+def write_documents(path: str | Path, records: Iterable[dict], origin: str = ORIGIN) -> int:
+    """Write records as a crawler's ``documents.jsonl``; return the number of lines."""
+    count = 0
+    with open(path, "w", encoding="utf-8") as sink:
+        for record in records:
+            sink.write(json.dumps(crawl_document(record, origin), ensure_ascii=False, sort_keys=True) + "\n")
+            count += 1
+    return count
+
+
+def registry(base: str, source_id: str = SOURCE_ID) -> str:
+    """A sources registry (TOML) for the generated site served at ``base``."""
+    host = base.split("://", 1)[1].split("/", 1)[0].split(":", 1)[0]
+    return (
+        "[[source]]\n"
+        f'id = "{source_id}"\n'
+        'name = "Benchmark Wire (generated)"\n'
+        'kind = "media"\n'
+        'country = "GB"\n'
+        f'feeds = ["{base}/sites/bench/feed.xml"]\n'
+        "start_urls = []\n"
+        "article_pattern = '/sites/bench/news/\\d{4}/\\d{2}/\\d{2}/[a-z0-9-]+\\.html$'\n"
+        f'allowed_domains = ["{host}"]\n'
+    )
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title} | Benchmark Wire</title>
+<link rel="canonical" href="__BASE__{path}">
+<meta property="og:title" content="{title}">
+<meta property="article:published_time" content="{published}T09:00:00Z">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/sites/bench/static/site.css">
+</head>
+<body>
+<header class="masthead"><a href="/sites/bench/">Benchmark Wire</a>
+<nav><a href="/sites/bench/news/">News</a> <a href="/sites/bench/markets/">Markets</a>
+<a href="/sites/bench/policy/">Policy</a> <a href="/sites/bench/about/">About</a>
+<a href="/sites/bench/contact/">Contact</a></nav></header>
+<div class="cookie-banner">We use cookies to measure readership. <button>Accept</button></div>
+<main>
+<article>
+<p class="kicker">AI infrastructure</p>
+<h1>{title}</h1>
+<p class="byline">By {author} &middot; <time datetime="{published}">{published}</time></p>
+<div class="share"><a href="#">Share</a> <a href="#">Post</a> <a href="#">Email</a></div>
+{body}
+<aside class="newsletter-signup">Get the AI infrastructure briefing every Monday. <a href="#">Sign up</a></aside>
+</article>
+<section class="related"><h2>Related</h2><ul>
+<li><a href="/sites/bench/news/">More AI infrastructure news</a></li>
+<li><a href="/sites/bench/markets/">Data centre markets</a></li></ul></section>
+</main>
+<footer><p>&copy; 2025 Benchmark Wire. All rights reserved.</p>
+<p><a href="/sites/bench/terms/">Terms</a> <a href="/sites/bench/privacy/">Privacy</a></p></footer>
+</body>
+</html>
+"""
+
+
+def article_page(record: dict) -> str:
+    """A news article page for a record: the story inside a site's navigation and boilerplate."""
+    body = "\n".join(f"<p>{html.escape(paragraph)}</p>" for paragraph in record["text"].split("\n\n"))
+    pick = int(hashlib.sha1(record["id"].encode("utf-8")).hexdigest()[:8], 16)
+    author = f"{FIRST_NAMES[pick % len(FIRST_NAMES)]} {LAST_NAMES[pick // 7 % len(LAST_NAMES)]}"
+    return _PAGE.format(title=html.escape(record["title"]), path=article_path(record), published=record["published"],
+                        author=html.escape(author), body=body)
+
+
+def write_site(folder: str | Path, records: Iterable[dict]) -> list[str]:
+    """Write the generated site under ``folder/bench``: one page per record and ``feed.xml``
+    (RSS 2.0, every record, newest first). Links use the ``__BASE__`` placeholder that
+    ``spiders.loopback`` fills in. Returns the article URL paths, in record order."""
+    root = Path(folder)
+    items, paths = [], []
+    for record in records:
+        path = article_path(record)
+        target = root / path.removeprefix("/sites/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(article_page(record), encoding="utf-8")
+        paths.append(path)
+        when = datetime.fromisoformat(record["published"]).replace(hour=9, tzinfo=timezone.utc)
+        items.append((record["published"], record["id"], (
+            f"<item><title>{html.escape(record['title'])}</title><link>__BASE__{path}</link>"
+            f"<guid isPermaLink=\"true\">__BASE__{path}</guid><pubDate>{format_datetime(when, usegmt=True)}</pubDate>"
+            f"<description>{html.escape(record['text'][:200])}</description></item>")))
+    items.sort(reverse=True)
+    feed = root / "bench" / "feed.xml"
+    feed.parent.mkdir(parents=True, exist_ok=True)
+    feed.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>Benchmark Wire</title>'
+        "<link>__BASE__/sites/bench/</link><description>Generated AI infrastructure news</description>\n"
+        + "\n".join(item for _, _, item in items) + "\n</channel></rss>\n",
+        encoding="utf-8",
+    )
+    return paths
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Write a deterministic news-like JSON Lines corpus.")
     parser.add_argument("--docs", type=int, default=1500, help="number of documents (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default: %(default)s)")
     parser.add_argument("--out", default="-", help="output file (default: -, standard output)")
+    parser.add_argument("--documents", metavar="FILE",
+                        help="write the crawler's documents.jsonl for the corpus instead of extraction input")
     args = parser.parse_args(argv)
+    if args.documents:
+        count = write_documents(args.documents, generate(args.docs, args.seed))
+        print(f"{count} documents", file=sys.stderr)
+        return 0
     sink = sys.stdout if args.out == "-" else open(args.out, "w", encoding="utf-8")
     words = 0
     try:

@@ -101,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bytecode", choices=["warm", "asis"], default="warm",
                         help="warm: compiled bytecode in a temporary cache (default); asis: the caller's environment")
     parser.add_argument("--no-save", action="store_true", help="do not write benchmarks/results/latest.json")
+    parser.add_argument("--report-only", action="store_true",
+                        help="exit 0 under the floor too, only reporting it (make bench fails on errors, not targets)")
     args = parser.parse_args(argv)
 
     python = sys.executable
@@ -140,7 +142,10 @@ def main(argv: list[str] | None = None) -> int:
             merge_results({"extract_vs_tokenizer_by_bytecode": by_mode,
                            f"extract_speed_{args.bytecode}": dict(results["extract_speed"], **{
                                key: results[key] for key in ("extract_words_per_s", "tokenizer_words_per_s")})})
-    return 0 if results["extract_vs_tokenizer"] >= args.floor else 1
+    if results["extract_vs_tokenizer"] < args.floor:
+        print(f"target missed: the ratio is under the floor of {args.floor:.0%}")
+        return 0 if args.report_only else 1
+    return 0
 
 
 if __name__ == "__main__":

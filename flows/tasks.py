@@ -12,7 +12,8 @@ import hashlib
 import json
 import logging
 import time
-from itertools import islice
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,7 @@ from prefect.exceptions import MissingContextError
 from prefect.cache_policies import NONE
 
 from flows.faults import inject_fault
-
-#: Documents per extraction task: big enough for spaCy's batching, small enough to retry cheaply.
-EXTRACT_BATCH = 250
+from tracker.settings import EXTRACT_BATCH  # documents per extraction task (re-exported)
 
 
 
@@ -80,23 +79,45 @@ def crawl_sources(sources_file: str, crawl_dir: str, state_file: str | None = No
     """
     from spiders.crawl import run_crawl
 
-    counts = run_crawl(sources_file, crawl_dir, state_file=state_file)
+    with _crawl_progress() as on_progress:
+        counts = run_crawl(sources_file, crawl_dir, state_file=state_file, on_progress=on_progress)
     _log_crawl(counts)
     return {**counts, "registry": sources_file}
 
 
 @task(name="crawl-sample", retries=2, retry_delay_seconds=[5, 20], cache_key_fn=_crawl_key, persist_result=True)
-def crawl_sample(work_dir: str, crawl_dir: str) -> dict:
-    """Serve the bundled sample web on a loopback port and crawl it like the real web."""
+def crawl_sample(work_dir: str, crawl_dir: str, state_file: str | None = None, edition: str | None = None) -> dict:
+    """Serve the bundled sample web (or one of its earlier editions) on a loopback port and crawl it
+    like the real web: incrementally, from the warehouse's crawl state when given."""
     from spiders.crawl import run_crawl
-    from tracker.sample import publish_urls, serve_sample
+    from tracker.sample import localize_state, publish_crawl, serve_sample
 
-    with serve_sample(work_dir) as site:
-        counts = run_crawl(site.sources_file, crawl_dir)
-    for name in ("documents.jsonl", "crawl_errors.jsonl"):
-        publish_urls(Path(crawl_dir) / name, site.base_url)
+    with serve_sample(work_dir, edition) as site, _crawl_progress() as on_progress:
+        live_state = None
+        if state_file:
+            live_state = localize_state(state_file, Path(work_dir) / "crawl-state.live.json", site.base_url)
+        counts = run_crawl(site.sources_file, crawl_dir, state_file=live_state, on_progress=on_progress)
+    publish_crawl(crawl_dir, site.base_url)
     _log_crawl(counts)
-    return {**counts, "registry": str(site.public_sources_file)}
+    return {**counts, "registry": str(site.public_sources_file), "edition": Path(edition).name if edition else None}
+
+
+@contextmanager
+def _crawl_progress() -> Iterator[Callable[[int, int], None] | None]:
+    """The crawl's progress bar (pages fetched, items scraped) as a callback; None when bars are
+    off (not a terminal, or CI): then the crawl runs exactly as without."""
+    from tracker.progress import progress_bar, progress_enabled
+
+    if not progress_enabled():
+        yield None
+        return
+    with progress_bar(desc="crawl", unit="page") as bar:
+
+        def update(pages: int, items: int) -> None:
+            bar.update(max(0, pages - bar.n))
+            bar.set_postfix_str(f"{items} items", refresh=False)
+
+        yield update
 
 
 def _log_crawl(counts: dict) -> None:
@@ -104,6 +125,19 @@ def _log_crawl(counts: dict) -> None:
         "crawl: %s documents, %s duplicates dropped, %s errors in %.1fs",
         counts.get("documents"), counts.get("duplicates"), counts.get("errors"), counts.get("seconds", 0.0),
     )
+
+
+@task(name="plan-sample-history", cache_policy=NONE)
+def sample_history(db: str) -> list[str]:
+    """The earlier editions of the sample web this warehouse has not crawled (tracker/sample.py)."""
+    from tracker.sample import editions_to_replay
+    from warehouse.db import connect
+
+    con = connect(db)
+    try:
+        return [str(path) for path in editions_to_replay(con)]
+    finally:
+        con.close()
 
 
 @task(name="export-crawl-state", cache_policy=NONE)
@@ -144,15 +178,29 @@ def load_crawl(db: str, sources_file: str, crawl_dir: str) -> dict:
     return counts
 
 
-@task(name="select-documents", cache_policy=NONE)
-def select_documents(db: str) -> list[dict]:
-    """Documents whose current content has not been extracted yet."""
+@task(name="count-documents", cache_policy=NONE)
+def count_documents(db: str) -> int:
+    """How many documents' current content has not been extracted yet."""
     from warehouse.db import connect
-    from warehouse.load import documents_to_extract
+    from warehouse.load import count_documents_to_extract
 
     con = connect(db)
     try:
-        return documents_to_extract(con)
+        return count_documents_to_extract(con)
+    finally:
+        con.close()
+
+
+@task(name="select-documents", cache_policy=NONE)
+def select_documents(db: str, after: str = "", limit: int = EXTRACT_BATCH) -> list[dict]:
+    """One page of documents whose current content has not been extracted yet: at most `limit`,
+    doc_id after `after`, in doc_id order (the extract stage reads page by page)."""
+    from warehouse.db import connect
+    from warehouse.load import documents_to_extract_page
+
+    con = connect(db)
+    try:
+        return documents_to_extract_page(con, after=after, limit=limit)
     finally:
         con.close()
 
@@ -181,24 +229,20 @@ def extract_batch(records: list[dict]) -> list[dict]:
 
 
 @task(name="load-extractions", cache_policy=NONE)
-def load_extraction_lines(db: str, batches: list[list[dict]], work_dir: str) -> dict:
-    """Write the batches as JSON Lines and bulk-load each into the warehouse, in batch order."""
+def load_extraction_lines(db: str, batches: list[list[dict]], work_dir: str, first: int = 0) -> dict:
+    """Write the batches as JSON Lines (extractions-NNNNN.jsonl, numbered from `first`) and
+    bulk-load each into the warehouse in its own transaction, in batch order."""
     from warehouse.db import connect
-    from warehouse.load import load_extractions
+    from warehouse.load import load_extraction_batch
 
     inject_fault("load-extractions")
     started = time.perf_counter()
     work = Path(work_dir)
-    work.mkdir(parents=True, exist_ok=True)
     totals = {"documents": 0, "commitments": 0, "mentions": 0}
     con = connect(db)
     try:
-        for number, lines in enumerate(batches):
-            path = work / f"extractions-{number:05d}.jsonl"
-            with path.open("w", encoding="utf-8") as sink:
-                for line in lines:
-                    sink.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
-            counts = load_extractions(con, path)
+        for number, lines in enumerate(batches, start=first):
+            counts = load_extraction_batch(con, lines, work / f"extractions-{number:05d}.jsonl")
             for key in totals:
                 totals[key] += int(counts.get(key, 0) or 0)
     finally:
@@ -229,24 +273,31 @@ def render_week(db: str, out_dir: str, week: str | None, read_only: bool = False
 
     `read_only` for the public file (analysts may hold it); the flow renders from its working copy.
     `for_readers` renders the issue readers get: low-confidence deals only when an editor kept them.
+    A draft also gets its review page, `review-<week>.html`, in the same folder.
     """
     from newsletter_templates.render import render_newsletter
+    from newsletter_templates.review import write_review
     from tracker.weeks import current_week
     from warehouse.db import connect
     from warehouse.decisions import apply_decisions, week_decisions
     from warehouse.report import changed_deals, latest_week, week_context
+    from warehouse.review import review_context
 
     con = connect(db, read_only=read_only)
     try:
         week = week or latest_week(con) or current_week().label
         context = apply_decisions(week_context(con, week), week_decisions(con, week), for_readers=for_readers)
         changed = changed_deals(con, week)
+        review = None if for_readers else review_context(con, week)
     finally:
         con.close()
     files = render_newsletter(context, out_dir)
+    # The draft's review page (each deal with its marked-up source sentences) goes next to it.
+    review_page = None if review is None else str(write_review(review, out_dir))
     _logger().info("newsletter %s: %s deals -> %s", week, len(context["deals"]), out_dir)
     return {
         "week": week,
+        "review": review_page,
         "deals": len(context["deals"]),
         "new_deals": context["summary"]["new_deals"],
         "changed_deals": changed,
@@ -297,7 +348,3 @@ def publish_warehouse(work: str, db: str) -> str:
     _logger().info("warehouse published: %s", published)
     return str(published)
 
-
-def batched(items: list, size: int) -> list[list]:
-    iterator = iter(items)
-    return [chunk for chunk in iter(lambda: list(islice(iterator, size)), [])]

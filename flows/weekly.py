@@ -8,6 +8,7 @@ every step calls the layer that owns the logic (see flows/tasks.py).
 from __future__ import annotations
 
 import shutil
+from collections import deque
 from pathlib import Path
 
 from prefect import flow, get_run_logger
@@ -17,8 +18,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows.review import ReviewDecision, wait_for_review
 from flows.tasks import (
     EXTRACT_BATCH,
-    batched,
     build_deal_records,
+    count_documents,
     crawl_sample,
     crawl_sources,
     export_state,
@@ -29,26 +30,61 @@ from flows.tasks import (
     publish_warehouse,
     record_review,
     render_week,
+    sample_history,
     select_documents,
 )
+from tracker.progress import progress_bar
 
 
 @flow(name="crawl-stage")
-def crawl_stage(sources: str | None, db: str, out: str, sample: bool = False) -> dict:
-    """Crawl the sources (or the bundled sample web) and load what was found."""
+def crawl_stage(
+    sources: str | None, db: str, out: str, sample: bool = False, replay: str | None = None,
+    edition: str | None = None,
+) -> dict:
+    """Crawl the sources (or the bundled sample web, or one of its `edition`s) and load what was found.
+
+    Crawls are incremental: the crawl state the warehouse keeps (feed validators, articles seen)
+    goes to the crawler, which fetches only new and updated articles.
+
+    With `replay`, a folder holding an earlier crawl's output (documents.jsonl, and
+    crawl_errors.jsonl if any) of the registry `sources`, nothing is fetched: that output is
+    loaded as it is (replaying an archived crawl; the 10k-document benchmark).
+    """
     crawl_dir = str(Path(out) / "crawl")
+    if replay is not None:
+        if sources is None:
+            raise ValueError("crawl_stage needs the sources file of the crawl it replays")
+        loaded = load_crawl(db, sources, replay)
+        return {"crawl": {"documents": sum(loaded.values()), "replayed": replay, "registry": sources},
+                "documents": loaded}
+    state = str(Path(out) / "work" / "crawl-state.json")
     if sample:
-        crawled = crawl_sample(str(Path(out) / "work"), crawl_dir)
+        export_state(db, state)
+        crawled = crawl_sample(str(Path(out) / "work"), crawl_dir, state, edition)
     elif sources is not None:
-        # The sample web is crawled statelessly (its port changes every run); real sources are
-        # crawled incrementally from the state the warehouse keeps.
-        state = str(Path(out) / "work" / "crawl-state.json")
         export_state(db, state)
         crawled = crawl_sources(sources, crawl_dir, state)
     else:
         raise ValueError("crawl_stage needs a sources file or sample=True")
     loaded = load_crawl(db, crawled["registry"], crawl_dir)
     return {"crawl": crawled, "documents": loaded}
+
+
+@flow(name="sample-history")
+def sample_history_stage(db: str, out: str, dask_address: str | None = None) -> list[dict]:
+    """Replay the sample web's earlier editions into a warehouse that has never seen it.
+
+    Each edition is crawled, extracted and clustered as the weekly run of that date would have
+    done, so an article updated later is stored first as it was then (tracker/sample.py).
+    """
+    replayed = []
+    for edition in sample_history(db):
+        edition_out = str(Path(out) / "work" / "editions" / Path(edition).name)
+        crawled = crawl_stage(None, db, edition_out, sample=True, edition=edition)
+        extracted = extraction_runner(dask_address)(db, edition_out)
+        deals = build_deal_records(db)
+        replayed.append({"edition": Path(edition).name, "crawl": crawled, "extract": extracted, "deals": deals})
+    return replayed
 
 
 @flow(name="crawl-only")
@@ -64,15 +100,38 @@ def crawl_only(sources: str | None, db: str, out: str, sample: bool = False) -> 
 # One worker thread: spaCy pipelines are not shared between threads. Scale out with Dask instead
 # (`extract_stage.with_options(task_runner=DaskTaskRunner(...))`, see extraction_runner()).
 @flow(name="extract-stage", task_runner=ThreadPoolTaskRunner(max_workers=1))
-def extract_stage(db: str, out: str, batch_size: int = EXTRACT_BATCH) -> dict:
-    """Extract countries, companies and commitments from documents not yet extracted."""
-    records = select_documents(db)
-    batches = batched(records, batch_size)
-    futures = extract_batch.map(batches)
-    results = [future.result() for future in futures]
-    loaded = load_extraction_lines(db, results, str(Path(out) / "extract"))
-    get_run_logger().info("extract: %s documents in %s batches", len(records), len(batches))
-    return {"documents": len(records), "batches": len(batches), **{f"loaded_{k}": v for k, v in loaded.items()}}
+def extract_stage(db: str, out: str, batch_size: int = EXTRACT_BATCH, in_flight: int = 3) -> dict:
+    """Extract countries, companies and commitments from documents not yet extracted.
+
+    Streams in batches: a page of `batch_size` documents is read, extracted and loaded (one
+    transaction), with at most `in_flight` batches submitted ahead of the load, so memory stays
+    flat however many documents wait and a Dask cluster's workers are kept busy.
+    """
+    work_dir = str(Path(out) / "extract")
+    totals = {"documents": 0, "commitments": 0, "mentions": 0}
+    submitted: deque = deque()
+    documents = batches = 0
+    after: str | None = ""
+    with progress_bar(total=count_documents(db), desc="extract+load", unit="doc") as bar:
+        while True:
+            while after is not None and len(submitted) < max(1, in_flight):
+                records = select_documents(db, after, batch_size)
+                if not records:
+                    after = None
+                    break
+                after = records[-1]["id"]
+                documents += len(records)
+                submitted.append(extract_batch.submit(records))
+            if not submitted:
+                break
+            lines = submitted.popleft().result()
+            loaded = load_extraction_lines(db, [lines], work_dir, first=batches)
+            batches += 1
+            for key in totals:
+                totals[key] += loaded[key]
+            bar.update(len(lines))
+    get_run_logger().info("extract: %s documents in %s batches", documents, batches)
+    return {"documents": documents, "batches": batches, **{f"loaded_{k}": v for k, v in totals.items()}}
 
 
 def extraction_runner(dask_address: str | None):
@@ -103,7 +162,8 @@ def render_stage(db: str, out: str, week: str | None = None, read_only: bool = F
     if draft["table"]:
         create_table_artifact(draft["table"], key=f"deals-{key}", description=f"Deals reported in {week}")
     return {"week": week, "deals": draft["deals"], "new_deals": draft["new_deals"],
-            "changed_deals": draft["changed_deals"], "draft": draft["files"], "context": draft["context"], "db": db}
+            "changed_deals": draft["changed_deals"], "draft": draft["files"], "review": draft["review"],
+            "context": draft["context"], "db": db}
 
 
 def publish_issue(draft_files: dict[str, str], out: str, context: dict) -> dict[str, str]:
@@ -134,6 +194,7 @@ def weekly_tracker(
     wait_for_approval: bool = True,
     approval_timeout: int = 3 * 24 * 3600,
     dask_address: str | None = None,
+    replay_crawl: str | None = None,
 ) -> dict:
     """Run the whole weekly pipeline.
 
@@ -142,18 +203,22 @@ def weekly_tracker(
         sources: the sources registry (TOML); ignored when `sample` is true.
         db: the DuckDB warehouse file analysts open.
         out: folder for crawl files, drafts and the published newsletter.
-        sample: crawl the bundled sample web from a loopback server instead of `sources`.
+        sample: crawl the bundled sample web from a loopback server instead of `sources` (a new
+            warehouse first replays the sample's earlier editions: tracker/sample.py).
         auto_approve: publish the draft without an editor (demo and tests).
         wait_for_approval: pause for the editor's decision (Prefect's input form); when false the
             draft waits in `out/drafts` for `tracker approve`.
         approval_timeout: seconds to wait for the editor; a timed-out draft is kept.
         dask_address: run extraction on a Dask cluster (scheduler address, or "local").
+        replay_crawl: load this folder's earlier crawl output (documents.jsonl) of the registry
+            `sources` instead of crawling (archived crawls; benchmarks/flow_overhead.py).
     """
     logger = get_run_logger()
     Path(db).parent.mkdir(parents=True, exist_ok=True)
     # Every stage writes a private working copy; analysts keep the published file open meanwhile.
     work = open_working_copy(db)
-    crawled = crawl_stage(sources, work, out, sample)
+    history = sample_history_stage(work, out, dask_address) if sample else []
+    crawl = crawl_stage(sources, work, out, sample, replay_crawl)
     extracted = extraction_runner(dask_address)(work, out)
     deals = build_deal_records(work)
     rendered = render_stage(work, out, week)
@@ -184,12 +249,14 @@ def weekly_tracker(
         "week": week,
         "status": status,
         "db": db,
-        "crawl": crawled,
+        "history": [entry["edition"] for entry in history],
+        "crawl": crawl,
         "extract": extracted,
         "deals": {**deals, "week": rendered["deals"], "new": rendered["new_deals"],
                   "changed": rendered["changed_deals"]},
         "newsletter": newsletter,
         "draft": rendered["draft"],
+        "review": rendered["review"],
     }
     create_markdown_artifact(_summary_markdown(summary), key=f"run-summary-{week.lower()}",
                              description="Documents, mentions and deals of this run")

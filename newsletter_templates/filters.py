@@ -39,6 +39,7 @@ import pycountry
 __all__ = [
     "REVIEW_THRESHOLD",
     "anchor",
+    "bar",
     "chips",
     "count",
     "country_name",
@@ -54,8 +55,10 @@ __all__ = [
     "plain",
     "quantity",
     "safe_url",
+    "series",
     "text_table",
     "usd",
+    "visible",
     "wrap",
 ]
 
@@ -212,6 +215,27 @@ def mw(value: Any, with_gw: bool = True) -> str:
     return text
 
 
+def bar(percent: Any, cells: int = 10, char: str = "\u2588") -> str:
+    """A text bar for the plain-text and Markdown charts: ``percent`` of ``cells`` characters,
+    rounded, at least one for any positive value: ``bar(100) == "██████████"``, ``bar(3) == "█"``,
+    ``bar(0) == ""``. Non-numbers and negatives give ``""``."""
+    d = _decimal(percent)
+    if d is None or d <= 0:
+        return ""
+    filled = int((min(d, Decimal(100)) * cells / 100).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+    return char * max(1, filled)
+
+
+def series(items: Any, conjunction: str = "and") -> str:
+    """Words joined as English prose: ``["a"]`` -> ``"a"``, ``["a", "b", "c"]`` -> ``"a, b and c"``.
+    Each item is :func:`plain` text; empty items are skipped."""
+    words = [plain(item) for item in items or ()]
+    words = [word for word in words if word]
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {conjunction} {words[-1]}"
+
+
 def quantity(value: Any, singular: str, plural_form: str | None = None) -> str:
     """A count with its noun: ``quantity(1, "deal") == "1 deal"``,
     ``quantity(18000, "chip") == "18,000 chips"``, ``quantity(3, "country", "countries")``."""
@@ -269,6 +293,16 @@ def plain(value: Any) -> str:
     text = unicodedata.normalize("NFC", str(value))
     text = _INVISIBLE.sub("", text.replace("\r", " ").replace("\n", " ").replace("\t", " "))
     return _SPACES.sub(" ", text).strip()
+
+
+def visible(value: Any) -> str:
+    """Untrusted text with control and bidirectional-override characters removed, line breaks
+    and tabs turned into spaces, but nothing trimmed: for pieces of a sentence laid out next to
+    each other (the review page's marked-up segments). ``None`` gives ``""``."""
+    if value is None:
+        return ""
+    text = str(value).replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    return _INVISIBLE.sub("", text)
 
 
 def country_name(code: Any) -> str:
@@ -436,6 +470,7 @@ def text_table(
 #: Name -> function, as registered on the Jinja environment by ``render.build_environment``.
 FILTERS = {
     "anchor": anchor,
+    "bar": bar,
     "chips": chips,
     "count": count,
     "country_name": country_name,
@@ -450,8 +485,10 @@ FILTERS = {
     "plain": plain,
     "quantity": quantity,
     "safe_url": safe_url,
+    "series": series,
     "text_table": text_table,
     "usd": usd,
+    "visible": visible,
     "wrap": wrap,
 }
 

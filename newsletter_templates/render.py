@@ -56,16 +56,29 @@ _WEEK = re.compile(r"\d{4}-W(0[1-9]|[1-4]\d|5[0-3])")
 # warehouse has nothing (a deal's status, a figure's currency...), but the key must be
 # there. Keys not listed here (e.g. a deal's money_usd, figures' value/currency, which
 # the ``figure`` filter reads with defaults) are optional.
-_REQUIRED_TOP = ("week", "week_start", "week_end", "title", "summary", "deals", "countries")
+_REQUIRED_TOP = (
+    "week", "week_start", "week_end", "title", "summary", "deals", "countries",
+    "lead", "first_countries", "company_watch", "chart",
+)
 _REQUIRED_SUMMARY = ("deals", "new_deals", "countries", "documents", "money_usd", "mw", "chips")
 _REQUIRED_DEAL = (
-    "deal_id", "title", "deal_type", "status", "is_new", "confidence",
+    "deal_id", "number", "title", "deal_type", "status", "is_new", "confidence",
     "first_reported", "last_reported", "countries", "companies", "figures", "sources",
 )
 _REQUIRED_DEAL_COUNTRY = ("code", "name")
 _REQUIRED_FIGURE = ("kind", "text", "sentence", "url")
 _REQUIRED_SOURCE = ("title", "url", "publisher", "published")
 _REQUIRED_COUNTRY = ("code", "name", "deals", "money_usd", "mw", "chips")
+# The derived sections (warehouse.report.week_sections builds them from the deals).
+_REQUIRED_LEAD = ("deal_id", "number", "title", "is_new", "countries", "companies", "figures", "quote", "also")
+_REQUIRED_LEAD_ALSO = ("number", "title", "measure", "figure")
+_REQUIRED_DEAL_REF = ("number", "title")
+_REQUIRED_FIRST_COUNTRY = ("code", "name", "deals", "money_usd", "mw", "chips")
+_REQUIRED_COMPANY = ("name", "is_new", "deals", "countries")
+_REQUIRED_COMPANY_COUNTRY = ("code", "name", "is_new")
+_REQUIRED_CHART = ("week", "year")
+_REQUIRED_CHART_PERIOD = ("label", "rows", "more")
+_REQUIRED_CHART_ROW = ("code", "name", "money_usd", "mw", "money_width", "mw_width")
 
 
 def build_environment() -> Environment:
@@ -142,6 +155,34 @@ def validate_context(context: Any) -> None:
             _require(source, _REQUIRED_SOURCE, f"{where}.sources[{j}]")
     for i, country in enumerate(_items(context, "countries", "")):
         _require(country, _REQUIRED_COUNTRY, f"countries[{i}]")
+    _validate_sections(context)
+
+
+def _validate_sections(context: Mapping[str, Any]) -> None:
+    lead = context["lead"]
+    if lead is not None:
+        _require(lead, _REQUIRED_LEAD, "lead")
+        _items(lead, "figures", "lead")
+        for j, item in enumerate(_items(lead, "also", "lead")):
+            _require(item, _REQUIRED_LEAD_ALSO, f"lead.also[{j}]")
+    for i, country in enumerate(_items(context, "first_countries", "")):
+        where = f"first_countries[{i}]"
+        _require(country, _REQUIRED_FIRST_COUNTRY, where)
+        for j, ref in enumerate(_items(country, "deals", where)):
+            _require(ref, _REQUIRED_DEAL_REF, f"{where}.deals[{j}]")
+    for i, company in enumerate(_items(context, "company_watch", "")):
+        where = f"company_watch[{i}]"
+        _require(company, _REQUIRED_COMPANY, where)
+        for j, ref in enumerate(_items(company, "deals", where)):
+            _require(ref, _REQUIRED_DEAL_REF, f"{where}.deals[{j}]")
+        for j, country in enumerate(_items(company, "countries", where)):
+            _require(country, _REQUIRED_COMPANY_COUNTRY, f"{where}.countries[{j}]")
+    _require(context["chart"], _REQUIRED_CHART, "chart")
+    for period in _REQUIRED_CHART:
+        where = f"chart.{period}"
+        _require(context["chart"][period], _REQUIRED_CHART_PERIOD, where)
+        for j, row in enumerate(_items(context["chart"][period], "rows", where)):
+            _require(row, _REQUIRED_CHART_ROW, f"{where}.rows[{j}]")
 
 
 def _inline_css(html: str) -> str:

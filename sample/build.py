@@ -2,10 +2,15 @@
 
 Usage::
 
-    .venv/bin/python sample/build.py            # rebuilds sample/site and sample/gold.jsonl
-    .venv/bin/python sample/build.py --out DIR  # builds DIR/ and DIR/../gold.jsonl
+    .venv/bin/python sample/build.py            # rebuilds sample/site, sample/editions/ and the keys
+    .venv/bin/python sample/build.py --out DIR  # builds DIR/, DIR/../editions/, DIR/../gold*.jsonl
 
 or, from Python, ``build(out_dir)``.
+
+Besides the current site it writes the *editions* listed in ``sample/editions.toml`` (the web as it
+stood at an earlier time, replayed by ``tracker run --sample`` before the current site), the
+extraction answer key ``gold.jsonl`` and the deal answer key ``gold_deals.jsonl`` (from the
+``deal = "<key>"`` of every gold commitment and the deals of ``sample/deals.toml``).
 
 The build is deterministic (no clock, no randomness, sorted inputs): running it twice gives the
 same bytes. Every URL it writes is absolute and starts with the placeholder ``__BASE__/sites/``;
@@ -20,6 +25,7 @@ subheading). See ``sample/README.md`` for the field list and ``docs/annotation.m
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -37,6 +43,8 @@ SAMPLE_DIR = Path(__file__).resolve().parent
 ARTICLES_DIR = SAMPLE_DIR / "articles"
 TEMPLATES_DIR = SAMPLE_DIR / "templates"
 SITE_DIR = SAMPLE_DIR / "site"
+DEALS_FILE = SAMPLE_DIR / "deals.toml"  # the real-world deals of the corpus (deal answer key)
+EDITIONS_FILE = SAMPLE_DIR / "editions.toml"  # earlier states of the web to render
 
 BASE = "__BASE__"
 SITES = f"{BASE}/sites"
@@ -61,7 +69,12 @@ PUBLISHERS: dict[str, dict] = {
 }
 
 FRONT_KEYS_REQUIRED = {"slug", "title", "published", "author", "summary"}
-FRONT_KEYS_OPTIONAL = {"updated", "syndicated_from", "gold"}
+FRONT_KEYS_OPTIONAL = {"updated", "syndicated_from", "gold", "revisions"}
+REVISION_KEYS_REQUIRED = {"until", "body", "commitments"}
+REVISION_KEYS_OPTIONAL = {"title", "summary"}
+ANNOTATION_KEYS = {"deal", "context"}  # a gold commitment's deal key (deal answer key)
+DEAL_KEYS_REQUIRED = {"key", "title", "countries", "companies"}
+DEAL_KEYS_OPTIONAL = {"national", "money", "mw", "chips", "note"}
 GOLD_KEYS = {"countries", "companies", "commitments"}
 COMMITMENT_SHAPES = {
     "money": {"kind", "value", "currency"},
@@ -80,6 +93,17 @@ class BuildError(Exception):
 
 
 @dataclass
+class Revision:
+    """An earlier text of an article, online from the previous revision (or publication) until ``until``."""
+
+    until: dt.datetime
+    title: str | None
+    summary: str | None
+    blocks: list[tuple[str, str]]
+    commitments: list[dict]
+
+
+@dataclass
 class Article:
     publisher: str
     slug: str
@@ -92,6 +116,7 @@ class Article:
     gold: dict | None
     blocks: list[tuple[str, str]]  # ("p" | "h2", text)
     source: Path
+    revisions: list[Revision] = field(default_factory=list)  # earlier texts, oldest first
     url: str = ""  # the page's own clean URL
     canonical: str = ""  # its own URL, or the original's for a syndicated copy
     path: str = ""  # file path relative to the site root
@@ -181,34 +206,96 @@ def validate_gold(gold, source: Path) -> dict:
     for name in companies:
         if name != name.strip():
             raise BuildError(f"{source}: gold company {name!r} has surrounding spaces")
+    validate_commitments(commitments, source, "gold")
+    return {"countries": countries, "companies": companies, "commitments": commitments}
+
+
+def validate_commitments(commitments, source: Path, where: str) -> None:
+    """Shapes of a list of gold commitments; each may carry ``deal`` (a key) and ``context``."""
     if not isinstance(commitments, list):
-        raise BuildError(f"{source}: gold commitments must be a list")
+        raise BuildError(f"{source}: {where} commitments must be a list")
     seen = set()
     for item in commitments:
         if not isinstance(item, dict) or item.get("kind") not in COMMITMENT_SHAPES:
             raise BuildError(
-                f"{source}: gold commitment {item!r} needs kind = money | power | chips"
+                f"{source}: {where} commitment {item!r} needs kind = money | power | chips"
             )
         shape = COMMITMENT_SHAPES[item["kind"]]
-        if set(item) != shape:
-            raise BuildError(f"{source}: gold commitment {item!r} must have exactly {sorted(shape)}")
+        if set(item) - ANNOTATION_KEYS != shape:
+            raise BuildError(
+                f"{source}: {where} commitment {item!r} must have exactly {sorted(shape)}"
+                f" (plus optional {sorted(ANNOTATION_KEYS)})"
+            )
+        if "deal" in item and (not isinstance(item["deal"], str) or not SLUG_RE.match(item["deal"])):
+            raise BuildError(f"{source}: {where} commitment {item!r}: deal must be a deal key (slug)")
+        if "context" in item and item["context"] is not True:
+            raise BuildError(f"{source}: {where} commitment {item!r}: context can only be true")
+        if "context" in item and "deal" not in item:
+            raise BuildError(f"{source}: {where} commitment {item!r}: context needs a deal")
         number_key = {"money": "value", "power": "mw", "chips": "count"}[item["kind"]]
         number = item[number_key]
         if isinstance(number, bool) or not isinstance(number, (int, float)) or number <= 0:
-            raise BuildError(f"{source}: gold commitment {item!r}: {number_key} must be positive")
+            raise BuildError(f"{source}: {where} commitment {item!r}: {number_key} must be positive")
         if item["kind"] == "chips" and not isinstance(number, int):
-            raise BuildError(f"{source}: gold commitment {item!r}: count must be an integer")
+            raise BuildError(f"{source}: {where} commitment {item!r}: count must be an integer")
         if item["kind"] == "money":
             currency = item["currency"]
             if not isinstance(currency, str) or pycountry.currencies.get(alpha_3=currency) is None:
                 raise BuildError(
-                    f"{source}: gold commitment {item!r}: currency must be an ISO 4217 code"
+                    f"{source}: {where} commitment {item!r}: currency must be an ISO 4217 code"
                 )
-        key = json.dumps(item, sort_keys=True)
+        key = json.dumps(bare(item), sort_keys=True)
         if key in seen:
-            raise BuildError(f"{source}: gold commitment {item!r} is listed twice")
+            raise BuildError(f"{source}: {where} commitment {item!r} is listed twice")
         seen.add(key)
-    return {"countries": countries, "companies": companies, "commitments": commitments}
+
+
+def bare(commitment: dict) -> dict:
+    """A gold commitment without its deal annotation (the DESIGN.md gold shape)."""
+    return {k: v for k, v in commitment.items() if k not in ANNOTATION_KEYS}
+
+
+def validate_revisions(revisions, published: dt.datetime, updated, source: Path) -> list[Revision]:
+    """``[[revisions]]``: earlier texts, oldest first, each replaced at ``until`` (<= ``updated``)."""
+    if not isinstance(revisions, list) or not revisions:
+        raise BuildError(f"{source}: [[revisions]] must be a non-empty array of tables")
+    if updated is None:
+        raise BuildError(f"{source}: an article with [[revisions]] needs 'updated'")
+    found, previous = [], published
+    for number, raw in enumerate(revisions, start=1):
+        where = f"revision {number}"
+        if not isinstance(raw, dict):
+            raise BuildError(f"{source}: {where} must be a table")
+        missing = REVISION_KEYS_REQUIRED - raw.keys()
+        unknown = raw.keys() - REVISION_KEYS_REQUIRED - REVISION_KEYS_OPTIONAL
+        if missing or unknown:
+            raise BuildError(
+                f"{source}: {where} needs {sorted(REVISION_KEYS_REQUIRED)}, may have "
+                f"{sorted(REVISION_KEYS_OPTIONAL)} (missing {sorted(missing)}, unknown {sorted(unknown)})"
+            )
+        until = as_utc(raw["until"], "until", source)
+        if not previous < until <= updated:
+            raise BuildError(
+                f"{source}: {where}: 'until' must follow the previous revision (or 'published') "
+                "and not be later than 'updated'"
+            )
+        for key in ("title", "summary"):
+            if key in raw and (not isinstance(raw[key], str) or not raw[key].strip()):
+                raise BuildError(f"{source}: {where}: '{key}' must be a non-empty string")
+        if not isinstance(raw["body"], str) or not parse_body(raw["body"]):
+            raise BuildError(f"{source}: {where}: 'body' must be the text of that revision")
+        validate_commitments(raw["commitments"], source, where)
+        found.append(
+            Revision(
+                until=until,
+                title=raw.get("title", "").strip() or None,
+                summary=raw.get("summary", "").strip() or None,
+                blocks=parse_body(raw["body"]),
+                commitments=raw["commitments"],
+            )
+        )
+        previous = until
+    return found
 
 
 def read_article(source: Path, publisher: str) -> Article:
@@ -245,6 +332,15 @@ def read_article(source: Path, publisher: str) -> Article:
     gold = validate_gold(front["gold"], source) if "gold" in front else None
     if gold is None and syndicated is None:
         raise BuildError(f"{source}: a [gold] table is required (only syndicated copies may omit it)")
+    revisions = (
+        validate_revisions(front["revisions"], published, updated, source) if "revisions" in front else []
+    )
+    if syndicated is None:
+        for item in gold["commitments"] + [c for r in revisions for c in r.commitments]:
+            if "deal" not in item:
+                raise BuildError(
+                    f"{source}: gold commitment {bare(item)!r} needs deal = \"<key>\" (sample/deals.toml)"
+                )
     blocks = parse_body(body)
     if not blocks and syndicated is None:
         raise BuildError(f"{source}: the body is empty")
@@ -260,6 +356,7 @@ def read_article(source: Path, publisher: str) -> Article:
         gold=gold,
         blocks=blocks,
         source=source,
+        revisions=revisions,
     )
 
 
@@ -482,10 +579,190 @@ def gold_lines(articles: list[Article]) -> list[str]:
             "published": a.published.date().isoformat(),
             "countries": a.gold["countries"],
             "companies": a.gold["companies"],
-            "commitments": a.gold["commitments"],
+            "commitments": [bare(c) for c in a.gold["commitments"]],
         }
         lines.append(json.dumps(record, ensure_ascii=False))
     return lines
+
+
+# ---------------------------------------------------------------------------------------------
+# Editions: the web as it stood at an earlier time
+# ---------------------------------------------------------------------------------------------
+
+
+def load_editions(path: Path = EDITIONS_FILE) -> list[dt.datetime]:
+    """The times of ``editions.toml`` (``[[edition]] at = ...``), strictly increasing."""
+    if not path.exists():
+        return []
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise BuildError(f"{path}: not valid TOML: {exc}") from None
+    if set(data) - {"edition"}:
+        raise BuildError(f"{path}: only [[edition]] tables are allowed")
+    times = []
+    for number, edition in enumerate(data.get("edition", []), start=1):
+        if not isinstance(edition, dict) or set(edition) != {"at"}:
+            raise BuildError(f"{path}: edition {number} needs exactly 'at'")
+        times.append(as_utc(edition["at"], "at", path))
+    if times != sorted(set(times)):
+        raise BuildError(f"{path}: editions must be listed oldest first, each once")
+    return times
+
+
+def edition_name(at: dt.datetime) -> str:
+    """The folder of an edition: its UTC date, e.g. 2025-05-23."""
+    return at.astimezone(dt.timezone.utc).date().isoformat()
+
+
+def article_as_of(article: Article, at: dt.datetime) -> Article | None:
+    """The article as it stood at ``at`` (its text then, no later update), or None before publication."""
+    if article.published > at:
+        return None
+    if article.updated is None or article.updated <= at:
+        return dataclasses.replace(article, extra={})
+    started = article.published
+    for revision in article.revisions:
+        if at < revision.until:
+            return dataclasses.replace(
+                article,
+                title=revision.title or article.title,
+                summary=revision.summary or article.summary,
+                blocks=list(revision.blocks),
+                updated=started if started > article.published else None,
+                extra={},
+            )
+        started = revision.until
+    # updated later, but no earlier text recorded: the same text, not yet marked as updated
+    return dataclasses.replace(article, updated=started if started > article.published else None, extra={})
+
+
+def sites_as_of(articles: list[Article], at: dt.datetime) -> list[Article]:
+    found = [copy for a in articles if (copy := article_as_of(a, at)) is not None]
+    by_id = {a.id: a for a in found}
+    for copy in found:  # a syndicated copy repeats its original's text of that time
+        if copy.syndicated_from and copy.syndicated_from in by_id:
+            copy.blocks = list(by_id[copy.syndicated_from].blocks)
+    found.sort(key=lambda a: (a.published, a.id))
+    assign_urls(found)
+    return found
+
+
+def render_site(w: Writer, articles: list[Article]) -> None:
+    for pub in PUBLISHERS:
+        render_publisher(w, pub, [a for a in articles if a.publisher == pub], articles)
+    w.render("index.html", "index.html", publishers=PUBLISHERS, articles=articles)
+
+
+# ---------------------------------------------------------------------------------------------
+# The deal answer key
+# ---------------------------------------------------------------------------------------------
+
+
+def load_deals(path: Path = DEALS_FILE) -> dict[str, dict]:
+    """``deals.toml``: the real-world deals, by key, in file order."""
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise BuildError(f"{path}: no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise BuildError(f"{path}: not valid TOML: {exc}") from None
+    deals: dict[str, dict] = {}
+    for number, deal in enumerate(data.get("deal", []), start=1):
+        where = f"{path}: deal {deal.get('key', number)!r}" if isinstance(deal, dict) else f"{path}: deal {number}"
+        if not isinstance(deal, dict):
+            raise BuildError(f"{where} must be a table")
+        missing = DEAL_KEYS_REQUIRED - deal.keys()
+        unknown = deal.keys() - DEAL_KEYS_REQUIRED - DEAL_KEYS_OPTIONAL
+        if missing or unknown:
+            raise BuildError(f"{where}: missing {sorted(missing)}, unknown {sorted(unknown)}")
+        if not isinstance(deal["key"], str) or not SLUG_RE.match(deal["key"]) or deal["key"] in deals:
+            raise BuildError(f"{where}: key must be a slug, used once")
+        national = deal.get("national", True)
+        countries = deal["countries"]
+        if not isinstance(countries, list) or (national and not countries) or (not national and countries):
+            raise BuildError(f"{where}: countries must list the host country first ([] only with national = false)")
+        for code in countries:
+            if not isinstance(code, str) or pycountry.countries.get(alpha_2=code) is None or not code.isupper():
+                raise BuildError(f"{where}: {code!r} is not an ISO 3166-1 alpha-2 code")
+        if not isinstance(deal["companies"], list) or deal["companies"] != sorted(set(deal["companies"])):
+            raise BuildError(f"{where}: companies must be a sorted list without duplicates")
+        money = deal.get("money")
+        if money is not None and not (
+            isinstance(money, list) and len(money) == 2 and isinstance(money[0], (int, float))
+            and pycountry.currencies.get(alpha_3=money[1]) is not None
+        ):
+            raise BuildError(f"{where}: money must be [value, \"ISO 4217 code\"]")
+        for key in ("mw", "chips"):
+            if key in deal and (isinstance(deal[key], bool) or not isinstance(deal[key], int) or deal[key] <= 0):
+                raise BuildError(f"{where}: {key} must be a positive integer")
+        deals[deal["key"]] = deal
+    return deals
+
+
+def figure_of(commitment: dict) -> dict:
+    out = bare(commitment)
+    if commitment.get("context"):
+        out["context"] = True
+    return out
+
+
+def gold_deal_lines(articles: list[Article], deals: dict[str, dict], deals_path: Path) -> list[str]:
+    """One line per deal of ``deals.toml``: what it is and every document version reporting it.
+
+    ``documents``: the originals that report one of its figures (not only in passing) in their
+    current text; ``context_documents``: those that only cite it; ``copies``: syndicated copies of
+    those documents (stored once by the tracker); ``reports``: per document and version, its
+    figures (``context`` marks a figure cited in passing).
+    """
+    reports: dict[str, list[dict]] = {key: [] for key in deals}
+    copies: dict[str, list[str]] = {}
+    for a in articles:
+        if a.syndicated_from:
+            copies.setdefault(a.syndicated_from, []).append(a.id)
+            continue
+        versions = [(f"until {rfc3339(r.until)}", r.commitments) for r in a.revisions]
+        versions.append(("current", a.gold["commitments"]))
+        for version, commitments in versions:
+            per_deal: dict[str, list[dict]] = {}
+            for c in commitments:
+                if c["deal"] not in deals:
+                    raise BuildError(f"{a.source}: deal {c['deal']!r} is not in {deals_path}")
+                per_deal.setdefault(c["deal"], []).append(figure_of(c))
+            for key, figures in per_deal.items():
+                reports[key].append({
+                    "doc": a.id, "url": a.canonical, "publisher": a.publisher,
+                    "published": a.published.date().isoformat(), "version": version, "figures": figures,
+                })
+    lines = []
+    for key, deal in deals.items():
+        if not reports[key]:
+            raise BuildError(f"{deals_path}: deal {key!r} has no figure in any article")
+        current = [r for r in reports[key] if r["version"] == "current"]
+        documents = sorted({r["doc"] for r in current if any(not f.get("context") for f in r["figures"])})
+        context = sorted({r["doc"] for r in current} - set(documents))
+        record = {
+            "key": key,
+            "title": deal["title"],
+            "countries": deal["countries"],
+            "companies": deal["companies"],
+            "national": deal.get("national", True),
+            "money": {"value": deal["money"][0], "currency": deal["money"][1]} if "money" in deal else None,
+            "mw": deal.get("mw"),
+            "chips": deal.get("chips"),
+            "documents": documents,
+            "context_documents": context,
+            "copies": sorted(c for doc in documents + context for c in copies.get(doc, [])),
+            "publishers": len({doc.split("/")[0] for doc in documents}),
+            "reports": reports[key],
+            "note": deal.get("note"),
+        }
+        lines.append(json.dumps(record, ensure_ascii=False))
+    return lines
+
+
+def write_lines(path: Path, lines: list[str]) -> None:
+    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8") if lines else b"")
 
 
 def prepare_out_dir(out_dir: Path) -> None:
@@ -505,29 +782,46 @@ def build(
     *,
     articles_dir: Path | str = ARTICLES_DIR,
     templates_dir: Path | str = TEMPLATES_DIR,
+    deals_path: Path | str = DEALS_FILE,
+    editions_path: Path | str = EDITIONS_FILE,
 ) -> dict:
-    """Build the site into ``out_dir`` (wiped first) and the gold file (default: next to it).
+    """Build the site into ``out_dir`` (wiped first), its editions and the two answer keys.
 
-    Returns counts: ``{"articles": n, "gold": n, "files": n, "per_publisher": {...},
-    "weeks": [...]}``. Raises ``BuildError`` naming the file at fault.
+    Next to ``out_dir``: ``editions/<YYYY-MM-DD>/`` (wiped first), and unless ``gold_path`` says
+    otherwise ``gold.jsonl``; ``gold_deals.jsonl`` goes next to the gold file. Returns counts:
+    ``{"articles": n, "gold": n, "deals": n, "files": n, "editions": [...], "per_publisher":
+    {...}, "weeks": [...]}``. Raises ``BuildError`` naming the file at fault.
     """
     out_dir = Path(out_dir)
     gold_path = Path(gold_path) if gold_path else out_dir.parent / "gold.jsonl"
+    editions_dir = out_dir.parent / "editions"
     articles = load_articles(Path(articles_dir))
     assign_urls(articles)
+    deals = load_deals(Path(deals_path))
+    deal_lines = gold_deal_lines(articles, deals, Path(deals_path))
+    editions = load_editions(Path(editions_path))
     env = make_env(Path(templates_dir))
     prepare_out_dir(out_dir)
     w = Writer(env, out_dir)
-    for pub in PUBLISHERS:
-        render_publisher(w, pub, [a for a in articles if a.publisher == pub], articles)
-    w.render("index.html", "index.html", publishers=PUBLISHERS, articles=articles)
+    render_site(w, articles)
+    files = len(w.files) + 1
+    if editions or editions_dir.exists():
+        prepare_out_dir(editions_dir)
+    for at in editions:
+        folder = editions_dir / edition_name(at)
+        edition = Writer(env, folder)
+        render_site(edition, sites_as_of(articles, at))
+        files += len(edition.files)
     lines = gold_lines(articles)
-    gold_path.write_bytes(("\n".join(lines) + "\n").encode("utf-8") if lines else b"")
+    write_lines(gold_path, lines)
+    write_lines(gold_path.parent / "gold_deals.jsonl", deal_lines)
     weeks = sorted({"{}-W{:02d}".format(*a.published.isocalendar()[:2]) for a in articles})
     return {
         "articles": len(articles),
         "gold": len(lines),
-        "files": len(w.files) + 1,
+        "deals": len(deal_lines),
+        "files": files,
+        "editions": [edition_name(at) for at in editions],
         "per_publisher": {p: sum(a.publisher == p for a in articles) for p in PUBLISHERS},
         "weeks": weeks,
         "out_dir": str(out_dir),
@@ -536,8 +830,8 @@ def build(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Build the offline sample web and its gold file.")
-    parser.add_argument("--out", type=Path, default=SITE_DIR, help="site directory (wiped)")
+    parser = argparse.ArgumentParser(description="Build the offline sample web, its editions and answer keys.")
+    parser.add_argument("--out", type=Path, default=SITE_DIR, help="site directory (wiped; editions/ go next to it)")
     parser.add_argument("--gold", type=Path, default=None, help="gold JSONL (default: next to --out)")
     args = parser.parse_args(argv)
     try:
@@ -548,7 +842,8 @@ def main(argv: list[str] | None = None) -> int:
     per = ", ".join(f"{k} {v}" for k, v in stats["per_publisher"].items())
     print(
         f"built {stats['articles']} articles ({per}) into {stats['out_dir']}; "
-        f"{stats['gold']} gold lines in {stats['gold_path']}; "
+        f"{stats['gold']} gold lines in {stats['gold_path']}, {stats['deals']} deals in gold_deals.jsonl; "
+        f"editions {' '.join(stats['editions']) or '(none)'}; "
         f"{len(stats['weeks'])} ISO weeks: {' '.join(stats['weeks'])}"
     )
     return 0

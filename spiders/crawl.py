@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -37,6 +39,10 @@ LOOPBACK_SETTINGS = {
 }
 
 
+# Scrapy's LogStats line, written every LOGSTATS_INTERVAL seconds (1 s when progress is followed).
+_LOGSTATS = re.compile(rb"Crawled (\d+) pages \(at \d+ pages/min\), scraped (\d+) items")
+
+
 class CrawlError(RuntimeError):
     """The crawl process failed; the message ends with the last lines of its log."""
 
@@ -48,6 +54,7 @@ def run_crawl(
     settings: dict | None = None,
     timeout: float = 600,
     state_file: str | Path | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> dict:
     """Crawl every source of the registry into `out_dir`.
 
@@ -57,7 +64,8 @@ def run_crawl(
     "feeds_not_modified", "articles_unchanged", "seconds"}. Raises RegistryError for a bad
     registry and StateError for a bad state file (before starting anything), CrawlError when the
     process fails or times out. Failed requests are not failures of the crawl: they are lines
-    of crawl_errors.jsonl.
+    of crawl_errors.jsonl. `on_progress(pages, items)`, when given, is called about once a second
+    with Scrapy's running counts (responses received, items scraped), e.g. for a progress bar.
     """
     sources_file = Path(sources_file).resolve()
     out_dir = Path(out_dir).resolve()
@@ -76,6 +84,8 @@ def run_crawl(
     overrides.update({"TRACKER_SOURCES": str(sources_file), "TRACKER_OUTPUT_DIR": str(out_dir)})
     if state_file is not None:
         overrides["TRACKER_STATE_FILE"] = str(state_file)
+    if on_progress is not None:
+        overrides.setdefault("LOGSTATS_INTERVAL", 1.0)
 
     command = [sys.executable, "-m", "scrapy", "crawl", "articles"]
     for name, value in overrides.items():
@@ -87,9 +97,12 @@ def run_crawl(
     started = time.monotonic()
     with open(log_path, "wb") as log:
         try:
-            process = subprocess.run(
-                command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=timeout
-            )
+            if on_progress is None:
+                process = subprocess.run(
+                    command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, timeout=timeout
+                )
+            else:
+                process = _run_following(command, env, log, log_path, timeout, on_progress)
         except subprocess.TimeoutExpired:
             raise CrawlError(f"crawl timed out after {timeout:g}s; log: {log_path}\n{_tail(log_path)}") from None
     seconds = round(time.monotonic() - started, 2)
@@ -106,6 +119,31 @@ def run_crawl(
     )}
     counts["seconds"] = seconds
     return counts
+
+
+def _run_following(command, env, log, log_path: Path, timeout: float, on_progress) -> subprocess.Popen:
+    """Run the crawl process, reading its log as it grows and reporting LogStats counts."""
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    pending = b""
+    with open(log_path, "rb") as reader:
+        while True:
+            try:
+                process.wait(timeout=0.5)
+                finished = True
+            except subprocess.TimeoutExpired:
+                finished = False
+            pending += reader.read()
+            complete, _, pending = pending.rpartition(b"\n")
+            counts = _LOGSTATS.findall(complete)
+            if counts:
+                on_progress(int(counts[-1][0]), int(counts[-1][1]))
+            if finished:
+                return process
+            if time.monotonic() > deadline:
+                process.kill()
+                process.wait()
+                raise subprocess.TimeoutExpired(command, timeout)
 
 
 def _all_loopback(sources) -> bool:

@@ -96,6 +96,21 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("-o", "--output", default="-", help="output file (default: -, standard output)")
     extract.set_defaults(handler=_cmd_extract)
 
+    reextract = sub.add_parser(
+        "reextract",
+        help="run extraction again over every stored document (after a pipeline change) and rebuild deals",
+        description="Re-extract every document in the warehouse with the current pipeline, in parallel "
+        "worker processes, replacing mentions, commitments and deals batch by batch. Works on a private "
+        "copy published atomically at the end (analysts keep reading meanwhile; a crash changes nothing); "
+        "editors' decisions are kept.",
+    )
+    reextract.add_argument("--db", default=settings.DEFAULT_DB, help="DuckDB file (default: %(default)s)")
+    reextract.add_argument("--workers", type=_count(0), default=max(1, os.cpu_count() or 1),
+                           help="extraction processes, 0 to extract in this process (default: %(default)s, the CPUs)")
+    reextract.add_argument("--batch-size", type=_count(1), default=settings.EXTRACT_BATCH,
+                           help="documents per batch and per load transaction (default: %(default)s)")
+    reextract.set_defaults(handler=_cmd_reextract)
+
     evaluate = sub.add_parser(
         "eval",
         help="precision, recall and F1 per field against a gold JSON Lines file",
@@ -140,6 +155,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_paths(approve, out_help="output folder")
     approve.set_defaults(handler=_cmd_approve)
 
+    desk = sub.add_parser(
+        "desk",
+        help="serve the review desk on 127.0.0.1: check a week's draft, keep, drop or correct deals, approve",
+        description="Serve the review desk for one week's draft on 127.0.0.1: every deal with its source "
+        "sentences marked up, its confidence and sources, and forms to drop or keep a deal, correct a "
+        "figure and approve or reject the issue. Decisions are stored in the warehouse (editor_decisions, "
+        "with who and when) and the draft in OUT/drafts is rendered again after each one.",
+    )
+    desk.add_argument("--week", type=_week, help="ISO week YYYY-Www (default: the latest week with deals)")
+    _add_paths(desk, out_help="output folder (drafts in OUT/drafts, approved issues in OUT/newsletter)")
+    desk.add_argument("--port", type=_port, default=8765,
+                      help="port on 127.0.0.1 (default: %(default)s; 0 picks a free one)")
+    desk.add_argument("--editor", help="who decides, stored with every decision "
+                      "(default: $TRACKER_EDITOR, else your login name)")
+    desk.set_defaults(handler=_cmd_desk)
+
     export = sub.add_parser(
         "export",
         help="write the warehouse tables and views as Parquet files with a README of their columns",
@@ -166,6 +197,29 @@ def build_parser() -> argparse.ArgumentParser:
                        help="registry to check (default: spiders/sources.toml)")
     check.set_defaults(handler=_cmd_sources_check)
     return parser
+
+
+def _count(minimum: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid number: {value!r}") from None
+        if number < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}: {value}")
+        return number
+
+    return parse
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"invalid port {value!r}: expected 0 to 65535")
+    return port
 
 
 def _correction(value: str) -> dict:
@@ -258,14 +312,15 @@ def _open(path: str, mode: str):
 
 
 def _cmd_extract(args: argparse.Namespace) -> int:
-    from nlp.extract import InputError, extract_records, read_records
+    from nlp.extract import InputError, dump_line, extract_records, read_records
+    from tracker.progress import progress  # the iterator itself when no bar is shown
 
     source = _open(args.input, "r")
     sink = _open(args.output, "w")
     name = "<stdin>" if args.input == "-" else args.input
     try:
-        for line in extract_records(read_records(source, name)):
-            sink.write(json.dumps(line, ensure_ascii=False) + "\n")
+        for line in progress(extract_records(read_records(source, name)), desc="extract", unit="doc"):
+            sink.write(dump_line(line))
     except InputError as exc:
         raise UsageError(str(exc)) from None
     finally:
@@ -275,6 +330,28 @@ def _cmd_extract(args: argparse.Namespace) -> int:
         if source is not sys.stdin:
             source.close()
     args.quick_exit = True
+    return 0
+
+
+def _cmd_reextract(args: argparse.Namespace) -> int:
+    db = _require_db(args.db)
+    import signal
+
+    from tracker.reextract import reextract
+    from warehouse.db import WarehouseError
+
+    # A stop request unwinds like Ctrl-C: workers stopped, working copy discarded, nothing published.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+
+    try:
+        result = reextract(db, workers=args.workers, batch_size=args.batch_size)
+    except WarehouseError as exc:
+        raise UsageError(f"tracker reextract: {str(exc).splitlines()[0]}") from None
+    rate = result["documents"] / result["seconds"] if result["seconds"] else 0.0
+    print(f"Re-extracted {result['documents']} documents in {result['batches']} batches with "
+          f"{result['workers']} workers in {result['seconds']:.1f} s ({rate:.0f} documents/s): "
+          f"{result['mentions']} mentions, {result['commitments']} commitments, {result['deals']} deals")
+    print(f"Database: {Path(db).resolve()}")
     return 0
 
 
@@ -304,7 +381,7 @@ def _cmd_newsletter(args: argparse.Namespace) -> int:
     from flows.tasks import render_week
 
     draft = render_week.fn(str(db), str(Path(args.out) / "drafts"), args.week, read_only=True)
-    _print_outputs({"week": draft["week"], "newsletter": draft["files"], "db": str(db)})
+    _print_outputs({"week": draft["week"], "newsletter": draft["files"], "review": draft["review"], "db": str(db)})
     return 0
 
 
@@ -327,6 +404,21 @@ def _cmd_approve(args: argparse.Namespace) -> int:
     published = publish_issue(issue["files"], str(args.out), issue["context"])
     _print_outputs({"week": args.week, "newsletter": published, "db": str(db)})
     return 0
+
+
+def _cmd_desk(args: argparse.Namespace) -> int:
+    db = _require_db(args.db)
+    import getpass
+
+    from tracker.desk import DeskError, run_desk  # imported here: `tracker extract` starts fast
+
+    editor = args.editor or os.environ.get("TRACKER_EDITOR") or getpass.getuser()
+    try:
+        return run_desk(db, Path(args.out), args.week, args.port, editor)
+    except DeskError as exc:
+        raise UsageError(f"tracker desk: {exc.message}") from None
+    except OSError as exc:
+        raise UsageError(f"tracker desk: cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}") from None
 
 
 def _cmd_sources_check(args: argparse.Namespace) -> int:
@@ -371,6 +463,8 @@ def _print_outputs(result: dict) -> None:
     for kind, label in (("archive", "Archive"), ("feed", "Atom feed")):
         if kind in files:
             print(f"{label}: {Path(files[kind]).resolve()}")
+    if result.get("review"):
+        print(f"Review page: {Path(result['review']).resolve()}")
     if result.get("db"):
         print(f"Database: {Path(result['db']).resolve()}")
 

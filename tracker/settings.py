@@ -19,7 +19,13 @@ DEFAULT_SOURCES = PROJECT_ROOT / "spiders" / "sources.toml"
 
 #: The bundled sample web and its registry (URLs use the __BASE__ placeholder).
 SAMPLE_SITE = PROJECT_ROOT / "sample" / "site"
+#: Earlier states of the sample web (sample/editions.toml), replayed before the current site.
+SAMPLE_EDITIONS = PROJECT_ROOT / "sample" / "editions"
 SAMPLE_SOURCES = PROJECT_ROOT / "sample" / "sources.toml"
+
+#: Documents per extraction batch (a Prefect task, a worker process's unit of work, one load
+#: transaction): big enough for spaCy's batching, small enough to retry cheaply and keep memory flat.
+EXTRACT_BATCH = 250
 
 
 def configure_environment() -> None:

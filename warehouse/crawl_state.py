@@ -38,6 +38,9 @@ def export_crawl_state(con: duckdb.DuckDBPyConnection, path: str | os.PathLike) 
 def load_crawl_state(con: duckdb.DuckDBPyConnection, state_jsonl: str | os.PathLike) -> dict:
     """Load a crawl's crawl_state.jsonl (bulk, one transaction); idempotent.
 
+    A later version of a document fetched because its feed entry was updated is then dated by
+    that entry (warehouse/sql/date_document_versions.sql).
+
     Returns counts of the lines: feeds, feeds_not_modified, stored, duplicates, dropped, failed,
     retryable.
     """
@@ -49,4 +52,5 @@ def load_crawl_state(con: duckdb.DuckDBPyConnection, state_jsonl: str | os.PathL
         counts = fetch_dicts(con, "crawl_state_count")[0]
         run_sql(con, "crawl_state_apply_feeds")
         run_sql(con, "crawl_state_apply_articles")
+        run_sql(con, "date_document_versions")
     return {key: int(value or 0) for key, value in counts.items()}

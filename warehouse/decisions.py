@@ -18,12 +18,13 @@ import pyarrow as pa
 
 from warehouse.countries import country_name
 from warehouse.db import fetch_dicts, run_sql, transaction
+from warehouse.report import REVIEW_THRESHOLD, week_sections
+
+__all__ = ["ACTIONS", "CORRECTABLE", "REVIEW_THRESHOLD", "apply_decisions", "decisions_from_review",
+           "issue_status", "record_decisions", "week_decisions"]
 
 ACTIONS = ("approve", "reject", "drop", "keep", "correct")
 
-#: Deals below this confidence are marked for the editor and left out of the readers' issue
-#: unless an editor keeps them (the newsletter's "needs review" mark uses the same threshold).
-REVIEW_THRESHOLD = 0.5
 CORRECTABLE = {"title": str, "money_usd": float, "mw": float, "chips": int}
 
 _SCHEMA = pa.schema(
@@ -129,7 +130,10 @@ def apply_decisions(context: dict, decisions: list[dict], *, for_readers: bool =
     """A copy of a week's context with the decisions applied (latest decision wins).
 
     `for_readers` gives the published issue: deals under REVIEW_THRESHOLD confidence are left out
-    unless an editor kept them. The editor's draft shows them, marked for review.
+    unless an editor kept them. The editor's draft shows them, marked for review. A deal an editor
+    kept is marked ``kept``. The derived sections (lead, countries joining, company watch, chart)
+    are rebuilt from what remains; the year-to-date chart gets the corrections too, and in the
+    readers' issue leaves out low-confidence deals of earlier weeks.
     """
     result = copy.deepcopy(context)
     week = result["week"]
@@ -148,6 +152,8 @@ def apply_decisions(context: dict, decisions: list[dict], *, for_readers: bool =
         unsure = confidence is None or confidence < REVIEW_THRESHOLD
         if for_readers and unsure and dropped.get(deal["deal_id"]) is not False:
             continue
+        if dropped.get(deal["deal_id"]) is False:
+            deal["kept"] = True
         for field, cast in CORRECTABLE.items():
             value = corrections.get((deal["deal_id"], field))
             if value is not None:
@@ -158,7 +164,30 @@ def apply_decisions(context: dict, decisions: list[dict], *, for_readers: bool =
         result["edition"] = "issue"
     result["summary"] = _summary(result["summary"], deals)
     result["countries"] = _countries(deals)
-    return result
+    history = result.get("history")
+    if history:
+        this_week = set(history.get("week_deal_ids") or ())
+        history["year"] = _year_deals(history.get("year") or [], corrections, for_readers, this_week)
+    return week_sections(result)
+
+
+def _year_deals(rows: list[dict], corrections: dict[tuple[str, str], str], for_readers: bool,
+                this_week: set[str]) -> list[dict]:
+    """The year-to-date deals with the editors' corrections; for readers, without the unsure deals
+    of earlier weeks. (This week's deals are taken from the issue itself by `week_sections`.)"""
+    kept = []
+    for row in rows:
+        confidence = row.get("confidence")
+        unsure = confidence is None or confidence < REVIEW_THRESHOLD
+        if for_readers and unsure and row["deal_id"] not in this_week:
+            continue
+        row = dict(row)
+        for field in ("money_usd", "mw", "chips"):
+            value = corrections.get((row["deal_id"], field))
+            if value is not None:
+                row[field] = CORRECTABLE[field](value)
+        kept.append(row)
+    return kept
 
 
 # Which figure key holds a deal's headline field, and the figure kind it belongs to.

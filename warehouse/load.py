@@ -3,12 +3,17 @@
 Every load reads its whole input at once (``read_json`` with explicit columns, or an Arrow table),
 stages it in a temporary table and applies it in one transaction, with the SQL of
 ``warehouse/sql/``. Loading the same input twice leaves the same rows.
+
+Extraction streams: ``iter_documents_to_extract`` reads the documents to extract in keyset pages
+of ``batch_size`` and ``load_extraction_batch`` loads one batch's output, so memory does not grow
+with the number of documents.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -122,6 +127,41 @@ def documents_to_extract(con: duckdb.DuckDBPyConnection) -> list[dict]:
     return fetch_dicts(con, "documents_to_extract")
 
 
+def documents_to_extract_page(
+    con: duckdb.DuckDBPyConnection, *, after: str = "", limit: int, every: bool = False
+) -> list[dict]:
+    """One keyset page of extraction input lines: at most ``limit`` documents after ``after``.
+
+    Same lines and order as ``documents_to_extract``; with ``every``, every stored document
+    (re-extraction after a pipeline change), not only those whose text has not been extracted.
+    """
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    return fetch_dicts(con, "documents_to_extract_page", {"after": after, "limit": limit, "every": every})
+
+
+def count_documents_to_extract(con: duckdb.DuckDBPyConnection, *, every: bool = False) -> int:
+    """How many documents ``iter_documents_to_extract`` would yield (for progress totals)."""
+    return int(fetch_rows(con, "count_documents_to_extract", {"every": every})[0][0])
+
+
+def iter_documents_to_extract(
+    con: duckdb.DuckDBPyConnection, batch_size: int, *, every: bool = False
+) -> Iterator[list[dict]]:
+    """The documents to extract in batches of ``batch_size``, ordered by doc_id.
+
+    Each batch is read when the previous one has been consumed (keyset on doc_id), so loading a
+    batch's extractions in between is safe and only one page is held at a time.
+    """
+    after = ""
+    while True:
+        page = documents_to_extract_page(con, after=after, limit=batch_size, every=every)
+        if not page:
+            return
+        yield page
+        after = page[-1]["id"]
+
+
 def load_extractions(con: duckdb.DuckDBPyConnection, extractions_jsonl: str | os.PathLike) -> dict:
     """Load extraction lines (DESIGN.md output plus ``mentions``; ``id`` is the doc_id).
 
@@ -136,3 +176,18 @@ def load_extractions(con: duckdb.DuckDBPyConnection, extractions_jsonl: str | os
         run_sql(con, "apply_extractions")
         counts = fetch_dicts(con, "count_extractions")[0]
     return {key: int(value) for key, value in counts.items()}
+
+
+def load_extraction_batch(
+    con: duckdb.DuckDBPyConnection, lines: Iterable[Mapping[str, Any]], path: str | os.PathLike
+) -> dict:
+    """Write one batch of extraction lines to ``path`` (JSON Lines, kept) and load it.
+
+    ``load_extractions`` of that file: one transaction for the whole batch. Returns its counts.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as sink:
+        for line in lines:
+            sink.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
+    return load_extractions(con, path)

@@ -9,6 +9,7 @@ import pytest
 
 from newsletter_templates.render import TEMPLATE_DIR
 from tests.newsletter.helpers import HOSTILE_IMG, HOSTILE_QUOTES, HOSTILE_TEXT
+from warehouse.report import week_sections
 
 EXAMPLE_CONTEXT = TEMPLATE_DIR / "example_context.json"
 
@@ -32,12 +33,14 @@ def empty_context(example_source) -> dict:
     ctx["countries"] = []
     ctx["summary"] = {"deals": 0, "new_deals": 0, "countries": 0, "documents": 3,
                       "money_usd": None, "mw": None, "chips": None}
-    return ctx
+    ctx["history"] = dict(ctx["history"], week_deal_ids=[], year=[])
+    return week_sections(ctx)
 
 
 @pytest.fixture
 def hostile_context(example_source) -> dict:
-    """The example context with markup, quotes and script URLs in every text and URL field."""
+    """The example context with markup, quotes and script URLs in every text and URL field; the
+    derived sections (lead, countries joining, company watch, chart) are rebuilt from it."""
     ctx = copy.deepcopy(example_source)
     ctx["title"] = f"Tracker {HOSTILE_TEXT} {HOSTILE_QUOTES}"
     first, second = ctx["deals"]
@@ -61,4 +64,11 @@ def hostile_context(example_source) -> dict:
     second["chip_model"] = HOSTILE_TEXT
     second["figures"][0]["model"] = HOSTILE_IMG
     ctx["countries"][0]["name"] = f"Emirates {HOSTILE_IMG}"
-    return ctx
+    second["title"] = f"Humain {HOSTILE_QUOTES} {HOSTILE_TEXT}"
+    second["companies"] = [f"Nvidia {HOSTILE_TEXT}", HOSTILE_IMG]
+    second["previous"].update(url="javascript:alert(4)", publisher=f"Office {HOSTILE_IMG}", published=HOSTILE_TEXT)
+    change = second["changes"][0]
+    change["change"] = "changed"
+    change["old"] = dict(second["figures"][0], url="data:text/html,<b>x</b>", publisher=HOSTILE_TEXT)
+    change["new"] = dict(second["figures"][0], url=" javascript:alert(5)", publisher=f"Wire {HOSTILE_IMG}")
+    return week_sections(ctx)

@@ -55,11 +55,15 @@ def parse_html(html: str) -> LinkCollector:
 
 
 def context_urls(context: dict) -> set[str]:
-    """Every figure and source URL of a context."""
+    """Every figure and source URL of a context, with the reports an updated deal is compared to."""
     urls = set()
     for deal in context["deals"]:
         urls.update(f["url"] for f in deal["figures"])
         urls.update(s["url"] for s in deal["sources"])
+        if deal.get("previous"):
+            urls.add(deal["previous"]["url"])
+        for change in deal.get("changes") or ():
+            urls.update(side["url"] for side in (change["old"], change["new"]) if side)
     return urls
 
 

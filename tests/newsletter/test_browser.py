@@ -29,6 +29,11 @@ from pathlib import Path
 import pytest
 
 from newsletter_templates.render import render_newsletter
+from newsletter_templates.review import render_review
+from tests.warehouse.week_corpus import WEEK, build_week
+from warehouse.db import connect
+from warehouse.report import week_sections
+from warehouse.review import review_context
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 FLAGS = [
@@ -54,7 +59,9 @@ window.addEventListener("load", function () {
     var r = el.getBoundingClientRect();
     return {top: r.top, bottom: r.bottom, left: r.left, right: r.right, width: r.width};
   }
-  var lead = doc.querySelector(".lead") || doc.querySelector(".empty");
+  var lead = doc.querySelector(".lead");
+  var charts = Array.prototype.map.call(doc.querySelectorAll(".chart"), box);
+  var bars = Array.prototype.map.call(doc.querySelectorAll(".chart .bar"), box);
   var wide = [];
   doc.querySelectorAll("body *").forEach(function (el) {
     var r = el.getBoundingClientRect();
@@ -66,8 +73,12 @@ window.addEventListener("load", function () {
     scrollHeight: doc.documentElement.scrollHeight,
     phoneRules: win.matchMedia("(max-width: 620px)").matches,
     container: box(doc.querySelector(".container")),
-    summary: box(lead && lead.closest("td")),
     lead: box(lead),
+    leadTitle: lead ? lead.querySelector(".lead-title").textContent : null,
+    summary: box(doc.querySelector(".stats") || doc.querySelector(".empty")),
+    charts: charts,
+    bars: bars,
+    marks: doc.querySelectorAll("mark.ent").length,
     wide: wide.slice(0, 10)
   });
 });
@@ -148,15 +159,27 @@ def png_facts(path: Path) -> tuple[int, int, int]:
     return width, height, len(set(zlib.decompress(idat)))
 
 
+# Countries with long names, for the chart's labels on a phone.
+LONG_COUNTRIES = [("CD", "Democratic Republic of the Congo"), ("VC", "Saint Vincent and the Grenadines"),
+                  ("GB", "United Kingdom"), ("BA", "Bosnia and Herzegovina"), ("AE", "United Arab Emirates"),
+                  ("SA", "Saudi Arabia"), ("FR", "France"), ("IN", "India"), ("JP", "Japan"), ("KR", "South Korea"),
+                  ("DE", "Germany"), ("BR", "Brazil")]
+
+
 def long_week(context: dict) -> dict:
     """Twelve deals made from the example's two, with what makes real issues long and narrow
-    screens hard: long company lists, long words, untitled sources linked by their URL."""
+    screens hard: long company lists, long words, untitled sources linked by their URL, country
+    names that do not fit a phone's chart label, amounts in the trillions, a year of history."""
     ctx = copy.deepcopy(context)
     deals = []
     for i in range(12):
         deal = copy.deepcopy(context["deals"][i % 2])
         deal["deal_id"] = f"d-{i:012x}"
         deal["title"] = f"{deal['title']} (phase {i + 1})"
+        code, name = LONG_COUNTRIES[i]
+        deal["countries"] = [{"code": code, "name": name}] + deal["countries"][:1]
+        deal["money_usd"] = 1.5e12 / (i + 1) if i % 2 else deal["money_usd"]
+        deal["mw"] = 5000.0 + 250 * i if i % 3 else deal["mw"]
         deal["is_new"] = i % 3 == 0
         deal["confidence"] = 0.42 if i % 4 == 3 else deal["confidence"]
         if i % 3 == 1:
@@ -178,19 +201,25 @@ def long_week(context: dict) -> dict:
         country["deals"] = 6
         for key in ("money_usd", "mw", "chips"):
             country[key] = country[key] and country[key] * 6
-    return ctx
+    ctx["history"]["week_deal_ids"] = [d["deal_id"] for d in deals]
+    ctx["history"]["year"] = [
+        {"deal_id": f"d-year{i:08x}", "countries": [code], "money_usd": 9.9e11 / (i + 1), "mw": 12345.0 * (i % 3),
+         "chips": None, "confidence": 0.9} for i, (code, _) in enumerate(LONG_COUNTRIES)
+    ] + [{"deal_id": d["deal_id"], "countries": [c["code"] for c in d["countries"]], "money_usd": d["money_usd"],
+          "mw": d["mw"], "chips": d["chips"], "confidence": d["confidence"]} for d in deals]
+    return week_sections(ctx)
 
 
 @pytest.fixture(params=["example", "long"])
-def issue(request, example_context, tmp_path) -> tuple[str, str]:
+def issue(request, example_context, tmp_path) -> tuple[str, str, dict]:
     context = example_context if request.param == "example" else long_week(example_context)
     paths = render_newsletter(context, tmp_path / "issue")
-    return request.param, paths["html"].read_text(encoding="utf-8")
+    return request.param, paths["html"].read_text(encoding="utf-8"), context
 
 
 @pytest.mark.parametrize("screen", list(SCREENS))
 def test_layout_fits_the_screen(issue, screen, tmp_path):
-    name, issue_html = issue
+    name, issue_html, context = issue
     width, height = SCREENS[screen]
     facts = measure(issue_html, width, height, tmp_path)
     assert facts["innerWidth"] == width, facts  # the issue really was laid out at this width
@@ -199,9 +228,16 @@ def test_layout_fits_the_screen(issue, screen, tmp_path):
     assert facts["wide"] == [], f"{name} at {width}px: elements past the right edge: {facts['wide']}"
     if width >= 620:
         assert facts["container"]["width"] == 600, facts  # the email's 600 px column
-    # The reader sees the week's summary on the first screen, without scrolling.
+    # The reader sees the whole story of the week on the first screen, without scrolling, and the
+    # summary starts on it.
+    assert facts["leadTitle"] == context["lead"]["title"], facts
+    assert facts["lead"]["top"] > 0 and facts["lead"]["bottom"] <= height, facts
     assert facts["summary"]["top"] < height, facts
-    assert facts["lead"]["bottom"] <= height, facts
+    # The chart (this week, the year to date) stays inside the column, bars included.
+    assert len(facts["charts"]) == 2 and facts["bars"], facts
+    container = facts["container"]
+    for item in facts["charts"] + facts["bars"]:
+        assert container["left"] <= item["left"] and item["right"] <= container["right"] + 0.5, (item, container)
 
     first = screenshot(issue_html, width, height, tmp_path, f"{name}-{screen}")
     png_width, png_height, shades = png_facts(first)
@@ -210,3 +246,23 @@ def test_layout_fits_the_screen(issue, screen, tmp_path):
     # The whole issue, for people to look at (kept in the tmp dir).
     whole = screenshot(issue_html, width, facts["scrollHeight"], tmp_path, f"{name}-{screen}-full")
     assert png_facts(whole)[:2] == (width, facts["scrollHeight"])
+
+
+def test_the_review_page_in_a_browser(tmp_path):
+    """The review desk's page on a phone: sentences marked up, forms, nothing past the right edge,
+    and the page's own security policy lets no script run."""
+    con = connect(tmp_path / "tracker.duckdb")
+    try:
+        build_week(con, tmp_path / "corpus")
+        context = review_context(con, WEEK)
+    finally:
+        con.close()
+    page_html = render_review(context, desk={"csrf": "token", "editor": "Ana", "notice": None, "error": None})
+    width, height = SCREENS["phone"]
+    facts = measure(page_html, width, height, tmp_path)
+    assert facts["innerWidth"] == width, facts
+    assert facts["marks"] >= 15, facts  # countries, companies and figures of the week's evidence
+    assert facts["scrollWidth"] <= facts["innerWidth"], f"the review page scrolls sideways: {facts}"
+    assert facts["wide"] == [], facts["wide"]
+    shot = screenshot(page_html, width, height, tmp_path, "review-phone")
+    assert png_facts(shot)[2] > 16

@@ -22,6 +22,7 @@ import pytest
 
 from newsletter_templates.filters import plain
 from newsletter_templates.render import build_environment, render_formats
+from warehouse.report import week_sections
 
 REPO = Path(__file__).resolve().parents[2]
 SUITE = REPO.parent / "shared" / "fixtures" / "feedparser-suite"
@@ -124,6 +125,11 @@ def feed_deals(path: Path, sanitize: bool, start: int) -> list[dict]:
                 for url in links[:4]
             ],
         })
+        if n % 2:  # an updated deal: what changed since its last report, from the same entry
+            figure = dict(deals[-1]["figures"][0], publisher=publisher, published=published)
+            deals[-1]["previous"] = {"title": title, "url": links[-1], "publisher": publisher, "published": published}
+            deals[-1]["changes"] = [{"kind": kind, "change": ("changed", "unchanged", "added")[n % 3],
+                                     "old": figure, "new": figure}]
     return deals
 
 
@@ -140,7 +146,17 @@ def batch_context(paths: list[Path], sanitize: bool, number: int) -> dict:
         for key in ("money_usd", "mw", "chips"):
             if deal[key] is not None:
                 row[key] = (row[key] or 0) + deal[key]
-    return {
+    # Half the countries and every company are new this week: every derived section has rows.
+    history = {
+        "countries": [{"code": code, "first_week": "2025-W21" if i % 2 else "2025-W01"}
+                      for i, (code, _) in enumerate(COUNTRIES)],
+        "companies": [{"name": c, "first_week": "2025-W21"} for c in sorted({c for d in deals for c in d["companies"]})],
+        "partners": [{"company": c, "country": d["countries"][0]["code"]} for d in deals for c in d["companies"]],
+        "week_deal_ids": [d["deal_id"] for d in deals],
+        "year": [{"deal_id": d["deal_id"], "countries": [d["countries"][0]["code"]], "money_usd": d["money_usd"],
+                  "mw": d["mw"], "chips": d["chips"], "confidence": d["confidence"]} for d in deals],
+    }
+    return week_sections({
         "week": "2025-W21",
         "week_start": "2025-05-19",
         "week_end": "2025-05-25",
@@ -156,7 +172,8 @@ def batch_context(paths: list[Path], sanitize: bool, number: int) -> dict:
         },
         "deals": deals,
         "countries": [countries[code] for code in sorted(countries)],
-    }
+        "history": history,
+    })
 
 
 class Reader(HTMLParser):

@@ -219,3 +219,30 @@ def test_label_and_anchor():
 @pytest.mark.parametrize(("confidence", "expected"), [(0.49, True), (0.5, False), (0.86, False), (None, True)])
 def test_needs_review(confidence, expected):
     assert f.needs_review(confidence) is expected
+
+
+@pytest.mark.parametrize(("percent", "expected"), [(100, 10), (47, 5), (45, 4), (3, 1), (0.2, 1), (0, 0),
+                                                   (None, 0), (-5, 0), (250, 10), ("x", 0)])
+def test_bar(percent, expected):
+    assert f.bar(percent) == "█" * expected
+
+
+def test_bar_with_other_widths():
+    assert f.bar(47, 20, "#") == "#" * 9
+    assert f.bar(3, 20, "#") == "#"
+    assert f.bar(100, 20, "#") == "#" * 20
+
+
+def test_series():
+    assert f.series(["Kenya"]) == "Kenya"
+    assert f.series(["G42", "Microsoft"]) == "G42 and Microsoft"
+    assert f.series([1, 2, 4]) == "1, 2 and 4"
+    assert f.series(["a", None, "", "b"], "or") == "a or b"
+    assert f.series([]) == "" and f.series(None) == ""
+
+
+def test_visible_keeps_spaces_and_drops_control_characters():
+    assert f.visible(" will ship ") == " will ship "
+    assert f.visible("a\nb\tc\r") == "a b c "
+    assert f.visible("A\u202eB\x1b[2J") == "AB[2J"
+    assert f.visible(None) == ""

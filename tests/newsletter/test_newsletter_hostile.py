@@ -45,20 +45,36 @@ def test_html_escapes_the_text(docs):
     assert 'id="d-1-script-alert-1-script"' in html  # deal id reduced to a slug
 
 
+def test_html_escapes_the_derived_sections(docs, hostile_context):
+    html = docs["html"]
+    lead = html[html.index(">Story of the week<"):html.index(">This week<")]
+    assert ">Humain \"quoted\" &amp; 'single' &lt;script&gt;alert(1)&lt;/script&gt;</h2>" in lead
+    assert "18,000 " + ESCAPED_IMG + " chips" in lead  # the chip model, in the lead's figures
+    watch = html[html.index(">Company watch<"):]
+    assert "Nvidia &lt;script&gt;alert(1)&lt;/script&gt;" in watch
+    assert ESCAPED_IMG in watch
+    changed = html[html.index(">Updated this week<"):]
+    assert "Wire " + ESCAPED_IMG in changed and "Office " + ESCAPED_IMG in changed
+    # a date that is not a date is shown as escaped text, never as markup
+    assert "since &lt;script&gt;alert(1)&lt;/script&gt;" in changed
+
+
 def test_unsafe_links_are_removed_not_linked(docs):
     html = docs["html"]
     doc = parse_html(html)
     # Every figure and source URL of the hostile context is javascript:, data: or
-    # vbscript:, so nothing is linked and each one is reported to the editor.
+    # vbscript:, so nothing is linked and each one is reported to the editor: the six figure
+    # and source links, the lead's quote, and the updated deal's two compared reports and its
+    # last report before the week.
     assert doc.hrefs == []
-    assert html.count("link removed: not an http or https address") == 6
+    assert html.count("link removed: not an http or https address") == 10
 
 
 def test_plain_text_drops_unsafe_urls(docs):
     text = docs["text"]
     assert "javascript:alert(1)\n" not in text
     assert text_urls(text) == set()
-    assert text.count("[link removed: not an http or https address]") == 6
+    assert text.count("[link removed: not an http or https address]") == 10
     # Plain text is not markup: the hostile text is shown as is, on one line each.
     assert HOSTILE_IMG in text
 
@@ -70,7 +86,7 @@ def test_markdown_escapes_markup_and_drops_unsafe_urls(docs):
     assert not re.search(r"(?<!\\)<", md)  # every "<" is backslash-escaped
     assert r"\<script\>alert(1)\</script\>" in md
     assert r"\<img src=x onerror=alert(1)\>" in md
-    assert md.count("(link removed: not an http or https address)") == 6
+    assert md.count("(link removed: not an http or https address)") == 10
 
 
 def test_markdown_link_syntax_in_text_stays_text(example_context):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import html as html_module
 import os
 import re
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import jinja2
@@ -92,19 +94,166 @@ def test_text_and_markdown_carry_the_same_deals_and_urls(rendered, example_conte
     urls = context_urls(example_context)
     assert text_urls(rendered["text"]) == urls
     assert markdown_urls(rendered["markdown"]) == urls
-    titles = [d["title"] for d in example_context["deals"]]
+    # The deals sections show the deals by their number in the issue (the lead may name one earlier).
+    titles = [d["title"] for d in sorted(example_context["deals"], key=lambda d: d["number"])]
+    starts = {"text": "NEW THIS WEEK", "markdown": "## New this week", "html": ">New this week<"}
     for fmt in ("text", "markdown", "html"):
-        positions = [rendered[fmt].index(t) for t in titles]
-        assert positions == sorted(positions), f"{fmt}: deals out of context order"
+        deals = rendered[fmt][rendered[fmt].index(starts[fmt]):]
+        positions = [deals.index(t) for t in titles]
+        assert positions == sorted(positions), f"{fmt}: deals out of number order"
 
 
-def test_new_badge_only_on_new_deals(rendered):
+def flat(text: str) -> str:
+    """Text with the plain-text wrapping and quote markers undone (and, for HTML, the tags
+    removed and the entities decoded), for phrase searches."""
+    if text.startswith("<!DOCTYPE html>"):
+        text = html_module.unescape(re.sub(r"<[^>]+>", " ", text[text.index("<body"):]))
+    return " ".join(text.replace("\n     > ", " ").replace("\n  > ", " ").split())
+
+
+def between(text: str, start: str, end: str | None = None) -> str:
+    begin = text.index(start)
+    return text[begin:text.index(end, begin)] if end else text[begin:]
+
+
+def test_new_and_updated_deals_are_shown_apart(rendered):
     text = rendered["text"]
-    assert "1. OpenAI, G42, Oracle in United Arab Emirates [NEW]" in text
-    assert "2. Humain, Nvidia in Saudi Arabia\n" in text
-    assert text.count("[NEW]") == 1
-    assert rendered["markdown"].count("`NEW`") == 1
-    assert rendered["html"].count(">NEW</span>") == 1
+    new = between(text, "NEW THIS WEEK\n", "UPDATED THIS WEEK\n")
+    updated = between(text, "UPDATED THIS WEEK\n", "COUNTRIES JOINING")
+    assert "1. OpenAI, G42, Oracle in United Arab Emirates\n" in new and "Humain" not in new
+    assert "2. Humain, Nvidia in Saudi Arabia\n" in updated and "OpenAI, G42" not in updated
+    md = rendered["markdown"]
+    assert "### 1. OpenAI, G42, Oracle in United Arab Emirates" in between(md, "## New this week", "## Updated")
+    assert "### 2. Humain, Nvidia in Saudi Arabia" in between(md, "## Updated this week", "## Countries")
+    html = rendered["html"]
+    assert ">1. OpenAI, G42, Oracle in United Arab Emirates</h3>" in between(html, ">New this week<", ">Updated this week<")
+    assert ">2. Humain, Nvidia in Saudi Arabia</h3>" in between(html, ">Updated this week<", ">Countries joining")
+    for doc in rendered.values():
+        assert "NEW`" not in doc and "[NEW]" not in doc and ">NEW<" not in doc  # the section says it
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_the_lead_comes_first_and_names_the_biggest_deal(rendered, fmt):
+    doc = rendered[fmt]
+    heading = {"html": ">Story of the week<", "text": "STORY OF THE WEEK", "markdown": "## Story of the week"}[fmt]
+    summary = {"html": ">This week<", "text": "THIS WEEK\n", "markdown": "## This week"}[fmt]
+    lead = flat(between(doc, heading, summary))
+    assert doc.index(heading) < doc.index(summary)
+    # the biggest deal by money (the example's only money figure), in its currency and in US dollars
+    assert "Humain, Nvidia in Saudi Arabia" in lead
+    assert "SAR 37.5 billion (US$10 billion)" in lead and "18,000 GB300 chips" in lead
+    assert "Updated this week (deal 2 below): Saudi Arabia, with Humain and Nvidia." in lead
+    assert "The programme is valued at SAR37.5bn." in lead
+    assert "Saudi Press Office, 13 May 2025" in lead
+    assert "http://127.0.0.1:8000/sites/gov/press/2025/humain.html" in lead
+    # the biggest deal by another measure
+    assert "Most power" in lead and "OpenAI, G42, Oracle in United Arab Emirates (deal 1), 1,000 MW (1 GW)" in lead
+
+
+@pytest.mark.parametrize("fmt", list(FORMATS))
+def test_what_changed_in_an_updated_deal(example_context, fmt):
+    deal = example_context["deals"][1]
+    doc = flat(render_formats(example_context)[fmt])
+    assert "What changed since 13 May 2025" in doc
+    plain_doc = re.sub(r"\]\([^)]*\)", "", doc).replace("[", "").replace("**", "")  # Markdown links as text
+    assert ("Chips: 18,000 GB300 chips, the first chips figure reported for this deal, by "
+            "DC Wire, 20 May 2025") in " ".join(plain_doc.split())
+    # a changed figure: the old and new values, each with who reported it and when
+    old = dict(deal["figures"][0], count=10000, publisher="Saudi Press Office", published="2025-05-13",
+               url="http://127.0.0.1:8000/sites/gov/press/2025/humain.html")
+    deal["changes"] = [{"kind": "chips", "change": "changed", "old": old, "new": deal["figures"][0]}]
+    doc = flat(render_formats(example_context)[fmt]).replace("**", "")
+    arrow = "->" if fmt == "text" else "→"
+    if fmt == "markdown":
+        assert ("Chips: 10,000 GB300 chips → 18,000 GB300 chips, reported by [DC Wire, 20 May 2025]"
+                "(http://127.0.0.1:8000/sites/dcwire/2025/05/humain-nvidia.html) (before: [Saudi Press Office, "
+                "13 May 2025](http://127.0.0.1:8000/sites/gov/press/2025/humain.html))") in doc
+    else:
+        assert f"10,000 GB300 chips {arrow} 18,000 GB300 chips, reported by" in doc
+        assert "DC Wire, 20 May 2025" in doc and "(before:" in doc
+    # a deal whose new reporting repeats what was known says so
+    deal["changes"] = []
+    assert "No new figure this week" in render_formats(example_context)[fmt]
+
+
+def test_countries_joining_and_company_watch(rendered):
+    text = flat(rendered["text"])
+    assert ("1 country with a deal this week and none in any earlier week. * United Arab Emirates: "
+            "OpenAI, G42, Oracle in United Arab Emirates (deal 1). 1,000 MW (1 GW).") in text
+    watch = between(rendered["text"], "COMPANY WATCH", "MONEY AND POWER")
+    assert flat(watch).split("* ")[1:] == [
+        "G42: deal 1; with United Arab Emirates (new partner), United States. ",
+        "Humain: deal 2; with Saudi Arabia. ",
+        "Nvidia: deal 2; with Saudi Arabia. ",
+        "OpenAI: deal 1; with United Arab Emirates (new partner), United States. ",
+        "Oracle [NEW TO THE TRACKER]: deal 1; with United Arab Emirates (new partner), United States (new partner).",
+    ]
+    html = between(rendered["html"], ">Company watch<", ">Money and power by country<")
+    assert html.count(">NEW TO THE TRACKER</span>") == 1
+    assert "<strong>Oracle</strong>" in html
+    md = rendered["markdown"]
+    assert "- **Oracle** `NEW TO THE TRACKER`: deal 1; with United Arab Emirates (new partner), United States (new partner)." in md
+
+
+class ChartReader(HTMLParser):
+    """[country, [bar widths], [values]] per chart in an issue's HTML: a bar is a td.bar inside
+    a table whose width="N%" the template sets."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.charts: list[list] = []
+        self._cell: str | None = None
+        self._width: int | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        classes = (attrs.get("class") or "").split()
+        if tag == "table":
+            if "chart" in classes:
+                self.charts.append([])
+            width = attrs.get("width") or ""
+            self._width = int(width[:-1]) if width.endswith("%") else None
+        elif tag == "td" and "bar" in classes:
+            self.charts[-1][-1][1].append(self._width)
+        elif tag == "td" and "chart-name" in classes:
+            self._cell = "name"
+        elif tag == "td" and "chart-value" in classes:
+            self._cell = "value"
+
+    def handle_data(self, data):
+        if self._cell == "name":
+            self.charts[-1].append([data, [], []])
+        elif self._cell == "value":
+            self.charts[-1][-1][2].append(data)
+        self._cell = None
+
+
+def test_chart_bars_and_values(rendered):
+    reader = ChartReader()
+    reader.feed(rendered["html"])
+    week, year = reader.charts
+    assert week == [
+        ["Saudi Arabia", [100], ["US$10 billion", "–"]],
+        ["United Arab Emirates", [100], ["–", "1,000 MW"]],
+        ["United States", [100], ["–", "1,000 MW"]],
+    ]
+    assert year == [
+        ["United States", [100, 100], ["US$500 billion", "2,200 MW"]],
+        ["France", [24, 45], ["US$118 billion", "1,000 MW"]],
+        ["Saudi Arabia", [2], ["US$10 billion", "–"]],
+        ["United Arab Emirates", [45], ["–", "1,000 MW"]],
+    ]
+    text = rendered["text"]
+    assert "France                US$118 billion  ██          1,000 MW  ████" in text.splitlines()
+    assert "| France | US$118 billion | ██ | 1,000 MW | ████ |" in rendered["markdown"]
+
+
+def test_the_chart_needs_no_script_svg_or_image(rendered):
+    html = between(rendered["html"], ">Money and power by country<", ">By country<")
+    doc = parse_html(html)
+    assert {"svg", "img", "script", "canvas", "object"}.isdisjoint(doc.tags)
+    assert not [a for a in doc.attributes if a[1] in ("src", "srcset")]
+    assert html.count('bgcolor="#0b5cad"') == 4 and html.count('bgcolor="#d97706"') == 5
 
 
 def test_per_country_table(rendered):

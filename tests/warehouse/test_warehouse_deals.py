@@ -1,11 +1,13 @@
-"""Deal clustering: one deal per real-world deal, stable ids, no over-merging."""
+"""Deal clustering on the warehouse fixtures: one deal per real-world deal, stable ids, no over-merging.
+
+The clustering rules one by one, on handmade figures: test_warehouse_deals_rules.py."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from warehouse.db import connect
-from warehouse.deals import Candidate, Deal, build_deals, cluster_candidates, joins
+from warehouse.deals import build_deals
 from warehouse.load import load_documents, load_extractions
 
 
@@ -104,39 +106,3 @@ def test_deal_id_hashes_the_earliest_commitment(seeded, doc):
     assert deal_id == "d-" + hashlib.sha256(earliest.encode()).hexdigest()[:12]
 
 
-def candidate(anchor, companies, day=1, principal=(), doc="x", story=()):
-    return Candidate(doc, date(2025, 5, day), anchor, (anchor,), tuple(sorted(companies)),
-                     commitment_ids=[f"c-{doc}-{day}"], principal=frozenset(principal),
-                     doc_companies=frozenset(story or companies))
-
-
-def test_join_rule():
-    stargate = Deal.founded_by(candidate("AE", ["Cisco", "G42", "Nvidia", "OpenAI", "Oracle"],
-                                         principal=["OpenAI", "G42"]))
-    assert joins(stargate, candidate("AE", ["G42", "OpenAI"]))  # the deal's principal pair
-    assert joins(stargate, candidate("AE", ["G42", "Nvidia", "OpenAI"]))  # Jaccard 3/5
-    assert joins(stargate, candidate("AE", ["Microsoft", "G42"])) is None  # Jaccard 1/6
-    assert joins(stargate, candidate("SA", ["G42", "OpenAI"])) is None  # other anchor
-    assert joins(stargate, candidate("AE", ["G42", "OpenAI"], day=31))  # 30 days later
-    late = Candidate("y", date(2025, 7, 1), "AE", ("AE",), ("G42", "OpenAI"))
-    assert joins(stargate, late) is None  # more than 45 days after the last report
-    # the same story from an outlet whose figure sentences name other partners
-    story = ["Cisco", "G42", "Nvidia", "OpenAI", "Oracle"]
-    assert joins(stargate, candidate("AE", ["Nvidia"], story=story))
-    assert joins(stargate, candidate("AE", ["Microsoft"], story=story)) is None  # no core company
-    assert joins(Deal.founded_by(candidate("FR", [])), candidate("FR", []))
-
-
-def test_leader_clustering_does_not_chain():
-    # A~B and B~C, but C is far from the deal's core: single-link would chain all three
-    a = candidate("GB", ["Alpha", "Beta", "Gamma"], day=1, doc="a")
-    b = candidate("GB", ["Beta", "Delta", "Gamma"], day=10, doc="b")
-    c = candidate("GB", ["Delta", "Epsilon", "Gamma"], day=20, doc="c")
-    assert [[x.doc_id for x in deal] for deal in cluster_candidates([a, b, c])] == [["a", "b"], ["c"]]
-
-
-def test_the_window_counts_from_the_latest_report():
-    first = candidate("GB", ["Alpha", "Beta"], day=1, doc="a")
-    second = Candidate("b", date(2025, 6, 10), "GB", ("GB",), ("Alpha", "Beta"))
-    third = Candidate("c", date(2025, 7, 20), "GB", ("GB",), ("Alpha", "Beta"))
-    assert len(cluster_candidates([first, second, third])) == 1

@@ -206,7 +206,8 @@ select
     c.link_scope,
     true as is_current,
     null as superseded_at,
-    null as deal_id
+    null as deal_id,
+    null as deal_headline
 from commitments as c
 join staged_extractions as s
     on s.doc_id = c.doc_id

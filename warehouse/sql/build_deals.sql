@@ -1,13 +1,13 @@
 -- rebuilds deals and deal_evidence from the clustering staged by warehouse/deals.py:
 --   deal_clusters (deal_id, title, countries, companies): one row per deal;
---   deal_members (deal_id, commitment_id): one row per commitment of a deal;
+--   deal_members (deal_id, commitment_id, tier, headline): one row per commitment of a deal, with
+--     its link tier (S, M, W) and whether it may be the deal's headline figure of its kind;
 --   deal_keywords: the keyword patterns of data/deal_keywords.csv.
--- Deal fields: money, MW and chips are the main figure of the newest report giving one, among the
--- figures attributed to the deal: a figure whose own sentence names a deal company or the deal's
--- anchor country (deal_clusters.countries[1]) first, then the largest (money: in USD, then the
--- first in text): a figure only inherited from its document's main story comes last. deal_type:
--- the label with most keyword hits in evidence sentences and titles (default partnership), status
--- the most advanced one named,
+-- Deal fields: money, MW and chips are the headline figures of the newest report giving one: among
+-- the deal's figures that may be headlines (its S and M figures, and the W ones an S or M figure
+-- confirms; see warehouse/deals.py), the newest report's largest (money: in USD, then the first in
+-- text). deal_type: the label with most keyword hits in evidence sentences and titles (default
+-- partnership), status the most advanced one named,
 -- confidence 0.3 + 0.2 per source (up to 3) + 0.05 per kind of figure, at most 0.99.
 delete from deal_evidence;
 
@@ -18,14 +18,16 @@ insert into deal_evidence (
     doc_id,
     commitment_id,
     sentence,
-    published
+    published,
+    link_strength
 )
 select
     m.deal_id,
     c.doc_id,
     c.commitment_id,
     c.sentence,
-    d.published
+    d.published,
+    case m.tier when 'S' then 'sentence' when 'M' then 'shared' else 'borrowed' end as link_strength
 from deal_members as m
 join commitments as c
     on c.commitment_id = m.commitment_id
@@ -69,8 +71,7 @@ with evidence as (
         c.chip_model,
         c.sentence,
         c.start_char,
-        len(list_intersect(coalesce(c.companies, []), coalesce(k.companies, []))) > 0
-            or list_contains(coalesce(c.countries, []), k.countries[1]) as names_deal,
+        m.headline,
         d.title as doc_title,
         coalesce(d.source_id, d.doc_id) as source_key,
         coalesce(d.published, d.fetched_at::date) as reported_on
@@ -91,11 +92,11 @@ latest_money as (
         value_usd as money_usd
     from evidence
     where kind = 'money'
+        and headline
     qualify row_number() over (
         partition by deal_id
         order by
             reported_on desc,
-            names_deal desc,
             value_usd desc nulls last,
             start_char nulls last,
             commitment_id
@@ -109,11 +110,11 @@ latest_power as (
     from evidence
     where kind = 'power'
         and mw is not null
+        and headline
     qualify row_number() over (
         partition by deal_id
         order by
             reported_on desc,
-            names_deal desc,
             mw desc,
             commitment_id
     ) = 1
@@ -127,11 +128,11 @@ latest_chips as (
     from evidence
     where kind = 'chips'
         and chip_count is not null
+        and headline
     qualify row_number() over (
         partition by deal_id
         order by
             reported_on desc,
-            names_deal desc,
             chip_count desc,
             chip_model nulls last,
             commitment_id

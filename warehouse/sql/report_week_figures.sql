@@ -1,5 +1,6 @@
 -- grain: one row per distinct figure (kind and amount) of each deal reported in the week
--- (parameter: week), over all the deal's evidence, with the sentence and URL of its earliest report.
+-- (parameter: week), over all the deal's evidence, with the sentence, URL, publisher and date of its
+-- earliest report.
 with week_deals as (
     select deal_id
     from weekly_deals
@@ -19,6 +20,9 @@ figures as (
         c.chip_model as model,
         c.sentence,
         d.canonical_url as url,
+        d.title as source_title,
+        coalesce(s.name, d.source_id) as publisher,
+        strftime(d.published, '%Y-%m-%d') as published,
         coalesce(d.published, d.fetched_at::date) as reported_on,
         c.doc_id,
         c.start_char
@@ -29,6 +33,8 @@ figures as (
         on c.commitment_id = e.commitment_id
     join documents as d
         on d.doc_id = e.doc_id
+    left join sources as s
+        on s.source_id = d.source_id
 )
 
 select
@@ -42,7 +48,10 @@ select
     count,
     model,
     sentence,
-    url
+    url,
+    source_title,
+    publisher,
+    published
 from figures
 qualify row_number() over (
     partition by deal_id, kind, currency, value, mw, count

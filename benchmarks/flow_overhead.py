@@ -1,0 +1,205 @@
+"""Orchestration overhead: the ``weekly_tracker`` Prefect flow against the same stages in-process.
+
+A 10,000-document week (``benchmarks/corpus.py``, every document published in ISO week
+2025-W47) goes through the whole weekly pipeline twice, each time in a fresh process with a fresh
+warehouse, the same code and the same batches:
+
+- flow: ``weekly_tracker(sources=REGISTRY, replay_crawl=DIR, auto_approve=True)`` with the
+  default task runner: working copy, load the documents, extract and load in batches of 250
+  (Prefect tasks, results persisted, cache keys computed), build deals, render the draft (with its
+  artifacts), publish, record the approval, render and publish the issue, run summary artifact;
+- in-process: the very same task functions called directly (``task.fn``), in the same order, with
+  the same one-thread overlap of extraction and loading, and no Prefect run at all.
+
+How documents get in: not through a 10,000-page crawl (minutes of HTML parsing that would drown
+the overhead; ``benchmarks/crawl_speed.py`` measures the crawl). The crawl stage *replays* a
+prepared crawl output (``documents.jsonl`` as the spider writes it): the flow's
+``replay_crawl`` parameter, the same ``load_crawl`` task on both sides.
+
+Prefect runs without a server here, so the first flow of a process starts a temporary local
+server; that start is timed separately (``prefect_server_start_seconds``, a trivial flow run
+first) and left out of ``flow_seconds_10k``, because a scheduled deployment runs against a
+server that is already up. ``tracker run`` from a shell pays it once per command.
+
+    .venv/bin/python -m benchmarks.flow_overhead              # 10,000 documents
+    .venv/bin/python -m benchmarks.flow_overhead --docs 1000 --no-save
+
+Merges ``flow_seconds_10k``, ``inprocess_seconds_10k``, ``flow_overhead`` (flow / in-process - 1),
+``prefect_server_start_seconds``, ``flow_peak_rss_mb_10k``, ``inprocess_peak_rss_mb_10k`` and
+``flow_overhead_details`` into ``benchmarks/results/latest.json``. Exit status 1 when a side
+fails or the two warehouses differ. The overhead target (under 15 %) is reported, not enforced:
+it is noisy on a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+
+from benchmarks.corpus import SOURCE_ID, generate, registry, write_documents
+from benchmarks.measure import bench_env, describe_machine, last_json_line, merge_results, now, python, run_measured
+
+WEEK_START = date(2025, 11, 17)  # Monday of 2025-W47
+TARGET = 0.15
+TABLES = ("documents", "mentions", "commitments", "deals", "deal_evidence")
+
+
+def run_flow(crawl_dir: str, sources: str, db: str, out: str) -> dict:
+    """Child: the Prefect flow (after a trivial flow that starts the temporary server)."""
+    from prefect import flow
+
+    from flows.weekly import weekly_tracker
+
+    @flow(name="benchmark-warm-up")
+    def warm_up() -> int:
+        return 1
+
+    started = time.perf_counter()
+    warm_up()
+    server_start = time.perf_counter() - started
+    started = time.perf_counter()
+    result = weekly_tracker(sources=sources, db=db, out=out, replay_crawl=crawl_dir, auto_approve=True)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "server_start_seconds": server_start, "week": result["week"],
+            "status": result["status"], "documents": result["extract"]["documents"],
+            "batches": result["extract"]["batches"], "deals_in_week": result["deals"]["week"]}
+
+
+def run_inprocess(crawl_dir: str, sources: str, db: str, out: str) -> dict:
+    """Child: the flow's stages as plain calls of the same task functions, no Prefect run."""
+    from flows.review import ReviewDecision
+    from flows.tasks import (
+        EXTRACT_BATCH, build_deal_records, count_documents, extract_batch, load_crawl, load_extraction_lines,
+        open_working_copy, publish_warehouse, record_review, render_week, select_documents,
+    )
+    from flows.weekly import publish_issue
+
+    started = time.perf_counter()
+    Path(db).parent.mkdir(parents=True, exist_ok=True)
+    work = open_working_copy.fn(db)
+    load_crawl.fn(work, sources, crawl_dir)
+    # extract-stage: one extraction thread, at most 3 batches ahead of the load (as the flow)
+    count_documents.fn(work)
+    work_dir, after, batches, documents = str(Path(out) / "extract"), "", 0, 0
+    submitted: deque = deque()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        while True:
+            while after is not None and len(submitted) < 3:
+                records = select_documents.fn(work, after, EXTRACT_BATCH)
+                if not records:
+                    after = None
+                    break
+                after = records[-1]["id"]
+                documents += len(records)
+                submitted.append(pool.submit(extract_batch.fn, records))
+            if not submitted:
+                break
+            load_extraction_lines.fn(work, [submitted.popleft().result()], work_dir, first=batches)
+            batches += 1
+    build_deal_records.fn(work)
+    rendered = render_week.fn(work, str(Path(out) / "drafts"), None)
+    week = rendered["week"]
+    publish_warehouse.fn(work, db)
+    decision = ReviewDecision(approve=True, editor="auto-approve")
+    record_review.fn(db, week, decision.model_dump(), via="prefect")
+    final = render_week.fn(db, str(Path(out) / "work" / "issue"), week, read_only=True, for_readers=True)
+    publish_issue(final["files"], out, final["context"])
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "week": week, "status": "approved", "documents": documents, "batches": batches,
+            "deals_in_week": rendered["deals"]}
+
+
+def table_counts(db: str) -> dict:
+    import duckdb
+
+    con = duckdb.connect(db, read_only=True)
+    try:
+        return {table: con.execute(f"select count(*) from {table}").fetchone()[0] for table in TABLES}
+    finally:
+        con.close()
+
+
+def child(mode: str, crawl_dir: str, sources: str, db: str, out: str) -> int:
+    figures = (run_flow if mode == "flow" else run_inprocess)(crawl_dir, sources, db, out)
+    figures["rows"] = table_counts(db)
+    print(json.dumps(figures), flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=10_000, help="documents in the week (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=2, help="corpus seed (default: %(default)s)")
+    parser.add_argument("--no-save", action="store_true", help="do not write benchmarks/results/latest.json")
+    parser.add_argument("--child", nargs=5, metavar=("MODE", "CRAWL_DIR", "SOURCES", "DB", "OUT"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return child(*args.child)
+
+    runs = {}
+    with tempfile.TemporaryDirectory(prefix="bench-flow-") as tmp:
+        tmp_path = Path(tmp)
+        crawl_dir = tmp_path / "crawl"
+        crawl_dir.mkdir()
+        write_documents(crawl_dir / "documents.jsonl", generate(args.docs, args.seed, start=WEEK_START, days=6))
+        sources = tmp_path / "sources.toml"
+        sources.write_text(registry("https://bench.tracker.test", SOURCE_ID), encoding="utf-8")
+        for mode in ("inprocess", "flow"):
+            side = tmp_path / mode
+            (side / "prefect-home").mkdir(parents=True)
+            env = bench_env(prefect_home=str(side / "prefect-home"))
+            env["PREFECT_LOGGING_LEVEL"] = "INFO"  # what `make run` and a deployment log
+            command = [python(), "-m", "benchmarks.flow_overhead", "--child", mode, str(crawl_dir), str(sources),
+                       str(side / "data" / "tracker.duckdb"), str(side / "out")]
+            run = run_measured(command, env=env)
+            if run["returncode"] != 0:
+                print(f"{mode}: failed (exit status {run['returncode']})")
+                return 1
+            runs[mode] = dict(run, figures=last_json_line(run["stdout"]))
+
+    flow, inprocess = runs["flow"]["figures"], runs["inprocess"]["figures"]
+    overhead = flow["seconds"] / inprocess["seconds"] - 1
+    same = flow["rows"] == inprocess["rows"]
+    print(f"week {flow['week']}: {flow['documents']:,} documents in {flow['batches']} batches, "
+          f"{flow['deals_in_week']:,} deals in the week, rows {flow['rows']}")
+    print(f"in-process stages:    {inprocess['seconds']:.1f} s (peak RSS {runs['inprocess']['peak_rss_mb']:.0f} MB)")
+    print(f"weekly_tracker flow:  {flow['seconds']:.1f} s (peak RSS {runs['flow']['peak_rss_mb']:.0f} MB, "
+          f"Prefect's temporary server included)")
+    print(f"overhead:             {overhead:+.1%} (target under {TARGET:.0%}); temporary server start, "
+          f"not included: {flow['server_start_seconds']:.1f} s")
+    if not same:
+        print(f"the two warehouses differ: flow {flow['rows']} vs in-process {inprocess['rows']}")
+    if not args.no_save:
+        suffix = "10k" if args.docs == 10_000 else f"{args.docs}"
+        merge_results({
+            f"flow_seconds_{suffix}": round(flow["seconds"], 2),
+            f"inprocess_seconds_{suffix}": round(inprocess["seconds"], 2),
+            "flow_overhead": round(overhead, 3),
+            "prefect_server_start_seconds": round(flow["server_start_seconds"], 2),
+            f"flow_peak_rss_mb_{suffix}": runs["flow"]["peak_rss_mb"],
+            f"inprocess_peak_rss_mb_{suffix}": runs["inprocess"]["peak_rss_mb"],
+            "flow_overhead_details": {
+                "documents": args.docs, "seed": args.seed, "week": flow["week"], "batches": flow["batches"],
+                "deals_in_week": flow["deals_in_week"], "rows": flow["rows"], "same_rows": same,
+                "flow_largest_process_rss_mb": runs["flow"]["largest_process_rss_mb"],
+                "inprocess_largest_process_rss_mb": runs["inprocess"]["largest_process_rss_mb"],
+                "flow_process_seconds": round(runs["flow"]["seconds"], 2),
+                "inprocess_process_seconds": round(runs["inprocess"]["seconds"], 2),
+                "target": TARGET,
+                "measured_at": now(),
+            },
+            "machine": describe_machine(),
+        })
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,369 @@
+"""The deal clustering rules one by one (warehouse/deals.py), on small handmade articles.
+
+Each article is written in a tiny markup and turned into the rows the clustering reads from the
+warehouse (deal_figures.sql, deal_mentions.sql), with the links the extractor would give:
+``[Nvidia]`` is a company mention, ``[Saudi Arabia|SA]`` a country mention, ``{500MW|power=500}``
+a figure (``money=10e9 USD``, ``chips=18000``). Sentences are joined by a space, paragraphs by a
+line break; the title comes first, then a blank line.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from datetime import date, timedelta
+
+from warehouse.deals import (
+    TIER_M,
+    TIER_S,
+    TIER_W,
+    attribute_figures,
+    cluster_figures,
+    deal_anchor,
+    deal_countries,
+    deal_id_for,
+    headline_figures,
+)
+
+TOKEN = re.compile(r"\[([^\]|]+)(?:\|([A-Z]{2}))?\]|\{([^}|]+)\|(money|power|chips)=([0-9.e]+)(?: ([A-Z]{3}))?\}")
+USD = {"USD": 1.0, "EUR": 1.1, "GBP": 1.3, "SAR": 0.27}
+
+
+class Article:
+    """One handmade article: ``Article("a", 1, "Title", ["Sentence.", "Sentence."], [...])``."""
+
+    def __init__(self, doc_id: str, day: int, title: str, *paragraphs: list[str], deal_type: str | None = None):
+        self.doc_id, self.day, self.deal_type = doc_id, date(2025, 5, 1) + timedelta(days=day - 1), deal_type
+        self.blocks = [[title]] + [list(p) for p in paragraphs]
+
+    def rows(self) -> tuple[list[dict], list[dict]]:
+        figures, mentions, text = [], [], ""
+        sentences = []  # (start, end, paragraph_no, plain sentence, figures, mentions)
+        for number, block in enumerate(self.blocks):
+            if number == 1:
+                text += "\n\n"
+            elif number > 1:
+                text += "\n"
+            for k, raw in enumerate(block):
+                if k:
+                    text += " "
+                start, plain, found_f, found_m = len(text), "", [], []
+                last = 0
+                for match in TOKEN.finditer(raw):
+                    plain += raw[last:match.start()]
+                    offset = start + len(plain)
+                    if match.group(1):
+                        name, code = match.group(1), match.group(2)
+                        found_m.append({"kind": "country" if code else "company", "value": code or name,
+                                        "surface": name, "start_char": offset, "end_char": offset + len(name)})
+                        plain += name
+                    else:
+                        surface, kind, amount, currency = match.group(3, 4, 5, 6)
+                        inner = ""  # a company named inside the figure: "10,000 [Nvidia] GPUs"
+                        for part in re.split(r"(\[[^\]]+\])", surface):
+                            if part.startswith("["):
+                                found_m.append({"kind": "company", "value": part[1:-1], "surface": part[1:-1],
+                                                "start_char": offset + len(inner),
+                                                "end_char": offset + len(inner) + len(part) - 2})
+                                part = part[1:-1]
+                            inner += part
+                        found_f.append((kind, float(amount), currency, inner, offset))
+                        plain += inner
+                    last = match.end()
+                plain += raw[last:]
+                text += plain
+                paragraph_no = text[:start].count("\n")
+                sentences.append((start, paragraph_no, plain, found_f, found_m, number == 0))
+        for start, paragraph_no, plain, found_f, found_m, in_title in sentences:
+            for m in found_m:
+                mentions.append({"doc_id": self.doc_id, "sentence": plain, "paragraph_no": paragraph_no, **m})
+        for n, (start, paragraph_no, plain, found_f, found_m, in_title) in enumerate(sentences):
+            for kind, amount, currency, surface, offset in found_f:
+                links = {}
+                for field in ("country", "company"):
+                    scopes = (
+                        [m for m in found_m if m["kind"] == field],
+                        [m for s in sentences if s[1] == paragraph_no for m in s[4] if m["kind"] == field],
+                        [m for s in sentences if s[5] for m in s[4] if m["kind"] == field],
+                    )
+                    level = next((i for i, found in enumerate(scopes) if found), None)
+                    links[field] = (sorted({m["value"] for m in scopes[level]}) if level is not None else [], level)
+                levels = [lv for _, lv in links.values() if lv is not None]
+                figures.append({
+                    "commitment_id": f"c-{self.doc_id}-{offset}", "doc_id": self.doc_id,
+                    "reported_on": self.day, "kind": kind,
+                    "value": amount if kind == "money" else None, "currency": currency,
+                    "value_usd": amount * USD[currency] if kind == "money" else None,
+                    "mw": amount if kind == "power" else None,
+                    "chip_count": int(amount) if kind == "chips" else None,
+                    "start_char": offset, "end_char": offset + len(surface), "sentence": plain,
+                    "sentence_start": start, "in_title": in_title, "paragraph_no": paragraph_no,
+                    "link_scope": ("sentence", "paragraph", "title")[max(levels)] if levels else None,
+                    "deal_type": self.deal_type or {"money": "investment_programme", "power": "data_center",
+                                                    "chips": "chip_supply"}[kind],
+                    "countries": links["country"][0], "companies": links["company"][0],
+                })
+        return figures, mentions
+
+
+def cluster(*articles: Article):
+    figure_rows, mention_rows = [], []
+    for article in articles:
+        f, m = article.rows()
+        figure_rows += f
+        mention_rows += m
+    figures, contexts = attribute_figures(figure_rows, mention_rows)
+    return figures, cluster_figures(figures, contexts)
+
+
+def docs_of(deals) -> list[list[str]]:
+    return sorted(sorted({f.doc_id for f in deal.figures}) for deal in deals)
+
+
+def deal_with(deals, doc_id: str, kind: str):
+    (deal,) = [d for d in deals if any(f.doc_id == doc_id and f.kind == kind for f in d.figures)]
+    return deal
+
+
+# ---------------------------------------------------------------------------------------------
+# Links of a figure
+# ---------------------------------------------------------------------------------------------
+
+
+def test_tiers_follow_the_sentence_the_figure_is_in():
+    figures, _ = cluster(Article(
+        "a", 1, "[Humain] lines up {18,000 chips|chips=18000} in launch week",
+        ["[Nvidia] will supply [Humain] with AI factories of {500MW|power=500} in [Saudi Arabia|SA]."],
+        ["The first phase is {100MW|power=100} and the second {200MW|power=200}."],
+    ))
+    tiers = {f.amount: f.tier for f in figures}
+    assert tiers == {18000: TIER_M, 500: TIER_S, 100: TIER_W, 200: TIER_W}
+    weak = next(f for f in figures if f.amount == 100)
+    assert (weak.own_countries, weak.own_companies) == ((), ())
+    assert weak.weak_companies == ("Humain",)  # borrowed from the title, as the extractor does
+
+
+def test_companies_go_with_the_figures_that_follow_them():
+    figures, _ = cluster(Article(
+        "a", 1, "Gulf tour",
+        ["[Nvidia] will provide {18,000 chips|chips=18000} for [Humain], and [AMD] agreed a "
+         "{$10bn|money=10e9 USD} partnership with the company."],
+        ["[UAE|AE] pledges {EUR 50bn|money=50e9 EUR} for a {1GW|power=1000} campus; [Brookfield] adds "
+         "{EUR 20bn|money=20e9 EUR}."],
+        ["The system has {5,448 [Nvidia] chips|chips=5448} and was delivered by [HPE]."],
+    ))
+    own = {f.amount: f.own_companies for f in figures}
+    assert own[18000] == ("Nvidia",)
+    assert own[10e9] == ("AMD", "Humain")
+    assert own[50e9] == own[1000] == ()  # the semicolon ends the UAE's clause
+    assert own[20e9] == ("Brookfield",)
+    assert own[5448] == ("HPE",)  # Nvidia is named inside the figure: its supplier, a weak link
+    assert next(f for f in figures if f.amount == 5448).weak_companies == ("Nvidia",)
+
+
+def test_a_dateline_does_not_make_the_main_country():
+    figures, _ = cluster(Article(
+        "a", 1, "Industrial AI cloud for manufacturers",
+        ["[PARIS|FR] - [Deutsche Telekom] will build an industrial AI cloud in [Germany|DE], "
+         "opened in [Paris|FR]."],
+        ["It will run {10,000 chips|chips=10000}, the partners said of the plan for [Germany|DE]."],
+    ))
+    assert figures[0].anchor == "DE"
+
+
+def test_a_figure_about_another_country_keeps_its_own():
+    figures, deals = cluster(Article(
+        "a", 1, "[Microsoft] invests in the [UAE|AE]",
+        ["[Microsoft] will invest {$15bn|money=15e9 USD} in the [UAE|AE] with [G42].",
+         "[Microsoft] and [G42] also pledged {$1bn|money=1e9 USD} for a data centre in [Kenya|KE]."],
+    ))
+    assert {f.amount: f.anchor for f in figures} == {15e9: "AE", 1e9: "KE"}
+    assert len(deals) == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# Joining deals
+# ---------------------------------------------------------------------------------------------
+
+
+def test_two_outlets_on_one_deal_make_one_deal():
+    newsroom = Article(
+        "newsroom", 1, "[Nvidia] expands [Humain] partnership",
+        ["[xAI] and [Humain] will build a {500MW|power=500} data centre in [Saudi Arabia|SA]."],
+    )
+    trade = Article(  # the trade press puts the US first: its headline names another story too
+        "trade", 2, "[Humain] signs {500MW|power=500} data centre with [xAI] as [US|US] clears "
+        "{35,000 chips|chips=35000} for [G42]",
+        ["Analysts in [Saudi Arabia|SA] welcomed the licences."],
+    )
+    _, deals = cluster(newsroom, trade)
+    deal = deal_with(deals, "newsroom", "power")
+    assert {f.doc_id for f in deal.figures} == {"newsroom", "trade"}
+    assert deal_anchor(deal) == "SA"
+    assert deal_countries(deal)[0] == "SA"
+
+
+def test_two_deals_in_one_country_and_week_stay_apart():
+    stargate = Article(
+        "stargate", 1, "Stargate UAE",
+        ["[OpenAI], [G42] and [Oracle] will build a {1GW|power=1000} cluster in [Abu Dhabi|AE]."],
+    )
+    microsoft = Article(
+        "microsoft", 2, "[Microsoft] in the [UAE|AE]",
+        ["[Microsoft] will invest {$15.2bn|money=15.2e9 USD} in the [UAE|AE], including a stake in [G42]."],
+    )
+    trade = Article(
+        "trade", 3, "Abu Dhabi campus",
+        ["[G42] and [OpenAI] will develop a {1GW|power=1000} campus in the [UAE|AE] with [Nvidia]."],
+    )
+    _, deals = cluster(stargate, microsoft, trade)
+    assert docs_of(deals) == [["microsoft"], ["stargate", "trade"]]
+
+
+def test_the_same_round_figure_elsewhere_is_another_deal():
+    uk = Article("uk", 1, "Compute in Britain",
+                 ["[Nscale] will deploy {10,000 [Nvidia] GPUs|chips=10000} in [Britain|GB]."])
+    de = Article("de", 2, "Industrial cloud",
+                 ["[Deutsche Telekom] will run {10,000 [Nvidia] GPUs|chips=10000} in [Germany|DE]."])
+    _, deals = cluster(uk, de)
+    assert docs_of(deals) == [["de"], ["uk"]]
+
+
+def test_a_headline_summing_up_several_deals_sends_each_figure_to_its_own():
+    microsoft = Article("microsoft", 1, "[Microsoft] to invest {$30bn|money=30e9 USD} in the [UK|GB]",
+                        ["It is [Microsoft]'s largest commitment to [Britain|GB]."])
+    nvidia = Article("nvidia", 1, "[Nvidia] to deploy {120,000 GPUs|chips=120000} in the [UK|GB]",
+                     ["[Nvidia] and partners will roll out the GPUs across [Britain|GB]."])
+    pact = Article("pact", 1, "[UK|GB] and [US|US] sign tech pact worth {GBP 31bn|money=31e9 GBP}",
+                   ["The pact covers AI and nuclear power in [Britain|GB]."])
+    roundup = Article(
+        "roundup", 2,
+        "[Microsoft]'s {$30bn|money=30e9 USD} and {120,000 GPUs|chips=120000}: the capacity behind the "
+        "{GBP 31bn|money=31e9 GBP} [UK|GB] pact",
+        ["[Google] is putting {GBP 5bn|money=5e9 GBP} into [Britain|GB].",
+         "[Nvidia] calls its roll-out the largest in Europe."],
+    )
+    _, deals = cluster(microsoft, nvidia, pact, roundup)
+    assert docs_of(deals) == [["microsoft", "roundup"], ["nvidia", "roundup"], ["pact", "roundup"], ["roundup"]]
+    assert {f.doc_id for f in deal_with(deals, "pact", "money").figures} == {"pact", "roundup"}
+
+
+def test_leader_clustering_does_not_chain():
+    # A~B and B~C, but C is far from the deal's core: single-link would chain all three
+    a = Article("a", 1, "Plan", ["[Alpha], [Beta] and [Gamma] will build {300MW|power=300} in [Britain|GB]."])
+    b = Article("b", 10, "Plan", ["[Beta], [Gamma] and [Delta] will invest {$2bn|money=2e9 USD} in [Britain|GB]."])
+    c = Article("c", 20, "Plan", ["[Gamma], [Delta] and [Epsilon] will deploy {10,000 GPUs|chips=10000} in [Britain|GB]."])
+    _, deals = cluster(a, b, c)
+    assert docs_of(deals) == [["a", "b"], ["c"]]
+
+
+def test_reports_more_than_the_window_apart_are_other_deals_unless_they_repeat_a_figure():
+    first = Article("first", 1, "Cloud", ["[Deutsche Telekom] and [Nvidia] plan {10,000 GPUs|chips=10000} in [Germany|DE]."])
+    later = Article("later", 60, "Cloud", ["[Deutsche Telekom] and [Nvidia] open a {EUR 1bn|money=1e9 EUR} cloud in [Germany|DE]."])
+    again = Article("again", 150, "Cloud launch",
+                    ["[Deutsche Telekom] and [Nvidia] launch the cloud with {10,000 GPUs|chips=10000} in [Germany|DE]."])
+    _, deals = cluster(first, later)
+    assert docs_of(deals) == [["first"], ["later"]]  # 59 days, nothing repeated
+    _, deals = cluster(first, again)
+    assert docs_of(deals) == [["again", "first"]]  # the same figure, country and parties, 149 days on
+    newcomer = Article("newcomer", 150, "Cloud",
+                       ["[Deutsche Telekom] and [SAP] launch {10,000 GPUs|chips=10000} in [Germany|DE]."])
+    _, deals = cluster(first, newcomer)
+    assert docs_of(deals) == [["first"], ["newcomer"]]  # a new party months later: another deal
+
+
+# ---------------------------------------------------------------------------------------------
+# Weak links
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_weak_link_neither_anchors_the_deal_nor_sets_its_headline():
+    newsroom = Article(
+        "newsroom", 1, "[Nvidia] and [Humain] build AI factories",
+        ["[Nvidia] will supply [Humain] with AI factories of {500MW|power=500} in [Saudi Arabia|SA]."],
+    )
+    visit = Article(
+        "visit", 2, "Crown prince leaves [Washington|US] with chip deals",
+        ["[Nvidia] and [Humain] confirmed the {500MW|power=500} plan in [Saudi Arabia|SA]."],
+        ["Later phases could reach {2GW|power=2000}."],  # names nobody: borrows the title's US
+    )
+    figures, deals = cluster(newsroom, visit)
+    (deal,) = deals
+    weak = next(f for f in figures if f.amount == 2000)
+    assert weak.tier == TIER_W and weak.anchor == "US"
+    assert weak in deal.figures  # still evidence of the deal its article reports
+    assert deal_anchor(deal) == "SA"
+    assert deal_countries(deal) == ["SA"]
+    assert weak.commitment_id not in headline_figures(deal)  # 2GW is not the deal's capacity
+
+
+def test_a_weak_figure_confirmed_elsewhere_can_be_the_headline():
+    campus = Article("campus", 1, "Gulf tour",
+                     ["Leaders unveiled a {5GW|power=5000} campus in [Abu Dhabi|AE]."])
+    cluster_story = Article(
+        "cluster", 3, "[OpenAI] and [G42] build a {1GW|power=1000} cluster in [Abu Dhabi|AE]",
+        ["It sits inside the campus, planned to reach {5GW|power=5000} in time."],
+    )
+    _, deals = cluster(campus, cluster_story)
+    campus_deal = deal_with(deals, "campus", "power")
+    weak = next(f for f in campus_deal.figures if f.doc_id == "cluster")
+    assert weak.tier == TIER_W
+    assert weak.commitment_id in headline_figures(campus_deal)
+    assert docs_of(deals) == [["campus", "cluster"], ["cluster"]]
+
+
+def test_a_weak_figure_of_another_kind_of_deal_is_left_out():
+    article = Article(
+        "a", 1, "[Humain] and [xAI] deal as crown prince visits [Washington|US]",
+        ["[Humain] and [xAI] will build a {500MW|power=500} data centre in [Saudi Arabia|SA]."],
+        ["Investment could rise to nearly {$1tn|money=1e12 USD} over time."],
+    )
+    figures, deals = cluster(article)
+    money = next(f for f in figures if f.kind == "money")
+    assert money.tier == TIER_W
+    assert all(money not in deal.figures for deal in deals)
+    assert len(deals) == 1
+
+
+def test_an_article_whose_figures_name_nobody_makes_a_deal_of_its_own():
+    _, deals = cluster(Article(
+        "a", 1, "Culham named the first AI Growth Zone in the [UK|GB]",
+        ["The site will host one of the largest data centres in the [UK|GB]."],
+        ["It will start with {100MW|power=100} and scale up to {500MW|power=500}."],
+    ))
+    (deal,) = deals
+    assert deal.anchor == "GB" and not deal.core
+    assert len(deal.figures) == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# Determinism
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_same_figures_in_any_order_give_the_same_deals():
+    articles = [
+        Article("stargate", 1, "Stargate UAE",
+                ["[OpenAI], [G42] and [Oracle] will build a {1GW|power=1000} cluster in [Abu Dhabi|AE]."],
+                ["The first {200MW|power=200} open in 2026."]),
+        Article("microsoft", 2, "[Microsoft] in the [UAE|AE]",
+                ["[Microsoft] will invest {$15.2bn|money=15.2e9 USD} in the [UAE|AE] with [G42]."]),
+        Article("trade", 2, "Abu Dhabi campus",
+                ["[G42] and [OpenAI] will develop a {1GW|power=1000} campus in the [UAE|AE] with [Nvidia]."]),
+    ]
+    figure_rows, mention_rows = [], []
+    for article in articles:
+        f, m = article.rows()
+        figure_rows += f
+        mention_rows += m
+    expected = None
+    for seed in range(5):
+        rng = random.Random(seed)
+        f_rows, m_rows = figure_rows[:], mention_rows[:]
+        rng.shuffle(f_rows)
+        rng.shuffle(m_rows)
+        figures, contexts = attribute_figures(f_rows, m_rows)
+        result = sorted((deal_id_for(d), sorted(f.commitment_id for f in d.figures))
+                        for d in cluster_figures(figures, contexts))
+        assert expected is None or result == expected
+        expected = result

@@ -1,0 +1,188 @@
+"""Re-extraction: run the current extraction pipeline again over every stored document.
+
+After a change to the pipeline (a gazetteer entry, a pattern, a new component in `nlp/`), the
+stored mentions, commitments and deals are those of the old pipeline. `tracker reextract` reads
+every document back from the warehouse in keyset pages of `batch_size`, extracts the pages in
+worker processes (each builds the pipeline once, `nlp.extract.load_pipeline`), and loads each
+batch's output in bulk with the same code and transaction as the weekly flow
+(`warehouse.load.load_extraction_batch`: mentions and commitments of those documents replaced,
+the version's figure history replaced); then it rebuilds the deals.
+
+The warehouse file is handled like the flow handles it (README, "Keep it open as long as you
+like"): everything is written to a private working copy that replaces the published file
+atomically at the end. Analysts keep reading the old file meanwhile; a crash or Ctrl-C leaves the
+published file as it was (the working copy is discarded); running it twice gives the same rows.
+Editors' decisions (`editor_decisions`) and retired deal ids (`deal_aliases`) are kept. Like
+`tracker approve`, it must not run while a flow run writes the same warehouse: the last one to
+publish wins.
+
+The same streaming path (`extract_and_load`) is what `benchmarks/scaling.py` measures at 1k, 10k
+and 100k documents: memory holds at most a few batches, whatever the corpus size.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import tempfile
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+from tracker.settings import EXTRACT_BATCH
+
+#: Batches extracted ahead of the load, per worker: enough to keep the workers busy while the
+#: main process loads, few enough to keep memory flat.
+AHEAD_PER_WORKER = 2
+
+#: DuckDB's memory cap while batches stream in. Loading a batch needs little, but on one long-lived
+#: connection DuckDB keeps the growing tables and their indexes cached up to its default cap (80 %
+#: of RAM), so memory would grow with the warehouse; capped, it evicts (written data stays on
+#: disk). The previous cap is restored afterwards.
+STREAM_MEMORY_LIMIT = "512MB"
+
+
+def start_worker() -> None:
+    """Worker initialiser: build the pipeline once per process, before the first batch."""
+    from nlp.extract import load_pipeline
+
+    load_pipeline()
+
+
+def extract_lines(records: list[dict]) -> list[dict]:
+    """The extraction lines (with mentions) of one batch of input records."""
+    from nlp.extract import extract_records
+
+    return list(extract_records(records, with_mentions=True))
+
+
+class _InProcess(Executor):
+    """`workers=0`: extract in this process, when the batch is submitted (tests, debugging)."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # handed to the caller by future.result()
+            future.set_exception(exc)
+        return future
+
+
+def worker_pool(workers: int) -> Executor:
+    """`workers` extraction processes (forkserver where available, else spawn; never fork: the
+    parent holds DuckDB's threads), each with the pipeline built once; `0`: this process."""
+    if workers < 0:
+        raise ValueError("workers must be 0 or more")
+    if workers == 0:
+        return _InProcess()
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload(["nlp.extract"])  # imported once, shared by the workers
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=start_worker)
+
+
+@contextmanager
+def capped_memory(con, limit: str = STREAM_MEMORY_LIMIT):
+    """DuckDB's `memory_limit` lowered to `limit` for the block (left as it is if DuckDB cannot
+    free enough memory to lower it), then restored."""
+    import duckdb
+
+    previous = con.execute("select current_setting('memory_limit')").fetchone()[0]
+    try:
+        con.execute(f"set memory_limit = '{limit}'")
+    except duckdb.Error:
+        previous = None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            con.execute(f"set memory_limit = '{previous}'")
+
+
+def extract_and_load(
+    con,
+    batches: Iterable[list[dict]],
+    work_dir: str | os.PathLike,
+    *,
+    workers: int = 2,
+    on_batch: Callable[[int], None] | None = None,
+) -> dict:
+    """Extract each batch of input records in the worker pool and load its output, in order.
+
+    At most `AHEAD_PER_WORKER * workers` batches are in flight (one with `workers=0`), so memory
+    does not grow with the number of batches. `batches` may read from `con` (``iter_documents_to_extract``): it
+    is advanced only between loads. Each batch is loaded in its own transaction from
+    `work_dir/extractions.jsonl` (rewritten per batch), with DuckDB's memory capped
+    (`STREAM_MEMORY_LIMIT`). `on_batch(documents)` is called after each load. Returns totals:
+    documents, batches, mentions, commitments.
+    """
+    from warehouse.load import load_extraction_batch
+
+    path = Path(work_dir) / "extractions.jsonl"
+    totals = {"documents": 0, "batches": 0, "mentions": 0, "commitments": 0}
+    ahead = AHEAD_PER_WORKER * workers if workers else 1  # in-process: no extraction ahead
+    source = iter(batches)
+    pool = worker_pool(workers)
+    try:
+        with capped_memory(con):
+            in_flight: deque[Future] = deque()
+            exhausted = False
+            while True:
+                while not exhausted and len(in_flight) < ahead:
+                    batch = next(source, None)
+                    if batch is None:
+                        exhausted = True
+                    elif batch:
+                        in_flight.append(pool.submit(extract_lines, batch))
+                if not in_flight:
+                    break
+                lines = in_flight.popleft().result()
+                counts = load_extraction_batch(con, lines, path)
+                totals["batches"] += 1
+                for key in ("documents", "mentions", "commitments"):
+                    totals[key] += int(counts.get(key, 0) or 0)
+                if on_batch is not None:
+                    on_batch(len(lines))
+    finally:
+        # On an error or Ctrl-C, batches not started yet are dropped, not extracted for nothing.
+        pool.shutdown(wait=True, cancel_futures=True)
+        path.unlink(missing_ok=True)
+    return totals
+
+
+def reextract(db: str | os.PathLike, *, workers: int = 2, batch_size: int = EXTRACT_BATCH) -> dict:
+    """Re-extract every document of the warehouse `db` and rebuild its deals; publish atomically.
+
+    Returns documents, batches, mentions, commitments, deals, evidence, workers and seconds.
+    """
+    from tracker.progress import progress_bar
+    from warehouse.db import connect
+    from warehouse.deals import build_deals
+    from warehouse.load import count_documents_to_extract, iter_documents_to_extract
+    from warehouse.snapshot import discard, publish, working_copy
+
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    started = time.perf_counter()
+    work = working_copy(db)
+    try:
+        con = connect(work)
+        try:
+            total = count_documents_to_extract(con, every=True)
+            with tempfile.TemporaryDirectory(prefix="tracker-reextract-") as scratch:
+                with progress_bar(total=total, desc="reextract", unit="doc") as bar:
+                    totals = extract_and_load(con, iter_documents_to_extract(con, batch_size, every=True), scratch,
+                                              workers=workers, on_batch=bar.update)
+            deals = build_deals(con)
+        finally:
+            con.close()
+    except BaseException:
+        discard(work)
+        raise
+    publish(work, db)
+    return {**totals, "deals": deals["deals"], "evidence": deals["evidence"], "workers": workers,
+            "seconds": round(time.perf_counter() - started, 2)}
