@@ -245,18 +245,35 @@ class Deck:
         return self.left.pop()
 
 
-def generate(n_docs: int, seed: int = 0, *, start: date = date(2025, 1, 6), days: int = 600) -> Iterator[dict]:
+def draw_cast(rng: random.Random) -> dict[str, str]:
+    """A story's cast: its country (name, demonym, capital), two companies, two other countries."""
+    country, demonym, capital = rng.choice(COUNTRIES)
+    others = rng.sample([row for row in COUNTRIES if row[0] != country], 3)
+    company, company2 = rng.sample(ALL_COMPANIES, 2)
+    return {
+        "country": country, "demonym": demonym, "capital": capital, "company": company,
+        "company2": company2, "country2": others[0][0], "country3": others[1][0],
+    }
+
+
+def generate(n_docs: int, seed: int = 0, *, start: date = date(2025, 1, 6), days: int = 600,
+             stories: int | None = None) -> Iterator[dict]:
     """Yield ``n_docs`` extraction input records ``{"id", "title", "text", "published"}``,
-    published between ``start`` and ``start + days`` (inclusive)."""
+    published between ``start`` and ``start + days`` (inclusive).
+
+    By default every document tells its own story (its own country and companies), so nearly each
+    one becomes a deal of its own. With ``stories``, documents retell one of that many stories (the
+    same country and companies, other sentences and figures), as outlets covering the same deals
+    do: a busy week has many documents per deal.
+    """
     rng = random.Random(seed)
+    casts = None
+    if stories:
+        picker = random.Random(f"{seed}/stories")
+        casts = [draw_cast(picker) for _ in range(stories)]
     for index in range(n_docs):
-        country, demonym, capital = rng.choice(COUNTRIES)
-        others = rng.sample([row for row in COUNTRIES if row[0] != country], 3)
-        company, company2 = rng.sample(ALL_COMPANIES, 2)
-        cast = {
-            "country": country, "demonym": demonym, "capital": capital, "company": company,
-            "company2": company2, "country2": others[0][0], "country3": others[1][0],
-        }
+        cast = draw_cast(rng) if casts is None else casts[rng.randrange(len(casts))]
+        capital = cast["capital"]
         title = fill(rng.choice(HEADLINES), rng, cast)
         title = title[0].upper() + title[1:]
         target = rng.randint(300, 900)

@@ -5,7 +5,7 @@ A 10,000-document week (``benchmarks/corpus.py``, every document published in IS
 warehouse, the same code and the same batches:
 
 - flow: ``weekly_tracker(sources=REGISTRY, replay_crawl=DIR, auto_approve=True)`` with the
-  default task runner: working copy, load the documents, extract and load in batches of 250
+  default task runner: working copy, load the documents, extract and load in batches of 1,000
   (Prefect tasks, results persisted, cache keys computed), build deals, render the draft (with its
   artifacts), publish, record the approval, render and publish the issue, run summary artifact;
 - in-process: the very same task functions called directly (``task.fn``), in the same order, with
@@ -47,6 +47,7 @@ from benchmarks.corpus import SOURCE_ID, generate, registry, write_documents
 from benchmarks.measure import bench_env, describe_machine, last_json_line, merge_results, now, python, run_measured
 
 WEEK_START = date(2025, 11, 17)  # Monday of 2025-W47
+DOCS_PER_STORY = 50  # a busy week: each deal retold by about 50 articles across outlets
 TARGET = 0.15
 TABLES = ("documents", "mentions", "commitments", "deals", "deal_evidence")
 
@@ -149,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
         tmp_path = Path(tmp)
         crawl_dir = tmp_path / "crawl"
         crawl_dir.mkdir()
-        write_documents(crawl_dir / "documents.jsonl", generate(args.docs, args.seed, start=WEEK_START, days=6))
+        stories = max(1, args.docs // DOCS_PER_STORY)
+        write_documents(crawl_dir / "documents.jsonl",
+                        generate(args.docs, args.seed, start=WEEK_START, days=6, stories=stories))
         sources = tmp_path / "sources.toml"
         sources.write_text(registry("https://bench.tracker.test", SOURCE_ID), encoding="utf-8")
         for mode in ("inprocess", "flow"):

@@ -6,8 +6,9 @@ benchmark driver's own memory does not count):
 
 - ``peak_rss_mb``: the largest *sum* of resident set sizes of the child and all its descendants
   (worker processes, the Scrapy subprocess, Prefect's temporary server), sampled from ``/proc``
-  every 50 ms. Pages shared between processes (forked workers) are counted in each of them, so
-  this errs on the high side; a spike shorter than the sampling interval can be missed.
+  every 50 ms (new descendants are looked for every 0.5 s). Pages shared between processes
+  (forked workers) are counted in each of them, so this errs on the high side; a spike shorter
+  than the sampling interval can be missed.
 - ``largest_process_rss_mb``: the kernel's exact peak RSS of the largest single process of the
   tree (``ru_maxrss`` from ``wait4``, which covers the child and the descendants it waited for).
 """
@@ -105,23 +106,36 @@ def _children_map() -> dict[int, list[int]]:
     return children
 
 
-def tree_rss_bytes(root: int) -> int:
-    """Current total RSS of process `root` and its descendants (0 once it is gone)."""
+def descendants(root: int) -> list[int]:
+    """Process `root` and all its descendants, from a scan of /proc."""
     children = _children_map()
-    total, stack = 0, [root]
+    found, stack = [], [root]
     while stack:
         pid = stack.pop()
+        found.append(pid)
+        stack.extend(children.get(pid, ()))
+    return found
+
+
+def rss_bytes(pids: list[int]) -> int:
+    """Current total RSS of these processes (those gone count 0)."""
+    total = 0
+    for pid in pids:
         try:
             with open(f"/proc/{pid}/statm", "rb") as handle:
                 total += int(handle.read().split()[1]) * _PAGE
         except (OSError, IndexError, ValueError):
             continue
-        stack.extend(children.get(pid, ()))
     return total
 
 
+def tree_rss_bytes(root: int) -> int:
+    """Current total RSS of process `root` and its descendants (0 once it is gone)."""
+    return rss_bytes(descendants(root))
+
+
 def run_measured(command: list[str], *, env: dict | None = None, cwd: Path = ROOT, timeout: float = 1800,
-                 interval: float = 0.05) -> dict:
+                 interval: float = 0.05, rescan: float = 0.5) -> dict:
     """Run `command` to its end; return seconds, exit status, stdout, and both peak memories.
 
     The child's standard output is captured (benchmark children print their figures as one
@@ -134,9 +148,13 @@ def run_measured(command: list[str], *, env: dict | None = None, cwd: Path = ROO
         done = threading.Event()
 
         def sample() -> None:
+            # Reading the known processes is cheap; finding new ones scans /proc, so less often.
             nonlocal peak
+            pids, scanned = [process.pid], 0.0
             while not done.is_set():
-                peak = max(peak, tree_rss_bytes(process.pid))
+                if time.perf_counter() - scanned >= rescan:
+                    pids, scanned = descendants(process.pid), time.perf_counter()
+                peak = max(peak, rss_bytes(pids))
                 if time.perf_counter() - started > timeout:
                     process.kill()
                 done.wait(interval)

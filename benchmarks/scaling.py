@@ -10,8 +10,8 @@ fresh process on a fresh warehouse runs the pipeline's streaming batch path, the
 1. the documents stored the way crawls store them: ``load_documents`` of one crawler output file
    (``documents.jsonl``) per 2,000 documents, a few weeks of crawling each;
 2. ``tracker.reextract.extract_and_load``: every stored document read back in keyset pages of
-   250, extracted by 2 worker processes (the machine's cores; each builds the pipeline once),
-   each batch bulk-loaded in its own transaction as soon as it is back.
+   1,000 (``EXTRACT_BATCH``), extracted by 2 worker processes (the machine's cores; each builds
+   the pipeline once), each batch bulk-loaded in its own transaction as soon as it is back.
 
 Full extraction at every scale, no sampling: 100k documents are ~62M words, about two minutes on
 two cores. Peak memory is the process tree's (main process plus workers; see
@@ -37,6 +37,7 @@ from pathlib import Path
 
 from benchmarks.corpus import SOURCE_ID, crawl_document, generate, registry
 from benchmarks.measure import bench_env, describe_machine, last_json_line, merge_results, now, python, run_measured
+from tracker.settings import EXTRACT_BATCH
 
 SCALES = (1_000, 10_000, 100_000)
 CRAWL_FILE = 2_000  # documents per crawler output file
@@ -109,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="corpus sizes in documents (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=3, help="corpus seed (default: %(default)s)")
     parser.add_argument("--workers", type=int, default=2, help="extraction processes (default: %(default)s)")
-    parser.add_argument("--batch-size", type=int, default=250, help="documents per batch (default: %(default)s)")
+    parser.add_argument("--batch-size", type=int, default=EXTRACT_BATCH,
+                        help="documents per batch (default: %(default)s, as the flow and reextract)")
     parser.add_argument("--no-save", action="store_true", help="do not write benchmarks/results/latest.json")
     parser.add_argument("--child", nargs=5, metavar=("CORPUS", "DOCUMENTS", "DB", "WORKERS", "BATCH"),
                         help=argparse.SUPPRESS)

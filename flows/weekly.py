@@ -249,7 +249,7 @@ def weekly_tracker(
         "week": week,
         "status": status,
         "db": db,
-        "history": [entry["edition"] for entry in history],
+        "history": [{"edition": entry["edition"], **entry["crawl"]["documents"]} for entry in history],
         "crawl": crawl,
         "extract": extracted,
         "deals": {**deals, "week": rendered["deals"], "new": rendered["new_deals"],
@@ -269,6 +269,9 @@ def _summary_markdown(summary: dict) -> str:
     extract = summary["extract"]
     deals = summary["deals"]
     rows = [
+        ("earlier sample editions replayed", ", ".join(
+            f"{h['edition']} ({h.get('new', 0)} new, {h.get('updated', 0)} updated)" for h in summary.get("history") or []
+        ) or None),
         ("documents fetched", crawl.get("documents")),
         ("documents new", docs.get("new")),
         ("documents updated", docs.get("updated")),

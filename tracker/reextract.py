@@ -100,7 +100,10 @@ def capped_memory(con, limit: str = STREAM_MEMORY_LIMIT):
         yield
     finally:
         if previous is not None:
-            con.execute(f"set memory_limit = '{previous}'")
+            try:
+                con.execute(f"set memory_limit = '{previous}'")
+            except duckdb.Error:  # the connection broke: the error that broke it matters, not this
+                pass
 
 
 def extract_and_load(
@@ -114,8 +117,8 @@ def extract_and_load(
     """Extract each batch of input records in the worker pool and load its output, in order.
 
     At most `AHEAD_PER_WORKER * workers` batches are in flight (one with `workers=0`), so memory
-    does not grow with the number of batches. `batches` may read from `con` (``iter_documents_to_extract``): it
-    is advanced only between loads. Each batch is loaded in its own transaction from
+    does not grow with the number of batches. `batches` may read from `con`
+    (``iter_documents_to_extract``): it is advanced only between loads. Each batch is loaded in its own transaction from
     `work_dir/extractions.jsonl` (rewritten per batch), with DuckDB's memory capped
     (`STREAM_MEMORY_LIMIT`). `on_batch(documents)` is called after each load. Returns totals:
     documents, batches, mentions, commitments.

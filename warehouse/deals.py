@@ -1,70 +1,72 @@
 """Cluster extracted figures into deals and rebuild ``deals`` and ``deal_evidence``.
 
 A deal is one real-world deal or programme: the figures (commitments) that several documents, or
-several sentences of one document, report about it. The rule is leader clustering over figures,
-most reliable links first; tests/warehouse/test_warehouse_deals*.py pin its behaviour and
-docs/architecture.md ("Deal clustering") explains it with its limits.
+several sentences of one document, report about it. The rule is a leader clustering over figures,
+most reliable links first. docs/architecture.md ("Deal clustering") explains it with its limits;
+tests/warehouse/test_warehouse_deals_rules.py shows each rule on a handmade article and
+tests/e2e/test_sample_deals.py checks the whole against the sample's deal answer key.
 
-1. Links of a figure (inputs: warehouse/sql/deal_figures.sql and deal_mentions.sql). A figure's
-   *own* countries and companies are those named in its own sentence. In a sentence with several
-   figures (or in the headline, which sums up the article) each company goes with the figures
-   that follow it, until the next company: "Nvidia will provide 18,000 chips for Humain, and AMD
-   agreed a $10bn partnership" gives 18,000 to Nvidia and $10bn to Humain and AMD; companies after
-   the last figure go with the last one. A company named inside the figure ("23,000 Nvidia GPUs")
-   is its supplier, a weak link. Links the extractor *borrowed* from the paragraph or the title
-   (``link_scope``) are weak links too. Each figure gets a tier:
-     S  a body sentence with one figure and an own country or company;
-     M  the headline, or a body sentence with several figures naming a country or company;
-     W  a figure whose sentence names no country and no company (only borrowed links).
-   Its *anchor* (the host country) is one of its own countries (else of its borrowed ones): the
-   one its paragraph names most, then the document, then the first in the sentence; the
-   document's main country (most mentions) competes when the paragraph names it ("EUR 20bn from
-   Canadian Brookfield", in a paragraph on France, is anchored in France).
-2. Same figure. Two figures *match* when they are the same kind and amount (1 %; money in the
-   same currency, or within 1.5 % in US dollars): the strongest sign that two reports are about
-   the same deal.
-3. Leader clustering, in three passes over the documents in report order (date, doc_id):
-   S  the S figures of a document with the same anchor and own companies form a candidate; it
-      joins the best matching deal or founds one;
-   M  each M figure joins the deal holding a matching figure when there is one (the companies of
-      its sentence that this explains are then not held against the sentence's other figures:
-      "Microsoft's $30bn and 120,000 GPUs behind the GBP 31bn deal" sends each figure to its own
-      deal); the sentence's other figures form a candidate that joins a deal (the deals its
-      sibling figures joined first) or founds one;
-   W  each W figure joins the deal holding a matching figure, else a deal its own document already
-      supports with compatible companies, anchor and deal type, else - when its document has no
-      deal at all - its document's W figures found one; otherwise it is left out (it stays in
-      ``commitments``): a weak figure never founds a deal next to its article's real ones.
-   A candidate joins a deal (``joins``) only when it was reported within WINDOW_DAYS (45) of the
-   deal's reports and
-   - its anchor is the deal's, or it matches a figure of the deal and its document names the
-     deal's country (one outlet puts the US first where the others say Saudi Arabia);
-   - and its companies match the deal's *core* (the founder's companies; the core never drifts):
-     Jaccard >= MIN_JACCARD (0.5), or both companies of the founder's principal pair, or a subset
-     of the core when its document already supports the deal or it matches a figure of the
-     deal, or any core company when it matches a figure of the deal; a candidate without
-     companies joins only a deal it matches a figure of (and whose core its document names); a
-     deal without companies takes only candidates without companies.
-   Among several deals it joins the one holding a matching figure, then the highest Jaccard, then
-   the most recently reported, then the earliest founded. Because candidates are compared with a
-   fixed core, A~B and B~C never pull A and C together: no chaining across stories.
-4. Each deal: deal_id = 'd-' + 12 hex of sha256(earliest evidence commitment_id), earliest by
-   report date then commitment_id (stable across rebuilds of the same data). Country: a vote of
-   its documents (each its most reliable own-anchored figure: S counts 3, M 2; W figures do not
-   vote), ties to the founder's; then the other own countries of at least half of its documents.
-   Companies: the core plus those named by at least half of its documents. Title: the three deal
-   companies most mentioned by its documents, "in" the country. Headline figures (SQL,
-   warehouse/sql/build_deals.sql): per kind, the latest report's largest figure among the S and M
-   figures, and the W figures that match an S or M figure of the deal; a deal with only W figures
-   of a kind uses them.
-
-Deterministic: the same rows in give the same deals, ids and evidence (every order is total).
+1. Links of a figure (inputs: warehouse/sql/deal_figures.sql and deal_mentions.sql). Its *own*
+   countries and companies are those named in its own sentence; the extractor's others are
+   *borrowed* from the paragraph or title (its ``link_scope``). In a sentence with several figures
+   (and in the headline, which sums up the article) a company goes with the figures after it until
+   the next company, within a clause (semicolons end one), and companies after a clause's last
+   figure go with that figure: "Nvidia will provide 18,000 chips for Humain, and AMD agreed a $10bn
+   partnership" gives 18,000 to Nvidia and $10bn to Humain and AMD. A company named inside the
+   figure ("23,000 Nvidia GPUs") is its supplier, a borrowed link. Tiers (``deal_evidence.
+   link_strength``):
+     S  a body sentence with one figure that names a country or company (``sentence``);
+     M  the headline, or a body sentence with several figures naming one (``shared``);
+     W  a sentence naming no country and no company: only borrowed links (``borrowed``).
+   The *anchor* (host country) is one of its own countries, else of its borrowed ones: the one its
+   paragraph names most, then its document, then the first; the document's main country (most
+   mentions, a dateline not counted) competes when the sentence names several countries or none and
+   the paragraph names it ("EUR 20bn from Canadian Brookfield", in a paragraph on France, is
+   anchored in France; "$1bn in Kenya" stays in Kenya).
+2. Same figure (``same_figure``): the same kind and amount within 1 % (money in the same currency,
+   or within 1.5 % in US dollars). It is the strongest sign that two reports are about one deal.
+3. Leader clustering (``Clustering``), documents in report order (date, doc_id); for each day the
+   S candidates (a document's S figures with the same anchor and own companies) join the best deal
+   (``joins``) or found one, then the M figures: each joins the deal holding the same figure when
+   one takes it (the companies of its sentence this explains are not held against the sentence's
+   other figures: "Microsoft's $30bn and 120,000 GPUs behind the GBP 31bn pact" sends each figure
+   to its own deal); the others, grouped by their own companies (a company named a third as often
+   as the sentence's other one is its object and is folded in), follow a sibling's deal when they
+   share its subject, else join a deal or found one. A deal founded that day that then joins an
+   earlier deal sharing a figure or a document, with the same parties, is merged into it
+   (``settle``). After all days, each W figure joins the deal holding the same figure, else a deal
+   its own document already supports (of a compatible deal type, in the country of its paragraph if
+   the paragraph names one); a document whose figures are all W founds deals with them; any other W
+   figure is left out (it stays in ``commitments``).
+   ``joins``: within WINDOW_DAYS (45) of the deal's reports, the candidate's anchor is the deal's
+   (or it repeats a figure of the deal and either side's sentences name the other's country), and
+   its companies match the deal's *core* (its founder's companies, fixed: A~B and B~C never pull
+   A and C together): Jaccard >= MIN_JACCARD (0.5), the founder's principal pair, a subset of the
+   deal's companies when it repeats a figure or comes from a document the deal already has, or a
+   core or main company when it repeats a figure; an S figure naming a company the deal's figures
+   in the same document do not name is another deal; a figure naming no company joins its own
+   article's deal (body sentences) or a deal it repeats; a deal without companies takes a
+   candidate naming some only when it repeats a figure and the deal's documents are about one of
+   them. Up to LONG_WINDOW_DAYS (183), only with the same figure (or its document's other one), the
+   same anchor and no new company. Ranking: a deal holding the same figure reported by two or more
+   documents, then one the candidate's document supports, then one holding the same figure, then
+   the Jaccard, the latest report and the earliest founded.
+4. What each deal shows: deal_id = 'd-' + 12 hex of sha256(earliest evidence commitment_id),
+   earliest by report date then commitment_id (stable across rebuilds of the same data). Country:
+   a vote of its documents (each by its best-tied figure naming a country in its own sentence: S
+   counts 3, M 2; W figures do not vote), ties to the founder's; then the other own countries of at
+   least half of its documents. Companies: the core plus those named by at least half of its
+   documents. Title: the three deal companies most mentioned by its documents, "in" the country.
+   Headline figures (SQL, warehouse/sql/build_deals.sql): per kind, the latest report's largest
+   figure among the S and M figures and the W figures an S or M figure of the deal confirms; a deal
+   with only W figures of a kind uses them.
 """
 
 from __future__ import annotations
 
 import bisect
 import hashlib
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -116,6 +118,8 @@ class Figure:
     weak_companies: tuple[str, ...] = ()  # borrowed, or named inside the figure (supplier)
     tier: int = TIER_W
     anchor: str | None = None
+    keys: list | None = field(default=None, repr=False, compare=False)  # figure_keys, computed once
+    lookups: list | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -159,7 +163,7 @@ class Candidate:
     doc_principals: frozenset[str] = frozenset()  # the document's two most mentioned companies
 
 
-@dataclass
+@dataclass(eq=False)  # a deal is itself, whatever it holds
 class Deal:
     """A deal being built: its founder fixes the anchor, the core companies and the principal pair."""
 
@@ -172,34 +176,24 @@ class Deal:
     members: list[tuple[Figure, frozenset[str]]] = field(default_factory=list)  # figure, its companies
     docs: set[str] = field(default_factory=set)
     named: set[str] = field(default_factory=set)  # the main companies of its documents (top two each)
-
-    @classmethod
-    def founded_by(cls, candidate: Candidate, order: int) -> Deal:
-        deal = cls(
-            anchor=candidate.anchor,
-            core=candidate.companies,
-            principal=candidate.principal,
-            first_reported=candidate.reported_on,
-            last_reported=candidate.reported_on,
-            order=order,
-            named=set(candidate.doc_principals),
-        )
-        deal.add(candidate)
-        return deal
-
-    def add(self, candidate: Candidate) -> None:
-        self.named |= candidate.doc_principals
-        for figure in candidate.figures:
-            self.add_figure(figure, candidate.companies)
+    companies: frozenset[str] = frozenset()  # the core and the companies of its S figures
+    countries_named: set[str] = field(default_factory=set)  # countries its figures' sentences name
+    by_amount: dict = field(default_factory=dict)  # figure_keys -> its figures (same_figure lookups)
 
     def add_figure(self, figure: Figure, companies: frozenset[str], principals: frozenset[str] = frozenset()) -> None:
         if not self.core and companies:
             # a deal founded without companies takes those of the first figure naming some
             self.core = companies
             self.principal = frozenset(sorted(companies)[:2]) if len(companies) <= 2 else self.principal
+            self.companies = self.companies | companies
+        if figure.tier == TIER_S:  # headline and shared sentences sum up more than the deal
+            self.companies = self.companies | companies
         self.named |= principals
         self.members.append((figure, companies))
         self.docs.add(figure.doc_id)
+        self.countries_named.update(figure.own_countries + figure.weak_countries)
+        for key in figure_keys(figure):
+            self.by_amount.setdefault(key, []).append(figure)
         self.first_reported = min(self.first_reported, figure.reported_on)
         self.last_reported = max(self.last_reported, figure.reported_on)
 
@@ -207,14 +201,16 @@ class Deal:
     def figures(self) -> list[Figure]:
         return [figure for figure, _ in self.members]
 
-    @property
-    def countries_named(self) -> set[str]:
-        return {c for f in self.figures for c in f.own_countries + f.weak_countries}
-
-    @property
-    def companies(self) -> frozenset[str]:
-        """The core and the companies of its S figures (headline and shared sentences sum up more)."""
-        return self.core.union(*(companies for f, companies in self.members if f.tier == TIER_S))
+    def holds(self, figure: Figure, documents: int = 1) -> bool:
+        """Whether at least ``documents`` of its documents report the same figure as this one."""
+        seen: set[str] = set()
+        for key in lookup_keys(figure):
+            for other in self.by_amount.get(key, ()):
+                if other.doc_id not in seen and same_figure(figure, other):
+                    seen.add(other.doc_id)
+                    if len(seen) >= documents:
+                        return True
+        return False
 
     def types(self) -> set[str]:
         return {TYPE_FAMILIES.get(f.deal_type) for f in self.figures} - {None}
@@ -230,7 +226,7 @@ def document_contexts(mentions: list[dict]) -> dict[str, DocContext]:
     for m in mentions:
         ctx = contexts.setdefault(m["doc_id"], DocContext())
         key = (m["kind"], m["value"])
-        ctx.first.setdefault(key, m["start_char"])
+        ctx.first[key] = min(ctx.first.get(key, m["start_char"]), m["start_char"])
         if m["kind"] == "country":
             ctx.countries[m["value"]] += 1
             if is_dateline(m.get("surface")):
@@ -394,6 +390,37 @@ def same_figure(a: Figure, b: Figure) -> bool:
     return _close(a.amount, b.amount, AMOUNT_TOLERANCE)
 
 
+def _bucket(amount: float | None, tolerance: float) -> int | None:
+    if amount is None or amount <= 0:
+        return None
+    return int(math.floor(math.log(amount) / math.log1p(tolerance)))
+
+
+def figure_keys(figure: Figure) -> list[tuple]:
+    """Index keys of a figure: its kind, unit and amount bucket (buckets are as wide as the
+    tolerance of same_figure, so a match is in the same or a neighbouring bucket)."""
+    if figure.keys is not None:
+        return figure.keys
+    keys = []
+    unit = figure.currency if figure.kind == "money" else figure.kind
+    bucket = _bucket(figure.amount, AMOUNT_TOLERANCE)
+    if bucket is not None:
+        keys.append((figure.kind, unit, bucket))
+    if figure.kind == "money":
+        usd = _bucket(figure.usd, USD_TOLERANCE)
+        if usd is not None:
+            keys.append(("money", "USD*", usd))
+    figure.keys = keys
+    return keys
+
+
+def lookup_keys(figure: Figure) -> list[tuple]:
+    """The keys under which a figure the same as this one can be indexed."""
+    if figure.lookups is None:
+        figure.lookups = [(kind, unit, bucket + step) for kind, unit, bucket in figure_keys(figure) for step in (-1, 0, 1)]
+    return figure.lookups
+
+
 def jaccard(a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> float:
     union = a | b
     return len(a & b) / len(union) if union else 1.0
@@ -418,46 +445,53 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
 
     The score ranks a deal holding a figure of the candidate that two or more of its documents
     report first, then a deal the candidate's own document already supports, then any deal
-    holding one of its figures, then the company match.
+    holding one of its figures, then the company match. (Whether the deal holds one of the
+    candidate's figures is only looked up when a rule needs it.)
     """
     gap = gap_days(deal, candidate)
     if gap > LONG_WINDOW_DAYS:
         return None
-    shared = any(same_figure(f, g) for f in candidate.figures for g in deal.figures)
     same_doc = candidate.doc_id in deal.docs
+    same_anchor = candidate.anchor == deal.anchor
+    companies, core = candidate.companies, deal.core
+    known: list[bool] = []
+
+    def shared() -> bool:
+        if not known:
+            known.append(any(deal.holds(f) for f in candidate.figures))
+        return known[0]
+
     if gap > WINDOW_DAYS:
         # reported again months later: the same figure, in the same country, by the same parties
         if not (
-            (shared or same_doc)
-            and candidate.anchor == deal.anchor
-            and candidate.companies <= deal.companies | deal.named
-            and (not deal.core or candidate.companies & deal.core or candidate.doc_companies & deal.core)
+            same_anchor
+            and companies <= deal.companies | deal.named
+            and (not core or companies & core or candidate.doc_companies & core)
+            and (same_doc or shared())
         ):
             return None
-    if candidate.anchor != deal.anchor and not (
-        shared
-        and (deal.anchor in _countries_for(candidate) or candidate.anchor in deal.countries_named)
+    if not same_anchor and not (
+        (deal.anchor in _countries_for(candidate) or candidate.anchor in deal.countries_named) and shared()
     ):
         return None
-    companies, core = candidate.companies, deal.core
     if (
         companies
         and not companies <= deal.companies
         and any(f.tier == TIER_S and f.doc_id in deal.docs for f in candidate.figures)
     ):
         return None  # in one article, a figure naming a company the deal's figures there do not is another deal
-    confirmed = shared and _confirmed(deal, candidate)
 
     def score(match: float) -> tuple:
-        return (confirmed, same_doc, shared, match, deal.last_reported, -deal.order)
+        confirmed = shared() and _confirmed(deal, candidate)
+        return (confirmed, same_doc, shared(), match, deal.last_reported, -deal.order)
 
     if companies and core:
         match = jaccard(companies, core)
         if (
             match >= MIN_JACCARD
             or (len(deal.principal) == 2 and deal.principal <= companies)
-            or (companies <= deal.companies and (shared or same_doc))
-            or (shared and companies & (core | deal.named))
+            or (companies <= deal.companies and (same_doc or shared()))
+            or (companies & (core | deal.named) and shared())
         ):
             return score(match)
         return None
@@ -465,10 +499,12 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
         # a body sentence naming no company belongs with its article's deal (a headline naming
         # none is a programme of its own); any such figure may join a deal it repeats
         detail = same_doc and all(f.tier == TIER_S for f in candidate.figures)
-        if detail or (shared and (not core or confirmed or candidate.doc_companies & core)):
+        if detail or (
+            shared() and (not core or candidate.doc_companies & core or _confirmed(deal, candidate))
+        ):
             return score(1.0 if not core else 0.0)
         return None
-    if shared and companies & deal.named:  # a deal founded without companies
+    if companies & deal.named and shared():  # a deal founded without companies
         return score(0.0)
     return None
 
@@ -484,19 +520,78 @@ def _countries_for(candidate: Candidate) -> set[str]:
 
 def _confirmed(deal: Deal, candidate: Candidate) -> bool:
     """Two or more of the deal's documents report one of the candidate's figures."""
-    return any(
-        len({g.doc_id for g in deal.figures if same_figure(f, g)}) >= 2 for f in candidate.figures
-    )
+    return any(deal.holds(f, documents=2) for f in candidate.figures)
 
 
 class Clustering:
-    """The leader clustering of step 3; ``run`` returns the deals in founding order."""
+    """The leader clustering of step 3; ``run`` returns the deals in founding order.
+
+    Deals are indexed by anchor country, by figure (kind and amount bucket) and by document, so a
+    candidate is only compared with the deals it could join: those of its country, and those
+    holding one of its figures.
+    """
 
     def __init__(self, figures: list[Figure], contexts: dict[str, DocContext]):
         self.figures = figures
         self.contexts = contexts
-        self.deals: list[Deal] = []
+        self.deals: list[Deal] = []  # current deals, in founding order
+        self.founded = 0
         self.deal_of: dict[str, Deal] = {}  # commitment_id -> deal
+        self.by_anchor: dict[str | None, list[Deal]] = {}
+        self.by_key: dict[tuple, list[Deal]] = {}
+        self.by_doc: dict[str, list[Deal]] = {}
+
+    # -- deals and their indexes -----------------------------------------------------------------
+    def found(self, candidate: Candidate) -> Deal:
+        deal = Deal(
+            anchor=candidate.anchor,
+            core=candidate.companies,
+            principal=candidate.principal,
+            first_reported=candidate.reported_on,
+            last_reported=candidate.reported_on,
+            order=self.founded,
+            named=set(candidate.doc_principals),
+            companies=candidate.companies,
+        )
+        self.founded += 1
+        self.deals.append(deal)
+        self.by_anchor.setdefault(deal.anchor, []).append(deal)
+        self.add(deal, candidate)
+        return deal
+
+    def add(self, deal: Deal, candidate: Candidate) -> None:
+        deal.named |= candidate.doc_principals
+        for figure in candidate.figures:
+            self.attach(deal, figure, candidate.companies)
+
+    def attach(self, deal: Deal, figure: Figure, companies: frozenset[str], principals: frozenset[str] = frozenset()) -> None:
+        deal.add_figure(figure, companies, principals)
+        self.deal_of[figure.commitment_id] = deal
+        for key in figure_keys(figure):
+            listed = self.by_key.setdefault(key, [])
+            if deal not in listed:
+                listed.append(deal)
+        listed = self.by_doc.setdefault(figure.doc_id, [])
+        if deal not in listed:
+            listed.append(deal)
+
+    def drop(self, deal: Deal) -> None:
+        self.deals.remove(deal)
+        for index in (self.by_anchor, self.by_key, self.by_doc):
+            for listed in index.values():
+                if deal in listed:
+                    listed.remove(deal)
+
+    def pool(self, candidate: Candidate) -> list[Deal]:
+        """The deals a candidate could join: its country's, and those holding one of its figures,
+        reported within LONG_WINDOW_DAYS of it."""
+        found = {id(d): d for d in self.by_anchor.get(candidate.anchor, ()) if gap_days(d, candidate) <= LONG_WINDOW_DAYS}
+        for figure in candidate.figures:
+            for key in lookup_keys(figure):
+                for deal in self.by_key.get(key, ()):
+                    if gap_days(deal, candidate) <= LONG_WINDOW_DAYS:
+                        found[id(deal)] = deal
+        return sorted(found.values(), key=lambda d: d.order)
 
     # -- helpers ---------------------------------------------------------------------------------
     def candidate(self, figures: list[Figure], companies: frozenset[str]) -> Candidate:
@@ -514,7 +609,7 @@ class Clustering:
             doc_countries=frozenset(ctx.countries),
             doc_companies=frozenset(ctx.companies),
             principal=frozenset(ranked[:2]),
-            doc_principals=frozenset(sorted(ctx.companies, key=lambda c: ctx.rank("company", c))[:2]),
+            doc_principals=self.principals(first.doc_id),
         )
 
     def principals(self, doc_id: str) -> frozenset[str]:
@@ -523,7 +618,7 @@ class Clustering:
 
     def best(self, candidate: Candidate, among: list[Deal] | None = None) -> Deal | None:
         best, best_key = None, None
-        for deal in among if among is not None else self.deals:
+        for deal in among if among is not None else self.pool(candidate):
             key = joins(deal, candidate)
             if key is not None and (best_key is None or key > best_key):
                 best, best_key = deal, key
@@ -532,19 +627,20 @@ class Clustering:
     def place(self, candidate: Candidate, prefer: list[Deal] | None = None) -> Deal:
         deal = (self.best(candidate, prefer) if prefer else None) or self.best(candidate)
         if deal is None:
-            deal = Deal.founded_by(candidate, len(self.deals))
-            self.deals.append(deal)
-        else:
-            deal.add(candidate)
-        for figure in candidate.figures:
-            self.deal_of[figure.commitment_id] = deal
+            return self.found(candidate)
+        self.add(deal, candidate)
         return deal
 
     def matching_deal(self, figure: Figure, companies: frozenset[str]) -> Deal | None:
         """The best deal holding a figure the same as this one that would take it."""
-        candidate = self.candidate([figure], companies)
-        holding = [d for d in self.deals if any(same_figure(figure, g) for g in d.figures)]
-        return self.best(candidate, holding) if holding else None
+        holding = {
+            id(d): d for key in lookup_keys(figure) for d in self.by_key.get(key, ())
+            if abs((d.last_reported - figure.reported_on).days) <= LONG_WINDOW_DAYS + (d.last_reported - d.first_reported).days
+            and d.holds(figure)
+        }
+        if not holding:
+            return None
+        return self.best(self.candidate([figure], companies), sorted(holding.values(), key=lambda d: d.order))
 
     # -- the passes ------------------------------------------------------------------------------
     def run(self) -> list[Deal]:
@@ -556,7 +652,7 @@ class Clustering:
         for doc_id in docs:
             days.setdefault(by_doc[doc_id][0].reported_on, []).append(doc_id)
         for day_docs in days.values():
-            known = len(self.deals)
+            known = self.founded
             for doc_id in day_docs:
                 self.pass_strong(by_doc[doc_id])
             for doc_id in day_docs:
@@ -575,24 +671,21 @@ class Clustering:
     def settle(self, known: int) -> None:
         """A deal founded today that now joins an earlier deal it shares a figure or a document with
         is merged into it (the report that links them may have come later in the day)."""
-        for deal in list(self.deals[known:]):
+        for deal in [d for d in self.deals if d.order >= known]:
             figures = deal.figures
             candidate = self.candidate(figures, deal.core)
             candidate.doc_principals = frozenset(deal.named)
-            older = [d for d in self.deals if d.order < deal.order]
+            older = [d for d in self.pool(candidate) if d.order < deal.order]
             target = self.best(candidate, older)
-            if target is None or not (
-                deal.docs & target.docs or any(same_figure(f, g) for f in figures for g in target.figures)
-            ):
+            if target is None or not (deal.docs & target.docs or any(target.holds(f) for f in figures)):
                 continue
             cores = (deal.core, target.core)
             if not (cores[0] <= cores[1] or cores[1] <= cores[0] or jaccard(*cores) >= MIN_JACCARD):
                 continue  # only the same parties are merged
+            self.drop(deal)
             for figure, companies in deal.members:
-                target.add_figure(figure, companies)
-                self.deal_of[figure.commitment_id] = target
+                self.attach(target, figure, companies)
             target.named |= deal.named
-            self.deals.remove(deal)
 
     def pass_strong(self, figures: list[Figure]) -> None:
         for candidate in self.strong_candidates(figures):
@@ -612,19 +705,16 @@ class Clustering:
                 if deal is None:
                     rest.append(figure)
                     continue
-                deal.add_figure(figure, companies, self.principals(figure.doc_id))
-                self.deal_of[figure.commitment_id] = deal
+                self.attach(deal, figure, companies, self.principals(figure.doc_id))
                 explained |= companies & deal.companies
                 joined.append((deal, frozenset(figure.own_companies)))
-            for part in merge_subordinate(split_by_companies(rest), self.contexts.get(group[0].doc_id, DocContext())):
-                companies = frozenset().union(*(f.own_companies for f in part))
+            ctx = self.contexts.get(group[0].doc_id, DocContext())
+            for part, companies in merge_subordinate(split_by_companies(rest), ctx):
                 candidate = self.candidate(part, companies)
                 # the sentence gives the other figures the same subject: they follow their sibling
                 sibling = next((d for d, own in joined if own == companies and d.anchor == candidate.anchor), None)
                 if sibling is not None and joins_window(sibling, candidate):
-                    sibling.add(candidate)
-                    for figure in part:
-                        self.deal_of[figure.commitment_id] = sibling
+                    self.add(sibling, candidate)
                     continue
                 self.place(candidate, prefer=[d for d, _ in joined])
 
@@ -636,8 +726,7 @@ class Clustering:
             if deal is None:
                 left.append(figure)
                 continue
-            deal.add_figure(figure, frozenset(), self.principals(figure.doc_id))
-            self.deal_of[figure.commitment_id] = deal
+            self.attach(deal, figure, frozenset(), self.principals(figure.doc_id))
         if left and not any(f.commitment_id in self.deal_of for f in figures):
             groups: dict[str, list[Figure]] = {}
             for figure in left:
@@ -660,16 +749,13 @@ class Clustering:
         # a country borrowed from the figure's own paragraph places it; one borrowed from the
         # title does not (the title sums up the whole article)
         local = set(figure.weak_countries) & set(ctx.paragraph_countries.get(figure.paragraph, ()))
-        for deal in self.deals:
-            if figure.doc_id not in deal.docs:
-                continue
+        for deal in self.by_doc.get(figure.doc_id, ()):
             if local and deal.anchor not in local:
                 continue
-            companies = deal.companies
             if family is not None and deal.types() and family not in deal.types():
                 continue
             here = sum(1 for f in deal.figures if f.doc_id == figure.doc_id)
-            key = (len(weak & companies), here, -deal.order)
+            key = (len(weak & deal.companies), here, -deal.order)
             if best_key is None or key > best_key:
                 best, best_key = deal, key
         return best
@@ -689,33 +775,27 @@ def split_by_companies(figures: list[Figure]) -> list[list[Figure]]:
     return [sorted(group, key=lambda f: (f.start, f.commitment_id)) for group in groups.values()]
 
 
-def merge_subordinate(parts: list[list[Figure]], ctx: DocContext) -> list[list[Figure]]:
-    """Join a part whose companies the document names far less often (SUBORDINATE_RATIO times) than
-    another part's companies ("Microsoft invested $7.3bn, including a stake in G42, and will spend
-    $7.9bn", in an article naming Microsoft six times and G42 twice: G42 is an object of the
-    sentence, not the subject of $7.9bn); parts whose companies are about as prominent stay apart."""
-
-    def companies(part: list[Figure]) -> set[str]:
-        return set().union(*(f.own_companies for f in part))
-
-    merged = [list(part) for part in parts]
+def merge_subordinate(parts: list[list[Figure]], ctx: DocContext) -> list[tuple[list[Figure], frozenset[str]]]:
+    """The parts of a sentence with their companies, a part whose companies the document names far
+    less often (SUBORDINATE_RATIO times) than another part's joined to that part ("Microsoft
+    invested $7.3bn, including a stake in G42, and will spend $7.9bn", in an article naming
+    Microsoft six times and G42 twice: G42 is an object of the sentence, not the subject of
+    $7.9bn); parts whose companies are about as prominent stay apart."""
+    merged = [(list(part), frozenset().union(*(f.own_companies for f in part))) for part in parts]
     changed = True
     while changed and len(merged) > 1:
         changed = False
-        for i, part in enumerate(merged):
-            mine = companies(part)
+        for i, (part, mine) in enumerate(merged):
             if not mine:
                 continue
             top = max(ctx.companies.get(c, 0) for c in mine)
             hosts = [
-                j for j, other in enumerate(merged)
-                if j != i and companies(other) and not mine & companies(other)
-                and min(ctx.companies.get(c, 0) for c in companies(other)) >= SUBORDINATE_RATIO * top
+                j for j, (_, other) in enumerate(merged)
+                if j != i and other and not mine & other
+                and min(ctx.companies.get(c, 0) for c in other) >= SUBORDINATE_RATIO * top
             ]
             if hosts:
-                host = merged[min(hosts, key=lambda j: merged[j][0].start)]
-                for figure in part:
-                    figure.own_companies = tuple(sorted(companies(host)))
+                host, companies = merged[min(hosts, key=lambda j: merged[j][0][0].start)]
                 host.extend(part)
                 host.sort(key=lambda f: (f.start, f.commitment_id))
                 del merged[i]

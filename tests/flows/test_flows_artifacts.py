@@ -26,6 +26,12 @@ def test_each_run_publishes_the_draft_the_deals_and_a_summary(sample_db):
     assert deals.type == "table"
     summary = read_artifact(f"run-summary-{key}")
     text = summary.data
-    assert "| documents fetched | 48 |" in text
-    assert "| documents new | 48 |" in text
+    # a new warehouse first replays the sample's earlier editions, then crawls the current site
+    history = sample_db["result"]["history"]
+    assert [h["edition"] for h in history] == ["2025-05-23", "2025-05-30"]
+    replayed = sum(h["new"] for h in history)
+    assert history[1]["updated"] == 1  # the story updated on 26 May
+    assert "| earlier sample editions replayed | 2025-05-23 (" in text
+    assert f"| documents fetched | {48 - replayed} |" in text
+    assert f"| documents new | {48 - replayed} |" in text
     assert "deals new this week" in text and "| newsletter | approved |" in text

@@ -37,15 +37,17 @@ def test_a_retried_run_skips_the_finished_crawl_and_extraction(prefect_server, t
     )
     assert state.is_completed(), state
     assert marker.exists()  # the first attempt really failed in the load stage
+    # A new warehouse replays the sample's two earlier editions, then crawls the current site. The
+    # fault fires in the first load of extractions (the first edition's): the retry reuses that
+    # edition's crawl and extraction, then does the rest.
     crawls = task_states("crawl-sample", started)
-    assert crawls == ["Completed", "Cached"], crawls
+    assert crawls == ["Completed", "Cached", "Completed", "Completed"], crawls
     batches = task_states("extract-batch", started)
-    half = len(batches) // 2
-    assert batches and len(batches) == 2 * half, batches
+    assert len(batches) == 4, batches
     # First attempt: extracted (or already cached by an earlier run of the same texts and pipeline);
-    # the retry extracts nothing again.
-    assert set(batches[:half]) <= {"Completed", "Cached"}, batches
-    assert batches[half:] == ["Cached"] * half, batches
+    # the retry extracts it not again.
+    assert batches[0] in {"Completed", "Cached"} and batches[1] == "Cached", batches
+    assert set(batches[2:]) <= {"Completed", "Cached"}, batches
     con = duckdb.connect(str(db), read_only=True)
     try:
         assert con.execute("select count(*) from documents").fetchone()[0] == 48

@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample"
 SITE = SAMPLE / "site"
 GOLD = SAMPLE / "gold.jsonl"
+GOLD_DEALS = SAMPLE / "gold_deals.jsonl"
+EDITIONS = SAMPLE / "editions"
 SOURCES = SAMPLE / "sources.toml"
 BASE = "__BASE__"
 SITES = f"{BASE}/sites/"
@@ -141,7 +143,13 @@ def test_committed_site_equals_a_fresh_build(tmp_path):
     stale = [str(rel) for rel, p in fresh.items() if p.read_bytes() != committed[rel].read_bytes()]
     assert not stale, f"stale files (rebuild with sample/build.py): {stale[:10]}"
     assert (tmp_path / "gold.jsonl").read_bytes() == GOLD.read_bytes()
+    assert (tmp_path / "gold_deals.jsonl").read_bytes() == GOLD_DEALS.read_bytes()
+    fresh = {p.relative_to(tmp_path / "editions"): p for p in (tmp_path / "editions").rglob("*") if p.is_file()}
+    committed = {p.relative_to(EDITIONS): p for p in EDITIONS.rglob("*") if p.is_file()}
+    assert sorted(map(str, committed)) == sorted(map(str, fresh)), "sample/editions is stale: rebuild"
+    assert all(p.read_bytes() == committed[rel].read_bytes() for rel, p in fresh.items())
     assert stats["articles"] >= 40
+    assert stats["editions"] == [p.name for p in sorted(EDITIONS.iterdir()) if p.is_dir()]
 
 
 def test_build_twice_gives_identical_bytes(tmp_path):
@@ -422,3 +430,72 @@ def test_meridian_pages_have_heavy_boilerplate(articles):
     text = url_to_file(a.url).read_text("utf-8")
     for marker in ("cookie-banner", "Most read", "newsletter-box", "Share"):
         assert marker in text
+
+
+# --------------------------------------------------------------------------------------------
+# The deal answer key and the editions
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def gold_deals():
+    return [json.loads(line) for line in GOLD_DEALS.read_text("utf-8").splitlines()]
+
+
+def test_every_figure_of_an_original_names_its_deal(articles, gold_deals):
+    keys = {d["key"] for d in gold_deals}
+    for a in articles:
+        if a.syndicated_from:
+            continue
+        for c in a.gold["commitments"] + [c for r in a.revisions for c in r.commitments]:
+            assert c.get("deal") in keys, (a.id, c)
+
+
+def test_gold_deals_list_the_documents_that_report_them(gold_deals, gold):
+    ids = {g["id"] for g in gold}
+    for deal in gold_deals:
+        assert deal["reports"], deal["key"]
+        assert set(deal["documents"]) | set(deal["context_documents"]) <= ids, deal["key"]
+        assert not set(deal["documents"]) & set(deal["context_documents"]), deal["key"]
+        for report in deal["reports"]:
+            assert report["figures"], (deal["key"], report["doc"])
+        if deal["national"]:
+            assert deal["countries"], deal["key"]
+    # the same story on two outlets, a syndicated copy, and an update that changes a figure
+    assert any(len({d.split("/")[0] for d in deal["documents"]}) >= 3 for deal in gold_deals)
+    assert any(deal["copies"] for deal in gold_deals)
+    assert any(r["version"] != "current" for deal in gold_deals for r in deal["reports"])
+
+
+def test_a_deal_build_error_names_the_file(tmp_path):
+    pub = tmp_path / "articles" / "ukgov"
+    pub.mkdir(parents=True)
+    (pub / "lonely-figure.md").write_text(
+        '+++\nslug = "lonely-figure"\ntitle = "T"\npublished = 2025-01-01T00:00:00Z\n'
+        'author = "A"\nsummary = "S"\n[gold]\ncountries = ["GB"]\ncompanies = []\n'
+        'commitments = [{ kind = "power", mw = 100 }]\n+++\nBody.\n',
+        "utf-8",
+    )
+    with pytest.raises(builder.BuildError, match=r"lonely-figure.md.*needs deal"):
+        builder.build(tmp_path / "site", articles_dir=tmp_path / "articles")
+
+
+def test_editions_show_the_web_as_it_stood(articles):
+    editions = sorted(p for p in EDITIONS.iterdir() if p.is_dir())
+    assert editions
+    updated = [a for a in articles if a.revisions]
+    assert updated
+    for edition in editions:
+        at = dt.datetime.fromisoformat(edition.name).replace(tzinfo=dt.timezone.utc)
+        for a in articles:
+            page = url_to_file(a.url, edition)
+            assert page.is_file() == (a.published.date() <= at.date()), (edition.name, a.id)
+        for a in updated:
+            if a.published.date() > at.date():
+                continue
+            html = url_to_file(a.url, edition).read_text("utf-8")
+            current = a.updated.date() <= at.date()
+            body = a.blocks if current else a.revisions[0].blocks
+            first = body[0][1].replace("'", "&#39;")
+            assert first in html, (edition.name, a.id)
+            assert ("updated-note" in html) == current or a.publisher != "dcledger"
