@@ -48,7 +48,7 @@ bench: install ## Measure every stage next to its reference, ~10 min (benchmarks
 	@status=0; started=$$(date +%s); \
 	for bench in $(BENCHMARKS); do \
 		echo "== python -m benchmarks.$$bench"; \
-		env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m benchmarks.$$bench || { echo "FAILED: benchmarks.$$bench"; status=1; }; \
+		env -u PYTHONDONTWRITEBYTECODE TRACKER_PROGRESS=0 $(BIN)/python -m benchmarks.$$bench || { echo "FAILED: benchmarks.$$bench"; status=1; }; \
 	done; \
 	$(BIN)/python -m benchmarks.report --elapsed $$(( $$(date +%s) - started )) || status=1; \
 	exit $$status

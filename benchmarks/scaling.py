@@ -2,8 +2,9 @@
 100k documents.
 
 One generated corpus of 100,000 news-like documents (``benchmarks/corpus.py``: 300 to 900 words,
-about 620 on average, over 600 days of publication dates); the 1k and 10k corpora are its first
-1,000 and 10,000 documents, so the per-document work is the same at every scale. For each scale, a
+about 620 on average, over 600 days of publication dates) in crawl files of 2,000 documents, each
+file generated from its own seed; the 1k and 10k corpora are its first 1,000 and 10,000
+documents, so the per-document work is the same at every scale. For each scale, a
 fresh process on a fresh warehouse runs the pipeline's streaming batch path, the one
 ``tracker reextract`` uses:
 
@@ -49,24 +50,27 @@ def label(n: int) -> str:
     return f"{n // 1000}k" if n % 1000 == 0 else str(n)
 
 
-def write_corpus(folder: Path, documents: int, seed: int) -> list[Path]:
-    """The crawler's documents.jsonl files of the corpus, CRAWL_FILE documents each, in order (the
-    first k files of a bigger corpus are those of a smaller one)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths: list[Path] = []
-    sink = None
-    try:
-        for index, record in enumerate(generate(documents, seed)):
-            if index % CRAWL_FILE == 0:
-                if sink is not None:
-                    sink.close()
-                paths.append(folder / f"documents-{len(paths):04d}.jsonl")
-                sink = paths[-1].open("w", encoding="utf-8")
+def write_crawl_file(folder: Path, number: int, seed: int) -> Path:
+    """Crawl file `number` of the corpus: CRAWL_FILE documents of their own seed."""
+    path = folder / f"documents-{number:04d}.jsonl"
+    with path.open("w", encoding="utf-8") as sink:
+        for record in generate(CRAWL_FILE, f"{seed}-{number}"):
             sink.write(json.dumps(crawl_document(record), ensure_ascii=False, sort_keys=True) + "\n")
-    finally:
-        if sink is not None:
-            sink.close()
-    return paths
+    return path
+
+
+def write_corpus(folder: Path, documents: int, seed: int, processes: int = 2) -> list[Path]:
+    """The crawler's documents.jsonl files of the corpus, CRAWL_FILE documents each, in order.
+
+    Each file has its own seed, so the first k files of a bigger corpus are those of a smaller
+    one, and files are written in parallel."""
+    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
+
+    folder.mkdir(parents=True, exist_ok=True)
+    numbers = range(-(-documents // CRAWL_FILE))
+    with ProcessPoolExecutor(max_workers=processes) as pool:
+        return list(pool.map(partial(write_crawl_file, folder, seed=seed), numbers))
 
 
 def child(corpus: str, documents: int, db: str, workers: int, batch_size: int) -> int:

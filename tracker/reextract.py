@@ -34,9 +34,9 @@ from pathlib import Path
 
 from tracker.settings import EXTRACT_BATCH
 
-#: Batches extracted ahead of the load, per worker: enough to keep the workers busy while the
-#: main process loads, few enough to keep memory flat.
-AHEAD_PER_WORKER = 2
+#: Batches submitted ahead of the load, per worker: each worker has one to extract while the
+#: main process loads the previous one; more would only hold more in memory.
+AHEAD_PER_WORKER = 1
 
 #: DuckDB's memory cap while batches stream in. Loading a batch needs little, but on one long-lived
 #: connection DuckDB keeps the growing tables and their indexes cached up to its default cap (80 %
@@ -116,12 +116,12 @@ def extract_and_load(
 ) -> dict:
     """Extract each batch of input records in the worker pool and load its output, in order.
 
-    At most `AHEAD_PER_WORKER * workers` batches are in flight (one with `workers=0`), so memory
-    does not grow with the number of batches. `batches` may read from `con`
-    (``iter_documents_to_extract``): it is advanced only between loads. Each batch is loaded in its own transaction from
-    `work_dir/extractions.jsonl` (rewritten per batch), with DuckDB's memory capped
-    (`STREAM_MEMORY_LIMIT`). `on_batch(documents)` is called after each load. Returns totals:
-    documents, batches, mentions, commitments.
+    While one batch loads, each worker extracts the next (`AHEAD_PER_WORKER`), so memory holds a
+    few batches whatever their number. `batches` may read from `con`
+    (``iter_documents_to_extract``): it is advanced only between loads. Each batch is loaded in
+    its own transaction from `work_dir/extractions.jsonl` (rewritten per batch), with DuckDB's
+    memory capped (`STREAM_MEMORY_LIMIT`). `on_batch(documents)` is called after each load.
+    Returns totals: documents, batches, mentions, commitments.
     """
     from warehouse.load import load_extraction_batch
 
@@ -129,21 +129,23 @@ def extract_and_load(
     totals = {"documents": 0, "batches": 0, "mentions": 0, "commitments": 0}
     ahead = AHEAD_PER_WORKER * workers if workers else 1  # in-process: no extraction ahead
     source = iter(batches)
+    in_flight: deque[Future] = deque()
     pool = worker_pool(workers)
+
+    def top_up() -> None:
+        while len(in_flight) < ahead:
+            batch = next(source, None)
+            if batch is None:
+                return
+            if batch:
+                in_flight.append(pool.submit(extract_lines, batch))
+
     try:
         with capped_memory(con):
-            in_flight: deque[Future] = deque()
-            exhausted = False
-            while True:
-                while not exhausted and len(in_flight) < ahead:
-                    batch = next(source, None)
-                    if batch is None:
-                        exhausted = True
-                    elif batch:
-                        in_flight.append(pool.submit(extract_lines, batch))
-                if not in_flight:
-                    break
+            top_up()
+            while in_flight:
                 lines = in_flight.popleft().result()
+                top_up()  # the workers extract the next batches while this one loads
                 counts = load_extraction_batch(con, lines, path)
                 totals["batches"] += 1
                 for key in ("documents", "mentions", "commitments"):

@@ -367,3 +367,14 @@ def test_the_same_figures_in_any_order_give_the_same_deals():
                         for d in cluster_figures(figures, contexts))
         assert expected is None or result == expected
         expected = result
+
+
+def test_a_company_named_in_passing_is_not_the_subject_of_the_next_figure():
+    _, deals = cluster(Article(
+        "a", 1, "[Microsoft] lifts its [UAE|AE] investment to {$15.2bn|money=15.2e9 USD}",
+        ["[Microsoft] said [Microsoft] had invested {$7.3bn|money=7.3e9 USD} in the [Emirates|AE], "
+         "including a stake in [G42], and would spend a further {$7.9bn|money=7.9e9 USD}."],
+        ["[Microsoft] holds licences to ship chips to the [UAE|AE]. [Microsoft] said so."],
+    ))
+    (deal,) = deals  # G42 (named once) is the object of the sentence, Microsoft (five times) its subject
+    assert len(deal.figures) == 3
