@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import platform
 import subprocess
 import sys
@@ -39,12 +40,23 @@ RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
 AVERAGE_WORDS_PER_DOC = 600
 
 
-def write_corpus(path: Path, words: int, seed: int) -> tuple[int, int]:
-    """Write documents until ``words`` words are reached; return (documents, words)."""
-    n_docs = max(1, words // AVERAGE_WORDS_PER_DOC)
+def write_corpus(path: Path, words: int, seed: int, vocabulary: str = "templates") -> tuple[int, int]:
+    """Write documents until ``words`` words are reached; return (documents, words).
+
+    ``vocabulary``: "templates", the generator's documents as they are (about 1,500 distinct
+    tokens per million words: the tokenizer's cache answers nearly every token, the worst case for
+    the ratio), or "news", the same documents with background paragraphs from
+    ``benchmarks.lexicon`` (about 45,000 distinct tokens per million words, like real news)."""
+    n_docs = max(1, words // (AVERAGE_WORDS_PER_DOC * (2 if vocabulary == "news" else 1)))
     total = docs = 0
+    records = generate(n_docs * 2, seed)
+    if vocabulary == "news":
+        from benchmarks.lexicon import Lexicon, with_background
+
+        lexicon, rng = Lexicon(seed), random.Random(f"background-{seed}")
+        records = (with_background(record, lexicon, rng) for record in records)
     with path.open("w", encoding="utf-8") as sink:
-        for record in generate(n_docs * 2, seed):
+        for record in records:
             sink.write(json.dumps(record, ensure_ascii=False) + "\n")
             total += count_words(record)
             docs += 1
@@ -100,22 +112,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--floor", type=float, default=0.40, help="minimum ratio (default: %(default)s)")
     parser.add_argument("--bytecode", choices=["warm", "asis"], default="warm",
                         help="warm: compiled bytecode in a temporary cache (default); asis: the caller's environment")
+    parser.add_argument("--vocabulary", nargs="+", choices=["news", "templates"], default=["news", "templates"],
+                        help="corpora to measure, the first gives the headline figures (default: news templates)")
     parser.add_argument("--no-save", action="store_true", help="do not write benchmarks/results/latest.json")
     parser.add_argument("--report-only", action="store_true",
                         help="exit 0 under the floor too, only reporting it (make bench fails on errors, not targets)")
     args = parser.parse_args(argv)
 
     python = sys.executable
+    measured = {}
     with tempfile.TemporaryDirectory() as folder:
-        corpus = Path(folder) / "corpus.jsonl"
-        docs, words = write_corpus(corpus, args.words, args.seed)
         env = dict(os.environ)
         warm = args.bytecode == "warm"
         if warm:
             env.pop("PYTHONDONTWRITEBYTECODE", None)
             env["PYTHONPYCACHEPREFIX"] = str(Path(folder) / "pycache")
-        tokenizer_s = time_process([python, "-m", "benchmarks.bare_tokenizer", str(corpus)], args.repeat, env, warm)
-        extract_s = time_process([python, "-m", "tracker", "extract", str(corpus)], args.repeat, env, warm)
+        for vocabulary in args.vocabulary:
+            corpus = Path(folder) / f"corpus-{vocabulary}.jsonl"
+            docs, words = write_corpus(corpus, args.words, args.seed, vocabulary)
+            tokenizer_s = time_process([python, "-m", "benchmarks.bare_tokenizer", str(corpus)], args.repeat, env, warm)
+            extract_s = time_process([python, "-m", "tracker", "extract", str(corpus)], args.repeat, env, warm)
+            measured[vocabulary] = {
+                "documents": docs, "words": words, "vocabulary": vocabulary,
+                "extract_seconds": round(extract_s, 3), "tokenizer_seconds": round(tokenizer_s, 3),
+                "extract_words_per_s": round(words / extract_s), "tokenizer_words_per_s": round(words / tokenizer_s),
+                "extract_vs_tokenizer": round(tokenizer_s / extract_s, 3),
+            }
+            print(f"{vocabulary} vocabulary: {docs} documents, {words} words (bytecode: {args.bytecode})")
+            print(f"  bare tokenizer: {words / tokenizer_s:>9,.0f} words/s ({tokenizer_s:.2f} s)")
+            print(f"  tracker extract: {words / extract_s:>9,.0f} words/s ({extract_s:.2f} s)")
+            print(f"  ratio: {tokenizer_s / extract_s:.1%} (floor {args.floor:.0%})")
+    headline = measured[args.vocabulary[0]]
+    docs, words, extract_s, tokenizer_s = (headline[key] for key in ("documents", "words", "extract_seconds", "tokenizer_seconds"))
     results = {
         "extract_words_per_s": round(words / extract_s),
         "tokenizer_words_per_s": round(words / tokenizer_s),
@@ -123,17 +151,15 @@ def main(argv: list[str] | None = None) -> int:
         "extract_speed": {
             "documents": docs, "words": words, "seed": args.seed, "repeat": args.repeat,
             "bytecode": args.bytecode,
-            "extract_seconds": round(extract_s, 3), "tokenizer_seconds": round(tokenizer_s, 3),
+            "extract_seconds": extract_s, "tokenizer_seconds": tokenizer_s,
             "extract_command": "python -m tracker extract FILE > /dev/null",
             "tokenizer_command": "python -m benchmarks.bare_tokenizer FILE",
             "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         },
         "machine": describe_machine(),
     }
-    print(f"corpus: {docs} documents, {words} words (bytecode: {args.bytecode})")
-    print(f"bare tokenizer: {results['tokenizer_words_per_s']:>9,} words/s ({tokenizer_s:.2f} s)")
-    print(f"tracker extract: {results['extract_words_per_s']:>9,} words/s ({extract_s:.2f} s)")
-    print(f"ratio: {results['extract_vs_tokenizer']:.1%} (floor {args.floor:.0%})")
+    results["extract_speed"]["vocabulary"] = args.vocabulary[0]
+    results["extract_speed_by_vocabulary"] = measured
     if not args.no_save:
         by_mode = {args.bytecode: results["extract_vs_tokenizer"]}
         if args.bytecode == "warm":
@@ -142,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
             merge_results({"extract_vs_tokenizer_by_bytecode": by_mode,
                            f"extract_speed_{args.bytecode}": dict(results["extract_speed"], **{
                                key: results[key] for key in ("extract_words_per_s", "tokenizer_words_per_s")})})
-    if results["extract_vs_tokenizer"] < args.floor:
+    if min(entry["extract_vs_tokenizer"] for entry in measured.values()) < args.floor:
         print(f"target missed: the ratio is under the floor of {args.floor:.0%}")
         return 0 if args.report_only else 1
     return 0

@@ -83,3 +83,22 @@ class Lexicon:
             parts.append(word)
         parts[0] = parts[0][:1].upper() + parts[0][1:]
         return " ".join(parts) + "."
+
+
+def with_background(record: dict, lexicon: Lexicon, rng: random.Random) -> dict:
+    """The record with a background paragraph after each of its paragraphs, as long as it.
+
+    Deal coverage is half context (history, markets, quotes, local colour); this context is where
+    most of an article's rare words are. Half the words then come from the templates and half
+    from ``lexicon``, which gives a million words about 45,000 distinct tokens.
+    """
+    paragraphs = []
+    for paragraph in record["text"].split("\n\n"):
+        paragraphs.append(paragraph)
+        left, sentences = len(paragraph.split()), []
+        while left > 0:
+            sentence = lexicon.sentence(rng, min(10, left), max(10, min(30, left)))
+            left -= sentence.count(" ") + 1
+            sentences.append(sentence)
+        paragraphs.append(" ".join(sentences))
+    return dict(record, text="\n\n".join(paragraphs))

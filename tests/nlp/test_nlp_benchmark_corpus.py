@@ -21,3 +21,24 @@ def test_documents_look_like_articles(nlp):
     figures = sum(len(out["commitments"]) for out in outputs)
     assert all(out["countries"] and out["companies"] for out in outputs)
     assert 50 <= words / figures <= 150  # one distinct figure every ~90 words, as in real coverage
+
+
+def test_background_vocabulary_is_news_like_and_deterministic():
+    import random
+
+    from benchmarks.lexicon import Lexicon, with_background
+
+    first, second = Lexicon(0, size=5000), Lexicon(0, size=5000)
+    assert first.words == second.words
+    rng = random.Random(1)
+    text = " ".join(first.sentence(rng) for _ in range(4000))
+    words = text.split()
+    distinct = {word.strip(",.").lower() for word in words}
+    # rare words keep coming, as in real text (the templates alone give about 1,500 in a million)
+    assert len(distinct) > 0.05 * len(words)
+    # and the commonest words take a realistic share of the text
+    assert sum(word.lower().strip(",.") in {"the", "of", "and", "to", "a", "in"} for word in words) > 0.08 * len(words)
+    record = {"id": "x", "text": "One paragraph here.\n\nAnother one."}
+    padded = with_background(record, first, random.Random(2))
+    assert padded["text"].startswith("One paragraph here.\n\n") and padded["id"] == "x"
+    assert len(padded["text"].split("\n\n")) == 4
