@@ -83,9 +83,17 @@ def run_inprocess(crawl_dir: str, sources: str, db: str, out: str) -> dict:
     from flows.weekly import publish_issue
 
     started = time.perf_counter()
+    stages: dict[str, float] = {}
+
+    def lap(name: str, since: list[float] = [started]) -> None:
+        now_ = time.perf_counter()
+        stages[name] = round(now_ - since[0], 2)
+        since[0] = now_
+
     Path(db).parent.mkdir(parents=True, exist_ok=True)
     work = open_working_copy.fn(db)
     load_crawl.fn(work, sources, crawl_dir)
+    lap("crawl_stage")
     # extract-stage: one extraction thread, at most 3 batches ahead of the load (as the flow)
     count_documents.fn(work)
     work_dir, after, batches, documents = str(Path(out) / "extract"), "", 0, 0
@@ -104,17 +112,21 @@ def run_inprocess(crawl_dir: str, sources: str, db: str, out: str) -> dict:
                 break
             load_extraction_lines.fn(work, [submitted.popleft().result()], work_dir, first=batches)
             batches += 1
+    lap("extract_stage")
     build_deal_records.fn(work)
+    lap("build_deals")
     rendered = render_week.fn(work, str(Path(out) / "drafts"), None)
     week = rendered["week"]
+    lap("render_draft")
     publish_warehouse.fn(work, db)
     decision = ReviewDecision(approve=True, editor="auto-approve")
     record_review.fn(db, week, decision.model_dump(), via="prefect")
     final = render_week.fn(db, str(Path(out) / "work" / "issue"), week, read_only=True, for_readers=True)
     publish_issue(final["files"], out, final["context"])
+    lap("approve_and_publish")
     seconds = time.perf_counter() - started
     return {"seconds": seconds, "week": week, "status": "approved", "documents": documents, "batches": batches,
-            "deals_in_week": rendered["deals"]}
+            "deals_in_week": rendered["deals"], "stages": stages}
 
 
 def table_counts(db: str) -> dict:
@@ -173,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     same = flow["rows"] == inprocess["rows"]
     print(f"week {flow['week']}: {flow['documents']:,} documents in {flow['batches']} batches, "
           f"{flow['deals_in_week']:,} deals in the week, rows {flow['rows']}")
-    print(f"in-process stages:    {inprocess['seconds']:.1f} s (peak RSS {runs['inprocess']['peak_rss_mb']:.0f} MB)")
+    print(f"in-process stages:    {inprocess['seconds']:.1f} s (peak RSS {runs['inprocess']['peak_rss_mb']:.0f} MB): "
+          + ", ".join(f"{name} {value:.1f} s" for name, value in inprocess.get("stages", {}).items()))
     print(f"weekly_tracker flow:  {flow['seconds']:.1f} s (peak RSS {runs['flow']['peak_rss_mb']:.0f} MB, "
           f"Prefect's temporary server included)")
     print(f"overhead:             {overhead:+.1%} (target under {TARGET:.0%}); temporary server start, "
@@ -196,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
                 "inprocess_largest_process_rss_mb": runs["inprocess"]["largest_process_rss_mb"],
                 "flow_process_seconds": round(runs["flow"]["seconds"], 2),
                 "inprocess_process_seconds": round(runs["inprocess"]["seconds"], 2),
+                "inprocess_stage_seconds": inprocess.get("stages"),
                 "target": TARGET,
                 "measured_at": now(),
             },

@@ -74,7 +74,7 @@ def rows(r: dict) -> list[tuple[str, str, str, str, str, bool | None]]:
                         f"time: {_num(run.get('seconds'), 1, 's')}, {_num(get(f'scaling_ms_per_doc_{size}'), 2, 'ms')}/document",
                         "-", target, met))
     if scaling.get("10k") and scaling.get("100k"):
-        growth = (scaling["100k"]["seconds"] / 100) / scaling["10k"]["seconds"]
+        growth = (scaling["100k"]["seconds"] / 100_000) / (scaling["10k"]["seconds"] / 10_000)
         out.append(("extract+load time per document, 100k vs 10k", f"x{growth:.2f}", "1.00 = linear", "-",
                     "linear or better", growth <= 1.1))
     for key, label in (("crawl_peak_rss_mb", "crawl of the pages above"),

@@ -14,6 +14,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from flows.review import ReviewDecision, wait_for_review
 from flows.tasks import (
@@ -124,8 +125,12 @@ def extract_stage(db: str, out: str, batch_size: int = EXTRACT_BATCH, in_flight:
                 submitted.append(extract_batch.submit(records))
             if not submitted:
                 break
-            lines = submitted.popleft().result()
-            loaded = load_extraction_lines(db, [lines], work_dir, first=batches)
+            future = submitted.popleft()
+            lines = future.result()
+            # quote(): otherwise Prefect walks and copies every nested value of the extraction
+            # lines looking for futures, seconds per batch of 1,000 (benchmarks/flow_overhead.py);
+            # wait_for keeps the extract -> load edge in the run's graph.
+            loaded = load_extraction_lines(db, quote([lines]), work_dir, first=batches, wait_for=[future])
             batches += 1
             for key in totals:
                 totals[key] += loaded[key]

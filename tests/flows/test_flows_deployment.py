@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -37,8 +38,15 @@ def api(url: str, path: str, body: dict | None = None):
         headers={"Content-Type": "application/json"},
         method="POST" if body is not None else "GET",
     )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read() or b"null")
+    for attempt in range(5):
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            # the server answers 503 while its SQLite database is busy (a loaded machine): retry
+            if error.code != 503 or attempt == 4:
+                raise
+            time.sleep(2 * (attempt + 1))
 
 
 @pytest.fixture(scope="module")
