@@ -172,7 +172,8 @@ def run_measured(command: list[str], *, env: dict | None = None, cwd: Path = ROO
         "seconds": seconds,
         "returncode": process.returncode,
         "stdout": stdout,
-        "peak_rss_mb": round(peak / 2**20, 1),
+        # sampling can miss a short peak; the tree never holds less than its largest process did
+        "peak_rss_mb": round(max(peak, usage.ru_maxrss * 1024) / 2**20, 1),
         "largest_process_rss_mb": round(usage.ru_maxrss / 1024, 1),  # Linux: kilobytes
     }
 

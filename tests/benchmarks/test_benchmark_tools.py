@@ -87,4 +87,4 @@ def test_peak_memory_of_a_process_tree_is_measured():
     run = run_measured([sys.executable, "-c", code])
     assert run["returncode"] == 0 and '{"ok": 1}' in run["stdout"]
     assert run["peak_rss_mb"] >= 140  # both processes at once
-    assert 80 <= run["largest_process_rss_mb"] < run["peak_rss_mb"]
+    assert 80 <= run["largest_process_rss_mb"] <= run["peak_rss_mb"]
