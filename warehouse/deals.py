@@ -48,7 +48,12 @@ tests/e2e/test_sample_deals.py checks the whole against the sample's deal answer
    article's deal (body sentences) or a deal it repeats; a deal without companies takes a
    candidate naming some only when it repeats a figure and the deal's documents are about one of
    them. Up to LONG_WINDOW_DAYS (183), only with the same figure (or its document's other one), the
-   same anchor and no new company. Ranking: a deal holding the same figure reported by two or more
+   same anchor and no new company. A sentence revising a figure ("from $600bn to nearly $1tn",
+   "1GW, up from 200MW"; ``mark_revisions``) ties the old figure to the deal holding it up to
+   REVISION_WINDOW_DAYS back (in a country the sentence names), and the new figure follows it. An
+   S figure whose companies all come after it and are named a third as often as the article's
+   leading company ("a 1GW campus, built with AdaniConneX and Airtel" in an article on Google's
+   hub) is grouped with that company (``leader_of``). Ranking: a deal holding the same figure reported by two or more
    documents, then one the candidate's document supports, then one holding the same figure, then
    the Jaccard, the latest report and the earliest founded.
 4. What each deal shows: deal_id = 'd-' + 12 hex of sha256(earliest evidence commitment_id),
@@ -67,6 +72,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -79,6 +85,7 @@ from warehouse.db import DATA_DIR, fetch_dicts, run_sql, transaction
 
 WINDOW_DAYS = 45
 LONG_WINDOW_DAYS = 183  # a deal reported again with the same figure, same country, no new company
+REVISION_WINDOW_DAYS = 3 * 366  # a sentence revising a deal's figure ("from $600bn to $1tn") finds it
 MIN_JACCARD = 0.5
 SUBORDINATE_RATIO = 3  # a company named a third as often as another in a shared sentence is its object
 TITLE_COMPANIES = 3
@@ -116,6 +123,9 @@ class Figure:
     own_companies: tuple[str, ...] = ()
     weak_countries: tuple[str, ...] = ()  # borrowed from the paragraph or title
     weak_companies: tuple[str, ...] = ()  # borrowed, or named inside the figure (supplier)
+    trailing: bool = False  # its own companies all come after it in its sentence ("1GW, built with X")
+    restated: bool = False  # an earlier figure the sentence revises ("from $600bn to $1tn": $600bn)
+    revises: str | None = None  # the commitment_id of the earlier figure this one replaces
     tier: int = TIER_W
     anchor: str | None = None
     keys: list | None = field(default=None, repr=False, compare=False)  # figure_keys, computed once
@@ -161,6 +171,7 @@ class Candidate:
     doc_companies: frozenset[str] = frozenset()
     principal: frozenset[str] = frozenset()
     doc_principals: frozenset[str] = frozenset()  # the document's two most mentioned companies
+    long_window: int = LONG_WINDOW_DAYS  # how far apart a report may repeat a figure of the deal
 
 
 @dataclass(eq=False)  # a deal is itself, whatever it holds
@@ -245,8 +256,9 @@ def is_dateline(surface: str | None) -> bool:
 
 def _sentence_companies(
     figures: list[Figure], mentions: list[dict], clause_of=lambda offset: 0
-) -> dict[str, tuple[set, set]]:
-    """Own and supplier companies of each figure of one sentence (module docstring, step 1).
+) -> dict[str, tuple[set, set, bool]]:
+    """Own and supplier companies of each figure of one sentence (module docstring, step 1), and
+    whether its own companies all come after it.
 
     A company goes with the figures after it until the next company, within its clause; companies
     after a clause's last figure go with that figure; a company inside a figure is its supplier.
@@ -262,6 +274,7 @@ def _sentence_companies(
         else:
             free.append(m)
     previous: set = set()
+    trailing: dict[str, bool] = {}
     for index, figure in enumerate(figures):
         same_clause = index and figures[index - 1].clause == figure.clause
         low = figures[index - 1].end if same_clause else -1
@@ -272,12 +285,15 @@ def _sentence_companies(
         own[figure.commitment_id] = before or (set(previous) if same_clause else set())
         previous = own[figure.commitment_id]
         last_in_clause = index == len(figures) - 1 or figures[index + 1].clause != figure.clause
+        after: set = set()
         if last_in_clause:
-            own[figure.commitment_id] |= {
+            after = {
                 m["value"] for m in free
                 if m["start_char"] >= figure.end and clause_of(m["start_char"]) == figure.clause
             }
-    return {cid: (own[cid], supplier[cid]) for cid in own}
+            own[figure.commitment_id] |= after
+        trailing[figure.commitment_id] = bool(after) and own[figure.commitment_id] == after
+    return {cid: (own[cid], supplier[cid], trailing[cid]) for cid in own}
 
 
 def choose_anchor(figure: Figure, ctx: DocContext) -> str | None:
@@ -320,13 +336,15 @@ def attribute_figures(figure_rows: list[dict], mention_rows: list[dict]) -> tupl
 
         for figure in group:
             figure.clause = clause_of(figure.start)
+        if start is not None and len(group) > 1:
+            mark_revisions(group, key[1], start)
         company_mentions = [m for m in mentions if m["kind"] == "company"]
         sentence_countries = {m["value"] for m in mentions if m["kind"] == "country"}
         companies = _sentence_companies(group, company_mentions, clause_of)
         for figure in group:
             row = rows[figure.commitment_id]
             trusted = row["link_scope"] in (None, "sentence")  # the extractor's lists are the sentence's
-            own_companies, suppliers = companies[figure.commitment_id]
+            own_companies, suppliers, figure.trailing = companies[figure.commitment_id]
             own_countries = set(sentence_countries)
             if trusted and not mentions:
                 own_countries |= set(row["countries"] or ())
@@ -344,6 +362,41 @@ def attribute_figures(figure_rows: list[dict], mention_rows: list[dict]) -> tupl
                 figure.tier = TIER_W
             figure.anchor = choose_anchor(figure, contexts.get(figure.doc_id, DocContext()))
     return figures, contexts
+
+
+# "from $600 billion to nearly $1 trillion", "to 1GW, up from 200MW": the sentence itself says
+# which figure replaced which
+_FROM_BEFORE = re.compile(r"\bfrom\s+(?:about\s+|around\s+|roughly\s+|some\s+|an?\s+(?:earlier|initial)\s+)?$", re.I)
+_TO_BETWEEN = re.compile(r"^\s*(?:[\w-]+\s+){0,4}?to\s+(?:\w+\s+){0,3}$", re.I)
+_UP_FROM_BETWEEN = re.compile(
+    r"\b(?:up|down|rising|falling|raised|increased|cut)\s+from\s+"
+    r"(?:about\s+|around\s+|roughly\s+|some\s+|an?\s+(?:earlier|initial)\s+)?$",
+    re.I,
+)
+REVISION_GAP = 80  # characters at most between the two figures of a revision
+
+
+def mark_revisions(group: list[Figure], sentence: str, sentence_start: int) -> None:
+    """Mark the figures of one sentence that state a revision of the same kind: "raise its
+    investment from $600 billion to nearly $1 trillion", "1GW, up from 200MW". The earlier figure
+    is ``restated`` (it names the deal it revises, however long ago that deal was reported) and
+    the later one ``revises`` it (it goes to that deal)."""
+    ordered = sorted(group, key=lambda f: f.start)
+    for first, second in zip(ordered, ordered[1:]):
+        if first.kind != second.kind or first.clause != second.clause:
+            continue
+        before = sentence[max(0, first.start - sentence_start - 40): max(0, first.start - sentence_start)]
+        between = sentence[first.end - sentence_start: second.start - sentence_start]
+        if len(between) > REVISION_GAP:
+            continue
+        if _FROM_BEFORE.search(before) and _TO_BETWEEN.match(between):
+            old, new = first, second
+        elif _UP_FROM_BETWEEN.search(between):
+            old, new = second, first
+        else:
+            continue
+        old.restated = True
+        new.revises = old.commitment_id
 
 
 def _figure(row: dict) -> Figure:
@@ -449,7 +502,7 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
     candidate's figures is only looked up when a rule needs it.)
     """
     gap = gap_days(deal, candidate)
-    if gap > LONG_WINDOW_DAYS:
+    if gap > candidate.long_window:
         return None
     same_doc = candidate.doc_id in deal.docs
     same_anchor = candidate.anchor == deal.anchor
@@ -463,8 +516,10 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
 
     if gap > WINDOW_DAYS:
         # reported again months later: the same figure, in the same country, by the same parties
+        # (a sentence revising the figure may host it in the other country it names)
+        revision = candidate.long_window > LONG_WINDOW_DAYS
         if not (
-            same_anchor
+            (same_anchor or (revision and deal.anchor in {c for f in candidate.figures for c in f.own_countries}))
             and companies <= deal.companies | deal.named
             and (not core or companies & core or candidate.doc_companies & core)
             and (same_doc or shared())
@@ -633,14 +688,21 @@ class Clustering:
 
     def matching_deal(self, figure: Figure, companies: frozenset[str]) -> Deal | None:
         """The best deal holding a figure the same as this one that would take it."""
+        window = REVISION_WINDOW_DAYS if figure.restated else LONG_WINDOW_DAYS
         holding = {
             id(d): d for key in lookup_keys(figure) for d in self.by_key.get(key, ())
-            if abs((d.last_reported - figure.reported_on).days) <= LONG_WINDOW_DAYS + (d.last_reported - d.first_reported).days
+            if abs((d.last_reported - figure.reported_on).days) <= window + (d.last_reported - d.first_reported).days
             and d.holds(figure)
         }
         if not holding:
             return None
-        return self.best(self.candidate([figure], companies), sorted(holding.values(), key=lambda d: d.order))
+        candidate = self.candidate([figure], companies)
+        candidate.long_window = window
+        return self.best(candidate, sorted(holding.values(), key=lambda d: d.order))
+
+    def revised_deal(self, figure: Figure) -> Deal | None:
+        """The deal of the earlier figure this one revises in its sentence ("from $600bn to $1tn")."""
+        return self.deal_of.get(figure.revises) if figure.revises else None
 
     # -- the passes ------------------------------------------------------------------------------
     def run(self) -> list[Deal]:
@@ -665,8 +727,25 @@ class Clustering:
     def strong_candidates(self, figures: list[Figure]) -> list[Candidate]:
         groups: dict[tuple, list[Figure]] = {}
         for figure in sorted((f for f in figures if f.tier == TIER_S), key=lambda f: (f.start, f.commitment_id)):
-            groups.setdefault((figure.anchor or "", figure.own_companies), []).append(figure)
+            companies = tuple(sorted(set(figure.own_companies) | self.leader_of(figure)))
+            groups.setdefault((figure.anchor or "", companies), []).append(figure)
         return [self.candidate(group, frozenset(companies)) for (_, companies), group in groups.items()]
+
+    def leader_of(self, figure: Figure) -> set[str]:
+        """The article's leading company, for a figure whose companies all come after it and are
+        named far less often (SUBORDINATE_RATIO times) than that company: "The hub ... will include
+        a campus of 1 gigawatt, built with AdaniConneX and Airtel", in an article about Google's
+        hub, is Google's deal with its builders, not a deal of the builders."""
+        if not figure.trailing:
+            return set()
+        ctx = self.contexts.get(figure.doc_id, DocContext())
+        if not ctx.companies:
+            return set()
+        leader = min(ctx.companies, key=lambda c: ctx.rank("company", c))
+        top = max(ctx.companies.get(c, 0) for c in figure.own_companies)
+        if leader in figure.own_companies or ctx.companies[leader] < SUBORDINATE_RATIO * max(top, 1):
+            return set()
+        return {leader}
 
     def settle(self, known: int) -> None:
         """A deal founded today that now joins an earlier deal it shares a figure or a document with
@@ -708,6 +787,14 @@ class Clustering:
                 self.attach(deal, figure, companies, self.principals(figure.doc_id))
                 explained |= companies & deal.companies
                 joined.append((deal, frozenset(figure.own_companies)))
+            left = []
+            for figure in rest:  # a revised figure goes where the figure it replaces went
+                deal = self.revised_deal(figure)
+                if deal is None:
+                    left.append(figure)
+                    continue
+                self.attach(deal, figure, frozenset(figure.own_companies), self.principals(figure.doc_id))
+            rest = left
             ctx = self.contexts.get(group[0].doc_id, DocContext())
             for part, companies in merge_subordinate(split_by_companies(rest), ctx):
                 candidate = self.candidate(part, companies)
@@ -722,7 +809,7 @@ class Clustering:
         weak = sorted((f for f in figures if f.tier == TIER_W), key=lambda f: (f.start, f.commitment_id))
         left = []
         for figure in weak:
-            deal = self.matching_deal(figure, frozenset()) or self.supported_deal(figure)
+            deal = self.matching_deal(figure, frozenset()) or self.revised_deal(figure) or self.supported_deal(figure)
             if deal is None:
                 left.append(figure)
                 continue

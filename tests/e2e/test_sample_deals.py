@@ -26,12 +26,7 @@ BY_KEY = {deal["key"]: deal for deal in KEY}
 # Real deals the tracker does not yet report as the key says, and why (docs/architecture.md,
 # "Deal clustering", limits). Each is a strict xfail: fixing one makes its test fail until the
 # entry is removed.
-KNOWN_MISSES = {
-    "google-india-ai-hub": "the 1GW campus sentence names only its builders (AdaniConneX, Airtel), "
-    "not Google, so it becomes a deal of its own",
-    "saudi-us-investment-pledge": "raised to nearly $1tn 188 days after the $600bn pledge: beyond the "
-    "six-month window, it is a second deal row",
-}
+KNOWN_MISSES: dict[str, str] = {}
 
 pytestmark = pytest.mark.slow
 

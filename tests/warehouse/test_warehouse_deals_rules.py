@@ -378,3 +378,57 @@ def test_a_company_named_in_passing_is_not_the_subject_of_the_next_figure():
     ))
     (deal,) = deals  # G42 (named once) is the object of the sentence, Microsoft (five times) its subject
     assert len(deal.figures) == 3
+
+
+def test_builders_named_after_a_figure_join_the_articles_leading_company():
+    hub = Article(
+        "hub", 1, "[Google] to spend {$15bn|money=15e9 USD} on an AI hub in [India|IN]",
+        ["[Google] said the hub is its largest project in [India|IN]. [Google] will staff it locally."],
+        ["The hub will include a campus of {1 gigawatt|power=1000}, built with [AdaniConneX] and [Airtel]."],
+        ["[Google] presented the plan in [Delhi|IN]."],
+    )
+    _, deals = cluster(hub)
+    (deal,) = deals  # the builders, named once after the figure, are partners in Google's hub
+    assert {f.kind for f in deal.figures} == {"money", "power"}
+    assert {"Google", "AdaniConneX", "Airtel"} <= deal.companies
+    # a company that is the subject of its own figure, before it, keeps a deal of its own
+    other = Article(
+        "other", 1, "[Google] to spend {$15bn|money=15e9 USD} on an AI hub in [India|IN]",
+        ["[Google] said the hub is its largest project in [India|IN]. [Google] will staff it locally."],
+        ["Separately, [Reliance] will build a {1 gigawatt|power=1000} campus in [Jamnagar|IN]."],
+        ["[Google] presented the plan in [Delhi|IN]."],
+    )
+    _, deals = cluster(other)
+    assert len(deals) == 2
+
+
+def test_a_sentence_revising_a_figure_finds_its_deal_whatever_the_time_apart():
+    pledge = Article(
+        "pledge", 1, "Gulf tour",
+        ["[Saudi Arabia|SA] pledged {$600bn|money=600e9 USD} of investment in the [United States|US]."],
+    )
+    raised = Article(
+        "raised", 190, "Crown prince in [Washington|US]",
+        ["[Saudi Arabia|SA] would raise its investment in the [United States|US] from "
+         "{$600bn|money=600e9 USD} to nearly {$1tn|money=1e12 USD}."],
+    )
+    figures, deals = cluster(pledge, raised)
+    (deal,) = deals  # 189 days on: beyond the long window, but the sentence says what it revises
+    assert sorted(f.amount for f in deal.figures) == [600e9, 600e9, 1e12]
+    old, new = sorted((f for f in figures if f.doc_id == "raised"), key=lambda f: f.start)
+    assert old.restated and new.revises == old.commitment_id
+    # "up from" puts the new figure first
+    up = Article(
+        "up", 190, "Crown prince in [Washington|US]",
+        ["[Saudi Arabia|SA] now plans {$1tn|money=1e12 USD} of investment in the [United States|US], "
+         "up from {$600bn|money=600e9 USD}."],
+    )
+    _, deals = cluster(pledge, up)
+    assert len(deals) == 1
+    # the same round figure 189 days on, without a revision, is another deal
+    again = Article(
+        "again", 190, "Crown prince in [Washington|US]",
+        ["[Saudi Arabia|SA] and the [United States|US] signed {$600bn|money=600e9 USD} of new agreements."],
+    )
+    _, deals = cluster(pledge, again)
+    assert len(deals) == 2
