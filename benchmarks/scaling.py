@@ -10,9 +10,10 @@ warehouse and two phases, each a fresh, measured process:
 1. storing the documents the way crawls store them: ``load_documents`` of one crawler output
    file (``documents.jsonl``) per 2,000 documents, a few weeks of crawling each;
 2. extraction and loading, the streaming path of ``tracker reextract``
-   (``tracker.reextract.extract_and_load``): every stored document read back in keyset pages of
+   (``tracker.reextract.extract_and_load``): every stored document read back in pages (doc_id ranges) of
    1,000 (``EXTRACT_BATCH``), extracted by 2 worker processes (the machine's cores; each builds
-   the pipeline once), each batch bulk-loaded in its own transaction as soon as it is back.
+   the pipeline once, and writes each batch's lines to a file); the batches that are back are
+   bulk-loaded together in one transaction (at most 4) while the workers extract the next.
 
 Full extraction at every scale, no sampling: 100k documents are ~62M words, about three minutes
 on two cores. Peak memory is the process tree's (main process plus workers; see

@@ -2,11 +2,12 @@
 
 After a change to the pipeline (a gazetteer entry, a pattern, a new component in `nlp/`), the
 stored mentions, commitments and deals are those of the old pipeline. `tracker reextract` reads
-every document back from the warehouse in keyset pages of `batch_size`, extracts the pages in
-worker processes (each builds the pipeline once, `nlp.extract.load_pipeline`), and loads each
-batch's output in bulk with the same code and transaction as the weekly flow
-(`warehouse.load.load_extraction_batch`: mentions and commitments of those documents replaced,
-the version's figure history replaced); then it rebuilds the deals.
+every document back from the warehouse in pages of `batch_size` (doc_id ranges), extracts the
+pages in worker processes (each builds the pipeline once, `nlp.extract.load_pipeline`, and writes
+its batch's lines to a file), and loads the files in bulk with the same SQL as the weekly flow
+(`warehouse.load.load_extractions`: mentions and commitments of those documents replaced, the
+version's figure history replaced; the batches back at the same time share one transaction);
+then it rebuilds the deals.
 
 The warehouse file is handled like the flow handles it (README, "Keep it open as long as you
 like"): everything is written to a private working copy that replaces the published file
@@ -34,9 +35,13 @@ from pathlib import Path
 
 from tracker.settings import EXTRACT_BATCH
 
-#: Batches submitted ahead of the load, per worker: each worker has one to extract while the
-#: main process loads the previous one; more would only hold more in memory.
-AHEAD_PER_WORKER = 1
+#: Batches submitted ahead of the load, per worker: each worker has the next one queued while it
+#: extracts one and the main process loads; memory holds only their input records (the workers
+#: write their output to files).
+AHEAD_PER_WORKER = 2
+
+#: At most this many extracted batches are loaded together, in one transaction.
+MAX_BATCHES_PER_LOAD = 4
 
 #: DuckDB settings while batches stream in, the previous values restored afterwards.
 #: memory_limit: loading a batch needs little, but on one long-lived connection DuckDB keeps the
@@ -60,6 +65,16 @@ def extract_lines(records: list[dict]) -> list[dict]:
     from nlp.extract import extract_records
 
     return list(extract_records(records, with_mentions=True))
+
+
+def extract_to_file(records: list[dict], path: str) -> str:
+    """Extract one batch and write its lines to `path` as JSON Lines, in the worker: the main
+    process then only bulk-loads the file (no unpickling or serialising of the lines there)."""
+    from nlp.extract import dump_line
+
+    with open(path, "w", encoding="utf-8") as sink:
+        sink.writelines(dump_line(line) for line in extract_lines(records))
+    return path
 
 
 class _InProcess(Executor):
@@ -124,15 +139,16 @@ def extract_and_load(
 
     While one batch loads, each worker extracts the next (`AHEAD_PER_WORKER`), so memory holds a
     few batches whatever their number. `batches` may read from `con`
-    (``iter_documents_to_extract``): it is advanced only between loads. Each batch is loaded in
-    its own transaction from `work_dir/extractions.jsonl` (rewritten per batch), with DuckDB's
-    memory capped and fewer checkpoints (`STREAM_SETTINGS`). `on_batch(documents)` is called after each load.
+    (``iter_documents_to_extract``): it is advanced only between loads. The worker writes its
+    batch's lines to `work_dir/extractions-NNNNNN.jsonl`; each file is loaded in its own
+    transaction (``warehouse.load.load_extractions``) and removed, with DuckDB's memory capped and
+    fewer checkpoints (`STREAM_SETTINGS`). `on_batch(documents)` is called after each load.
     Returns totals: documents, batches, mentions, commitments.
     """
-    from warehouse.load import load_extraction_batch
+    from warehouse.load import load_extractions
 
-    path = Path(work_dir) / "extractions.jsonl"
-    totals = {"documents": 0, "batches": 0, "mentions": 0, "commitments": 0}
+    totals = {"documents": 0, "batches": 0, "loads": 0, "mentions": 0, "commitments": 0}
+    numbers = iter(range(1_000_000_000))
     ahead = AHEAD_PER_WORKER * workers if workers else 1  # in-process: no extraction ahead
     source = iter(batches)
     in_flight: deque[Future] = deque()
@@ -144,24 +160,36 @@ def extract_and_load(
             if batch is None:
                 return
             if batch:
-                in_flight.append(pool.submit(extract_lines, batch))
+                path = Path(work_dir) / f"extractions-{next(numbers):06d}.jsonl"
+                in_flight.append((pool.submit(extract_to_file, batch, str(path)), path, len(batch)))
 
     try:
         with duckdb_settings(con, STREAM_SETTINGS):
             top_up()
             while in_flight:
-                lines = in_flight.popleft().result()
-                top_up()  # the workers extract the next batches while this one loads
-                counts = load_extraction_batch(con, lines, path)
-                totals["batches"] += 1
+                # the next batch, and those after it that are already extracted: one load (when
+                # loading falls behind extraction, loads grow and their fixed cost is shared)
+                ready = [in_flight.popleft()]
+                ready[0][0].result()
+                while in_flight and in_flight[0][0].done() and len(ready) < MAX_BATCHES_PER_LOAD:
+                    ready.append(in_flight.popleft())
+                    ready[-1][0].result()
+                top_up()  # the workers extract the next batches while these load
+                paths = [path for _, path, _ in ready]
+                counts = load_extractions(con, paths if len(paths) > 1 else paths[0])
+                for path in paths:
+                    path.unlink()
+                totals["batches"] += len(ready)
+                totals["loads"] += 1
                 for key in ("documents", "mentions", "commitments"):
                     totals[key] += int(counts.get(key, 0) or 0)
                 if on_batch is not None:
-                    on_batch(len(lines))
+                    on_batch(sum(size for _, _, size in ready))
     finally:
         # On an error or Ctrl-C, batches not started yet are dropped, not extracted for nothing.
         pool.shutdown(wait=True, cancel_futures=True)
-        path.unlink(missing_ok=True)
+        for _, path, _ in in_flight:
+            path.unlink(missing_ok=True)
     return totals
 
 

@@ -4,15 +4,14 @@ Every load reads its whole input at once (``read_json`` with explicit columns, o
 stages it in a temporary table and applies it in one transaction, with the SQL of
 ``warehouse/sql/``. Loading the same input twice leaves the same rows.
 
-Extraction streams: ``iter_documents_to_extract`` reads the documents to extract in keyset pages
-of ``batch_size`` and ``load_extraction_batch`` loads one batch's output, so memory does not grow
+Extraction streams: ``iter_documents_to_extract`` reads the documents to extract in pages of
+``batch_size`` (doc_id ranges listed once) and ``load_extractions`` loads one or more batches' output, so memory does not grow
 with the number of documents.
 """
 
 from __future__ import annotations
 
 import os
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -150,27 +149,38 @@ def iter_documents_to_extract(
 ) -> Iterator[list[dict]]:
     """The documents to extract in batches of ``batch_size``, ordered by doc_id.
 
-    Each batch is read when the previous one has been consumed (keyset on doc_id), so loading a
-    batch's extractions in between is safe and only one page is held at a time.
+    The doc_ids to extract are listed once (a few MB for a million documents); each batch is then
+    read by its doc_id range when the previous one has been consumed, so loading a batch's
+    extractions in between is safe, only one page of texts is held at a time, and reading a page
+    costs the same at any warehouse size.
     """
-    after = ""
-    while True:
-        page = documents_to_extract_page(con, after=after, limit=batch_size, every=every)
-        if not page:
-            return
-        yield page
-        after = page[-1]["id"]
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    ids = [row[0] for row in fetch_rows(con, "documents_to_extract_ids", {"every": every})]
+    for first in range(0, len(ids), batch_size):
+        low, high = ids[first], ids[min(first + batch_size, len(ids)) - 1]
+        page = fetch_dicts(con, "documents_to_extract_range", {"low": low, "high": high, "every": every})
+        if page:
+            yield page
 
 
-def load_extractions(con: duckdb.DuckDBPyConnection, extractions_jsonl: str | os.PathLike) -> dict:
-    """Load extraction lines (DESIGN.md output plus ``mentions``; ``id`` is the doc_id).
+def load_extractions(
+    con: duckdb.DuckDBPyConnection, extractions_jsonl: str | os.PathLike | list[str | os.PathLike]
+) -> dict:
+    """Load extraction lines (DESIGN.md output plus ``mentions``; ``id`` is the doc_id) from one
+    file, or from several files in one transaction (a later line for the same id wins).
 
-    In one transaction, the mentions and commitments of every document in the file are replaced
-    by the file's, the document's ``countries``/``companies`` are set, and the ``content_hash``
+    In one transaction, the mentions and commitments of every document in the files are replaced
+    by the files', the document's ``countries``/``companies`` are set, and the ``content_hash``
     that was extracted is recorded so ``documents_to_extract`` skips it. Lines naming no stored
     document are skipped. Returns counts: documents, unknown, rejected, mentions, commitments.
     """
-    path = _input_path(extractions_jsonl)
+    if isinstance(extractions_jsonl, (list, tuple)):
+        if not extractions_jsonl:
+            raise ValueError("no extraction files to load")
+        path: str | list[str] = [_input_path(p) for p in extractions_jsonl]
+    else:
+        path = _input_path(extractions_jsonl)
     with transaction(con):
         run_sql(con, "stage_extractions", {"path": path})
         run_sql(con, "apply_extractions")
@@ -187,7 +197,8 @@ def load_extraction_batch(
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    from nlp.extract import dump_line
+
     with path.open("w", encoding="utf-8") as sink:
-        for line in lines:
-            sink.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
+        sink.writelines(dump_line(line) for line in lines)
     return load_extractions(con, path)

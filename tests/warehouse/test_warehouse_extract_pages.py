@@ -1,4 +1,4 @@
-"""Reading documents to extract in keyset pages, and loading one batch of extraction lines."""
+"""Reading documents to extract page by page, and loading batches of extraction lines."""
 
 from __future__ import annotations
 
@@ -67,3 +67,19 @@ def test_a_loaded_batch_is_the_same_as_loading_its_file(con, fixtures, tmp_path,
     batch_rows = {table: rows(con, table) for table in ("mentions", "commitments")}
     load_extractions(con, fixtures / "extractions.jsonl")
     assert {table: rows(con, table) for table in ("mentions", "commitments")} == batch_rows
+
+
+def test_several_batch_files_load_in_one_transaction_like_one_file(loaded, fixtures, tmp_path):
+    lines = (fixtures / "extractions.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    parts = [tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "c.jsonl"]
+    for number, part in enumerate(parts):
+        part.write_text("".join(lines[number::3]), encoding="utf-8")
+    counts = load_extractions(loaded, parts)
+    together = {t: loaded.execute(f"select * from {t} order by all").fetchall() for t in ("mentions", "commitments")}
+    assert counts["documents"] == len({json.loads(line)["id"] for line in lines})
+    # the same lines from one file give the same rows
+    single = load_extractions(loaded, fixtures / "extractions.jsonl")
+    assert single["mentions"] == counts["mentions"] and single["commitments"] == counts["commitments"]
+    assert {t: loaded.execute(f"select * from {t} order by all").fetchall() for t in together} == together
+    with pytest.raises(ValueError):
+        load_extractions(loaded, [])
