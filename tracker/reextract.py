@@ -23,6 +23,7 @@ and 100k documents: memory holds at most a few batches, whatever the corpus size
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import tempfile
@@ -140,18 +141,19 @@ def extract_and_load(
     While one batch loads, each worker extracts the next (`AHEAD_PER_WORKER`), so memory holds a
     few batches whatever their number. `batches` may read from `con`
     (``iter_documents_to_extract``): it is advanced only between loads. The worker writes its
-    batch's lines to `work_dir/extractions-NNNNNN.jsonl`; each file is loaded in its own
-    transaction (``warehouse.load.load_extractions``) and removed, with DuckDB's memory capped and
-    fewer checkpoints (`STREAM_SETTINGS`). `on_batch(documents)` is called after each load.
-    Returns totals: documents, batches, mentions, commitments.
+    batch's lines to `work_dir/extractions-NNNNNN.jsonl`; the next file, with those after it that
+    are already written (at most `MAX_BATCHES_PER_LOAD`), is loaded in one transaction
+    (``warehouse.load.load_extractions``) and removed, with DuckDB's memory capped and fewer
+    checkpoints (`STREAM_SETTINGS`). `on_batch(documents)` is called after each load.
+    Returns totals: documents, batches, loads, mentions, commitments.
     """
     from warehouse.load import load_extractions
 
     totals = {"documents": 0, "batches": 0, "loads": 0, "mentions": 0, "commitments": 0}
-    numbers = iter(range(1_000_000_000))
+    numbers = itertools.count()
     ahead = AHEAD_PER_WORKER * workers if workers else 1  # in-process: no extraction ahead
     source = iter(batches)
-    in_flight: deque[Future] = deque()
+    in_flight: deque[tuple[Future, Path, int]] = deque()  # extraction, its output file, documents
     pool = worker_pool(workers)
 
     def top_up() -> None:
@@ -176,7 +178,7 @@ def extract_and_load(
                     ready[-1][0].result()
                 top_up()  # the workers extract the next batches while these load
                 paths = [path for _, path, _ in ready]
-                counts = load_extractions(con, paths if len(paths) > 1 else paths[0])
+                counts = load_extractions(con, paths)
                 for path in paths:
                     path.unlink()
                 totals["batches"] += len(ready)
