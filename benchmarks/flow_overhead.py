@@ -122,7 +122,7 @@ def run_inprocess(crawl_dir: str, sources: str, db: str, out: str) -> dict:
     decision = ReviewDecision(approve=True, editor="auto-approve")
     record_review.fn(db, week, decision.model_dump(), via="prefect")
     final = render_week.fn(db, str(Path(out) / "work" / "issue"), week, read_only=True, for_readers=True)
-    publish_issue(final["files"], out, final["context"])
+    publish_issue(final["files"], out, final["archive"])
     lap("approve_and_publish")
     seconds = time.perf_counter() - started
     return {"seconds": seconds, "week": week, "status": "approved", "documents": documents, "batches": batches,

@@ -275,6 +275,7 @@ def render_week(db: str, out_dir: str, week: str | None, read_only: bool = False
     `for_readers` renders the issue readers get: low-confidence deals only when an editor kept them.
     A draft also gets its review page, `review-<week>.html`, in the same folder.
     """
+    from newsletter_templates.archive import archive_context
     from newsletter_templates.render import render_newsletter
     from newsletter_templates.review import write_review
     from tracker.weeks import current_week
@@ -302,7 +303,7 @@ def render_week(db: str, out_dir: str, week: str | None, read_only: bool = False
         "new_deals": context["summary"]["new_deals"],
         "changed_deals": changed,
         "files": {kind: str(path) for kind, path in files.items()},
-        "context": context,
+        "archive": archive_context(context),
         "table": [
             {
                 "deal": deal["title"],

@@ -168,11 +168,14 @@ def render_stage(db: str, out: str, week: str | None = None, read_only: bool = F
         create_table_artifact(draft["table"], key=f"deals-{key}", description=f"Deals reported in {week}")
     return {"week": week, "deals": draft["deals"], "new_deals": draft["new_deals"],
             "changed_deals": draft["changed_deals"], "draft": draft["files"], "review": draft["review"],
-            "context": draft["context"], "db": db}
+            "archive": draft["archive"], "db": db}
 
 
-def publish_issue(draft_files: dict[str, str], out: str, context: dict) -> dict[str, str]:
-    """Copy an approved draft into the newsletter folder and add it to the archive and its feed."""
+def publish_issue(draft_files: dict[str, str], out: str, archive: dict) -> dict[str, str]:
+    """Copy an approved draft into the newsletter folder and add it to the archive and its feed.
+
+    `archive` is what the issue's render returned under that key (its week, title, summary).
+    """
     from newsletter_templates.archive import update_archive
 
     published = Path(out) / "newsletter"
@@ -182,7 +185,7 @@ def publish_issue(draft_files: dict[str, str], out: str, context: dict) -> dict[
         target = published / Path(file).name
         shutil.copyfile(file, target)
         result[kind] = str(target)
-    archived = update_archive({k: Path(v) for k, v in result.items()}, context, published / "archive")
+    archived = update_archive({k: Path(v) for k, v in result.items()}, archive, published / "archive")
     result["archive"] = str(archived["index"])
     result["feed"] = str(archived["feed"])
     return result
@@ -244,7 +247,7 @@ def weekly_tracker(
         record_review(db, week, decision.model_dump(), via="prefect")
         if decision.approve:
             final = render_stage(db, out, week, read_only=True, for_readers=True)
-            newsletter = publish_issue(final["draft"], out, final["context"])
+            newsletter = publish_issue(final["draft"], out, final["archive"])
             status = "approved"
         else:
             status = "rejected"

@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 from newsletter_templates.filters import count, mw, plain, quantity, safe_url, usd
 from newsletter_templates.render import _WEEK, _write_atomic, build_environment
 
-__all__ = ["DEFAULT_BASE_URL", "FEED_TITLE", "TAG_DATE", "update_archive"]
+__all__ = ["DEFAULT_BASE_URL", "FEED_TITLE", "TAG_DATE", "archive_context", "update_archive"]
 
 #: Where the archive folder is served; feed links are absolute URLs under it.
 DEFAULT_BASE_URL = "https://tracker.example.org/newsletter/"
@@ -93,6 +93,17 @@ def _issue_record(context: Mapping[str, Any], files: dict[str, str]) -> dict[str
         "summary": {key: summary.get(key) for key in _SUMMARY_KEYS},
         "headlines": [_text(deal.get("title")) for deal in deals[:HEADLINES] if _text(deal.get("title"))],
         "files": files,
+    }
+
+
+def archive_context(context: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of a rendered issue's context that :func:`update_archive` keeps: its week, dates,
+    title, summary and first headlines (a few kilobytes, where the whole context of a busy week
+    is megabytes that a Prefect task should not return)."""
+    deals = context.get("deals") or []
+    return {
+        **{key: context.get(key) for key in ("week", "week_start", "week_end", "title", "summary")},
+        "deals": [{"title": deal.get("title")} for deal in deals[:HEADLINES] if isinstance(deal, Mapping)],
     }
 
 

@@ -401,7 +401,7 @@ def _cmd_approve(args: argparse.Namespace) -> int:
         print(f"Week {args.week} rejected by {args.editor}; the draft stays in {Path(args.out) / 'drafts'}")
         return 0
     issue = render_week.fn(str(db), str(Path(args.out) / "work" / "issue"), args.week, read_only=True, for_readers=True)
-    published = publish_issue(issue["files"], str(args.out), issue["context"])
+    published = publish_issue(issue["files"], str(args.out), issue["archive"])
     _print_outputs({"week": args.week, "newsletter": published, "db": str(db)})
     return 0
 

@@ -192,7 +192,7 @@ class Desk:
             if decision["action"] == "approve":
                 issue = render_week.fn(str(self.db), str(self.out / "work" / "issue"), self.week,
                                        read_only=True, for_readers=True)
-                publish_issue(issue["files"], str(self.out), issue["context"])
+                publish_issue(issue["files"], str(self.out), issue["archive"])
 
     def _notice(self, decision: dict, deal: dict | None) -> str:
         action = decision["action"]

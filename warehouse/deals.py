@@ -76,6 +76,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 import duckdb
 import pyarrow as pa
@@ -172,6 +173,15 @@ class Candidate:
     principal: frozenset[str] = frozenset()
     doc_principals: frozenset[str] = frozenset()  # the document's two most mentioned companies
     long_window: int = LONG_WINDOW_DAYS  # how far apart a report may repeat a figure of the deal
+
+    @cached_property
+    def places(self) -> frozenset[str]:
+        """Countries it may be placed in besides its anchor: the ones its sentences name, and - for
+        headline, multi-figure and weak figures, whose countries are loosely tied - its document's."""
+        named = {c for f in self.figures for c in f.own_countries + f.weak_countries}
+        if all(f.tier != TIER_S for f in self.figures):
+            named |= self.doc_countries
+        return frozenset(named)
 
 
 @dataclass(eq=False)  # a deal is itself, whatever it holds
@@ -502,7 +512,7 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
     candidate's figures is only looked up when a rule needs it.)
     """
     gap = gap_days(deal, candidate)
-    if gap > candidate.long_window:
+    if gap > candidate.long_window or not may_place(deal, candidate):
         return None
     same_doc = candidate.doc_id in deal.docs
     same_anchor = candidate.anchor == deal.anchor
@@ -525,9 +535,7 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
             and (same_doc or shared())
         ):
             return None
-    if not same_anchor and not (
-        (deal.anchor in _countries_for(candidate) or candidate.anchor in deal.countries_named) and shared()
-    ):
+    if not same_anchor and not shared():  # placed in another country: only with a figure it holds
         return None
     if (
         companies
@@ -564,13 +572,11 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
     return None
 
 
-def _countries_for(candidate: Candidate) -> set[str]:
-    """Countries a candidate may be placed in besides its anchor: the ones its sentences name, and
-    - for headline, multi-figure and weak figures, whose countries are loosely tied - its document's."""
-    named = {c for f in candidate.figures for c in f.own_countries + f.weak_countries}
-    if all(f.tier != TIER_S for f in candidate.figures):
-        named |= candidate.doc_countries
-    return named
+def may_place(deal: Deal, candidate: Candidate) -> bool:
+    """The country part of the join test: the deal's country is the candidate's, or one the
+    candidate may be placed in, or the candidate's is one the deal's figures name."""
+    return (deal.anchor == candidate.anchor or deal.anchor in candidate.places
+            or candidate.anchor in deal.countries_named)
 
 
 def _confirmed(deal: Deal, candidate: Candidate) -> bool:
@@ -689,15 +695,15 @@ class Clustering:
     def matching_deal(self, figure: Figure, companies: frozenset[str]) -> Deal | None:
         """The best deal holding a figure the same as this one that would take it."""
         window = REVISION_WINDOW_DAYS if figure.restated else LONG_WINDOW_DAYS
+        candidate = self.candidate([figure], companies)
+        candidate.long_window = window
         holding = {
             id(d): d for key in lookup_keys(figure) for d in self.by_key.get(key, ())
             if abs((d.last_reported - figure.reported_on).days) <= window + (d.last_reported - d.first_reported).days
-            and d.holds(figure)
+            and may_place(d, candidate) and d.holds(figure)
         }
         if not holding:
             return None
-        candidate = self.candidate([figure], companies)
-        candidate.long_window = window
         return self.best(candidate, sorted(holding.values(), key=lambda d: d.order))
 
     def revised_deal(self, figure: Figure) -> Deal | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from newsletter_templates.archive import DEFAULT_BASE_URL, update_archive
+from newsletter_templates.archive import DEFAULT_BASE_URL, archive_context, update_archive
 from newsletter_templates.render import render_newsletter
 from tests.newsletter.helpers import HOSTILE_IMG, HOSTILE_TEXT, parse_html
 
@@ -52,6 +52,22 @@ def test_copies_the_issue_into_its_week_folder(two_weeks, tmp_path):
         "tracker-2025-W21.html", "tracker-2025-W21.md", "tracker-2025-W21.txt"]
     draft = tmp_path / "drafts" / "2025-W22" / "tracker-2025-W22.html"
     assert two_weeks["html"].read_bytes() == draft.read_bytes()
+
+
+def test_archive_context_archives_the_same_issue(example_context, tmp_path):
+    """What a render task returns for publishing (a few kB) makes the same archive as the whole context."""
+    big = next_week(example_context)
+    for number in range(40):  # a busy week: more deals than the archive keeps headlines of
+        extra = copy.deepcopy(big["deals"][0])
+        extra.update(deal_id=f"d-{number:012d}", title=f"Deal {number} in Kenya")
+        big["deals"].append(extra)
+    small = archive_context(big)
+    assert len(json.dumps(small)) < len(json.dumps(big)) / 10
+    files = render_newsletter(big, tmp_path / "drafts")
+    whole = update_archive(files, big, tmp_path / "whole")
+    trimmed = update_archive(files, small, tmp_path / "trimmed")
+    for kind in ("issues", "index", "feed"):
+        assert whole[kind].read_text(encoding="utf-8") == trimmed[kind].read_text(encoding="utf-8")
 
 
 def test_issues_json(two_weeks):
