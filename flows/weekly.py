@@ -162,13 +162,31 @@ def render_stage(db: str, out: str, week: str | None = None, read_only: bool = F
     draft = render_week(db, str(folder), week, read_only, for_readers)
     week = draft["week"]
     key = week.lower()
-    markdown = Path(draft["files"]["markdown"]).read_text(encoding="utf-8")
+    markdown = artifact_markdown(Path(draft["files"]["markdown"]))
     create_markdown_artifact(markdown, key=f"newsletter-draft-{key}", description=f"Newsletter draft for {week}")
     if draft["table"]:
         create_table_artifact(draft["table"], key=f"deals-{key}", description=f"Deals reported in {week}")
     return {"week": week, "deals": draft["deals"], "new_deals": draft["new_deals"],
             "changed_deals": draft["changed_deals"], "draft": draft["files"], "review": draft["review"],
             "archive": draft["archive"], "db": db}
+
+
+# Prefect's server refuses events over 1.5 MB (an artifact's creation is one), and its UI is slow
+# with markdown of that size: a longer draft is cut (at a deal's heading where it can), with a
+# note of where the whole of it is.
+ARTIFACT_MAX_CHARS = 500_000
+
+
+def artifact_markdown(path: Path, limit: int = ARTIFACT_MAX_CHARS) -> str:
+    """The draft's markdown for its Prefect artifact: whole, or its first deals up to `limit` characters."""
+    markdown = path.read_text(encoding="utf-8")
+    if len(markdown) <= limit:
+        return markdown
+    cut = markdown.rfind("\n### ", 0, limit)  # at a deal's heading, unless that loses half
+    if cut < limit // 2:
+        cut = markdown.rfind("\n", 0, limit)
+    return (markdown[:cut].rstrip() + f"\n\n---\n\n*Cut for the Prefect UI after {cut:,} of "
+            f"{len(markdown):,} characters: the whole draft is `{path}`.*\n")
 
 
 def publish_issue(draft_files: dict[str, str], out: str, archive: dict) -> dict[str, str]:

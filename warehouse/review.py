@@ -5,7 +5,7 @@ state in the issue (published, hidden for low confidence, kept or dropped by an 
 confidence, the figures as the draft shows them (corrections applied), what changed since it was
 last reported, and one entry per evidence document (publisher, date, link) with the sentences that
 support the deal, split into segments from the stored character offsets of the mentions and
-figures found in them. The template marks the segments up (displaCy style) with autoescaping on;
+figures found in them (for its REVIEW_REPORTS newest documents; older ones are listed as links). The template marks the segments up (displaCy style) with autoescaping on;
 no markup is ever built here, and a stored offset that does not match the stored text is skipped,
 never guessed. Queries live in warehouse/sql/review_*.sql. Plain, JSON-able data; same warehouse,
 same context.
@@ -23,6 +23,11 @@ from warehouse.report import REVIEW_THRESHOLD, week_context
 
 #: Mark kinds, in the order they win when two marks overlap at the same start: figures first.
 MARK_KINDS = ("money", "power", "chips", "country", "company")
+
+#: Documents per deal shown with their marked-up sentences, newest first; the page lists the rest
+#: as links (a deal retold by a hundred articles is checked on a dozen of them, and the page of a
+#: busy week stays a few megabytes).
+REVIEW_REPORTS = 12
 
 # Deal states on the review page, in the words the page uses.
 STATES = {
@@ -125,6 +130,22 @@ def _reports(rows: list[dict], texts: dict[str, str], marks: dict[str, list[dict
     return result
 
 
+def _split_reports(rows: list[dict], shown: int) -> tuple[list[dict], list[dict]]:
+    """A deal's evidence rows of its first ``shown`` documents, and a link entry for each later one."""
+    first_docs: set[str] = set()
+    first: list[dict] = []
+    more: dict[str, dict] = {}
+    for row in rows:
+        doc_id = row["doc_id"]
+        if doc_id in first_docs or (doc_id not in more and len(first_docs) < shown):
+            first_docs.add(doc_id)
+            first.append(row)
+        elif doc_id not in more:
+            more[doc_id] = {key: row[key] for key in ("doc_id", "title", "url", "publisher", "published")}
+            more[doc_id]["this_week"] = bool(row["this_week"])
+    return first, list(more.values())
+
+
 def _state(deal_id: str, draft_ids: set[str], issue_ids: set[str], confidence) -> str:
     if deal_id not in draft_ids:
         return "dropped"
@@ -160,6 +181,7 @@ def review_context(con: duckdb.DuckDBPyConnection, week: str) -> dict:
         own = [d for d in log if d["deal_id"] == deal_id]
         verdict = next((d for d in reversed(own) if d["action"] in ("drop", "keep") and d["week"] == raw["week"]), None)
         state = _state(deal_id, draft_ids, issue_ids, deal.get("confidence"))
+        shown, more = _split_reports(evidence[deal_id], REVIEW_REPORTS)
         deals.append({
             "deal_id": deal_id,
             "number": deal["number"] if deal_id in drafted else None,
@@ -180,7 +202,8 @@ def review_context(con: duckdb.DuckDBPyConnection, week: str) -> dict:
             "corrected": deal.get("corrected", []),
             "previous": deal.get("previous"),
             "changes": deal.get("changes") or [],
-            "reports": _reports(evidence[deal_id], texts, marks),
+            "reports": _reports(shown, texts, marks),
+            "more_reports": more,
         })
     counts = {state: sum(1 for d in deals if d["state"] == state) for state in STATES}
     return {

@@ -35,3 +35,19 @@ def test_each_run_publishes_the_draft_the_deals_and_a_summary(sample_db):
     assert f"| documents fetched | {48 - replayed} |" in text
     assert f"| documents new | {48 - replayed} |" in text
     assert "deals new this week" in text and "| newsletter | approved |" in text
+
+
+def test_a_long_draft_is_cut_for_the_prefect_ui(tmp_path):
+    """A draft over the artifact limit is cut at a deal's heading, and says where the whole draft is."""
+    from flows.weekly import artifact_markdown
+
+    deal = "### {n}. Deal {n} in Kenya\n\n" + "- **US$1 billion**\n  > A sentence about the deal.\n" * 40
+    markdown = "# Week 2025-W47\n\n## New this week\n\n" + "\n".join(deal.format(n=n) for n in range(1, 400))
+    path = tmp_path / "tracker-2025-W47.md"
+    path.write_text(markdown, encoding="utf-8")
+    assert artifact_markdown(path, limit=len(markdown)) == markdown
+    cut = artifact_markdown(path, limit=20_000)
+    assert len(cut) < 20_500 and cut.startswith("# Week 2025-W47")
+    body, note = cut.rsplit("\n---\n", 1)
+    assert body.rstrip().endswith("  > A sentence about the deal.")  # the last deal shown is whole
+    assert f"the whole draft is `{path}`" in note and f"of {len(markdown):,} characters" in note

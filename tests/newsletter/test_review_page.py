@@ -20,7 +20,7 @@ HUMAIN, KENYA, RUMOUR = "d-humain000001", "d-kenya0000002", "d-rumour000003"
 # Every element the review template writes; anything else would have come from the input.
 PAGE_TAGS = {"html", "head", "meta", "title", "style", "body", "div", "main", "section", "article", "h1", "h2",
              "h3", "p", "span", "strong", "a", "code", "mark", "form", "input", "label", "select", "option",
-             "button", "table", "tr", "th", "td"}
+             "button", "table", "tr", "th", "td", "details", "summary", "ul", "li"}
 
 
 def build(tmp_path, documents=DOCUMENTS, sources=SOURCES, decisions=()):
@@ -89,6 +89,20 @@ def test_every_source_with_publisher_date_and_link(context):
             'campus plan to 5GW</a> <span class="badge">this week</span>') in humain
     assert f'Saudi Press Office, 13 May 2025: <a href="{url("humain-1gw")}"' in humain
     assert "1,000 MW (1 GW) &rarr; 5,000 MW (5 GW)" in humain  # what changed since its last report
+
+
+def test_older_reports_beyond_the_limit_are_listed_as_links(tmp_path, monkeypatch):
+    monkeypatch.setattr("warehouse.review.REVIEW_REPORTS", 1)
+    context = build(tmp_path)
+    humain = deal(context, HUMAIN)
+    assert [r["url"] for r in humain["reports"]] == [url("humain-5gw")]  # the newest, with its sentences
+    assert humain["reports"][0]["sentences"]
+    assert [(r["publisher"], r["published"], r["url"], r["this_week"]) for r in humain["more_reports"]] == [
+        ("Saudi Press Office", "2025-05-13", url("humain-1gw"), False)]
+    page = article(render_review(context), HUMAIN)
+    assert "<summary>1 older report, links only</summary>" in page
+    assert f'<li>Saudi Press Office, 13 May 2025: <a href="{url("humain-1gw")}" rel="noreferrer noopener">' in page
+    assert "Humain will build a 1GW AI campus" not in text_of(page)  # its sentence is not shown
 
 
 def test_decisions_show_on_their_deals_and_in_the_log(tmp_path):
