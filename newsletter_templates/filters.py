@@ -106,6 +106,7 @@ _URL_DROP = re.compile("[\x00-\x1f\x7f]")
 # Characters kept out of an emitted URL (percent-encoded), so a URL can never close
 # an attribute, a Markdown link or an angle-bracketed plain-text link.
 _URL_ENCODE = {c: "%{:02X}".format(ord(c)) for c in " \"'<>\\`()[]{}|^"}
+_URL_ENCODED = re.compile("[" + re.escape("".join(_URL_ENCODE)) + "]")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&])")
 
 
@@ -394,7 +395,7 @@ def safe_url(value: Any) -> str:
         return "#"
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return "#"
-    return "".join(_URL_ENCODE.get(c, c) for c in url)
+    return _URL_ENCODED.sub(lambda m: _URL_ENCODE[m.group()], url)
 
 
 def md_url(value: Any) -> str:
