@@ -159,6 +159,9 @@ class DocContext:
         return (-counts.get(value, 0), self.first.get((kind, value), 1 << 30), value)
 
 
+NO_CONTEXT = DocContext()  # of a document naming nothing (read only)
+
+
 @dataclass
 class Candidate:
     """Figures of one document that go together: they join a deal or found one."""
@@ -370,7 +373,7 @@ def attribute_figures(figure_rows: list[dict], mention_rows: list[dict]) -> tupl
                 figure.tier = TIER_S
             else:
                 figure.tier = TIER_W
-            figure.anchor = choose_anchor(figure, contexts.get(figure.doc_id, DocContext()))
+            figure.anchor = choose_anchor(figure, contexts.get(figure.doc_id, NO_CONTEXT))
     return figures, contexts
 
 
@@ -601,6 +604,7 @@ class Clustering:
         self.by_anchor: dict[str | None, list[Deal]] = {}
         self.by_key: dict[tuple, list[Deal]] = {}
         self.by_doc: dict[str, list[Deal]] = {}
+        self._principals: dict[str, frozenset[str]] = {}
 
     # -- deals and their indexes -----------------------------------------------------------------
     def found(self, candidate: Candidate) -> Deal:
@@ -657,7 +661,7 @@ class Clustering:
     # -- helpers ---------------------------------------------------------------------------------
     def candidate(self, figures: list[Figure], companies: frozenset[str]) -> Candidate:
         first = figures[0]
-        ctx = self.contexts.get(first.doc_id, DocContext())
+        ctx = self.contexts.get(first.doc_id, NO_CONTEXT)
         anchors = Counter(f.anchor for f in figures if f.anchor)
         anchor = min(anchors, key=lambda a: (-anchors[a], a)) if anchors else ctx.primary
         ranked = sorted(companies, key=lambda c: ctx.rank("company", c))
@@ -674,8 +678,12 @@ class Clustering:
         )
 
     def principals(self, doc_id: str) -> frozenset[str]:
-        ctx = self.contexts.get(doc_id, DocContext())
-        return frozenset(sorted(ctx.companies, key=lambda c: ctx.rank("company", c))[:2])
+        """The document's two most mentioned companies."""
+        found = self._principals.get(doc_id)
+        if found is None:
+            ctx = self.contexts.get(doc_id, NO_CONTEXT)
+            found = self._principals[doc_id] = frozenset(sorted(ctx.companies, key=lambda c: ctx.rank("company", c))[:2])
+        return found
 
     def best(self, candidate: Candidate, among: list[Deal] | None = None) -> Deal | None:
         best, best_key = None, None
@@ -744,7 +752,7 @@ class Clustering:
         hub, is Google's deal with its builders, not a deal of the builders."""
         if not figure.trailing:
             return set()
-        ctx = self.contexts.get(figure.doc_id, DocContext())
+        ctx = self.contexts.get(figure.doc_id, NO_CONTEXT)
         if not ctx.companies:
             return set()
         leader = min(ctx.companies, key=lambda c: ctx.rank("company", c))
@@ -801,7 +809,7 @@ class Clustering:
                     continue
                 self.attach(deal, figure, frozenset(figure.own_companies), self.principals(figure.doc_id))
             rest = left
-            ctx = self.contexts.get(group[0].doc_id, DocContext())
+            ctx = self.contexts.get(group[0].doc_id, NO_CONTEXT)
             for part, companies in merge_subordinate(split_by_companies(rest), ctx):
                 candidate = self.candidate(part, companies)
                 # the sentence gives the other figures the same subject: they follow their sibling
@@ -829,13 +837,13 @@ class Clustering:
                 # else the article's three main ones
                 companies = frozenset().union(*(f.weak_companies for f in group))
                 if not companies:
-                    ctx = self.contexts.get(group[0].doc_id, DocContext())
+                    ctx = self.contexts.get(group[0].doc_id, NO_CONTEXT)
                     companies = frozenset(sorted(ctx.companies, key=lambda c: ctx.rank("company", c))[:3])
                 self.place(self.candidate(group, companies))
 
     def supported_deal(self, figure: Figure) -> Deal | None:
         """A deal the figure's document already supports that fits it (module docstring, W pass)."""
-        ctx = self.contexts.get(figure.doc_id, DocContext())
+        ctx = self.contexts.get(figure.doc_id, NO_CONTEXT)
         family = TYPE_FAMILIES.get(figure.deal_type)
         weak = set(figure.weak_companies)
         best, best_key = None, None
@@ -961,7 +969,7 @@ def deal_companies(deal: Deal, contexts: dict[str, DocContext] | None = None) ->
     for doc_id, members in docs.items():
         named = set().union(*(companies for _, companies in members))
         if not named and deal.core:
-            ctx = (contexts or {}).get(doc_id, DocContext())
+            ctx = (contexts or {}).get(doc_id, NO_CONTEXT)
             named = {c for f, _ in members for c in f.weak_companies}
             named |= set(sorted(ctx.companies, key=lambda c: ctx.rank("company", c))[:2])
         counts.update(named)
@@ -975,7 +983,7 @@ def deal_title(deal: Deal, contexts: dict[str, DocContext]) -> str:
     docs = sorted({(f.reported_on, f.doc_id) for f in deal.figures})
 
     def key(company: str) -> tuple:
-        total = sum(contexts.get(d, DocContext()).companies.get(company, 0) for _, d in docs)
+        total = sum(contexts.get(d, NO_CONTEXT).companies.get(company, 0) for _, d in docs)
         first = next(
             ((n, contexts[d].first[("company", company)]) for n, (_, d) in enumerate(docs)
              if d in contexts and ("company", company) in contexts[d].first),
