@@ -144,10 +144,13 @@ def extract_and_load(
     batch's lines to `work_dir/extractions-NNNNNN.jsonl`; the next file, with those after it that
     are already written (at most `MAX_BATCHES_PER_LOAD`), is loaded in one transaction
     (``warehouse.load.load_extractions``) and removed, with DuckDB's memory capped and fewer
-    checkpoints (`STREAM_SETTINGS`). `on_batch(documents)` is called after each load.
+    checkpoints (`STREAM_SETTINGS`). The documents' entity lists are copied into `documents` once,
+    after the last load (``settle_document_entities``: a list column rewrites the whole row, so
+    doing it batch by batch made the time per document grow with the archive).
+    `on_batch(documents)` is called after each load.
     Returns totals: documents, batches, loads, mentions, commitments.
     """
-    from warehouse.load import load_extractions
+    from warehouse.load import load_extractions, settle_document_entities
 
     totals = {"documents": 0, "batches": 0, "loads": 0, "mentions": 0, "commitments": 0}
     numbers = itertools.count()
@@ -178,7 +181,7 @@ def extract_and_load(
                     ready[-1][0].result()
                 top_up()  # the workers extract the next batches while these load
                 paths = [path for _, path, _ in ready]
-                counts = load_extractions(con, paths)
+                counts = load_extractions(con, paths, settle=False)
                 for path in paths:
                     path.unlink()
                 totals["batches"] += len(ready)
@@ -187,6 +190,7 @@ def extract_and_load(
                     totals[key] += int(counts.get(key, 0) or 0)
                 if on_batch is not None:
                     on_batch(sum(size for _, _, size in ready))
+            settle_document_entities(con)
     finally:
         # On an error or Ctrl-C, batches not started yet are dropped, not extracted for nothing.
         pool.shutdown(wait=True, cancel_futures=True)

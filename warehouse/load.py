@@ -5,8 +5,12 @@ stages it in a temporary table and applies it in one transaction, with the SQL o
 ``warehouse/sql/``. Loading the same input twice leaves the same rows.
 
 Extraction streams: ``iter_documents_to_extract`` reads the documents to extract in pages of
-``batch_size`` (doc_id ranges listed once) and ``load_extractions`` loads one or more batches' output, so memory does not grow
-with the number of documents.
+``batch_size`` (doc_id ranges listed once) and ``load_extractions`` loads one or more batches'
+output, so memory does not grow with the number of documents. A streaming load passes
+``settle=False`` and calls ``settle_document_entities`` once at its end: the documents' entity
+lists wait in ``document_entities_pending`` meanwhile, because DuckDB rewrites a whole document
+row (text included) when a list column changes, and doing that batch by batch made the time per
+document grow with the archive.
 """
 
 from __future__ import annotations
@@ -165,7 +169,8 @@ def iter_documents_to_extract(
 
 
 def load_extractions(
-    con: duckdb.DuckDBPyConnection, extractions_jsonl: str | os.PathLike | list[str | os.PathLike]
+    con: duckdb.DuckDBPyConnection, extractions_jsonl: str | os.PathLike | list[str | os.PathLike],
+    settle: bool = True,
 ) -> dict:
     """Load extraction lines (DESIGN.md output plus ``mentions``; ``id`` is the doc_id) from one
     file, or from several files in one transaction (a later line for the same id wins).
@@ -174,6 +179,10 @@ def load_extractions(
     by the files', the document's ``countries``/``companies`` are set, and the ``content_hash``
     that was extracted is recorded so ``documents_to_extract`` skips it. Lines naming no stored
     document are skipped. Returns counts: documents, unknown, rejected, mentions, commitments.
+
+    With ``settle=False`` (a streaming load, many calls in a row) the ``countries``/``companies``
+    wait in ``document_entities_pending`` until ``settle_document_entities``; any later settling
+    load copies them too, so an interrupted stream loses nothing.
     """
     if isinstance(extractions_jsonl, (list, tuple)):
         if not extractions_jsonl:
@@ -185,7 +194,19 @@ def load_extractions(
         run_sql(con, "stage_extractions", {"path": path})
         run_sql(con, "apply_extractions")
         counts = fetch_dicts(con, "count_extractions")[0]
+        if settle:
+            run_sql(con, "settle_document_entities")
     return {key: int(value) for key, value in counts.items()}
+
+
+def settle_document_entities(con: duckdb.DuckDBPyConnection) -> int:
+    """Copy the entity lists waiting in ``document_entities_pending`` into ``documents`` (one
+    transaction, rows whose lists are unchanged untouched); returns how many documents waited."""
+    with transaction(con):
+        waiting = fetch_rows(con, "count_document_entities_pending")[0][0]
+        if waiting:
+            run_sql(con, "settle_document_entities")
+    return int(waiting)
 
 
 def load_extraction_batch(

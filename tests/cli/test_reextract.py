@@ -68,6 +68,17 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def test_the_streaming_load_sets_every_documents_entity_lists(original):
+    con = duckdb.connect(str(original), read_only=True)
+    try:
+        lists = con.execute("select count(*), count(countries), count(companies) from documents").fetchall()[0]
+        waiting = con.execute("select count(*) from document_entities_pending").fetchall()[0][0]
+        saudi = con.execute("select count(*) from documents where list_contains(countries, 'SA')").fetchall()[0][0]
+    finally:
+        con.close()
+    assert lists == (7, 7, 7) and waiting == 0 and saudi > 0
+
+
 def test_reextract_with_two_workers_gives_the_same_rows(original, db):
     run = subprocess.run(
         [sys.executable, "-m", "tracker", "reextract", "--db", str(db), "--workers", "2", "--batch-size", "3"],

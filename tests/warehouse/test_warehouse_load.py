@@ -16,6 +16,7 @@ from warehouse.load import (
     load_documents,
     load_extractions,
     load_sources,
+    settle_document_entities,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -140,6 +141,36 @@ def test_changed_content_is_updated_and_extracted_again(con, fixtures, tmp_path,
     assert documents_to_extract(con) == []
     n = con.execute("select count(*) from commitments where doc_id = ?", [doc.stargate_uae_dcwire]).fetchall()[0][0]
     assert n == 2
+
+
+def entity_lists(con) -> dict:
+    return {doc_id: (countries, companies) for doc_id, countries, companies in con.execute(
+        "select doc_id, countries, companies from documents where countries is not null order by doc_id").fetchall()}
+
+
+def test_a_streaming_load_sets_the_entity_lists_when_it_settles(con, fixtures, tmp_path, doc):
+    """settle=False (tracker reextract's batches): figures at once, documents' lists at the end;
+    lists an interrupted stream left waiting are copied by the next load that settles."""
+    load_documents(con, fixtures / "documents.jsonl")
+    lines = read_lines(fixtures / "extractions.jsonl")
+    load_extractions(con, fixtures / "extractions.jsonl")
+    expected = entity_lists(con)
+    assert expected[doc.humain_gov] == (["SA"], ["Humain", "Nvidia", "PIF"])
+
+    con.execute("update documents set countries = null, companies = null, extracted_content_hash = null")
+    first, second = lines[:3], lines[3:]
+    load_extractions(con, write_lines(tmp_path / "first.jsonl", first), settle=False)
+    waiting = con.execute("select count(*) from document_entities_pending").fetchall()[0][0]
+    assert waiting == len(first)
+    assert entity_lists(con) == {}  # the lists wait ...
+    assert con.execute("select count(*) from mentions where doc_id = ?", [first[0]["id"]]).fetchall()[0][0] > 0
+    assert {d["id"] for d in documents_to_extract(con)} == {line["id"] for line in second}  # done: not again
+
+    # ... the stream is interrupted here; the next load settles its own lines and the waiting ones
+    load_extractions(con, write_lines(tmp_path / "second.jsonl", second))
+    assert entity_lists(con) == expected
+    assert con.execute("select count(*) from document_entities_pending").fetchall()[0][0] == 0
+    assert settle_document_entities(con) == 0
 
 
 def test_bad_lines_are_recorded_and_skipped(con, tmp_path):

@@ -1,5 +1,6 @@
 -- replaces the mentions and commitments of every staged, known document by the staged ones, and
--- records the content_hash that was extracted so documents_to_extract skips it. commitment_history
+-- records the content_hash that was extracted so documents_to_extract skips it (the entity
+-- lists for documents.countries / companies go to document_entities_pending). commitment_history
 -- keeps the figures of earlier versions of the text (superseded, never deleted); extracting the
 -- same version again replaces that version's figures (the extractor changed, not the source).
 delete from mentions
@@ -151,13 +152,23 @@ order by
     kind;
 
 update documents
-set
-    countries = s.countries,
-    companies = s.companies,
-    extracted_content_hash = s.content_hash
+set extracted_content_hash = s.content_hash
 from staged_extractions as s
 where s.known
     and documents.doc_id = s.doc_id;
+
+-- the entity lists wait in document_entities_pending until the load settles them
+-- (settle_document_entities.sql): at once for a single load, at its end for a streaming one
+delete from document_entities_pending
+where doc_id in (select doc_id from staged_extractions where known);
+
+insert into document_entities_pending
+select
+    doc_id,
+    countries,
+    companies
+from staged_extractions
+where known;
 
 update commitment_history
 set
