@@ -16,7 +16,7 @@ warehouse and two phases, each a fresh, measured process:
    bulk-loaded together in one transaction (at most 4) while the workers extract the next.
 
 Full extraction at every scale, no sampling: 100k documents are ~62M words, about two minutes
-on two cores. Below 100k, phase 2 runs three times (``--repeat-small``) on copies of the stored
+on two cores. Below 100k, phase 2 runs twice (``--repeat-small``) on copies of the stored
 warehouse and the fastest run counts: a 10-second run is at the mercy of a shared machine's
 noise, so comparing one such run with the 100k run said more about the machine than the code. Peak memory is the process tree's (main process plus workers; see
 ``benchmarks/measure.py``). Targets for phase 2: peak memory flat (under 2 GiB at 100k and within
@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="extraction processes (default: %(default)s)")
     parser.add_argument("--batch-size", type=int, default=EXTRACT_BATCH,
                         help="documents per batch (default: %(default)s, as the flow and reextract)")
-    parser.add_argument("--repeat-small", type=int, default=3,
+    parser.add_argument("--repeat-small", type=int, default=2,
                         help="runs of phase 2 below 100k documents, the fastest counts (default: %(default)s; "
                              "a 10-second run is at the mercy of a shared machine's noise, 100k is not)")
     parser.add_argument("--no-save", action="store_true", help="do not write benchmarks/results/latest.json")

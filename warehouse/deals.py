@@ -176,6 +176,7 @@ class Candidate:
     principal: frozenset[str] = frozenset()
     doc_principals: frozenset[str] = frozenset()  # the document's two most mentioned companies
     long_window: int = LONG_WINDOW_DAYS  # how far apart a report may repeat a figure of the deal
+    held_by: frozenset[int] = frozenset()  # ids of deals already known to hold one of its figures
 
     @cached_property
     def places(self) -> frozenset[str]:
@@ -524,7 +525,7 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
 
     def shared() -> bool:
         if not known:
-            known.append(any(deal.holds(f) for f in candidate.figures))
+            known.append(id(deal) in candidate.held_by or any(deal.holds(f) for f in candidate.figures))
         return known[0]
 
     if gap > WINDOW_DAYS:
@@ -712,6 +713,7 @@ class Clustering:
         }
         if not holding:
             return None
+        candidate.held_by = frozenset(holding)
         return self.best(candidate, sorted(holding.values(), key=lambda d: d.order))
 
     def revised_deal(self, figure: Figure) -> Deal | None:
