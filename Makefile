@@ -44,7 +44,7 @@ test-fast: install ## Run the suite without the slow end-to-end tests
 
 BENCHMARKS := "extract_speed --report-only" "warehouse_load --report-only" crawl_speed flow_overhead render_speed scaling
 
-bench: install ## Measure every stage next to its reference, ~10 min (benchmarks/results/latest.json)
+bench: install ## Measure every stage next to its reference, ~14 min (benchmarks/results/latest.json)
 	@status=0; started=$$(date +%s); \
 	for bench in $(BENCHMARKS); do \
 		echo "== python -m benchmarks.$$bench"; \
