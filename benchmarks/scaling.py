@@ -15,13 +15,13 @@ warehouse and two phases, each a fresh, measured process:
    the pipeline once, and writes each batch's lines to a file); the batches that are back are
    bulk-loaded together in one transaction (at most 4) while the workers extract the next.
 
-Full extraction at every scale, no sampling: 100k documents are ~62M words, about two minutes
-on two cores. Below 100k, phase 2 runs twice (``--repeat-small``) on copies of the stored
-warehouse and the fastest run counts: a 10-second run is at the mercy of a shared machine's
-noise, so comparing one such run with the 100k run said more about the machine than the code. Peak memory is the process tree's (main process plus workers; see
-``benchmarks/measure.py``). Targets for phase 2: peak memory flat (under 2 GiB at 100k and within
-1.5x of the 10k figure) and time linear (the same time per document at every scale). Phase 1 is
-reported next to it.
+Full extraction at every scale, no sampling: 100k documents are ~62M words, about two minutes on
+two cores. Below 100k, phase 2 runs twice (``--repeat-small``) on copies of the stored warehouse
+and the fastest run counts: a 10-second run is at the mercy of a shared machine's noise, so
+comparing one such run with the 100k run said more about the machine than the code. Peak memory is
+the process tree's (main process plus workers; see ``benchmarks/measure.py``). Targets for phase 2:
+peak memory flat (under 2 GiB at 100k and within 1.5x of the 10k figure) and time linear (the same
+time per document at every scale). Phase 1 is reported next to it.
 
     .venv/bin/python -m benchmarks.scaling                       # 1k, 10k, 100k
     .venv/bin/python -m benchmarks.scaling --scales 1000 10000 --no-save

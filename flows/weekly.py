@@ -185,6 +185,8 @@ def artifact_markdown(path: Path, limit: int = ARTIFACT_MAX_CHARS) -> str:
     cut = markdown.rfind("\n### ", 0, limit)  # at a deal's heading, unless that loses half
     if cut < limit // 2:
         cut = markdown.rfind("\n", 0, limit)
+    if cut <= 0:  # one line longer than the limit
+        cut = limit
     return (markdown[:cut].rstrip() + f"\n\n---\n\n*Cut for the Prefect UI after {cut:,} of "
             f"{len(markdown):,} characters: the whole draft is `{path}`.*\n")
 

@@ -53,7 +53,8 @@ MAX_BATCHES_PER_LOAD = 4
 #: document flat (100k documents: 25 % faster, same peak memory). Commits stay durable in the log.
 STREAM_SETTINGS = {"memory_limit": "512MB", "checkpoint_threshold": "256MB"}
 # Copying the entity lists into `documents` at the end rewrites every row it changes, texts
-# included: with half the memory it takes as long (12 s for 100k documents) and 250 MB less.
+# included: with half the memory it takes as long (about 18 s for 100k documents, checkpoint
+# included) and 250 MB less.
 SETTLE_SETTINGS = {"memory_limit": "256MB", "checkpoint_threshold": "256MB"}
 
 

@@ -51,3 +51,5 @@ def test_a_long_draft_is_cut_for_the_prefect_ui(tmp_path):
     body, note = cut.rsplit("\n---\n", 1)
     assert body.rstrip().endswith("  > A sentence about the deal.")  # the last deal shown is whole
     assert f"the whole draft is `{path}`" in note and f"of {len(markdown):,} characters" in note
+    path.write_text("x" * 50_000, encoding="utf-8")  # no line break to cut at
+    assert artifact_markdown(path, limit=20_000).startswith("x" * 20_000 + "\n\n---")

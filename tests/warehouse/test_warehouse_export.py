@@ -14,13 +14,15 @@ def test_export_writes_every_table_and_view_with_the_same_rows(seeded, tmp_path)
     names = {
         row[0]
         for row in seeded.execute(
-            "select table_name from duckdb_tables() where table_name <> 'schema_migrations' and not temporary "
+            "select table_name from duckdb_tables() where not temporary "
+            "and table_name not in ('schema_migrations', 'document_entities_pending') "
             "union select view_name from duckdb_views() where not internal"
         ).fetchall()
     }
     parquet = [p for p in paths if p.suffix == ".parquet"]
     assert {p.stem for p in parquet} == names
     assert {"deals", "commitments", "figure_changes", "company_country_links"} <= names
+    assert not (out / "document_entities_pending.parquet").exists()  # bookkeeping, always empty after a load
     reader = duckdb.connect()
     for path in parquet:
         expected = seeded.execute(f'select count(*) from "{path.stem}"').fetchall()[0][0]
