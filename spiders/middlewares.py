@@ -6,9 +6,12 @@
   longer than the cap is not waited for: the request fails now and is retried on the next run.
   Scrapy's AutoThrottle adapts to latency only and does not slow down on 429.
 - `SourceBoundsMiddleware`: every request, redirects included, stays http(s) and inside the
-  allowed_domains of the source it was made for (request.meta["allowed_domains"]); a redirect
-  that leaves them, goes to another scheme or comes back to a URL already visited (a loop) is
-  refused with a reason the spider records.
+  allowed_domains and ports of the source it was made for (request.meta["allowed_domains"],
+  ["allowed_ports"]: the scheme's default port or one the source's feeds and start pages use);
+  a URL with a user name (user@host) or a host that browsers and the downloader read
+  differently (``http://a.example\\@b.example/``) is refused; a redirect that leaves them, goes
+  to another scheme or comes back to a URL already visited (a loop) is refused with a reason
+  the spider records.
 """
 
 from __future__ import annotations
@@ -17,12 +20,11 @@ import logging
 import time
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
-from urllib.parse import urljoin
 
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.httpobj import urlparse_cached
 
-from spiders.urls import canonicalize_url, host_allowed, is_http_url
+from spiders.urls import canonicalize_url, is_http_url, resolve_url, url_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -138,28 +140,39 @@ class SourceBoundsMiddleware:
         if not is_http_url(url):
             self.stats.inc_value("tracker/refused/scheme")
             raise RefusedRequest(f"refused: not an http(s) URL ({urlparse_cached(request).scheme or 'no'} scheme)")
-        domains = request.meta.get("allowed_domains")
-        if domains and not host_allowed(url, domains):
-            self.stats.inc_value("tracker/refused/offsite")
+        # Host read as browsers do, no user@host, and only the source's domains and ports.
+        reason = url_refusal(url, request.meta.get("allowed_domains") or None, request.meta.get("allowed_ports"))
+        if reason:
+            self.stats.inc_value(f"tracker/refused/{_refusal_kind(reason)}")
             via = " after a redirect" if request.meta.get("redirect_urls") else ""
-            raise RefusedRequest(f"refused: host {urlparse_cached(request).hostname} is outside the source's allowed domains{via}")
+            raise RefusedRequest(f"refused: {reason}{via}")
         return None
 
     def process_response(self, request, response, spider=None):
         if response.status not in (301, 302, 303, 307, 308) or b"Location" not in response.headers:
             return response
         location = response.headers["Location"].decode("latin-1").strip()
-        target = urljoin(request.url, location)
+        target = resolve_url(request.url, location)
         if not is_http_url(target):
             self.stats.inc_value("tracker/refused/scheme")
             raise RefusedRequest(f"refused: redirect to a non-http(s) URL {target[:200]}")
-        domains = request.meta.get("allowed_domains")
-        if domains and not host_allowed(target, domains):
-            self.stats.inc_value("tracker/refused/offsite")
-            raise RefusedRequest(f"refused: redirect to {target[:200]}, outside the source's allowed domains")
+        reason = url_refusal(target, request.meta.get("allowed_domains") or None, request.meta.get("allowed_ports"))
+        if reason:
+            kind = _refusal_kind(reason)
+            self.stats.inc_value(f"tracker/refused/{kind}")
+            if kind == "offsite":
+                raise RefusedRequest(f"refused: redirect to {target[:200]}, outside the source's allowed domains")
+            raise RefusedRequest(f"refused: redirect to {target[:200]}: {reason}")
         visited = {canonicalize_url(u, editions=False) for u in (*request.meta.get("redirect_urls", ()), request.url)}
         if canonicalize_url(target, editions=False) in visited:
             self.stats.inc_value("tracker/refused/redirect_loop")
             hops = len(request.meta.get("redirect_urls", ())) + 1
             raise RefusedRequest(f"redirect loop: {target[:200]} redirects back after {hops} hop(s)")
         return response
+
+
+def _refusal_kind(reason: str) -> str:
+    """Stats key of a refusal reason (spiders.urls.url_refusal): offsite, port or url."""
+    if "outside the source's allowed domains" in reason:
+        return "offsite"
+    return "port" if "not a port the source uses" in reason else "url"

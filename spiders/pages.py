@@ -11,14 +11,14 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime, timedelta, timezone
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import trafilatura
 from lxml import html as lxml_html
 
 from spiders.encoding import decode_html
 from spiders.feeds import FeedEntry, parse_date_text
-from spiders.urls import canonicalize_url, is_http_url
+from spiders.urls import canonicalize_url, is_http_url, resolve_url, url_refusal
 
 _MONTHS = {
     name: number
@@ -60,14 +60,24 @@ _PRUNE_XPATH = [
 ]
 
 
-def parse_article(html: str | bytes, url: str, feed_entry: FeedEntry | None = None, *, today: date | None = None) -> dict:
+def parse_article(
+    html: str | bytes, url: str, feed_entry: FeedEntry | None = None, *, today: date | None = None,
+    allowed_domains: tuple[str, ...] | list[str] | None = None, allowed_ports=None,
+) -> dict:
     """Extract one article page.
 
     Returns {"url", "canonical_url", "title", "published", "published_source", "text",
-    "language", "alternate_urls"}; text is "" when no main text was found. Dates after `today`
-    (UTC, plus one day of timezone slack) are ignored. Bytes are decoded with
+    "language", "alternate_urls", "refused_urls"}; text is "" when no main text was found. Dates
+    after `today` (UTC, plus one day of timezone slack) are ignored. Bytes are decoded with
     `spiders.encoding.decode_html` (BOM, valid UTF-8, declaration, detection). `alternate_urls`
     lists the page's other editions it links to (rel="amphtml"), tracking parameters removed.
+
+    A page only names URLs of its own source: with `allowed_domains` (and `allowed_ports`, see
+    `spiders.urls.allowed_ports`) a rel=canonical, og:url or rel=amphtml link outside them, or
+    one whose host is a trick (user@host, a backslash), is not used; the fetched URL stands,
+    and `refused_urls` lists each refused link as {"url", "reason"} for the crawl to record.
+    The crawler always passes its source's domains; without them (None) any http(s) link of
+    the page is used, as before.
     """
     if isinstance(html, bytes):
         html = decode_html(html).text
@@ -75,19 +85,22 @@ def parse_article(html: str | bytes, url: str, feed_entry: FeedEntry | None = No
     limit = (today or datetime.now(timezone.utc).date()) + _FUTURE_TOLERANCE
 
     text = _main_text(html, url)
+    bounds = (allowed_domains, allowed_ports)
+    refused: list[dict] = []
     meta = _meta_map(tree)
     document = trafilatura.extract_metadata(html, default_url=url, extensive=False) if tree is not None else None
     title = _title(tree, meta, document) or (feed_entry.title if feed_entry else None)
     published, source = _published(tree, meta, document, feed_entry, limit)
     return {
         "url": url,
-        "canonical_url": _canonical(tree, url),
+        "canonical_url": _canonical(tree, url, bounds, refused),
         "title": title,
         "published": published,
         "published_source": source,
         "text": text,
         "language": _language(tree, meta) or guess_language(text),
-        "alternate_urls": _amp_urls(tree, url),
+        "alternate_urls": _amp_urls(tree, url, bounds, refused),
+        "refused_urls": refused,
     }
 
 
@@ -227,26 +240,44 @@ def _find_key(data, key: str):
     return None
 
 
-def _canonical(tree, url: str) -> str:
+def _canonical(tree, url: str, bounds=(None, None), refused: list | None = None) -> str:
     """<link rel="canonical">, else og:url, else the fetched URL, canonicalised.
 
     A canonical pointing at a site's home page from an article is a common CMS mistake; it is
-    ignored, or every article of the site would share one id.
+    ignored, or every article of the site would share one id. A canonical or og:url outside the
+    source's bounds (see `parse_article`) is refused and noted in `refused`; the next candidate,
+    or the fetched URL, stands.
     """
     own = canonicalize_url(url)
     if tree is None:
         return own
-    candidates = tree.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href")
-    candidates += tree.xpath("//meta[@property='og:url']/@content")
-    for href in candidates:
-        absolute = urljoin(url, href.strip())
+    candidates = [("rel=canonical", href) for href in
+                  tree.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href")]
+    candidates += [("og:url", href) for href in tree.xpath("//meta[@property='og:url']/@content")]
+    for label, href in candidates:
+        absolute = resolve_url(url, href.strip())
         if not href.strip() or not is_http_url(absolute):
             continue
         canonical = canonicalize_url(absolute)
         if urlsplit(canonical).path == "/" and urlsplit(own).path != "/":
             continue
+        if _refused(label, absolute, canonical, bounds, refused, "the fetched URL is kept"):
+            continue
         return canonical
     return own
+
+
+def _refused(label: str, absolute: str, canonical: str, bounds, refused: list | None, outcome: str) -> bool:
+    """True (and a note in `refused`) when a URL a page names is outside its source's bounds."""
+    domains, ports = bounds
+    if domains is None:
+        return False
+    reason = url_refusal(absolute, domains, ports) or url_refusal(canonical, domains, ports)
+    if reason is None:
+        return False
+    if refused is not None:
+        refused.append({"url": absolute[:500], "reason": f"{label} {absolute[:300]} refused: {reason}; {outcome}"})
+    return True
 
 
 def _language(tree, meta: dict[str, str]) -> str | None:
@@ -262,14 +293,16 @@ def _language(tree, meta: dict[str, str]) -> str | None:
     return None
 
 
-def _amp_urls(tree, url: str) -> list[str]:
+def _amp_urls(tree, url: str, bounds=(None, None), refused: list | None = None) -> list[str]:
     if tree is None:
         return []
     found = set()
     for href in tree.xpath("//link[contains(concat(' ', normalize-space(@rel), ' '), ' amphtml ')]/@href"):
-        absolute = urljoin(url, href.strip())
+        absolute = resolve_url(url, href.strip())
         if href.strip() and is_http_url(absolute):
-            found.add(canonicalize_url(absolute, editions=False))
+            alternate = canonicalize_url(absolute, editions=False)
+            if not _refused("rel=amphtml", absolute, alternate, bounds, refused, "not kept as an edition"):
+                found.add(alternate)
     return sorted(found)
 
 

@@ -16,6 +16,7 @@ runs are requested again.
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlsplit
 
@@ -42,7 +43,7 @@ from spiders.pages import parse_article
 from spiders.pipelines import utc_now
 from spiders.registry import RegistryError, Source, load_sources
 from spiders.state import CrawlState
-from spiders.urls import canonicalize_url, host_allowed, is_http_url
+from spiders.urls import allowed_ports, canonicalize_url, host_allowed, is_http_url
 
 _NEXT_TEXT = re.compile(r"^(?:next|older)\b|^(?:»|›|>>|→)$|(?:»|›|→)$", re.IGNORECASE)
 
@@ -117,6 +118,7 @@ class ArticlesSpider(scrapy.Spider):
     def _meta(self, source: Source, stage: str, **extra) -> dict:
         return {
             "source_id": source.id, "stage": stage, "allowed_domains": list(source.allowed_domains),
+            "allowed_ports": _source_ports(source),
             "download_maxsize": self.max_size, **extra,
         }
 
@@ -159,7 +161,7 @@ class ArticlesSpider(scrapy.Spider):
         key = canonicalize_url(url)
         if key in self._seen_listings[source.id]:
             return
-        if page > 1 and not host_allowed(key, source.allowed_domains):  # start_urls are trusted
+        if page > 1 and not host_allowed(key, source.allowed_domains, _source_ports(source)):  # start_urls are trusted
             return
         if page > self.max_pages:
             self.logger.info("%s: stopping pagination at %d pages (%s)", source.id, self.max_pages, url)
@@ -203,7 +205,8 @@ class ArticlesSpider(scrapy.Spider):
         time stored with it, kept so that a successful retry does not look "updated" next run.
         """
         url = canonicalize_url(link)
-        if not host_allowed(url, source.allowed_domains):
+        ports = _source_ports(source)  # the link as written and its canonical spelling: both in bounds
+        if not host_allowed(link, source.allowed_domains, ports) or not host_allowed(url, source.allowed_domains, ports):
             self.crawler.stats.inc_value("tracker/offsite_links")
             return
         if url in self._seen_articles[source.id]:
@@ -235,7 +238,8 @@ class ArticlesSpider(scrapy.Spider):
             yield self._error(source.id, response.url, "article", decoded.problem, response.meta)
             return
         try:
-            page = parse_article(decoded.text, response.url, feed_entry)
+            page = parse_article(decoded.text, response.url, feed_entry, allowed_domains=source.allowed_domains,
+                                 allowed_ports=_source_ports(source))
         except Exception as exc:  # a page that breaks the parser is recorded, never fatal
             self.logger.exception("parsing %s failed", response.url)
             yield self._error(source.id, response.url, "article", f"parse failed: {type(exc).__name__}: {exc}", response.meta)
@@ -246,6 +250,9 @@ class ArticlesSpider(scrapy.Spider):
         for other in (*response.meta.get("redirect_urls", ()), response.meta.get("state_key"), response.url):
             if other:
                 alternates.add(canonicalize_url(other, editions=False))
+        for note in page.pop("refused_urls", ()):  # an off-site canonical or og:url: recorded, not used
+            self.crawler.stats.inc_value("tracker/refused/canonical")
+            yield self._error(source.id, response.url, "canonical", note["reason"])
         yield ArticleItem(
             source_id=source.id, fetched_at=utc_now(), discovered_via=via, **page,
             alternate_urls=sorted(alternates - seen),
@@ -331,6 +338,16 @@ def describe_failure(failure, request=None) -> str:
         return str(exc) or "request ignored"
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _source_ports(source: Source) -> tuple[int, ...]:
+    """Ports a source's requests may use besides the default: those of its feeds and start pages."""
+    return _ports_of((*source.feeds, *source.start_urls))
+
+
+@functools.lru_cache(maxsize=None)
+def _ports_of(urls: tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(sorted(allowed_ports(urls)))
 
 
 def _header(response, name: str) -> str | None:
