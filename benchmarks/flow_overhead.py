@@ -93,7 +93,10 @@ def run_inprocess(crawl_dir: str, sources: str, db: str, out: str) -> dict:
         stages[name] = round(now_ - since[0], 2)
         since[0] = now_
 
+    from warehouse.lock import acquire, release
+
     Path(db).parent.mkdir(parents=True, exist_ok=True)
+    acquire(db, holder="a benchmark run")  # the writer lock, as the flow takes it
     work = open_working_copy.fn(db)
     load_crawl.fn(work, sources, crawl_dir)
     lap("crawl_stage")
@@ -122,6 +125,7 @@ def run_inprocess(crawl_dir: str, sources: str, db: str, out: str) -> dict:
     week = rendered["week"]
     lap("render_draft")
     publish_warehouse.fn(work, db)
+    release(db)
     decision = ReviewDecision(approve=True, editor="auto-approve")
     record_review.fn(db, week, decision.model_dump(), via="prefect")
     final = render_week.fn(db, str(Path(out) / "work" / "issue"), week, read_only=True, for_readers=True)

@@ -3,7 +3,8 @@
 Network steps retry with back-off; pure steps do not. The crawl and extraction tasks persist their
 results and are cached on their inputs, so a flow run that is retried after a later stage failed
 skips the work it already finished. Tasks pass file paths, records and small summaries, never
-database connections.
+database connections. Stage tasks open an existing warehouse file (``connect(create=False)``): a
+working copy that is gone is an error, never a new, empty warehouse that the run would publish.
 """
 
 from __future__ import annotations
@@ -133,7 +134,7 @@ def sample_history(db: str) -> list[str]:
     from tracker.sample import editions_to_replay
     from warehouse.db import connect
 
-    con = connect(db)
+    con = connect(db, create=False)
     try:
         return [str(path) for path in editions_to_replay(con)]
     finally:
@@ -146,7 +147,7 @@ def export_state(db: str, state_file: str) -> dict:
     from warehouse.crawl_state import export_crawl_state
     from warehouse.db import connect
 
-    con = connect(db)
+    con = connect(db, create=False)
     try:
         return export_crawl_state(con, state_file)
     finally:
@@ -163,7 +164,7 @@ def load_crawl(db: str, sources_file: str, crawl_dir: str) -> dict:
 
     crawl = Path(crawl_dir)
     started = time.perf_counter()
-    con = connect(db)
+    con = connect(db, create=False)
     try:
         load_sources(con, read_registry(sources_file))
         counts = load_documents(con, crawl / "documents.jsonl")
@@ -184,7 +185,7 @@ def count_documents(db: str) -> int:
     from warehouse.db import connect
     from warehouse.load import count_documents_to_extract
 
-    con = connect(db)
+    con = connect(db, create=False)
     try:
         return count_documents_to_extract(con)
     finally:
@@ -198,7 +199,7 @@ def select_documents(db: str, after: str = "", limit: int = EXTRACT_BATCH) -> li
     from warehouse.db import connect
     from warehouse.load import documents_to_extract_page
 
-    con = connect(db)
+    con = connect(db, create=False)
     try:
         return documents_to_extract_page(con, after=after, limit=limit)
     finally:
@@ -239,7 +240,7 @@ def load_extraction_lines(db: str, batches: list[list[dict]], work_dir: str, fir
     started = time.perf_counter()
     work = Path(work_dir)
     totals = {"documents": 0, "commitments": 0, "mentions": 0}
-    con = connect(db)
+    con = connect(db, create=False)
     try:
         for number, lines in enumerate(batches, start=first):
             counts = load_extraction_batch(con, lines, work / f"extractions-{number:05d}.jsonl")
@@ -257,7 +258,7 @@ def build_deal_records(db: str) -> dict:
     from warehouse.deals import build_deals
 
     started = time.perf_counter()
-    con = connect(db)
+    con = connect(db, create=False)
     try:
         counts = build_deals(con)
     finally:
@@ -284,7 +285,7 @@ def render_week(db: str, out_dir: str, week: str | None, read_only: bool = False
     from warehouse.report import changed_deals, latest_week, week_context
     from warehouse.review import review_context
 
-    con = connect(db, read_only=read_only)
+    con = connect(db, read_only=read_only, create=False)
     try:
         week = week or latest_week(con) or current_week().label
         context = apply_decisions(week_context(con, week), week_decisions(con, week), for_readers=for_readers)
@@ -320,13 +321,18 @@ def render_week(db: str, out_dir: str, week: str | None, read_only: bool = False
     }
 
 
+# Who writes the warehouse when a review is recorded, by `via` (named to a writer that has to wait).
+REVIEW_WRITERS = {"cli": "tracker approve", "prefect": "a weekly run recording its review",
+                  "review-desk": "an editor at the review desk"}
+
+
 @task(name="record-review", cache_policy=NONE)
 def record_review(db: str, week: str, review: dict, via: str) -> int:
     """Store an editor's review (approve/reject, drops, corrections) in the warehouse."""
     from warehouse.decisions import decisions_from_review, record_decisions
     from warehouse.snapshot import writing
 
-    with writing(db) as con:
+    with writing(db, holder=REVIEW_WRITERS.get(via, "a review")) as con:
         count = record_decisions(con, decisions_from_review(week, review), via=via)
     _logger().info("review of %s by %s: %s decisions stored", week, review.get("editor"), count)
     return count
@@ -334,7 +340,9 @@ def record_review(db: str, week: str, review: dict, via: str) -> int:
 
 @task(name="open-working-copy", cache_policy=NONE)
 def open_working_copy(db: str) -> str:
-    """Copy the published warehouse to a private working file that this run writes to."""
+    """Copy the published warehouse to a private working file that this run writes to.
+
+    The flow's process must hold the warehouse's writer lock (flows/weekly.py takes it)."""
     from warehouse.snapshot import working_copy
 
     return str(working_copy(db))

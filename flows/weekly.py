@@ -35,6 +35,7 @@ from flows.tasks import (
     select_documents,
 )
 from tracker.progress import progress_bar
+from warehouse.lock import writer_lock
 
 
 @flow(name="crawl-stage")
@@ -92,9 +93,10 @@ def sample_history_stage(db: str, out: str, dask_address: str | None = None) -> 
 def crawl_only(sources: str | None, db: str, out: str, sample: bool = False) -> dict:
     """The crawl stage alone (`tracker crawl`), on a working copy published at the end."""
     Path(db).parent.mkdir(parents=True, exist_ok=True)
-    work = open_working_copy(db)
-    result = crawl_stage(sources, work, out, sample)
-    publish_warehouse(work, db)
+    with writer_lock(db, holder="tracker crawl"):  # one writer at a time, until published
+        work = open_working_copy(db)
+        result = crawl_stage(sources, work, out, sample)
+        publish_warehouse(work, db)
     return result
 
 
@@ -244,14 +246,17 @@ def weekly_tracker(
     logger = get_run_logger()
     Path(db).parent.mkdir(parents=True, exist_ok=True)
     # Every stage writes a private working copy; analysts keep the published file open meanwhile.
-    work = open_working_copy(db)
-    history = sample_history_stage(work, out, dask_address) if sample else []
-    crawl = crawl_stage(sources, work, out, sample, replay_crawl)
-    extracted = extraction_runner(dask_address)(work, out)
-    deals = build_deal_records(work)
-    rendered = render_stage(work, out, week)
-    week = rendered["week"]
-    publish_warehouse(work, db)  # before the review pause: analysts get the week's data at once
+    # The writer lock is held from the copy to its publish (released also when a stage raises, and
+    # the copy then discarded): another writer waits, then is told this run holds the warehouse.
+    with writer_lock(db, holder="a weekly run"):
+        work = open_working_copy(db)
+        history = sample_history_stage(work, out, dask_address) if sample else []
+        crawl = crawl_stage(sources, work, out, sample, replay_crawl)
+        extracted = extraction_runner(dask_address)(work, out)
+        deals = build_deal_records(work)
+        rendered = render_stage(work, out, week)
+        week = rendered["week"]
+        publish_warehouse(work, db)  # before the review pause: analysts get the week's data at once
 
     if auto_approve:
         decision: ReviewDecision | None = ReviewDecision(approve=True, editor="auto-approve")

@@ -214,26 +214,27 @@ def reextract(db: str | os.PathLike, *, workers: int = 2, batch_size: int = EXTR
     from warehouse.db import connect
     from warehouse.deals import build_deals
     from warehouse.load import count_documents_to_extract, iter_documents_to_extract
-    from warehouse.snapshot import discard, publish, working_copy
+    from warehouse.snapshot import discard, publish, working_copy, writer_lock
 
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     started = time.perf_counter()
-    work = working_copy(db)
-    try:
-        con = connect(work)
+    with writer_lock(db, holder="tracker reextract"):  # one writer at a time, until published
+        work = working_copy(db)
         try:
-            total = count_documents_to_extract(con, every=True)
-            with tempfile.TemporaryDirectory(prefix="tracker-reextract-") as scratch:
-                with progress_bar(total=total, desc="reextract", unit="doc") as bar:
-                    totals = extract_and_load(con, iter_documents_to_extract(con, batch_size, every=True), scratch,
-                                              workers=workers, on_batch=bar.update)
-            deals = build_deals(con)
-        finally:
-            con.close()
-    except BaseException:
-        discard(work)
-        raise
-    publish(work, db)
+            con = connect(work, create=False)
+            try:
+                total = count_documents_to_extract(con, every=True)
+                with tempfile.TemporaryDirectory(prefix="tracker-reextract-") as scratch:
+                    with progress_bar(total=total, desc="reextract", unit="doc") as bar:
+                        totals = extract_and_load(con, iter_documents_to_extract(con, batch_size, every=True),
+                                                  scratch, workers=workers, on_batch=bar.update)
+                deals = build_deals(con)
+            finally:
+                con.close()
+        except BaseException:
+            discard(work)
+            raise
+        publish(work, db)
     return {**totals, "deals": deals["deals"], "evidence": deals["evidence"], "workers": workers,
             "seconds": round(time.perf_counter() - started, 2)}

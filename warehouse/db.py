@@ -133,15 +133,19 @@ def apply_migrations(
     return applied
 
 
-def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: str | Path, *, read_only: bool = False, create: bool = True
+) -> duckdb.DuckDBPyConnection:
     """Open the warehouse file, creating it and its folders, and apply pending migrations.
 
     ``read_only=True`` opens an existing file without migrating it (DuckDB then lets several
-    reading processes share the file, but no writer).
+    reading processes share the file, but no writer). ``create=False`` opens an existing file only:
+    a stage reconnecting to its working copy must fail if that file is gone, not start an empty
+    warehouse that would then be published.
     """
     path = Path(path)
-    if read_only:
-        if not path.exists():
+    if read_only or not create:
+        if not path.is_file():
             raise WarehouseError(f"{path}: no such warehouse file")
     else:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,13 +5,16 @@ the DuckDB CLI (``duckdb -readonly data/tracker.duckdb``), Python
 (``duckdb.connect("data/tracker.duckdb", read_only=True)``) or a notebook. They may keep it open
 all day, read-only or read-write (the CLI's default): the flow never writes to it.
 
-How the flow works: at the start it takes a *working copy* next to the public file
-(``tracker.duckdb.work``, a byte copy of the published file, or a new file on the first run); every
-stage connects to the working copy; at the end the working copy is checkpointed, closed, fsynced
-and renamed onto the public path (``os.replace``, atomic on one filesystem). A reader that opened
-the public file before keeps reading the old, consistent version (its open file is not changed); a
-connection opened afterwards sees the new one. A run killed before publishing leaves the public file
-untouched; the next run starts a fresh working copy and redoes the (idempotent) loads.
+How the flow works: at the start it takes the warehouse's writer lock (``tracker.duckdb.lock``,
+warehouse/lock.py: one writer at a time) and a *working copy* of its own next to the public file
+(``tracker.duckdb.work-<pid>-<token>``, a byte copy of the published file, or a new file on the
+first run); every stage connects to that existing working copy; at the end the working copy is
+checkpointed, closed, fsynced and renamed onto the public path (``os.replace``, atomic on one
+filesystem), and the lock is released. Only the lock's holder may publish, and only its own file.
+A reader that opened the public file before keeps reading the old, consistent version (its open
+file is not changed); a connection opened afterwards sees the new one. A run killed before
+publishing leaves the public file untouched; the next writer removes its working file (saying so)
+and the next run redoes the (idempotent) loads.
 
 Analysts should not write to the public file: what they write is not copied forward and is lost at
 the next publish, and while their uncheckpointed writes sit in ``tracker.duckdb.wal``, connections
@@ -31,13 +34,32 @@ from pathlib import Path
 import duckdb
 
 from warehouse.db import WarehouseError, connect
-
-WORK_SUFFIX = ".work"
+from warehouse.lock import (  # noqa: F401 - the writer lock is part of this module's API
+    WORK_SUFFIX,
+    WarehouseBusy,
+    acquire,
+    check_publisher,
+    current_holder,
+    held_lock,
+    new_working_path,
+    register_work,
+    release,
+    writer_lock,
+)
 
 
 def working_path(public_path: str | os.PathLike) -> Path:
-    """The private working file of a public warehouse path: ``<public>.work`` next to it."""
+    """The working file of the writer holding the warehouse now; else ``<public>.work``.
+
+    Writers now each have their own working file (``<public>.work-<pid>-<token>``); a file named
+    ``<public>.work`` is a leftover of earlier versions, removed by the next writer. To know
+    whether someone writes, ask ``current_holder(public)``, or just write: ``writing()`` waits for
+    the holder, then raises ``WarehouseBusy`` naming it.
+    """
     public = Path(public_path)
+    holder = current_holder(public)
+    if holder is not None and holder.work:
+        return Path(holder.work)
     return public.with_name(public.name + WORK_SUFFIX)
 
 
@@ -54,17 +76,22 @@ def _fsync(path: Path) -> None:
 
 
 def working_copy(public_path: str | os.PathLike) -> Path:
-    """Start a run: copy the published warehouse to its working file and migrate it; return its path.
+    """Start a write: copy the published warehouse to this writer's own working file and migrate
+    it; return its path. The caller must hold the writer lock (``writer_lock``).
 
-    A working file left by a killed run is discarded (its loads are redone). When there is no
+    The working file is registered in the lock, so only it can be published. When there is no
     published file yet, the working file starts empty. Readers of the public file, read-only or
     read-write, are not disturbed: the copy is a plain file read.
     """
     public = Path(public_path)
-    work = working_path(public)
-    public.parent.mkdir(parents=True, exist_ok=True)
-    for stale in (work, _wal(work)):
-        stale.unlink(missing_ok=True)
+    lock = held_lock(public)
+    if lock is None:
+        raise WarehouseError(f"{public}: take the writer lock (warehouse.snapshot.writer_lock) before "
+                             "a working copy")
+    if lock.holder.work:  # an earlier, unpublished copy of this same writer
+        discard(lock.holder.work)
+    work = new_working_path(public)
+    register_work(public, work)
     if public.exists():
         if _wal(public).exists():
             warnings.warn(
@@ -81,13 +108,16 @@ def working_copy(public_path: str | os.PathLike) -> Path:
 
 
 def publish(working: str | os.PathLike, public_path: str | os.PathLike) -> Path:
-    """End a run: make the working file the public warehouse, atomically; return the public path.
+    """End a write: make the working file the public warehouse, atomically; return the public path.
 
-    Checkpoints the working file (so it is complete without a WAL), closes it, fsyncs it, renames it
-    onto the public path and fsyncs the folder. Every connection to the working file must be
-    closed before (DuckDB lets only one process write a file).
+    Refuses (WarehouseError, nothing published) unless this process holds the writer lock and
+    `working` is the working file registered in it. Checkpoints the working file (so it is
+    complete without a WAL), closes it, fsyncs it, renames it onto the public path and fsyncs the
+    folder. Every connection to the working file must be closed before (DuckDB lets only one
+    process write a file). The lock stays held: the writer releases it (``writer_lock``).
     """
     work, public = Path(working), Path(public_path)
+    check_publisher(public, work)  # this process holds the lock, and `work` is its own file
     if not work.exists():
         raise FileNotFoundError(f"{work}: no working warehouse to publish")
     con = duckdb.connect(str(work))
@@ -100,35 +130,39 @@ def publish(working: str | os.PathLike, public_path: str | os.PathLike) -> Path:
     _fsync(work)
     os.replace(work, public)
     _fsync(public.parent)
+    register_work(public, None)
     return public
 
 
 def discard(working: str | os.PathLike) -> None:
     """Drop a working file (and its WAL) without publishing it."""
     work = Path(working)
-    for path in (work, _wal(work)):
+    for path in (work, _wal(work), work.with_name(work.name + ".partial")):
         path.unlink(missing_ok=True)
 
 
 @contextmanager
-def writing(public_path: str | os.PathLike) -> Iterator[duckdb.DuckDBPyConnection]:
-    """One short write to the warehouse (a command, an editor's review): a connection to a fresh
-    working copy, published when the block ends, discarded when it raises.
+def writing(
+    public_path: str | os.PathLike, *, holder: str = "a command", timeout: float | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One short write to the warehouse (a command, an editor's review): the writer lock, a
+    connection to a fresh working copy, published when the block ends, discarded when it raises.
 
-        with writing("data/tracker.duckdb") as con:
+    `holder` says who writes, for the message another writer gets ("tracker approve"); `timeout`
+    is how long to wait for a writer already at work (default: TRACKER_LOCK_TIMEOUT, else 30 s),
+    then ``WarehouseBusy`` is raised, one line naming that writer.
+
+        with writing("data/tracker.duckdb", holder="tracker approve") as con:
             record_decisions(con, rows, via="cli")
     """
-    work = working_copy(public_path)
-    try:
-        con = connect(work)
-    except WarehouseError:
-        discard(work)
-        raise
-    try:
-        yield con
-    except BaseException:
+    with writer_lock(public_path, holder=holder, timeout=timeout):
+        work = working_copy(public_path)
+        con = connect(work, create=False)
+        try:
+            yield con
+        except BaseException:
+            con.close()
+            discard(work)
+            raise
         con.close()
-        discard(work)
-        raise
-    con.close()
-    publish(work, public_path)
+        publish(work, public_path)

@@ -19,6 +19,7 @@ from warehouse.db import connect
 from warehouse.deals import build_deals
 from warehouse.decisions import record_decisions
 from warehouse.load import iter_documents_to_extract, load_documents, load_sources
+from warehouse.lock import working_files
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "warehouse" / "fixtures"
@@ -88,7 +89,7 @@ def test_reextract_with_two_workers_gives_the_same_rows(original, db):
     assert "Re-extracted 7 documents in 3 batches with 2 workers" in run.stdout
     assert run.stderr == ""  # no progress bar outside a terminal
     assert table_rows(db) == table_rows(original)
-    assert not db.with_name(db.name + ".work").exists()
+    assert working_files(db) == []  # no working copy left behind
 
 
 def test_reextract_replaces_stale_extractions_and_rebuilds_deals(original, db):
@@ -134,7 +135,7 @@ def test_a_crash_leaves_the_published_warehouse_untouched(db, monkeypatch):
         reextract(db, workers=0, batch_size=3)
     assert len(calls) == 2
     assert digest(db) == before
-    assert not db.with_name(db.name + ".work").exists()
+    assert working_files(db) == []  # no working copy left behind
 
 
 def test_reextract_needs_a_warehouse(tmp_path):

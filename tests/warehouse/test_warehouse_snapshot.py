@@ -2,7 +2,8 @@
 
 Real second processes hold the public file: one read-only connection (Python, notebooks) and one
 read-write connection (the DuckDB CLI's default). Both keep working and keep their old view; a
-connection opened after publishing sees the new rows.
+connection opened after publishing sees the new rows. A writer copies and publishes only under the
+writer lock (tests/warehouse/test_writer_lock.py), and only its own working file.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import pytest
 from warehouse.db import connect
 from warehouse.deals import build_deals
 from warehouse.load import load_documents, load_extractions, load_sources
+from warehouse.db import WarehouseError
+from warehouse.lock import working_files, writer_lock
 from warehouse.snapshot import publish, working_copy, working_path
 
 READER = textwrap.dedent(
@@ -74,13 +77,14 @@ def test_load_and_publish_while_readers_hold_the_file(published, fixtures, modes
         before = [r.stdout.readline().strip() for r in readers]
         assert before == ["(7, 0)"] * len(modes)
 
-        work = working_copy(published)
-        con = connect(work)
-        load_extractions(con, fixtures / "extractions.jsonl")
-        build_deals(con)
-        con.close()
-        assert publish(work, published) == published
-        assert not work.exists()
+        with writer_lock(published, holder="a test run"):
+            work = working_copy(published)
+            con = connect(work, create=False)
+            load_extractions(con, fixtures / "extractions.jsonl")
+            build_deals(con)
+            con.close()
+            assert publish(work, published) == published
+        assert not work.exists() and working_files(published) == []
 
         assert counts(published) == (7, 4)  # a new connection sees the new rows
         for reader in readers:
@@ -98,41 +102,77 @@ def test_load_and_publish_while_readers_hold_the_file(published, fixtures, modes
 
 
 def test_first_run_without_a_published_file(db_path, fixtures):
-    work = working_copy(db_path)
-    assert work == working_path(db_path) == db_path.with_name("tracker.duckdb.work")
-    assert not db_path.exists()
-    con = connect(work)
-    load_documents(con, fixtures / "documents.jsonl")
-    con.close()
-    publish(work, db_path)
+    with writer_lock(db_path, holder="a test run"):
+        work = working_copy(db_path)
+        assert work.name.startswith("tracker.duckdb.work-") and work == working_path(db_path)
+        assert not db_path.exists()
+        con = connect(work, create=False)
+        load_documents(con, fixtures / "documents.jsonl")
+        con.close()
+        publish(work, db_path)
     assert counts(db_path) == (7, 0)
 
 
+def test_each_working_copy_is_a_new_file_of_its_own(published):
+    with writer_lock(published, holder="a test run"):
+        first = working_copy(published)
+        second = working_copy(published)  # the same writer starting again: its first copy goes
+        assert first != second and not first.exists() and second.exists()
+        assert working_files(published) == [second]
+    assert working_files(published) == []  # released without publishing: discarded
+
+
 def test_a_working_file_left_by_a_killed_run_is_discarded(published):
-    stale = working_path(published)
+    stale = working_path(published)  # the one working file name of earlier versions
     con = duckdb.connect(str(stale))
     con.execute("create table leftovers as select 1 as x")
     con.close()
-    work = working_copy(published)
-    con = duckdb.connect(str(work), read_only=True)
-    tables = {row[0] for row in con.execute("select table_name from duckdb_tables()").fetchall()}
-    con.close()
+    with writer_lock(published, holder="a test run"):
+        assert not stale.exists()
+        work = working_copy(published)
+        con = duckdb.connect(str(work), read_only=True)
+        tables = {row[0] for row in con.execute("select table_name from duckdb_tables()").fetchall()}
+        con.close()
     assert "leftovers" not in tables
     assert "documents" in tables
 
 
 def test_the_working_copy_is_migrated_and_the_public_file_untouched(published):
     before = published.read_bytes()
-    work = working_copy(published)
-    assert published.read_bytes() == before
-    con = duckdb.connect(str(work), read_only=True)
-    assert con.execute("select count(*) from document_versions").fetchall()[0][0] == 7
-    con.close()
+    with writer_lock(published, holder="a test run"):
+        work = working_copy(published)
+        assert published.read_bytes() == before
+        con = duckdb.connect(str(work), read_only=True)
+        assert con.execute("select count(*) from document_versions").fetchall()[0][0] == 7
+        con.close()
 
 
-def test_publish_needs_a_working_file(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no working warehouse"):
-        publish(tmp_path / "absent.work", tmp_path / "tracker.duckdb")
+def test_a_working_copy_needs_the_writer_lock(published):
+    with pytest.raises(WarehouseError, match="take the writer lock"):
+        working_copy(published)
+    assert working_files(published) == []
+
+
+def test_a_stage_never_creates_a_warehouse(tmp_path):
+    with pytest.raises(WarehouseError, match="no such warehouse file"):
+        connect(tmp_path / "tracker.duckdb.work-1-gone", create=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_publish_needs_the_lock_and_its_own_working_file(published, tmp_path):
+    before = published.read_bytes()
+    foreign = tmp_path / "foreign.duckdb"
+    connect(foreign).close()
+    with pytest.raises(WarehouseError, match="does not hold the writer lock"):
+        publish(foreign, published)
+    with writer_lock(published, holder="a test run"):
+        work = working_copy(published)
+        with pytest.raises(WarehouseError, match="not the working file of a test run"):
+            publish(foreign, published)
+        work.unlink()
+        with pytest.raises(FileNotFoundError, match="no working warehouse"):
+            publish(work, published)
+    assert published.read_bytes() == before and foreign.exists()
 
 
 def test_writing_publishes_on_success_and_discards_on_error(published, fixtures):
@@ -142,9 +182,9 @@ def test_writing_publishes_on_success_and_discards_on_error(published, fixtures)
         with writing(published) as con:
             load_extractions(con, fixtures / "extractions.jsonl")
             raise RuntimeError("the command failed")
-    assert not working_path(published).exists()
+    assert working_files(published) == []
     assert counts(published) == (7, 0)
-    with writing(published) as con:
+    with writing(published, holder="tracker approve") as con:
         load_extractions(con, fixtures / "extractions.jsonl")
         build_deals(con)
     assert counts(published) == (7, 4)
