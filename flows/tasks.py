@@ -45,6 +45,9 @@ def _pipeline_fingerprint() -> str:
         if path.is_file() and path.suffix in {".py", ".cfg", ".json", ".jsonl", ".csv", ".txt"}:
             digest.update(path.relative_to(root).as_posix().encode())
             digest.update(path.read_bytes())
+    from nlp.currencies import table_path
+
+    digest.update(table_path().read_bytes())  # the rate table in use (a refreshed one changes it)
     return digest.hexdigest()
 
 
@@ -152,6 +155,47 @@ def export_state(db: str, state_file: str) -> dict:
         return export_crawl_state(con, state_file)
     finally:
         con.close()
+
+
+@task(name="refresh-fx-rates", retries=1, retry_delay_seconds=5, cache_policy=NONE)
+def refresh_fx_rates(dest: str, url: str | None) -> dict:
+    """Refresh the USD rate table from the ECB's history file into `dest`, and use it.
+
+    Never fails the run: without the file (no network, the ECB down, a broken file) the table of
+    an earlier refresh at `dest`, or else the bundled one, stays in use, and the log says which
+    month it ends with. Figures reported after that month are marked `fx_stale`.
+    """
+    import os
+    import tempfile
+
+    from nlp.currencies import load_rates, table_path, use_table
+    from nlp.fx_table import RateFileError, render_table
+    from spiders.reference_rates import RateFetchError, fetch_history
+
+    target = Path(dest)
+    status, reason = "refreshed", None
+    if url is None:
+        status, reason = "off", "no FX URL configured"
+    else:
+        try:
+            text = render_table(fetch_history(url), url, whole_months=False,
+                                generated="the weekly run's FX refresh (flows/tasks.py refresh_fx_rates)")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            handle, partial = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".partial")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(partial, target)
+        except (RateFetchError, RateFileError, OSError) as exc:
+            status, reason = "kept", str(exc).splitlines()[0]
+    used = use_table(target if target.is_file() else None)
+    last = max((f"{y:04d}-{m:02d}" for months in load_rates().values() for y, m in months), default=None)
+    result = {"status": status, "table": str(used), "last_month": last, "reason": reason}
+    if status == "refreshed":
+        _logger().info("FX rates refreshed from %s: %s, to %s", url, used, last)
+    else:
+        _logger().warning("FX rates not refreshed (%s): using %s, which ends %s; later figures are marked fx_stale",
+                          reason, table_path(), last)
+    return result
 
 
 @task(name="load-documents", cache_policy=NONE)

@@ -30,10 +30,13 @@ from flows.tasks import (
     open_working_copy,
     publish_warehouse,
     record_review,
+    refresh_fx_rates,
     render_week,
     sample_history,
     select_documents,
 )
+from nlp.currencies import refreshed_path
+from spiders.reference_rates import history_url
 from tracker.progress import progress_bar
 from warehouse.lock import writer_lock
 
@@ -225,6 +228,7 @@ def weekly_tracker(
     approval_timeout: int = 3 * 24 * 3600,
     dask_address: str | None = None,
     replay_crawl: str | None = None,
+    refresh_fx: bool = True,
 ) -> dict:
     """Run the whole weekly pipeline.
 
@@ -242,6 +246,9 @@ def weekly_tracker(
         dask_address: run extraction on a Dask cluster (scheduler address, or "local").
         replay_crawl: load this folder's earlier crawl output (documents.jsonl) of the registry
             `sources` instead of crawling (archived crawls; benchmarks/flow_overhead.py).
+        refresh_fx: refresh the USD rate table from the ECB (TRACKER_FX_URL) into `fx_rates.csv`
+            next to the warehouse before extracting; never with `sample` (its rates are the
+            bundled table's, so the sample run gives the same bytes every time).
     """
     logger = get_run_logger()
     Path(db).parent.mkdir(parents=True, exist_ok=True)
@@ -250,6 +257,7 @@ def weekly_tracker(
     # the copy then discarded): another writer waits, then is told this run holds the warehouse.
     with writer_lock(db, holder="a weekly run"):
         work = open_working_copy(db)
+        fx = refresh_fx_rates(str(refreshed_path(db)), history_url()) if refresh_fx and not sample else None
         history = sample_history_stage(work, out, dask_address) if sample else []
         crawl = crawl_stage(sources, work, out, sample, replay_crawl)
         extracted = extraction_runner(dask_address)(work, out)
@@ -290,6 +298,7 @@ def weekly_tracker(
         "newsletter": newsletter,
         "draft": rendered["draft"],
         "review": rendered["review"],
+        "fx": fx,
     }
     create_markdown_artifact(_summary_markdown(summary), key=f"run-summary-{week.lower()}",
                              description="Documents, mentions and deals of this run")

@@ -30,6 +30,7 @@ import re
 import textwrap
 import unicodedata
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 from urllib.parse import urlsplit
@@ -260,7 +261,9 @@ def chips(value: Any, model: str | None = None) -> str:
 def figure(fig: Mapping[str, Any]) -> str:
     """One commitment of a deal, formatted for a reader.
 
-    * money: ``"SAR 37.5 billion (US$10 billion)"``, or ``"$500 billion"`` for USD;
+    * money: ``"SAR 37.5 billion (US$10 billion)"``, or ``"$500 billion"`` for USD; a conversion
+      at a rate older than the figure's report says which (``"(US$2.2 billion at the October
+      2026 rate)"``);
     * power: ``"1,000 MW (1 GW)"``;
     * chips: ``"18,000 GB300 chips"``;
     * anything else (or a figure without its number): the figure's own text.
@@ -273,6 +276,8 @@ def figure(fig: Mapping[str, Any]) -> str:
         if value is not None:
             own = money(value, currency)
             converted = usd(value_usd)
+            if converted and _stale_rate(fig):  # the rate table ended before the report's month
+                converted += f" at the {month_name(fig['fx_month'])} rate"
             return f"{own} ({converted})" if converted else own
         if value_usd is not None:
             return usd(value_usd)
@@ -281,6 +286,19 @@ def figure(fig: Mapping[str, Any]) -> str:
     elif kind == "chips" and fig.get("count") is not None:
         return chips(fig.get("count"), fig.get("model"))
     return plain(fig.get("text"))
+
+
+def _stale_rate(fig: Mapping[str, Any]) -> bool:
+    month, published = fig.get("fx_month"), fig.get("published")
+    return bool(month and published and str(month) < str(published)[:7])
+
+
+def month_name(month: str) -> str:
+    """``"2026-10"`` as ``"October 2026"`` (the text itself when it is not a month)."""
+    try:
+        return datetime.strptime(str(month)[:7], "%Y-%m").strftime("%B %Y")
+    except ValueError:
+        return plain(month)
 
 
 # --- words, names and dates -----------------------------------------------------------

@@ -22,7 +22,7 @@ from spacy.tokens import Doc
 
 # Importing the modules registers the tokenizer and the component factories.
 from . import commitments, companies, countries, linking, sentences, tokenizer  # noqa: F401
-from .currencies import rate_for
+from .currencies import is_stale, rate_for
 from .tokens import IDX_COLUMN, entities, figures, sent_starts, static_arrays
 
 CONFIG_PATH = Path(__file__).resolve().parent / "config.cfg"
@@ -214,6 +214,8 @@ def collect_commitments(doc: Doc, published: str | None, sentences: SentenceInde
             item["value_usd"] = None if rate is None else int(round(figure["value"] * rate))
             item["fx_rate"] = rate
             item["fx_month"] = month
+            if is_stale(month, published):  # the table in use ends before the document's month
+                item["fx_stale"] = True
         elif kind == "power":
             item["mw"] = figure["mw"]
         else:

@@ -218,6 +218,10 @@ def reextract(db: str | os.PathLike, *, workers: int = 2, batch_size: int = EXTR
 
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
+    from nlp.currencies import refreshed_path, use_table
+
+    if refreshed_path(db).is_file():  # the USD rates of the last weekly refresh (workers inherit it)
+        use_table(refreshed_path(db))
     started = time.perf_counter()
     with writer_lock(db, holder="tracker reextract"):  # one writer at a time, until published
         work = working_copy(db)

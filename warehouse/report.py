@@ -71,6 +71,7 @@ def _figure(row: dict) -> dict:
         "value": _float(row["value"]),
         "currency": row["currency"],
         "value_usd": _float(row["value_usd"]),
+        "fx_month": row.get("fx_month"),
         "count": _int(row["count"]),
         "model": row["model"],
         "sentence": row["sentence"],

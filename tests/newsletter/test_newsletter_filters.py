@@ -100,6 +100,11 @@ def _fig(**kw):
         (_fig(kind="money", value=109e9, currency="EUR", value_usd=118e9), "€109 billion (US$118 billion)"),
         (_fig(kind="money", value=500e9, currency="USD", value_usd=500e9), "$500 billion"),
         (_fig(kind="money", value=5e9, currency="GBP"), "£5 billion"),
+        # converted at a rate older than the report's month (the rate table ended before it)
+        (_fig(kind="money", value=2e9, currency="EUR", value_usd=2.3e9, fx_month="2026-10", published="2026-12-03"),
+         "€2 billion (US$2.3 billion at the October 2026 rate)"),
+        (_fig(kind="money", value=2e9, currency="EUR", value_usd=2.3e9, fx_month="2026-12", published="2026-12-03"),
+         "€2 billion (US$2.3 billion)"),
         (_fig(kind="money", value_usd=2e9, text="about $2bn"), "US$2 billion"),
         (_fig(kind="power", mw=1000.0, text="1GW"), "1,000 MW (1 GW)"),
         (_fig(kind="chips", count=18000, model="GB300"), "18,000 GB300 chips"),
