@@ -5,19 +5,19 @@ only, the week's review page (newsletter_templates/review.py: every deal with it
 marked up, its confidence, its state and its sources) with a form per deal to drop it, keep it or
 correct a figure (committed US dollars, MW, chips), and forms to approve or reject the issue.
 
+This module is what the desk does, independent of HTTP (`Desk`); `tracker/desk_server.py` serves
+it with Starlette and uvicorn, with the Host, Origin and CSRF checks, body and connection limits.
+
 Each decision goes where every decision goes (DESIGN.md): `warehouse.decisions.record_decisions`
 stores it in `editor_decisions` with the editor's name, the time and `via = review-desk`. The
-write follows the warehouse's concurrency design, like `tracker approve`: a short write window on
-a working copy that is published atomically (`warehouse.snapshot.writing`), so analysts keep
-their connections, and reads open the published file read-only for the length of one request.
-Then the week's draft (and the static review page next to it) is rendered again through the
-flow's own render task; an approval also publishes the issue to OUT/newsletter and its archive,
-as `tracker approve` does. Requests touching the warehouse are serialised by one lock.
-
-Safety, in a simple way: the server listens on 127.0.0.1; requests must name it in their Host
-header (no DNS rebinding); every form carries a per-process random token (CSRF), checked on
-every POST together with the Origin header when the browser sends one; bodies are small
-url-encoded forms; pages carry a Content-Security-Policy without scripts.
+write follows the warehouse's concurrency design, like `tracker approve`: it takes the warehouse's
+writer lock and writes on a working copy that is published atomically (`warehouse.snapshot.writing`),
+so analysts keep their connections, and reads open the published file read-only for the length of
+one request. When another writer (a weekly run, `tracker approve`) holds the lock for longer than
+``WRITE_WAIT`` seconds, the decision is refused (409) with a message naming that writer. Then the
+week's draft (and the static review page next to it) is rendered again through the flow's own
+render task; an approval also publishes the issue to OUT/newsletter and its archive, as `tracker
+approve` does. Requests touching the warehouse are serialised in the desk by one lock.
 """
 
 from __future__ import annotations
@@ -25,21 +25,24 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
-import sys
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from typing import TYPE_CHECKING
 
 from tracker.weeks import parse_week
 
-__all__ = ["Desk", "DeskError", "DeskServer", "parse_amount", "run_desk", "start_desk"]
+if TYPE_CHECKING:
+    from tracker.desk_server import DeskServer, Limits
 
-#: Largest form body accepted (bytes): the desk's forms are a few short fields.
-MAX_BODY = 16 * 1024
+__all__ = ["Desk", "DeskError", "busy_message", "make_desk", "parse_amount", "run_desk", "start_desk"]
+
 #: Longest note stored with a decision.
 MAX_NOTE = 500
+#: Seconds a decision waits for another writer (a run, `tracker approve`) before it is refused.
+WRITE_WAIT = 5.0
+#: Who holds the warehouse while the desk records a decision (what another writer is told).
+HOLDER = "an editor at the review desk"
 ACTIONS = ("drop", "keep", "correct", "approve", "reject")
 # Figures an editor corrects on the desk: field -> (what it is, example, largest sane value).
 FIELDS = {
@@ -53,9 +56,6 @@ _SCALES = {
 }
 _NUMBER = re.compile(r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*([a-z]*)")
 _DOLLARS = re.compile(r"^(?:us\$|\$|usd)\s*")
-_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-_DRAFTS = {"/draft.html": (".html", "text/html"), "/draft.txt": (".txt", "text/plain"),
-           "/draft.md": (".md", "text/markdown")}
 
 
 class DeskError(Exception):
@@ -65,6 +65,14 @@ class DeskError(Exception):
         super().__init__(message)
         self.status = status
         self.message = message
+
+
+def busy_message(busy: Exception) -> str:
+    """What the editor reads when another writer holds the warehouse: who, and to try again."""
+    who = str(busy).strip().rstrip(".")
+    if "try again" not in who.lower():
+        who += "; try again when it has finished"
+    return f"Your decision was not recorded (nothing was changed): {who}."
 
 
 def parse_amount(field_name: str, text: str) -> float | int:
@@ -104,6 +112,7 @@ class Desk:
     token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     lock: threading.Lock = field(default_factory=threading.Lock)
     notices: dict[str, str] = field(default_factory=dict)
+    write_wait: float = WRITE_WAIT
 
     def __post_init__(self) -> None:
         self.db, self.out = Path(self.db), Path(self.out)
@@ -178,16 +187,14 @@ class Desk:
         from flows.tasks import render_week
         from flows.weekly import publish_issue
         from warehouse.decisions import record_decisions
-        from warehouse.snapshot import working_path, writing
+        from warehouse.snapshot import WarehouseBusy, writing
 
         with self.lock:
-            work = working_path(self.db)
-            if work.exists():
-                raise DeskError(409, f"A pipeline run is writing the warehouse ({work} exists); a decision "
-                                "made now would be lost when it publishes. Try again when it has finished "
-                                "(if no run is going on, that file is left from a killed run: delete it).")
-            with writing(self.db) as con:
-                record_decisions(con, [decision], via="review-desk")
+            try:
+                with writing(self.db, holder=HOLDER, timeout=self.write_wait) as con:
+                    record_decisions(con, [decision], via="review-desk")
+            except WarehouseBusy as busy:
+                raise DeskError(409, busy_message(busy)) from None
             render_week.fn(str(self.db), str(self.drafts), self.week, read_only=True)
             if decision["action"] == "approve":
                 issue = render_week.fn(str(self.db), str(self.out / "work" / "issue"), self.week,
@@ -224,135 +231,10 @@ class Desk:
             return self.notices.pop(key, None) if key else None
 
 
-class DeskServer(ThreadingHTTPServer):
-    """A threading HTTP server on 127.0.0.1 for one Desk."""
-
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 64
-
-    def __init__(self, desk: Desk, port: int = 0):
-        self.desk = desk
-        super().__init__(("127.0.0.1", port), DeskHandler)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/"
-
-    def allowed_hosts(self) -> set[str]:
-        port = self.server_address[1]
-        return {f"127.0.0.1:{port}", f"localhost:{port}"}
-
-
-class DeskHandler(BaseHTTPRequestHandler):
-    server: DeskServer
-    server_version = "tracker-desk"
-    sys_version = ""
-    timeout = 30  # a silent client does not hold a worker thread for ever
-
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 - BaseHTTPRequestHandler API
-        sys.stderr.write(f"desk: {self.address_string()} {format % args}\n")
-
-    # --- responses -------------------------------------------------------------------------
-
-    def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Content-Security-Policy", _CSP)
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("X-Frame-Options", "DENY")
-        self.send_header("Referrer-Policy", "no-referrer")
-        self.send_header("Cache-Control", "no-store")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def _page(self, status: int = 200, notice: str | None = None, error: str | None = None) -> None:
-        body = self.server.desk.page(notice=notice, error=error).encode("utf-8")
-        self._send(status, body, "text/html; charset=utf-8")
-
-    def _error(self, status: int, message: str) -> None:
-        if status in (400, 403, 409):
-            try:
-                return self._page(status, error=message)
-            except Exception:  # noqa: BLE001 - fall back to a plain answer
-                pass
-        self._send(status, (message + "\n").encode("utf-8"), "text/plain; charset=utf-8")
-
-    def _host_ok(self) -> bool:
-        if self.headers.get("Host", "") in self.server.allowed_hosts():
-            return True
-        self._send(400, b"Unexpected Host header: open the desk at its 127.0.0.1 address.\n", "text/plain; charset=utf-8")
-        return False
-
-    # --- methods -----------------------------------------------------------------------------
-
-    def do_GET(self) -> None:  # noqa: N802 - BaseHTTPRequestHandler API
-        if not self._host_ok():
-            return
-        parts = urlsplit(self.path)
-        desk = self.server.desk
-        try:
-            if parts.path == "/":
-                key = parse_qs(parts.query).get("notice", [None])[0]
-                return self._page(notice=desk.recall(key))
-            if parts.path in _DRAFTS:
-                suffix, content_type = _DRAFTS[parts.path]
-                path = desk.draft_file(suffix)
-                if path is None:
-                    return self._send(404, b"No draft rendered for this week yet.\n", "text/plain; charset=utf-8")
-                return self._send(200, path.read_bytes(), f"{content_type}; charset=utf-8")
-            return self._send(404, b"Not found.\n", "text/plain; charset=utf-8")
-        except DeskError as exc:
-            return self._error(exc.status, exc.message)
-
-    do_HEAD = do_GET
-
-    def do_POST(self) -> None:  # noqa: N802 - BaseHTTPRequestHandler API
-        if not self._host_ok():
-            return
-        if urlsplit(self.path).path != "/decide":
-            return self._send(404, b"Not found.\n", "text/plain; charset=utf-8")
-        origin = self.headers.get("Origin")
-        if origin is not None and urlsplit(origin).netloc not in self.server.allowed_hosts():
-            return self._error(403, "This form was sent from another site: decisions are only taken from the desk's own page.")
-        if self.headers.get("Content-Type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
-            return self._send(415, b"Send the desk's form (application/x-www-form-urlencoded).\n", "text/plain; charset=utf-8")
-        try:
-            length = int(self.headers.get("Content-Length", ""))
-        except ValueError:
-            return self._send(411, b"Content-Length required.\n", "text/plain; charset=utf-8")
-        if not 0 <= length <= MAX_BODY:
-            return self._send(413, b"Form too large.\n", "text/plain; charset=utf-8")
-        raw = self.rfile.read(length).decode("utf-8", errors="replace")
-        try:
-            fields = parse_qs(raw, keep_blank_values=True, max_num_fields=20)
-        except ValueError:
-            return self._send(400, b"Too many form fields.\n", "text/plain; charset=utf-8")
-        form = {key: values[-1] for key, values in fields.items()}
-        desk = self.server.desk
-        try:
-            notice, deal_id = desk.decide(form)
-        except DeskError as exc:
-            return self._error(exc.status, exc.message)
-        except ValueError as exc:  # the warehouse's own validation
-            return self._error(400, str(exc))
-        except Exception as exc:  # noqa: BLE001 - the editor gets a message, the log the details
-            self.log_error("decision failed: %r", exc)
-            first = (str(exc).splitlines() or [type(exc).__name__])[0]
-            return self._send(500, f"The decision could not be recorded: {first}\n".encode(), "text/plain; charset=utf-8")
-        from newsletter_templates.filters import anchor
-
-        location = f"/?notice={desk.remember(notice)}" + (f"#{anchor(deal_id)}" if deal_id else "")
-        self._send(303, b"", "text/plain; charset=utf-8", {"Location": location})
-
-
-def start_desk(db, out, week: str | None = None, port: int = 0, editor: str = "") -> DeskServer:
-    """A desk server bound to 127.0.0.1 (not yet serving: call ``serve_forever``). Without
-    ``week``, the latest week with deals. Raises DeskError for a warehouse without deals."""
+def make_desk(db, out, week: str | None = None, port: int = 0, editor: str = "",
+              limits: Limits | None = None) -> DeskServer:
+    """A desk server bound to 127.0.0.1 (not yet serving). Without ``week``, the latest week with
+    deals. Raises DeskError for a warehouse without deals, OSError when the port is taken."""
     if week is None:
         from warehouse.db import connect
         from warehouse.report import latest_week
@@ -364,21 +246,25 @@ def start_desk(db, out, week: str | None = None, port: int = 0, editor: str = ""
             con.close()
         if week is None:
             raise DeskError(400, f"no deals in {db} yet: run 'tracker run' first")
+    desk = Desk(db=db, out=out, week=week, editor=editor)
     import flows.tasks  # noqa: F401 - load Prefect now rather than on the editor's first decision
+    from tracker.desk_server import DeskServer
 
-    return DeskServer(Desk(db=db, out=out, week=week, editor=editor), port)
+    return DeskServer(desk, port, limits)
+
+
+def start_desk(db, out, week: str | None = None, port: int = 0, editor: str = "",
+               limits: Limits | None = None) -> DeskServer:
+    """The desk serving in a background thread (``.url``; ``.stop()`` or ``with`` to end it)."""
+    return make_desk(db, out, week, port, editor, limits).start()
 
 
 def run_desk(db, out, week: str | None = None, port: int = 0, editor: str = "") -> int:
-    """Serve the desk until interrupted (the `tracker desk` command)."""
-    server = start_desk(db, out, week, port, editor)
+    """Serve the desk until Ctrl-C or SIGTERM (the `tracker desk` command); 0 after a clean stop."""
+    server = make_desk(db, out, week, port, editor)
     desk = server.desk
     print(f"Review desk for week {desk.week}: {server.url}", flush=True)
     print(f"Decisions are recorded as {desk.editor!r} in {desk.db}; press Ctrl-C to stop.", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        print("Review desk stopped.", flush=True)
-    finally:
-        server.server_close()
+    server.serve()
+    print("Review desk stopped.", flush=True)
     return 0
