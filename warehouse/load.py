@@ -97,18 +97,52 @@ def load_documents(con: duckdb.DuckDBPyConnection, documents_jsonl: str | os.Pat
     New documents are inserted; a stored document whose ``content_hash`` changed gets its new
     content (and so is extracted again); identical text under another canonical URL is not stored
     twice; every URL a line names (canonical, fetched, alternates) is kept in ``document_urls``
-    for the document it leads to; bad lines are recorded in ``crawl_errors`` (stage ``load``) and skipped. Returns the
-    number of lines per action: new, updated, unchanged, duplicate, superseded, rejected.
+    for the document it leads to; bad lines are recorded in ``crawl_errors`` (stage ``load``) and
+    skipped. A document never changes hands: a line whose doc_id is stored for another source (a
+    page claiming another publisher's canonical URL) is rejected with its reason and the stored
+    article stays as it was; so is a line whose fetched or canonical URL is outside its source's
+    allowed domains and ports (when the source is in ``sources``). Returns the number of lines
+    per action: new, updated, unchanged, duplicate, superseded, rejected.
     """
     path = _input_path(documents_jsonl)
     with transaction(con):
         run_sql(con, "stage_documents", {"path": path})
+        _stage_url_refusals(con)
         run_sql(con, "classify_documents", {"path": path})
         counts = dict.fromkeys(DOCUMENT_ACTIONS, 0)
         counts.update(dict(fetch_rows(con, "count_document_actions")))
         run_sql(con, "apply_documents")
         run_sql(con, "record_document_urls")
     return counts
+
+
+_REFUSALS_SCHEMA = pa.schema([("source_id", pa.string()), ("origin", pa.string()), ("reason", pa.string())])
+
+
+def _stage_url_refusals(con: duckdb.DuckDBPyConnection) -> int:
+    """Fill ``staged_document_refusals``: the (source, origin) pairs of staged lines that the
+    source may not store, with the reason (spiders.urls.url_refusal: another host, a port the
+    source's feeds and start pages do not use, user@host, a host browsers read differently).
+
+    The crawler already keeps pages to their source's bounds; this check at the warehouse door
+    also covers output of older crawlers and hand-made files. Only distinct origins are checked
+    (a few per source), so it costs nothing per document. Sources missing from the registry
+    table, or without allowed domains, are not checked. Returns the number of refused origins.
+    """
+    from spiders.urls import allowed_ports, url_refusal
+
+    refused = []
+    for source_id, origin, domains, feeds, start_urls in fetch_rows(con, "staged_document_origins"):
+        reason = url_refusal(f"{origin}/", domains, allowed_ports([*(feeds or ()), *(start_urls or ())]))
+        if reason:
+            refused.append({"source_id": source_id, "origin": origin, "reason": reason})
+    con.register("staged_document_refusals_input", pa.Table.from_pylist(refused, schema=_REFUSALS_SCHEMA))
+    try:
+        con.execute("create or replace temp table staged_document_refusals as "
+                    "select * from staged_document_refusals_input")
+    finally:
+        con.unregister("staged_document_refusals_input")
+    return len(refused)
 
 
 def load_crawl_errors(con: duckdb.DuckDBPyConnection, errors_jsonl: str | os.PathLike) -> int:

@@ -263,3 +263,74 @@ def test_load_sources_upserts_registry_objects(con, rows):
     assert len(stored) == 1
     assert stored[0][1] == "Elysée"
     assert stored[0][4] == ["http://127.0.0.1/feed"]
+
+
+def _stored(con, doc_id):
+    return con.execute(
+        "select source_id, url, canonical_url, title, text, content_hash from documents where doc_id = ?", [doc_id]
+    ).fetchall()
+
+
+def test_a_document_never_changes_hands(con, sources, tmp_path, doc):
+    """Publisher B's page claiming A's canonical URL leaves A's article as it was; B's attempt is recorded."""
+    load_sources(con, sources)
+    load_documents(con, FIXTURES / "documents.jsonl")
+    before = _stored(con, doc.stargate_uae_openai)
+    original = read_lines(FIXTURES / "documents.jsonl")[0]
+    text = "Breaking: OpenAI cancels Stargate UAE, says a page of another publisher. " * 5
+    claim = dict(original, source_id="dc-wire", title="OpenAI cancels Stargate UAE", text=text,
+                 content_hash=content_hash(text), url="http://127.0.0.1:8000/sites/dcwire/claim.html",
+                 alternate_urls=["http://127.0.0.1:8000/sites/dcwire/claim.html?amp=1"],
+                 fetched_at="2025-05-30T00:00:00+00:00")
+    counts = load_documents(con, write_lines(tmp_path / "claim.jsonl", [claim]))
+    assert counts["rejected"] == 1 and counts["updated"] == 0
+    assert _stored(con, doc.stargate_uae_openai) == before
+    assert before[0][:1] == ("openai-news",) and before[0][3] == "Introducing Stargate UAE"
+    versions = con.execute("select count(*) from document_versions where doc_id = ?", [doc.stargate_uae_openai])
+    assert versions.fetchall()[0][0] == 1
+    errors = con.execute("select source_id, url, stage, reason from crawl_errors").fetchall()
+    assert errors == [(
+        "dc-wire", "http://127.0.0.1:8000/sites/dcwire/claim.html", "load",
+        f"claims the canonical URL {original['canonical_url']} of a document of source openai-news: "
+        "not applied, the stored article is kept",
+    )]
+    named = con.execute("select url from document_urls where url like '%claim.html%'").fetchall()
+    assert named == []  # B's URLs do not lead to A's article either
+    # the same claim again: nothing changes, the record is not repeated
+    load_documents(con, tmp_path / "claim.jsonl")
+    assert _stored(con, doc.stargate_uae_openai) == before
+    assert con.execute("select count(*) from crawl_errors").fetchall()[0][0] == 1
+
+
+def test_the_owner_still_updates_its_own_document(con, sources, tmp_path, doc):
+    load_sources(con, sources)
+    load_documents(con, FIXTURES / "documents.jsonl")
+    original = read_lines(FIXTURES / "documents.jsonl")[0]
+    text = original["text"] + " Update: the first 200 MW go live in 2026."
+    counts = load_documents(con, write_lines(tmp_path / "update.jsonl", [
+        dict(original, text=text, content_hash=content_hash(text), fetched_at="2025-05-30T00:00:00+00:00")]))
+    assert counts["updated"] == 1 and counts["rejected"] == 0
+    assert _stored(con, doc.stargate_uae_openai)[0][4].endswith("go live in 2026.")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("canonical_url", "https://phish.example/login", "host phish.example is outside the source's allowed domains"),
+        ("canonical_url", "http://127.0.0.1:9999/sites/openai/x.html", "port 9999 of 127.0.0.1 is not a port the source uses"),
+        ("url", "http://user@127.0.0.1:8000/sites/openai/x.html", "the URL carries a user name or password"),
+        ("url", "http://phish.example\\@127.0.0.1:8000/x.html", "ambiguous URL"),
+    ],
+)
+def test_urls_outside_the_source_are_not_stored(con, sources, tmp_path, field, value, reason):
+    """A documents.jsonl line (older crawler, hand-made file) naming off-site URLs is refused at the door."""
+    load_sources(con, sources)
+    line = dict(read_lines(FIXTURES / "documents.jsonl")[0], **{field: value})
+    if field == "canonical_url":
+        line["doc_id"] = hashlib.sha1(value.encode()).hexdigest()[:16]
+    counts = load_documents(con, write_lines(tmp_path / "d.jsonl", [line]))
+    assert counts["rejected"] == 1 and counts["new"] == 0
+    assert con.execute("select count(*) from documents").fetchall()[0][0] == 0
+    url, stage, stored_reason = con.execute("select url, stage, reason from crawl_errors").fetchall()[0]
+    assert (url, stage) == (line["url"], "load")
+    assert reason in stored_reason and stored_reason.endswith("(not stored)")

@@ -1,6 +1,7 @@
 -- applies the classified staged documents: inserts the new ones, replaces the content of the
 -- updated ones (the replaced text stays in document_versions, superseded), and records rejected
--- lines in crawl_errors (identical records kept once).
+-- lines in crawl_errors (identical records kept once; a line refused for its URLs or for
+-- claiming another source's document is recorded under the URL it was fetched from).
 insert into documents (
     doc_id,
     source_id,
@@ -136,7 +137,7 @@ insert into crawl_errors (
 )
 select distinct
     r.source_id,
-    coalesce(r.canonical_url, r.url),
+    coalesce(s.error_url, r.canonical_url, r.url),
     'load' as stage,
     s.reject_reason as reason,
     r.fetched_at as "at"

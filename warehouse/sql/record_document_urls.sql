@@ -1,17 +1,26 @@
 -- grain: one row per URL named by a staged document line that is not stored yet; each URL goes to
 -- the stored document the line became (same canonical URL, else same text: a syndicated copy).
 insert into document_urls
-with urls as (
+with applied as (
+    -- a rejected line (off-site URLs, another source's document) names no URL of a stored one
+    select r.*
+    from staged_documents_raw as r
+    join staged_documents as s
+        on s.line_no = r.line_no
+    where s.action <> 'rejected'
+),
+
+urls as (
     select canonical_url as url, 'canonical' as relation, 1 as priority, canonical_url as key_url, content_hash, fetched_at
-    from staged_documents_raw
+    from applied
     where canonical_url is not null
     union all
     select url, 'fetched', 2, canonical_url, content_hash, fetched_at
-    from staged_documents_raw
+    from applied
     where url is not null
     union all
     select unnest(alternate_urls), 'alternate', 3, canonical_url, content_hash, fetched_at
-    from staged_documents_raw
+    from applied
     where alternate_urls is not null
 ),
 
