@@ -265,6 +265,9 @@ def run_desk(db, out, week: str | None = None, port: int = 0, editor: str = "") 
     desk = server.desk
     print(f"Review desk for week {desk.week}: {server.url}", flush=True)
     print(f"Decisions are recorded as {desk.editor!r} in {desk.db}; press Ctrl-C to stop.", flush=True)
-    server.serve()
+    try:
+        server.serve()
+    except KeyboardInterrupt:  # Ctrl-C in the instant before uvicorn took the signals over
+        pass
     print("Review desk stopped.", flush=True)
     return 0
