@@ -1,7 +1,9 @@
 """The `tracker` command line: parses arguments and calls into the layers.
 
-Every command has `--help`. A bad argument or a bad input file ends with a one-line error naming
-the problem and exit status 2, never a traceback.
+Every command has `--help`. A bad argument, a bad input file, a damaged or busy warehouse or a full
+disk ends with a one-line error naming the problem and exit status 2, never a traceback; a bug
+ends with one line saying where its traceback was written, exit status 1 (`--debug` prints it).
+See tracker/failures.py.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from tracker import settings
+from tracker.failures import EXIT_INTERRUPTED, EXIT_USAGE, Terminated, install_sigterm_handler, report_failure
+from tracker.files import FileProblem
 from tracker.weeks import parse_week
-
-EXIT_USAGE = 2
 
 
 class UsageError(Exception):
@@ -50,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Track national AI infrastructure deals: crawl coverage, extract countries, "
         "companies and commitments, keep them in DuckDB, and draft the weekly newsletter.",
     )
+    parser.add_argument("--debug", action="store_true",
+                        help="on failure, print the full traceback (by default: one line, and a log file for a bug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
@@ -90,10 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
         "extract",
         help="extract countries, companies and commitments from JSON Lines (no database)",
         description="Read JSON Lines ({id, text, title?, published?}) from FILE or standard input "
-        "and write one extraction line per input line, in the same order, to standard output.",
+        "and write one extraction line per input line, in the same order, to standard output. "
+        f"Input must be UTF-8; a line longer than {_line_limit()} is refused. With -o, the output file is "
+        "replaced only when every line was extracted (a failure leaves an earlier output as it was), "
+        "and never when it is the input file.",
     )
     extract.add_argument("input", nargs="?", default="-", metavar="FILE|-", help="input JSON Lines (default: -, standard input)")
-    extract.add_argument("-o", "--output", default="-", help="output file (default: -, standard output)")
+    extract.add_argument("-o", "--output", default="-",
+                         help="output file, written whole or not at all (default: -, standard output)")
     extract.set_defaults(handler=_cmd_extract)
 
     reextract = sub.add_parser(
@@ -114,7 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser(
         "eval",
         help="precision, recall and F1 per field against a gold JSON Lines file",
-        description="Run extraction on the gold file's texts and compare with its annotations.",
+        description="Run extraction on the gold file's texts and compare with its annotations. "
+        f"The gold file is UTF-8 JSON Lines; a line longer than {_line_limit()} is refused.",
     )
     evaluate.add_argument("gold", type=_existing_file, metavar="GOLD.jsonl", help="gold JSON Lines file")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
@@ -196,7 +205,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", type=_existing_file, metavar="FILE", nargs="?", default=settings.DEFAULT_SOURCES,
                        help="registry to check (default: spiders/sources.toml)")
     check.set_defaults(handler=_cmd_sources_check)
+    for command in [*sub.choices.values(), check]:  # --debug also after the command's name
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
+
+
+def _line_limit() -> str:
+    from tracker.files import describe_size
+
+    return describe_size(settings.MAX_INPUT_LINE_BYTES)
 
 
 def _count(minimum: int) -> Callable[[str], int]:
@@ -263,12 +280,33 @@ def _require_db(path: str) -> Path:
     db = Path(path)
     if not db.is_file():
         raise UsageError(f"no warehouse at {db}: run 'tracker run' or 'tracker crawl' first, or pass --db")
+    check_warehouse_file(db)
     return db
+
+
+def check_warehouse_file(db: str | Path) -> None:
+    """A --db that exists must be a DuckDB file (a stage would otherwise fail half-way)."""
+    from tracker.files import check_warehouse_file as check
+
+    if Path(db).exists():
+        check(db)
+
+
+def _start_prefect(args: argparse.Namespace) -> None:
+    """Prefect's temporary server as our child, gone with us even after kill -9 (tracker/prefect_server.py)."""
+    from tracker.prefect_server import quiet_console_tracebacks, start_temporary_server
+
+    if not args.debug:
+        quiet_console_tracebacks()
+    start_temporary_server()
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     _require_sources(args)
+    check_warehouse_file(args.db)
     from flows.weekly import weekly_tracker
+
+    _start_prefect(args)
 
     result = weekly_tracker(
         week=args.week,
@@ -289,7 +327,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_crawl(args: argparse.Namespace) -> int:
     _require_sources(args)
+    check_warehouse_file(args.db)
     from flows.weekly import crawl_only
+
+    _start_prefect(args)
 
     result = crawl_only(
         sources=str(args.sources) if args.sources else None,
@@ -302,32 +343,21 @@ def _cmd_crawl(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open(path: str, mode: str):
-    if path == "-":
-        return sys.stdin if "r" in mode else sys.stdout
-    try:
-        return open(path, mode, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot open {path}: {exc.strerror}") from None
-
-
 def _cmd_extract(args: argparse.Namespace) -> int:
-    from nlp.extract import InputError, dump_line, extract_records, read_records
+    from nlp.extract import dump_line, extract_records, read_records
+    from tracker.files import atomic_output, open_input, read_lines, refuse_same_file
     from tracker.progress import progress  # the iterator itself when no bar is shown
 
-    source = _open(args.input, "r")
-    sink = _open(args.output, "w")
+    refuse_same_file(args.input, args.output)
+    source = open_input(args.input)
     name = "<stdin>" if args.input == "-" else args.input
     try:
-        for line in progress(extract_records(read_records(source, name)), desc="extract", unit="doc"):
-            sink.write(dump_line(line))
-    except InputError as exc:
-        raise UsageError(str(exc)) from None
+        with atomic_output(args.output) as sink:
+            records = read_records(read_lines(source, name), name)
+            for line in progress(extract_records(records), desc="extract", unit="doc"):
+                sink.write(dump_line(line))
     finally:
-        sink.flush()
-        if sink is not sys.stdout:
-            sink.close()
-        if source is not sys.stdin:
+        if args.input != "-":
             source.close()
     args.quick_exit = True
     return 0
@@ -335,18 +365,11 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
 def _cmd_reextract(args: argparse.Namespace) -> int:
     db = _require_db(args.db)
-    import signal
-
     from tracker.reextract import reextract
-    from warehouse.db import WarehouseError
 
-    # A stop request unwinds like Ctrl-C: workers stopped, working copy discarded, nothing published.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
-
-    try:
-        result = reextract(db, workers=args.workers, batch_size=args.batch_size)
-    except WarehouseError as exc:
-        raise UsageError(f"tracker reextract: {str(exc).splitlines()[0]}") from None
+    # A stop request (SIGTERM, main()) unwinds like Ctrl-C: workers stopped, working copy discarded,
+    # nothing published; a WarehouseError is one line (main()).
+    result = reextract(db, workers=args.workers, batch_size=args.batch_size)
     rate = result["documents"] / result["seconds"] if result["seconds"] else 0.0
     print(f"Re-extracted {result['documents']} documents in {result['batches']} batches with "
           f"{result['workers']} workers in {result['seconds']:.1f} s ({rate:.0f} documents/s): "
@@ -357,13 +380,11 @@ def _cmd_reextract(args: argparse.Namespace) -> int:
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     from nlp.evaluate import evaluate, format_errors, format_report
-    from nlp.extract import InputError, extract_records, read_records
+    from nlp.extract import extract_records, read_records
+    from tracker.files import open_input, read_lines
 
-    try:
-        with open(args.gold, encoding="utf-8") as handle:
-            gold = list(read_records(handle, str(args.gold)))
-    except InputError as exc:
-        raise UsageError(str(exc)) from None
+    with open_input(str(args.gold)) as handle:
+        gold = list(read_records(read_lines(handle, str(args.gold)), str(args.gold)))
     predicted = list(extract_records(gold))
     metrics = evaluate(gold, predicted)
     if args.json:
@@ -471,7 +492,9 @@ def _print_outputs(result: dict) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     settings.configure_environment()
+    install_sigterm_handler()
     parser = build_parser()
+    args = argparse.Namespace(command="", debug=False)
     try:
         args = parser.parse_args(argv)
         handler: Callable[[argparse.Namespace], int] = args.handler
@@ -484,15 +507,62 @@ def main(argv: Sequence[str] | None = None) -> int:
             os._exit(0)
         return status
     except UsageError as exc:
-        print(str(exc).splitlines()[0], file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(args, str(exc).splitlines()[0])
+    except FileProblem as exc:
+        return _fail(args, str(exc))
     except KeyboardInterrupt:
-        print("tracker: interrupted", file=sys.stderr)
-        return 130
+        return _stopped(args, "interrupted", EXIT_INTERRUPTED)
+    except Terminated:
+        return _stopped(args, "stopped by SIGTERM", Terminated().code)
     except BrokenPipeError:
         # The reader went away (e.g. `tracker extract | head`): not an error for us.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _silence_stdout()
         return 0
+    except Exception as exc:  # noqa: BLE001 - every other failure is one line (tracker/failures.py)
+        _silence_stdout_if_broken()
+        return report_failure(exc, _command(args), args.debug, _log_folders(args))
+
+
+def _command(args: argparse.Namespace) -> str:
+    command = getattr(args, "command", "") or ""
+    action = getattr(args, "action", None)
+    return f"{command} {action}" if action else command
+
+
+def _fail(args: argparse.Namespace, message: str) -> int:
+    if not message.startswith("tracker"):
+        command = _command(args)
+        message = f"tracker {command}: {message}" if command else f"tracker: {message}"
+    _silence_stdout_if_broken()
+    print(message, file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _stopped(args: argparse.Namespace, what: str, status: int) -> int:
+    command = _command(args)
+    print(f"tracker {command}: {what}" if command else f"tracker: {what}", file=sys.stderr)
+    _silence_stdout_if_broken()
+    return status
+
+
+def _silence_stdout() -> None:
+    from tracker.failures import silence_stdout
+
+    silence_stdout()
+
+
+def _silence_stdout_if_broken() -> None:
+    """Standard output that cannot take its buffered text (full disk) would fail again at exit."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        _silence_stdout()
+
+
+def _log_folders(args: argparse.Namespace) -> list[Path]:
+    """Where a bug's traceback goes: OUT/logs when the command has an output folder, else $TMPDIR."""
+    out = getattr(args, "out", None)
+    return [Path(out) / "logs"] if out else []
 
 
 if __name__ == "__main__":  # pragma: no cover
