@@ -65,20 +65,10 @@ def canonicalize_url(url: str, *, editions: bool = True) -> str:
 
 
 def _legacy_canonical(url: str, editions: bool) -> str:
-    """urlsplit's reading of a URL that `parse_http_url` refuses (user names stay in the netloc)."""
+    """A cleaned spelling of a URL that `parse_http_url` refuses: its authority is kept as written
+    (lowercased), so that a check made on the result refuses it too, and never finds it cleaner."""
     parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower().rstrip(".")
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    if port is not None and _DEFAULT_PORTS.get(scheme) == port:
-        port = None
-    userinfo = f"{parts.username}{':' + parts.password if parts.password else ''}@" if parts.username else ""
-    return _assemble(scheme, host, port, userinfo, parts.path, parts.query, editions)
+    return _assemble(parts.scheme.lower(), parts.netloc.lower(), None, "", parts.path, parts.query, editions)
 
 
 def _assemble(scheme: str, host: str, port: int | None, userinfo: str, path: str, query: str, editions: bool) -> str:
