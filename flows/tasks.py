@@ -252,20 +252,16 @@ def select_documents(db: str, after: str = "", limit: int = EXTRACT_BATCH) -> li
 
 @task(name="extract-batch", cache_key_fn=_batch_key, persist_result=True)
 def extract_batch(records: list[dict]) -> list[dict]:
-    """Run the spaCy pipeline over one batch; return the extraction lines (with mentions)."""
-    from nlp.extract import extract_records
+    """Run the spaCy pipeline over one batch; return the extraction lines (with mentions).
+
+    A document whose extraction fails gets a line with its "error" instead of stopping the batch
+    (nlp.extract.extract_records); it is logged here and the load records it in crawl_errors."""
+    from nlp.extract import extract_records, line_problems
 
     started = time.perf_counter()
-    try:
-        lines = list(extract_records(records, with_mentions=True))
-    except Exception as exc:
-        # Name the document that breaks the pipeline, not just the batch.
-        for record in records:
-            try:
-                list(extract_records([record], with_mentions=True))
-            except Exception:
-                raise RuntimeError(f"extraction failed on document {record.get('id')}: {exc}") from exc
-        raise
+    lines = list(extract_records(records, with_mentions=True))
+    for problem in (problem for line in lines for problem in line_problems(line)):
+        _logger().warning("extract: %s", problem)
     words = sum(len(record.get("text", "").split()) for record in records)
     seconds = time.perf_counter() - started
     _logger().info("extract: %s documents, %s words in %.2fs (%.0f words/s)", len(records), words, seconds,
@@ -283,7 +279,7 @@ def load_extraction_lines(db: str, batches: list[list[dict]], work_dir: str, fir
     inject_fault("load-extractions")
     started = time.perf_counter()
     work = Path(work_dir)
-    totals = {"documents": 0, "commitments": 0, "mentions": 0}
+    totals = {"documents": 0, "commitments": 0, "mentions": 0, "failed": 0}
     con = connect(db, create=False)
     try:
         for number, lines in enumerate(batches, start=first):

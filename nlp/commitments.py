@@ -18,7 +18,11 @@ How a figure is read (vocabulary in ``data/figures.json`` and ``data/currencies.
 - ranges: "$30-50bn", "between €30bn and €50bn", "1 to 2 GW";
 - never a figure: percentages, money after "revenue", "valuation", "shares"... or before
   "per share", "a share", "in revenue"..., years as chip counts, money below ``min_money``,
-  chip counts below ``min_chips``; "from $600bn to $1tn" is two figures, not a range.
+  chip counts below ``min_chips``; "from $600bn to $1tn" is two figures, not a range;
+- never read at all (``data/bounds.json``): a number token of more than ``max_number_digits``
+  digits, a run of more than ``max_number_words`` number words or ``max_scale_words`` scale
+  words, or a value above ``max_number_value`` (a hostile "$" and 320 digits, "one one one ..."),
+  so no figure overflows a float downstream and reading numbers stays linear in the text.
 
 The component keeps every occurrence; ``nlp.extract`` merges repeats of the same figure.
 """
@@ -62,7 +66,8 @@ def as_number(value: Decimal) -> int | float:
 class CommitmentFinder:
     """Token scan over number candidates, helped by PhraseMatchers for the vocabularies."""
 
-    def __init__(self, nlp: Language, name: str, figures_path: str, currencies_path: str):
+    def __init__(self, nlp: Language, name: str, figures_path: str, currencies_path: str,
+                 bounds_path: str = "bounds.json"):
         self.name = name
         figures = read_json(figures_path)
         self.lexicon = Lexicon(nlp.vocab)
@@ -75,6 +80,11 @@ class CommitmentFinder:
         self.vague_markers = set(figures["vague_markers"])
         self.min_money = Decimal(str(figures["min_money"]))
         self.min_chips = Decimal(str(figures["min_chips"]))
+        bounds = read_json(bounds_path)
+        self.max_digits = int(bounds["max_number_digits"])
+        self.max_value = Decimal(str(bounds["max_number_value"]))
+        self.max_words = int(bounds["max_number_words"])
+        self.max_scales = int(bounds["max_scale_words"])
         self.chip_window = int(figures["chip_window"])
         self.blocker_window = int(figures["blocker_window"])
         self.range_joiners = set(figures["range_joiners"])
@@ -121,6 +131,8 @@ class CommitmentFinder:
         text = t.text(i)
         start, j = i, i + 1
         if text[0].isdigit():
+            if len(text) > self.max_digits and sum(char.isdigit() for char in text) > self.max_digits:
+                return None  # not a figure: more digits than any real amount (see bounds.json)
             try:
                 base = Decimal(text.replace(",", ""))
             except InvalidOperation:
@@ -134,6 +146,8 @@ class CommitmentFinder:
                 word = t.lower(j)
                 if word not in self.number_words or word in {"a", "an"}:
                     break
+                if j - i == self.max_words:
+                    return None  # "one one one ...": no number is written with so many words
                 if word == "hundred":
                     current = (current or 1) * 100
                 else:
@@ -151,11 +165,15 @@ class CommitmentFinder:
             scale = self._scale(t.text(j))
             if scale is None:
                 break
+            if len(scales) == self.max_scales:
+                return None  # "billion billion billion billion": not a number
             base *= scale
             scales.append(t.lower(j))
             j += 1
         if j == i and start == i:
             return None
+        if base > self.max_value:
+            return None  # "trillion trillion trillion": beyond max_number_value, not a figure
         return start, j, base, scales
 
     # -- the scan ---------------------------------------------------------------------------
@@ -339,8 +357,10 @@ class CommitmentFinder:
     "tracker_commitments",
     requires=["doc.ents", "token.is_sent_start"],
     assigns=["doc.spans"],
-    default_config={"figures_path": "figures.json", "currencies_path": "currencies.jsonl"},
+    default_config={"figures_path": "figures.json", "currencies_path": "currencies.jsonl",
+                    "bounds_path": "bounds.json"},
 )
-def create_commitment_finder(nlp: Language, name: str, figures_path: str, currencies_path: str):
+def create_commitment_finder(nlp: Language, name: str, figures_path: str, currencies_path: str,
+                             bounds_path: str):
     """Registered factory: see the module docstring for the rules."""
-    return CommitmentFinder(nlp, name, figures_path, currencies_path)
+    return CommitmentFinder(nlp, name, figures_path, currencies_path, bounds_path)

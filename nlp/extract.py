@@ -2,6 +2,12 @@
 
 ``extract_records`` analyses, for each record, the title (if any), a blank line, then the text;
 character offsets (``start``/``end``) refer to that analysed string.
+
+One document never stops the others (``data/bounds.json``, nlp/README.md "Bounds"): the analysed
+text is cut at ``max_text_chars`` before spaCy; a figure beyond the plausible bounds of its kind
+is kept with ``"plausible": false``; a document whose extraction raises anyway gets an output line
+with empty lists and an ``"error"`` key, in its place. What was cut or marked is listed in the
+line's ``"warnings"``; the warehouse load records both in ``crawl_errors`` (stage ``extract``).
 """
 
 from __future__ import annotations
@@ -23,11 +29,13 @@ from spacy.tokens import Doc
 # Importing the modules registers the tokenizer and the component factories.
 from . import commitments, companies, countries, linking, sentences, tokenizer  # noqa: F401
 from .currencies import is_stale, rate_for
+from .resources import read_json
 from .tokens import IDX_COLUMN, entities, figures, sent_starts, static_arrays
 
 CONFIG_PATH = Path(__file__).resolve().parent / "config.cfg"
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 VALUE_KEYS = {"money": "value", "power": "mw", "chips": "count"}
+REASON_CHARS = 300  # longest error or warning text on an output line (a crawl_errors reason)
 
 
 class InputError(ValueError):
@@ -36,9 +44,23 @@ class InputError(ValueError):
 
 @lru_cache(maxsize=1)
 def load_pipeline() -> Language:
-    """Build the pipeline described by ``nlp/config.cfg`` (once per process)."""
+    """Build the pipeline described by ``nlp/config.cfg`` (once per process).
+
+    ``max_length`` is the text bound of ``data/bounds.json``: texts are cut to it before spaCy
+    sees them (``analysed_text``), so spaCy's own length error (E088) cannot stop a run."""
     config = spacy.util.load_config(CONFIG_PATH)
-    return spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
+    nlp = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
+    nlp.max_length = load_bounds()["max_text_chars"]
+    return nlp
+
+
+@lru_cache(maxsize=1)
+def load_bounds() -> dict[str, Any]:
+    """``data/bounds.json`` without its comments: the text bound and the plausible figures."""
+    bounds = read_json("bounds.json")
+    bounds["plausible"] = {kind: float(value) for kind, value in bounds["plausible"].items()
+                           if not kind.startswith("_")}
+    return bounds
 
 
 def read_records(stream: IO[str] | Iterable[str], name: str) -> Iterator[dict[str, Any]]:
@@ -88,9 +110,31 @@ def dump_line(item: dict[str, Any]) -> str:
 
 
 def compose_text(record: dict[str, Any]) -> str:
-    """The analysed text: the title (if any), a blank line, then the body."""
+    """The analysed text: the title (if any), a blank line, then the body (before any cut)."""
     title = (record.get("title") or "").strip()
     return f"{title}\n\n{record['text']}" if title else record["text"]
+
+
+def analysed_text(record: dict[str, Any]) -> tuple[str, int | None]:
+    """The text spaCy analyses, and the length of the whole when it was cut (else None).
+
+    Cut to ``max_text_chars`` (``data/bounds.json``) rather than chunked: the kept part is a prefix
+    of the whole, so every offset stays valid for the warehouse, and the cost of a document is
+    bounded whatever the crawler let through. The cut falls on the last line break in the last
+    tenth before the limit, else the last sentence end, else the last space.
+    """
+    text = compose_text(record)
+    limit = load_bounds()["max_text_chars"]
+    if len(text) <= limit:
+        return text, None
+    floor = limit - limit // 10
+    cut = text.rfind("\n", floor, limit)
+    if cut < 0:
+        cut = text.rfind(". ", floor, limit - 1)
+        cut = cut + 1 if cut >= 0 else text.rfind(" ", floor, limit)
+    if cut <= 0:
+        cut = limit
+    return text[:cut], len(text)
 
 
 def extract_records(
@@ -100,18 +144,71 @@ def extract_records(
     with_mentions: bool = False,
     batch_size: int = 64,
 ) -> Iterator[dict[str, Any]]:
-    """Yield one output line per input record, in the same order (see DESIGN.md)."""
+    """Yield one output line per input record, in the same order (see DESIGN.md).
+
+    Records go through spaCy ``batch_size`` at a time. When anything in a batch raises (any
+    exception, in spaCy or in building a line), the batch is run again document by document, so
+    only the documents that fail get an error line (``error_line``); the others are unchanged.
+    An error from ``records`` itself (a bad input line) is not caught.
+    """
     nlp = nlp or load_pipeline()
-    pairs = ((make_doc(nlp, record), record) for record in records)
-    for doc, record in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
-        yield build_output(doc, record, with_mentions=with_mentions)
+    batch: list[dict[str, Any]] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= batch_size:
+            yield from extract_batch(nlp, batch, with_mentions)
+            batch = []
+    if batch:
+        yield from extract_batch(nlp, batch, with_mentions)
 
 
-def make_doc(nlp: Language, record: dict[str, Any]) -> Doc:
-    """The tokenized analysed text of a record, with ``doc._.title_end`` set (0 without a title)."""
-    doc = nlp.make_doc(compose_text(record))
+def extract_batch(nlp: Language, records: list[dict[str, Any]], with_mentions: bool) -> list[dict[str, Any]]:
+    """The output lines of a batch, in order; a failure is retried alone (see ``extract_records``)."""
+    try:
+        texts = [analysed_text(record) for record in records]
+        docs = [make_doc(nlp, record, text) for record, (text, _) in zip(records, texts)]
+        return [
+            build_output(doc, record, with_mentions=with_mentions, text=text, whole=whole)
+            for doc, record, (text, whole) in zip(nlp.pipe(docs, batch_size=len(docs)), records, texts)
+        ]
+    except Exception as exc:
+        if len(records) == 1:
+            return [error_line(records[0], exc, with_mentions)]
+    return [line for record in records for line in extract_batch(nlp, [record], with_mentions)]
+
+
+def error_line(record: dict[str, Any], exc: BaseException, with_mentions: bool = False) -> dict[str, Any]:
+    """The output line of a record whose extraction raised: empty lists and the reason."""
+    message = (str(exc).strip().splitlines() or [""])[0]
+    reason = f"extraction failed: {type(exc).__name__}" + (f": {message}" if message else "")
+    line: dict[str, Any] = {"id": record.get("id"), "countries": [], "companies": [], "commitments": []}
+    if with_mentions:
+        line["mentions"] = []
+    line["error"] = shorten(reason)
+    return line
+
+
+def shorten(text: str, limit: int = REASON_CHARS) -> str:
+    """``text`` on one line, cut to ``limit`` characters with an ellipsis."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def line_problems(line: dict[str, Any]) -> list[str]:
+    """One message per problem of an output line, naming the document: its error, then its
+    warnings (for a one-line notice on standard error)."""
+    problems = ([line["error"]] if line.get("error") else []) + list(line.get("warnings") or ())
+    return [f"{line.get('id')}: {problem}" for problem in problems]
+
+
+def make_doc(nlp: Language, record: dict[str, Any], text: str | None = None) -> Doc:
+    """The tokenized analysed text of a record, with ``doc._.title_end`` set (0 without a title).
+
+    ``text``: the record's ``analysed_text`` when the caller has it."""
+    text = analysed_text(record)[0] if text is None else text
+    doc = nlp.make_doc(text)
     title = (record.get("title") or "").strip()
-    doc._.title_end = len(title)
+    doc._.title_end = min(len(title), len(text))
     return doc
 
 
@@ -141,18 +238,36 @@ class SentenceIndex:
         return text
 
 
-def build_output(doc: Doc, record: dict[str, Any], *, with_mentions: bool = False) -> dict[str, Any]:
-    """The output line of one analysed document."""
+def build_output(
+    doc: Doc, record: dict[str, Any], *, with_mentions: bool = False, text: str | None = None,
+    whole: int | None = None,
+) -> dict[str, Any]:
+    """The output line of one analysed document.
+
+    ``text``/``whole``: the record's ``analysed_text`` when the caller has it. ``warnings`` (only
+    when there are some) says where the text was cut and which figures are implausible."""
+    if text is None:
+        text, whole = analysed_text(record)
     countries, companies = entity_values(doc)
-    sentences = SentenceIndex(doc, compose_text(record))
+    sentences = SentenceIndex(doc, text)
+    commitments = list(collect_commitments(doc, record.get("published"), sentences))
     output: dict[str, Any] = {
         "id": record["id"],
         "countries": countries,
         "companies": companies,
-        "commitments": list(collect_commitments(doc, record.get("published"), sentences)),
+        "commitments": commitments,
     }
     if with_mentions:
         output["mentions"] = list(collect_mentions(doc, sentences))
+    warnings = []
+    if whole is not None:
+        warnings.append(f"text cut at {len(text):,} of {whole:,} characters (max_text_chars in "
+                        f"nlp/data/bounds.json): the rest was not extracted")
+    for item in commitments:
+        if item.get("plausible") is False:
+            warnings.append(shorten(f"implausible {item['kind']} figure kept out of deals: {item['text']}"))
+    if warnings:
+        output["warnings"] = warnings
     return output
 
 
@@ -235,4 +350,20 @@ def collect_commitments(doc: Doc, published: str | None, sentences: SentenceInde
         for optional in ("qualifier", "range"):
             if optional in figure:
                 item[optional] = figure[optional]
+        if not is_plausible(item):
+            item["plausible"] = False
         yield item
+
+
+def is_plausible(item: dict[str, Any]) -> bool:
+    """Whether a commitment is within the plausible bounds of its kind (``data/bounds.json``):
+    money in US dollars (in its own currency when it has no rate), megawatts, chips."""
+    bounds = load_bounds()["plausible"]
+    kind = item["kind"]
+    if kind == "money":
+        if item.get("value_usd") is not None:
+            return item["value_usd"] <= bounds["money_usd"]
+        return item["value"] <= bounds["money_unconverted"]
+    if kind == "power":
+        return item["mw"] <= bounds["power_mw"]
+    return item["count"] <= bounds["chips"]

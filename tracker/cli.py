@@ -344,7 +344,7 @@ def _cmd_crawl(args: argparse.Namespace) -> int:
 
 
 def _cmd_extract(args: argparse.Namespace) -> int:
-    from nlp.extract import dump_line, extract_records, read_records
+    from nlp.extract import dump_line, extract_records, line_problems, read_records
     from tracker.files import atomic_output, open_input, read_lines, refuse_same_file
     from tracker.progress import progress  # the iterator itself when no bar is shown
 
@@ -356,6 +356,8 @@ def _cmd_extract(args: argparse.Namespace) -> int:
             records = read_records(read_lines(source, name), name)
             for line in progress(extract_records(records), desc="extract", unit="doc"):
                 sink.write(dump_line(line))
+                for problem in line_problems(line):  # a failed document ("error"), a cut text
+                    print(f"tracker extract: warning: {problem}", file=sys.stderr)
     finally:
         if args.input != "-":
             source.close()

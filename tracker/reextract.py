@@ -152,11 +152,14 @@ def extract_and_load(
     after the last load (``settle_document_entities``: a list column rewrites the whole row, so
     doing it batch by batch made the time per document grow with the archive).
     `on_batch(documents)` is called after each load.
-    Returns totals: documents, batches, loads, mentions, commitments.
+    A document whose extraction fails in a worker gets an error line instead of stopping the batch
+    (``nlp.extract.extract_records``): the load keeps its earlier rows and records the error in
+    ``crawl_errors`` (stage ``extract``); ``failed`` counts them.
+    Returns totals: documents, batches, loads, mentions, commitments, failed.
     """
     from warehouse.load import load_extractions, settle_document_entities
 
-    totals = {"documents": 0, "batches": 0, "loads": 0, "mentions": 0, "commitments": 0}
+    totals = {"documents": 0, "batches": 0, "loads": 0, "mentions": 0, "commitments": 0, "failed": 0}
     numbers = itertools.count()
     ahead = AHEAD_PER_WORKER * workers if workers else 1  # in-process: no extraction ahead
     source = iter(batches)
@@ -190,7 +193,7 @@ def extract_and_load(
                     path.unlink()
                 totals["batches"] += len(ready)
                 totals["loads"] += 1
-                for key in ("documents", "mentions", "commitments"):
+                for key in ("documents", "mentions", "commitments", "failed"):
                     totals[key] += int(counts.get(key, 0) or 0)
                 if on_batch is not None:
                     on_batch(sum(size for _, _, size in ready))

@@ -1,6 +1,9 @@
 -- replaces the mentions and commitments of every staged, known document by the staged ones, and
 -- records the content_hash that was extracted so documents_to_extract skips it (the entity
--- lists for documents.countries / companies go to document_entities_pending). commitment_history
+-- lists for documents.countries / companies go to document_entities_pending). A document whose
+-- extraction failed (staged with failed, not known) keeps its earlier rows and stays to be
+-- extracted; its error, and the warnings of extracted documents (text cut, implausible figures),
+-- go to crawl_errors with stage 'extract'. commitment_history
 -- keeps the figures of earlier versions of the text (superseded, never deleted); extracting the
 -- same version again replaces that version's figures (the extractor changed, not the source).
 delete from mentions
@@ -71,7 +74,8 @@ insert into commitments (
     fx_rate,
     fx_month,
     deal_type,
-    link_scope
+    link_scope,
+    plausible
 )
 with unnested as (
     select
@@ -95,7 +99,7 @@ typed as (
         c.currency,
         c.value_usd,
         c.mw,
-        round(c.count)::bigint as chip_count,
+        try_cast(round(c.count) as bigint) as chip_count,  -- null beyond bigint (implausible anyway)
         c.model as chip_model,
         c.qualifier,
         coalesce(
@@ -116,6 +120,7 @@ typed as (
         c.fx_month ->> '$' as fx_month,
         c.deal_type ->> '$' as deal_type,
         c.link_scope ->> '$' as link_scope,
+        coalesce(try_cast(c.plausible ->> '$' as boolean), true) as plausible,
         ordinal
     from unnested
     where c.kind in ('money', 'power', 'chips')
@@ -143,7 +148,8 @@ select
     fx_rate,
     fx_month,
     deal_type,
-    link_scope
+    link_scope,
+    plausible
 from typed
 qualify row_number() over (partition by commitment_id order by ordinal) = 1
 order by
@@ -235,3 +241,38 @@ where s.known
     and document_versions.doc_id = s.doc_id
     and document_versions.content_hash = s.content_hash
     and not document_versions.extracted;
+
+insert into crawl_errors (
+    source_id,
+    url,
+    stage,
+    reason,
+    "at"
+)
+with problems as (
+    select
+        doc_id,
+        error as reason
+    from staged_extractions
+    where failed
+    union all
+    select
+        doc_id,
+        unnest(warnings) as reason
+    from staged_extractions
+    where known
+)
+
+select
+    d.source_id,
+    d.canonical_url as url,
+    'extract' as stage,
+    left(p.reason, 500) as reason,
+    timezone('UTC', now()) as "at"
+from problems as p
+join documents as d
+    on d.doc_id = p.doc_id
+where p.reason is not null
+order by
+    d.doc_id,
+    p.reason;

@@ -2,7 +2,8 @@
 with staged as (
     select
         count(*) filter (where known) as documents,
-        count(*) filter (where not known and doc_id is not null) as unknown,
+        count(*) filter (where not known and not failed and doc_id is not null) as unknown,
+        count(*) filter (where failed) as failed,
         count(*) filter (where doc_id is null) as rejected
     from staged_extractions
 )
@@ -10,6 +11,7 @@ with staged as (
 select
     staged.documents,
     staged.unknown,
+    staged.failed,
     staged.rejected,
     (
         select count(*)

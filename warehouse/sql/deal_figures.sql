@@ -1,7 +1,7 @@
 -- grain: one row per commitment (figure) of a dated document, the input of the deal clustering
 -- in warehouse/deals.py (read its docstring for the whole rule): the figure, its document and
 -- report date, where it sits (sentence, paragraph number, in the title or not) and the countries,
--- companies, link scope and deal type the extractor gave it.
+-- companies, link scope and deal type the extractor gave it. Implausible figures are left out.
 --
 -- Offsets are into the analysed text: the title, a blank line, then the body (nlp/extract.py).
 -- paragraph_no counts the line breaks before the figure, so two offsets are in the same paragraph
@@ -57,6 +57,9 @@ select
 from commitments as c
 join docs as d
     on d.doc_id = c.doc_id
+-- a figure beyond any real deal (commitments.plausible, nlp/data/bounds.json) stays in commitments
+-- for provenance but is never a deal's figure
+where c.plausible is not false
 order by
     d.reported_on,
     c.doc_id,

@@ -1,8 +1,11 @@
 -- grain: one row per extraction line for a stored document (parameter: path): the extractor's
 -- output (DESIGN.md) plus mentions, id = doc_id. When an id appears twice the last line wins; lines
 -- that are not JSON or name no stored document are kept with known = false and not applied.
--- Optional keys of a commitment (fx_rate, fx_month, deal_type, link_scope) are read as JSON so a
--- line without them, or with an unexpected type, still loads (typed in apply_extractions).
+-- A line with an "error" (the extractor failed on that document) has failed = true and known =
+-- false: it is not applied, the document keeps its earlier rows, and apply_extractions records the
+-- error in crawl_errors, with the line's "warnings" (text cut, implausible figures).
+-- Optional keys of a commitment (fx_rate, fx_month, deal_type, link_scope, plausible) are read as
+-- JSON so a line without them, or with an unexpected type, still loads (typed in apply_extractions).
 create or replace temp table staged_extractions as
 with lines as (
     select
@@ -35,7 +38,8 @@ with lines as (
                 fx_rate json,
                 fx_month json,
                 deal_type json,
-                link_scope json
+                link_scope json,
+                plausible json
             )[]',
             mentions: 'struct(
                 kind varchar,
@@ -44,7 +48,9 @@ with lines as (
                 start integer,
                 "end" integer,
                 sentence varchar
-            )[]'
+            )[]',
+            error: 'varchar',
+            warnings: 'varchar[]'
         }
     )
 ),
@@ -59,7 +65,10 @@ last_line as (
 select
     l.line_no,
     l.id as doc_id,
-    d.doc_id is not null as known,
+    d.doc_id is not null and l.error is null as known,
+    d.doc_id is not null and l.error is not null as failed,
+    l.error,
+    l.warnings,
     d.content_hash,
     list_sort(list_distinct(coalesce(
         l.countries,
