@@ -11,6 +11,12 @@ Format (docs: DESIGN.md, "Sources registry")::
     start_urls = []               # listing pages the spider walks (pagination followed)
     article_pattern = ""          # regex for article links on listing pages
     allowed_domains = ["openai.com"]
+
+Optional per-source budgets (one run; defaults: TRACKER_SOURCE_MAX_* in spiders/settings.py)::
+
+    max_requests = 250            # requests of any kind: feeds, listing pages, articles, retries
+    max_articles = 150            # article pages requested (known, unchanged articles not counted)
+    max_seconds = 300             # seconds from the source's first request
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from spiders.urls import host_allowed, is_http_url
 KINDS = ("company", "government", "trade", "media")
 FIELDS = ("id", "name", "kind", "country", "feeds", "start_urls", "article_pattern", "allowed_domains")
 REQUIRED = ("id", "name", "kind", "country", "allowed_domains")
+# Optional keys: a source's own budget per run, overriding the crawler's defaults (spiders/budgets.py).
+BUDGET_FIELDS = ("max_requests", "max_articles", "max_seconds")
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
@@ -48,6 +56,10 @@ class Source:
     start_urls: tuple[str, ...]
     article_pattern: str
     allowed_domains: tuple[str, ...]
+    # The source's own budget per run; None: the crawler's default (TRACKER_SOURCE_MAX_*).
+    max_requests: int | None = None
+    max_articles: int | None = None
+    max_seconds: int | None = None
 
     def to_dict(self) -> dict:
         """Plain JSON-able form (lists instead of tuples), in registry field order."""
@@ -126,7 +138,7 @@ def _parse(text: str, origin: str) -> tuple[list[Source], list[str]]:
 
 def _validate(entry: dict, fail) -> Source | None:
     """Check one entry, calling `fail(problem)` for every problem; the Source, or None."""
-    for name in sorted(set(entry) - set(FIELDS)):
+    for name in sorted(set(entry) - set(FIELDS) - set(BUDGET_FIELDS)):
         fail(f"unknown field {name!r}")
     missing = [name for name in REQUIRED if name not in entry]
     for name in missing:
@@ -185,6 +197,12 @@ def _validate(entry: dict, fail) -> Source | None:
     elif start_urls and "article_pattern" not in bad_type:
         fail("start_urls given but article_pattern is empty")
 
+    for key in BUDGET_FIELDS:
+        value = entry.get(key)
+        if key in entry and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            fail(f"field {key!r} must be a whole number of at least 1 (got {repr(value)[:40]})")
+            bad_type.add(key)
+
     if bad_type:
         return None
     return Source(
@@ -196,6 +214,7 @@ def _validate(entry: dict, fail) -> Source | None:
         start_urls=start_urls,
         article_pattern=pattern,
         allowed_domains=domains,
+        **{key: entry[key] for key in BUDGET_FIELDS if key in entry},
     )
 
 

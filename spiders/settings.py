@@ -32,6 +32,12 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.RetryAfterMiddleware": 560,
     # Requests and redirects stay http(s) and inside the source's allowed_domains; loops refused.
     "spiders.middlewares.SourceBoundsMiddleware": 650,
+    # A source over its time or request budget: its queued requests are dropped (spiders/budgets.py).
+    "spiders.budgets.SourceBudgetMiddleware": 50,
+}
+EXTENSIONS = {
+    # Shut down gracefully when the process that started the crawl is gone; log budget cuts.
+    "spiders.budgets.CrawlWatchExtension": 100,
 }
 COOKIES_ENABLED = False  # news pages do not need a session
 
@@ -43,6 +49,7 @@ LOG_FORMATTER = "spiders.logformatter.TrackerLogFormatter"  # dropped pages: URL
 ITEM_PIPELINES = {
     "spiders.pipelines.ValidatePipeline": 100,  # drop pages without main text, reason recorded
     "spiders.pipelines.NormalisePipeline": 200,  # whitespace, doc_id, content_hash
+    "spiders.journal.JournalPipeline": 800,  # append each item to crawl_journal.jsonl: kept if the crawl is killed
     "spiders.pipelines.JsonLinesWriterPipeline": 900,  # dedupe, write documents.jsonl + crawl_errors.jsonl
 }
 
@@ -57,4 +64,9 @@ TRACKER_BACKOFF_HTTP_CODES = [429, 503]  # statuses that make the crawler back o
 TRACKER_BACKOFF_BASE_DELAY = 5.0  # seconds to wait after a 429/503 without Retry-After, doubled each time
 TRACKER_RETRY_AFTER_MAX = 120.0  # a longer Retry-After is not waited for: recorded, retried next run
 TRACKER_ENFORCE_SOURCE_DOMAINS = True  # refuse requests and redirects outside a source's domains
+TRACKER_SOURCE_MAX_REQUESTS = 250  # requests per source per run (feeds, listing pages, articles, retries)
+TRACKER_SOURCE_MAX_ARTICLES = 150  # new article pages per source per run: a busy newsroom's week, newest first
+TRACKER_SOURCE_MAX_SECONDS = 300  # seconds per source per run from its first request: half the crawl's 600 s limit
+TRACKER_MAX_FEED_ENTRIES = 2000  # a bigger feed is cut to its newest entries by date before it is parsed
+TRACKER_PARENT_PID = 0  # set by run_crawl: the crawl shuts down gracefully when that process is gone
 TRACKER_NEAR_DUPLICATE_THRESHOLD = 0.7  # Jaccard of word 5-grams for "same story" ("off" to disable)

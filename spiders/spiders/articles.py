@@ -8,6 +8,10 @@ found both ways is always attributed to the feed, whatever the timing. Every req
 inside the source's allowed_domains; each failure becomes a CrawlErrorItem with its reason and
 whether it is worth retrying.
 
+Budgets (spiders/budgets.py): every request of a source is admitted against its budget for the
+run; feed entries are taken newest first, listing links in page order, and a source over budget is
+cut off with one recorded reason while the others go on.
+
 Incremental: with a crawl state (setting TRACKER_STATE_FILE, see spiders/state.py) feeds are
 requested with If-None-Match / If-Modified-Since (a 304 is not an error), known article URLs
 are skipped unless their feed entry was updated since, and the retryable failures of earlier
@@ -33,10 +37,13 @@ from scrapy.exceptions import (
 )
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import error as net_error
+from twisted.internet.threads import deferToThread
 
+from spiders.budgets import BudgetExceeded, SourceBudgets, read_feed_newest
 from spiders.encoding import decode_html
-from spiders.feeds import FeedEntry, FeedError, parse_feed
+from spiders.feeds import FeedEntry, FeedError
 from spiders.items import ArticleItem, CrawlErrorItem, FeedStateItem
 from spiders.middlewares import RefusedRequest
 from spiders.pages import parse_article
@@ -73,6 +80,8 @@ class ArticlesSpider(scrapy.Spider):
         spider.max_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         # OffsiteMiddleware also filters redirects that leave every source's domains.
         spider.allowed_domains = sorted({d for source in spider.sources for d in source.allowed_domains})
+        spider.budgets = SourceBudgets.from_settings(spider.sources, crawler.settings)
+        spider.max_feed_entries = crawler.settings.getint("TRACKER_MAX_FEED_ENTRIES", 2000)
         for source in spider.sources:
             spider._feeds_pending[source.id] = len(source.feeds)
             spider._seen_articles[source.id] = set()
@@ -93,6 +102,9 @@ class ArticlesSpider(scrapy.Spider):
     async def start(self):
         for source in self.sources:
             for url in source.feeds:
+                if self.budgets.admit(source.id):
+                    self._feeds_pending[source.id] -= 1
+                    continue
                 yield scrapy.Request(
                     url,
                     callback=self.parse_feed,
@@ -123,7 +135,7 @@ class ArticlesSpider(scrapy.Spider):
         }
 
     # -- feeds ---------------------------------------------------------------------------------
-    def parse_feed(self, response, source: Source):
+    async def parse_feed(self, response, source: Source):
         feed_url = response.request.url if not response.meta.get("redirect_urls") else response.meta["redirect_urls"][0]
         yield FeedStateItem(
             url=feed_url, source_id=source.id, http_status=response.status, checked_at=utc_now(),
@@ -131,18 +143,31 @@ class ArticlesSpider(scrapy.Spider):
         )
         if response.status == 304:
             self.crawler.stats.inc_value("tracker/feeds_not_modified")
-            yield from self._feed_done(source)
+            for item in self._feed_done(source):
+                yield item
             return
         content_type = response.headers.get("Content-Type", b"").decode("latin-1") or None
+        keep = max(self.max_feed_entries, self.budgets.limits[source.id].articles)
         try:
-            entries = parse_feed(response.body, response.url, content_type)
+            # Newest first, and in a thread: a huge feed must not hold up the other sources.
+            entries, total = await maybe_deferred_to_future(
+                deferToThread(read_feed_newest, response.body, response.url, content_type, keep))
         except FeedError as exc:
             yield self._error(source.id, response.url, "feed", str(exc), retryable=True)
-            entries = []
-        self.crawler.stats.inc_value("tracker/feed_entries", len(entries))
-        for entry in entries:
-            yield from self._article_request(source, entry.link, "feed", entry)
-        yield from self._feed_done(source)
+            entries, total = [], 0
+        self.crawler.stats.inc_value("tracker/feed_entries", total)
+        if total > len(entries):
+            self.logger.warning("%s: feed %s has %d entries: reading the newest %d", source.id, response.url,
+                                total, len(entries))
+            self.budgets.dropped[source.id] += total - len(entries)
+        for index, entry in enumerate(entries):
+            for item in self._article_request(source, entry.link, "feed", entry):
+                yield item
+            if self.budgets.is_cut(source.id):
+                self.budgets.dropped[source.id] += len(entries) - index - 1
+                break
+        for item in self._feed_done(source):
+            yield item
 
     def _feed_done(self, source: Source):
         self._feeds_pending[source.id] -= 1
@@ -167,6 +192,9 @@ class ArticlesSpider(scrapy.Spider):
             self.logger.info("%s: stopping pagination at %d pages (%s)", source.id, self.max_pages, url)
             return
         self._seen_listings[source.id].add(key)
+        if self.budgets.admit(source.id):
+            yield from self._budget_cut(source, url)
+            return
         yield scrapy.Request(
             url,
             callback=self.parse_listing,
@@ -190,6 +218,8 @@ class ArticlesSpider(scrapy.Spider):
                 continue
             if pattern is not None and pattern.search(url):
                 yield from self._article_request(source, url, "listing", None)
+                if self.budgets.is_cut(source.id):
+                    return  # links in page order: the rest of the page and its next pages wait
                 continue
             label = " ".join(" ".join(anchor.css("::text").getall()).split()) or anchor.attrib.get("aria-label", "")
             if _NEXT_TEXT.search(label.strip()):
@@ -218,6 +248,9 @@ class ArticlesSpider(scrapy.Spider):
             self._seen_articles[source.id].add(url)
             self.crawler.stats.inc_value("tracker/articles_unchanged")
             return
+        if self.budgets.admit(source.id, article=True):
+            yield from self._budget_cut(source, url)
+            return
         self.crawler.stats.inc_value(f"tracker/articles_{decision}")
         self._seen_articles[source.id].add(url)
         yield scrapy.Request(
@@ -227,6 +260,7 @@ class ArticlesSpider(scrapy.Spider):
             cb_kwargs={"source": source, "via": via, "feed_entry": entry},
             meta=self._meta(source, "article", state_key=url, via=via, entry_updated=entry_updated),
             dont_filter=True,  # deduplicated per source above; across sources by the pipeline
+            priority=self.budgets.rank(source.id),  # newest first within a source, sources interleaved
         )
 
     def parse_article(self, response, source: Source, via: str, feed_entry: FeedEntry | None):
@@ -264,6 +298,13 @@ class ArticlesSpider(scrapy.Spider):
         request = failure.request
         source_id = request.meta.get("source_id")
         stage = request.meta.get("stage", "article")
+        if failure.check(BudgetExceeded):  # one line per source cut off, not one per request dropped
+            item = self.budgets.cut_item(source_id, request.url, utc_now())
+            if item is not None:
+                yield item
+            if stage == "feed":
+                yield from self._feed_done(next(s for s in self.sources if s.id == source_id))
+            return
         reason, retryable = classify_failure(failure, request)
         # The URL the source linked to, not the last hop of its redirects (the reason names it).
         url = (request.meta.get("redirect_urls") or [request.url])[0]
@@ -281,6 +322,13 @@ class ArticlesSpider(scrapy.Spider):
             for request in self._release_listings(source):
                 self.crawler.engine.crawl(request)
         raise DontCloseSpider
+
+    def _budget_cut(self, source: Source, url: str):
+        """The crawl_errors line of a source just cut off at its budget (once per source)."""
+        self.crawler.stats.inc_value(f"tracker/budget/refused/{self.budgets.cut[source.id]}")
+        item = self.budgets.cut_item(source.id, url, utc_now())
+        if item is not None:
+            yield item
 
     def _error(self, source_id, url: str, stage: str, reason: str, meta: dict | None = None, *,
                retryable: bool = False) -> CrawlErrorItem:
