@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 
 from spiders.crawl import run_crawl
-from spiders.registry import RegistryError, load_sources
 
 FEED_ENTRIES = 50_000
 LISTING_LINKS = 100_000
@@ -243,45 +242,3 @@ def test_everything_fetched_is_loaded_into_the_warehouse(crawl):
     assert per_source["calm"] == CALM and per_source["hostile"] == 20 and per_source["bulk"] == 14
     assert [source for source, _ in reasons] == ["bulk", "hostile", "tarpit"]
     assert crawl["loaded"]["new"] == len(crawl["documents"])
-
-
-# -- the registry keys ---------------------------------------------------------------------------
-SOURCE = """
-[[source]]
-id = "calm"
-name = "Calm"
-kind = "media"
-country = "GB"
-feeds = ["https://calm.example/feed.xml"]
-allowed_domains = ["calm.example"]
-"""
-
-
-def test_budget_keys_are_optional_and_read(tmp_path):
-    path = tmp_path / "sources.toml"
-    path.write_text(SOURCE + "max_requests = 40\nmax_articles = 12\nmax_seconds = 90\n", encoding="utf-8")
-    [source] = load_sources(path)
-    assert (source.max_requests, source.max_articles, source.max_seconds) == (40, 12, 90)
-    path.write_text(SOURCE, encoding="utf-8")
-    [source] = load_sources(path)
-    assert (source.max_requests, source.max_articles, source.max_seconds) == (None, None, None)
-    assert "max_requests" not in source.to_dict()  # the registry contract's fields, unchanged
-
-
-@pytest.mark.parametrize(
-    ("line", "problem"),
-    [
-        ("max_requests = 0", "field 'max_requests' must be a whole number of at least 1 (got 0)"),
-        ("max_articles = -5", "field 'max_articles' must be a whole number of at least 1 (got -5)"),
-        ("max_seconds = 1.5", "field 'max_seconds' must be a whole number of at least 1 (got 1.5)"),
-        ('max_seconds = "60"', "field 'max_seconds' must be a whole number of at least 1 (got '60')"),
-        ("max_articles = true", "field 'max_articles' must be a whole number of at least 1 (got True)"),
-        ("max_pages = 3", "unknown field 'max_pages'"),
-    ],
-)
-def test_bad_budget_keys_give_one_line_errors(tmp_path, line, problem):
-    path = tmp_path / "sources.toml"
-    path.write_text(SOURCE + line + "\n", encoding="utf-8")
-    with pytest.raises(RegistryError) as info:
-        load_sources(path)
-    assert str(info.value) == f"{path}: source calm: {problem}"

@@ -42,6 +42,15 @@ def test_load_sources(tmp_path):
     assert sources[1].start_urls == ("http://127.0.0.1:8000/news/",) and sources[1].feeds == ()
 
 
+def test_budget_keys_are_optional(tmp_path):
+    text = GOOD.replace('allowed_domains = ["openai.com"]',
+                        'allowed_domains = ["openai.com"]\nmax_requests = 40\nmax_articles = 12\nmax_seconds = 90')
+    openai, gov = load_sources(write(tmp_path, text), {"__BASE__": "http://127.0.0.1:8000"})
+    assert (openai.max_requests, openai.max_articles, openai.max_seconds) == (40, 12, 90)
+    assert (gov.max_requests, gov.max_articles, gov.max_seconds) == (None, None, None)  # the crawler's defaults
+    assert "max_requests" not in openai.to_dict()  # the registry contract's eight fields, unchanged
+
+
 def test_render_sources(tmp_path):
     assert "__BASE__" not in render_sources(write(tmp_path, GOOD), {"__BASE__": "http://127.0.0.1:1"})
 
@@ -70,6 +79,19 @@ def test_fixture_registry_is_valid():
         ('feeds = ["https://openai.com/news/rss.xml"]', "feeds = []", "source openai-news: no feeds and no start_urls"),
         ('feeds = ["https://openai.com/news/rss.xml"]', 'feeds = "https://openai.com/rss"', "field 'feeds' must be a list of strings"),
         ("[[source]]\nid = \"gov-uk\"", "[[source]]\nid = gov-uk", "invalid TOML"),
+        *[
+            ('allowed_domains = ["openai.com"]', f'allowed_domains = ["openai.com"]\n{line}',
+             f"source openai-news: field {problem}")
+            for line, problem in (
+                ("max_requests = 0", "'max_requests' must be a whole number of at least 1 (got 0)"),
+                ("max_articles = -5", "'max_articles' must be a whole number of at least 1 (got -5)"),
+                ("max_seconds = 1.5", "'max_seconds' must be a whole number of at least 1 (got 1.5)"),
+                ('max_seconds = "60"', "'max_seconds' must be a whole number of at least 1 (got '60')"),
+                ("max_articles = true", "'max_articles' must be a whole number of at least 1 (got True)"),
+            )
+        ],
+        ('allowed_domains = ["openai.com"]', 'allowed_domains = ["openai.com"]\nmax_pages = 3',
+         "source openai-news: unknown field 'max_pages'"),
     ],
 )
 def test_bad_registry_gives_one_line_error(tmp_path, old, new, problem):
