@@ -1,4 +1,14 @@
-"""URL canonicalisation: one spelling per article, whatever link led to it."""
+"""URLs: one spelling per article whatever link led to it, and the checks that keep a source's
+URLs on its own hosts.
+
+`canonicalize_url` gives the spelling documents are keyed by. `parse_http_url` reads a URL the
+way a browser does (WHATWG: "\\" is "/" for http(s), IDNA hosts, numeric IPv4 forms) and refuses
+the tricks: a user name (user@host), a percent-encoded or invalid host, and a URL whose host
+Python's urlsplit reads differently from a browser. `url_refusal` / `host_allowed` add the
+source's bounds: its allowed domains and, besides the scheme's default, only the ports its own
+feeds and start pages use (`allowed_ports`). The crawler (requests, redirects, page-declared
+canonical, og:url and AMP links) and the warehouse load use these same checks.
+"""
 
 from __future__ import annotations
 
@@ -110,6 +120,8 @@ def is_http_url(url: str) -> bool:
 _URL_EDGES = re.compile("^[\x00-\x20]+|[\x00-\x20]+$")
 _URL_TAB_NEWLINE = re.compile("[\t\n\r]")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+# scheme, authority (after any run of / and \, up to / \ ? #) and the rest of an http(s) URL.
+_HTTP_URL = re.compile(r"^(https?):[/\\]*([^/\\?#]*)(.*)$", re.IGNORECASE | re.DOTALL)
 # A host name after IDNA: letters, digits, hyphens and underscores in dot-separated labels.
 _HOST_NAME = re.compile(r"^[a-z0-9_](?:[a-z0-9_\-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_\-]{0,61}[a-z0-9_])?)*$")
 _IPV4_PART = re.compile(r"^(?:0[xX][0-9A-Fa-f]*|0[0-7]*|[1-9][0-9]*)$")
@@ -146,16 +158,13 @@ def parse_http_url(url: str) -> HttpUrl:
     is percent-encoded or not a valid name or address, a port out of range, and any URL whose
     host Python's urlsplit (what the downloader uses) reads differently from a browser.
     """
-    text = _URL_TAB_NEWLINE.sub("", _URL_EDGES.sub("", str(url)))
-    match = _SCHEME.match(text)
-    scheme = match.group(1).lower() if match else ""
-    if scheme not in _DEFAULT_PORTS:
-        raise UrlRefused(f"not an http(s) URL ({scheme or 'no'} scheme)")
-    rest = text[match.end():]
+    text = _clean(str(url))
+    match = _HTTP_URL.match(text)
+    if match is None:
+        scheme = _SCHEME.match(text)
+        raise UrlRefused(f"not an http(s) URL ({scheme.group(1).lower() if scheme else 'no'} scheme)")
     # Special schemes: any run of "/" and "\" starts the authority, which ends at / \ ? or #.
-    rest = rest.lstrip("/\\")
-    end = min((i for i in (rest.find(c) for c in "/\\?#") if i >= 0), default=len(rest))
-    authority, remainder = rest[:end], rest[end:]
+    scheme, authority, remainder = match.group(1).lower(), match.group(2), match.group(3)
     if "@" in authority:
         raise UrlRefused("the URL carries a user name or password (user@host)")
     raw_host, port_text = _split_port(authority)
@@ -164,9 +173,20 @@ def parse_http_url(url: str) -> HttpUrl:
     path, _, fragment = remainder.partition("#")
     path, _, query = path.partition("?")
     path = path.replace("\\", "/") or "/"
-    if _python_host(text) != _plain_host(raw_host):
+    # Plain "scheme://authority" ended by / ? # or the end: urlsplit reads the same host, no need to ask it.
+    plain = match.start(2) == len(scheme) + 3 and text[len(scheme) + 1:len(scheme) + 3] == "//" and remainder[:1] != "\\"
+    if not plain and _python_host(text) != _plain_host(raw_host):
         raise UrlRefused("ambiguous URL: browsers and the downloader read different hosts")
     return HttpUrl(scheme, host, port, path, query, fragment)
+
+
+def _clean(text: str) -> str:
+    """Drop what browsers ignore: C0 controls and spaces at the ends, tabs and newlines anywhere."""
+    if text[:1] <= " " or text[-1:] <= " ":
+        text = _URL_EDGES.sub("", text)
+    if "\t" in text or "\n" in text or "\r" in text:
+        text = _URL_TAB_NEWLINE.sub("", text)
+    return text
 
 
 def _split_port(authority: str) -> tuple[str, str]:

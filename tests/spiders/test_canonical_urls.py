@@ -58,3 +58,27 @@ def test_amp_and_mobile_editions(url, expected):
 
 def test_editions_kept_for_alternate_urls():
     assert canonicalize_url("https://m.example.com/amp/a?amp=1&utm_source=x", editions=False) == "https://m.example.com/amp/a?amp=1"
+
+
+@pytest.mark.parametrize(
+    ("href", "expected"),
+    [
+        ("\\\\evil.example/x", "http://evil.example/x"),  # a browser reads \\host as //host: another site
+        ("..\\c.html?q=a\\b", "http://news.example.org/c.html?q=a\\b"),  # backslashes before the query only
+        ("/\\evil.example/x", "http://evil.example/x"),
+        ("https://other.example/y", "https://other.example/y"),
+        ("javascript:alert(1)", "javascript:alert(1)"),
+    ],
+)
+def test_links_resolve_the_way_browsers_do(href, expected):
+    from spiders.urls import resolve_url
+
+    assert resolve_url("http://news.example.org/a/b.html", href) == expected
+
+
+def test_browser_spellings_canonicalise_to_one_url():
+    assert canonicalize_url("http://News.Example.org./a\\b.html?utm_source=x") == "http://news.example.org/a/b.html"
+    assert canonicalize_url("https://bücher.example/a") == "https://xn--bcher-kva.example/a"
+    # refused spellings keep their authority, so a check on the canonical form refuses them too
+    assert canonicalize_url("http://user@example.org/a") == "http://user@example.org/a"
+    assert not host_allowed(canonicalize_url("http://user@example.org/a"), ("example.org",))
