@@ -102,8 +102,10 @@ class ArticlesSpider(scrapy.Spider):
     async def start(self):
         for source in self.sources:
             for url in source.feeds:
-                if self.budgets.admit(source.id):
+                if self.budgets.admit(source.id):  # more feeds than requests allowed
                     self._feeds_pending[source.id] -= 1
+                    for item in self._budget_cut(source, url):
+                        yield item
                     continue
                 yield scrapy.Request(
                     url,
@@ -124,7 +126,8 @@ class ArticlesSpider(scrapy.Spider):
             source = by_id[row["source_id"]]
             via = row.get("discovered_via") if row.get("discovered_via") in ("feed", "listing") else "feed"
             for request in self._article_request(source, row["url"], via, None, retry=row.get("entry_updated") or True):
-                self.crawler.stats.inc_value("tracker/articles_retried")
+                if isinstance(request, scrapy.Request):  # else the line of a source over budget
+                    self.crawler.stats.inc_value("tracker/articles_retried")
                 yield request
 
     def _meta(self, source: Source, stage: str, **extra) -> dict:
@@ -320,7 +323,8 @@ class ArticlesSpider(scrapy.Spider):
             return
         for source in late:
             for request in self._release_listings(source):
-                self.crawler.engine.crawl(request)
+                if isinstance(request, scrapy.Request):  # not a budget cut's line: logged, not stored
+                    self.crawler.engine.crawl(request)
         raise DontCloseSpider
 
     def _budget_cut(self, source: Source, url: str):

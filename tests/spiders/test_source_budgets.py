@@ -242,3 +242,51 @@ def test_everything_fetched_is_loaded_into_the_warehouse(crawl):
     assert per_source["calm"] == CALM and per_source["hostile"] == 20 and per_source["bulk"] == 14
     assert [source for source, _ in reasons] == ["bulk", "hostile", "tarpit"]
     assert crawl["loaded"]["new"] == len(crawl["documents"])
+
+
+# -- the ledger and the feed trim, without a crawl ----------------------------------------------------
+def test_the_ledger_cuts_a_source_once_and_keeps_what_it_admitted():
+    from spiders.budgets import Budget, SourceBudgets
+
+    now = [0.0]
+    budgets = SourceBudgets({"s": Budget(requests=5, articles=2, seconds=10), "t": Budget(5, 5, 10)},
+                            clock=lambda: now[0])
+    assert budgets.admit("s") is None  # the feed
+    assert [budgets.admit("s", article=True) for _ in range(3)] == [None, None, "max_articles"]
+    assert budgets.admit("s") == "max_articles"  # cut for the rest of the run
+    first = budgets.cut_item("s", "https://s.example/a/3", "2026-01-05T08:00:00Z")
+    assert first["stage"] == "budget" and "budget of 2 new articles per run (max_articles)" in first["reason"]
+    assert budgets.cut_item("s", "https://s.example/a/4", "2026-01-05T08:00:00Z") is None
+    # Articles admitted before the cut are still downloaded; a queued listing page is not.
+    assert budgets.check_download("s", "article") is None
+    assert budgets.check_download("s", "listing") == "max_articles"
+    assert budgets.admit("t") is None
+    now[0] = 10.0  # time is up for every source: queued requests are dropped, articles too
+    assert budgets.check_download("t", "article") == "max_seconds"
+    assert budgets.admit("t", article=True) == "max_seconds"
+
+
+def test_retries_count_against_the_request_budget():
+    from spiders.budgets import Budget, SourceBudgets
+
+    budgets = SourceBudgets({"s": Budget(requests=2, articles=10, seconds=60)})
+    assert budgets.admit("s", article=True) is None and budgets.admit("s", article=True) is None
+    assert [budgets.check_download("s", "article") for _ in range(3)] == [None, None, "max_requests"]
+
+
+def test_a_huge_feed_is_trimmed_to_its_newest_entries_before_parsing():
+    from spiders.budgets import newest_feed_entries, read_feed_newest
+
+    stamps = [f"2026-01-{day:02d}T08:00:00Z" for day in (3, 9, 1, 7, 5)]
+    entries = "".join(f"<entry><title>Café {i}</title><link href='https://s.example/{i}'/><updated>{stamp}</updated>"
+                      f"</entry>" for i, stamp in enumerate(stamps))
+    undated = "<entry><title>Undated</title><link href='https://s.example/u'/></entry>"
+    atom = (f"<?xml version='1.0' encoding='iso-8859-1'?><feed xmlns='http://www.w3.org/2005/Atom'><title>S</title>"
+            f"{undated}{entries}</feed>").encode("iso-8859-1")
+    assert newest_feed_entries(atom, 6) is None  # small enough: read as it is
+    kept, total = read_feed_newest(atom, "https://s.example/feed", "application/atom+xml; charset=iso-8859-1", 3)
+    assert total == 6
+    assert [entry.link for entry in kept] == ["https://s.example/1", "https://s.example/3", "https://s.example/4"]
+    assert kept[0].title == "Café 1"
+    kept, total = read_feed_newest(atom, "https://s.example/feed", None, 10)
+    assert [entry.link for entry in kept][-1] == "https://s.example/u"  # undated entries last
