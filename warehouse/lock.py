@@ -53,6 +53,8 @@ DEFAULT_TIMEOUT = 30.0
 TIMEOUT_ENV = "TRACKER_LOCK_TIMEOUT"
 #: Seconds between two tries of a waiting writer
 POLL_SECONDS = 0.2
+#: A writer willing to wait at least this long (seconds) says once whom it waits for
+NOTICE_SECONDS = 5.0
 
 _WORK_PID = re.compile(r"\.work-(\d+)-")
 
@@ -302,7 +304,7 @@ def _wait_for_lock(public: Path, path: Path, wait: float) -> int:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise WarehouseBusy(busy_message(public, holder), holder) from None
-            if not announced:
+            if not announced and wait >= NOTICE_SECONDS:
                 who = holder.describe() if holder else "another writer"
                 log.warning("%s is being written by %s; waiting up to %g s for it to publish", public, who, wait)
                 announced = True
