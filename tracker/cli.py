@@ -344,12 +344,13 @@ def _cmd_crawl(args: argparse.Namespace) -> int:
 
 
 def _cmd_extract(args: argparse.Namespace) -> int:
-    from nlp.extract import dump_line, extract_records, line_problems, read_records
     from tracker.files import atomic_output, open_input, read_lines, refuse_same_file
+
+    refuse_same_file(args.input, args.output)  # before loading spaCy: a refusal is instant
+    source = open_input(args.input)
+    from nlp.extract import dump_line, extract_records, line_problems, read_records
     from tracker.progress import progress  # the iterator itself when no bar is shown
 
-    refuse_same_file(args.input, args.output)
-    source = open_input(args.input)
     name = "<stdin>" if args.input == "-" else args.input
     try:
         with atomic_output(args.output) as sink:
