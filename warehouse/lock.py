@@ -85,12 +85,12 @@ class Holder:
             when = datetime.strptime(self.started, "%Y-%m-%dT%H:%M:%SZ").strftime("%Y-%m-%d %H:%M UTC")
         except ValueError:
             when = self.started or "at an unknown time"
-        where = "" if self.host == socket.gethostname() else f" on {self.host}"
+        where = f" on {self.host}" if self.host and self.host != socket.gethostname() else ""
         return f"{self.what} (pid {self.pid}{where}, started {when})"
 
     def running(self) -> bool | None:
         """Whether its process is alive; None when it ran on another host (cannot tell from here)."""
-        if self.host != socket.gethostname():
+        if self.host != socket.gethostname() or self.pid <= 0:
             return None
         return _alive(self.pid)
 
