@@ -144,3 +144,69 @@ def test_reextract_needs_a_warehouse(tmp_path):
     assert run.returncode == 2
     assert run.stderr.strip().startswith("no warehouse at")
     assert len(run.stderr.strip().splitlines()) == 1
+
+
+def add_documents(db: Path, documents: list[dict]) -> None:
+    """Store crawled documents in the warehouse `db` (as a crawl's load would)."""
+    path = db.with_name("more-documents.jsonl")
+    path.write_text("".join(json.dumps(document) + "\n" for document in documents), encoding="utf-8")
+    con = connect(db)
+    try:
+        load_documents(con, path)
+    finally:
+        con.close()
+
+
+def test_a_document_that_fails_extraction_is_recorded_and_the_rest_published(original, db):
+    from nlp.extract import load_pipeline
+    from tests.nlp.hostile_documents import ABSURD, FAULT_MARKER, crawled_document, fault_in_pipeline
+
+    broken = crawled_document("broken", "G42 in Kenya", f"G42 will invest $2bn in Kenya. {FAULT_MARKER}")
+    absurd = crawled_document("absurd", "OpenAI and G42 in the UAE", ABSURD)
+    add_documents(db, [broken, absurd])
+
+    with fault_in_pipeline(load_pipeline()):
+        result = reextract(db, workers=0, batch_size=3)
+
+    assert result["documents"] == 8 and result["failed"] == 1
+    calm = ("documents", "mentions", "deals", "deal_evidence", "editor_decisions")
+    kept = {table: [row for row in rows if broken["doc_id"] not in row and absurd["doc_id"] not in row]
+            for table, rows in table_rows(db, calm).items()}
+    assert kept == table_rows(original, calm)  # the fixtures' rows and deals as before
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        errors = con.execute("select url, reason from crawl_errors where stage = 'extract' order by url").fetchall()
+        assert errors == [
+            (absurd["url"], "implausible money figure kept out of deals: $99999999999999999999 billion"),
+            (broken["url"], "extraction failed: InjectedExtractionFault: a component failed on this document"),
+        ]
+        assert con.execute("select count(*) from mentions where doc_id = ?", [broken["doc_id"]]).fetchone() == (0,)
+        assert con.execute("select plausible from commitments where doc_id = ?", [absurd["doc_id"]]).fetchall() == [(False,)]
+    finally:
+        con.close()
+    assert working_files(db) == []
+
+
+def test_reextract_in_worker_processes_gets_past_a_hostile_page(db):
+    from tests.nlp.hostile_documents import BIG_TEXT, HUGE_DIGITS, crawled_document
+
+    big = crawled_document("big", "Microsoft in Kenya", BIG_TEXT)
+    digits = crawled_document("digits", "OpenAI and the UAE", HUGE_DIGITS)
+    add_documents(db, [big, digits])
+
+    run = subprocess.run(
+        [sys.executable, "-m", "tracker", "reextract", "--db", str(db), "--workers", "2", "--batch-size", "3"],
+        cwd=REPO, capture_output=True, text=True, timeout=300,
+    )
+
+    assert run.returncode == 0, run.stderr
+    assert "Re-extracted 9 documents" in run.stdout
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("select kind, value_usd from commitments where doc_id = ?",
+                           [big["doc_id"]]).fetchall() == [("money", 1e9)]
+        assert con.execute("select countries from documents where doc_id = ?", [digits["doc_id"]]).fetchone() == (["AE"],)
+        (reason,) = con.execute("select reason from crawl_errors where stage = 'extract'").fetchone()
+    finally:
+        con.close()
+    assert reason.startswith("text cut at ")

@@ -6,7 +6,6 @@ commitments, marked implausible, and is no deal's figure nor the story of the we
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from pathlib import Path
@@ -16,7 +15,9 @@ import pytest
 
 from flows.tasks import build_deal_records
 from nlp.extract import load_pipeline
-from tests.nlp.hostile_documents import ABSURD, BIG_TEXT, FAULT_MARKER, HUGE_DIGITS, fault_in_pipeline
+from tests.nlp.hostile_documents import (
+    ABSURD, BIG_TEXT, FAULT_MARKER, HUGE_DIGITS, crawled_document, fault_in_pipeline,
+)
 from warehouse.db import connect
 from warehouse.decisions import apply_decisions
 from warehouse.load import load_documents, load_sources
@@ -24,15 +25,6 @@ from warehouse.report import week_context
 
 FIXTURES = Path(__file__).resolve().parents[1] / "warehouse" / "fixtures"
 WEEK = "2025-W21"  # the calm fixtures' Stargate UAE, Microsoft UAE and Humain week
-
-
-def hostile(slug: str, title: str, text: str) -> dict:
-    """A crawled article of the calm fixtures' Gulf Tech Review, published in WEEK."""
-    url = f"http://127.0.0.1:8000/sites/gulftech/{slug}.html"
-    return {"doc_id": hashlib.sha1(url.encode()).hexdigest()[:16], "source_id": "gulf-tech", "url": url,
-            "canonical_url": url, "title": title, "published": "2025-05-22", "published_source": "meta",
-            "text": text, "content_hash": hashlib.sha256(text.encode()).hexdigest(),
-            "fetched_at": "2025-05-26T06:00:00+00:00", "discovered_via": "feed", "language": "en"}
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +36,11 @@ def stage(prefect_server, tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("bad-documents")
     documents = [json.loads(line) for line in (FIXTURES / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
     bad = {
-        "big": hostile("big", "Microsoft in Kenya", BIG_TEXT),
-        "digits": hostile("digits", "OpenAI and the UAE", HUGE_DIGITS),
-        "absurd": hostile("absurd", "OpenAI and G42 in the UAE", ABSURD),
+        "big": crawled_document("big", "Microsoft in Kenya", BIG_TEXT),
+        "digits": crawled_document("digits", "OpenAI and the UAE", HUGE_DIGITS),
+        "absurd": crawled_document("absurd", "OpenAI and G42 in the UAE", ABSURD),
         # a new text each run, so no cached extraction of an earlier run stands in for this one
-        "broken": hostile("broken", "G42 in Kenya", f"G42 will invest $2bn in Kenya. {FAULT_MARKER} {uuid.uuid4()}"),
+        "broken": crawled_document("broken", "G42 in Kenya", f"G42 will invest $2bn in Kenya. {FAULT_MARKER} {uuid.uuid4()}"),
     }
     (root / "documents.jsonl").write_text("".join(json.dumps(d) + "\n" for d in documents + list(bad.values())),
                                           encoding="utf-8")

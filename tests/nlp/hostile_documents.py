@@ -3,6 +3,7 @@ re-extraction tests, and a fault that one document triggers in a pipeline compon
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -25,6 +26,15 @@ ABSURD = "OpenAI and G42 pledged $99999999999999999999 billion for a data centre
 # A document containing this makes the fault component raise (see fault_in_pipeline).
 FAULT_MARKER = "TRIGGER-EXTRACTION-FAULT"
 FAULT_COMPONENT = "tests_fault_on_marker"
+
+
+def crawled_document(slug: str, title: str, text: str, published: str = "2025-05-22") -> dict:
+    """A documents.jsonl line of the warehouse fixtures' source gulf-tech (tests/warehouse/fixtures)."""
+    url = f"http://127.0.0.1:8000/sites/gulftech/{slug}.html"
+    return {"doc_id": hashlib.sha1(url.encode()).hexdigest()[:16], "source_id": "gulf-tech", "url": url,
+            "canonical_url": url, "title": title, "published": published, "published_source": "meta",
+            "text": text, "content_hash": hashlib.sha256(text.encode()).hexdigest(),
+            "fetched_at": "2025-05-26T06:00:00+00:00", "discovered_via": "feed", "language": "en"}
 
 
 class InjectedExtractionFault(RuntimeError):
