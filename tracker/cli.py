@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tracker",
         description="Track national AI infrastructure deals: crawl coverage, extract countries, "
         "companies and commitments, keep them in DuckDB, and draft the weekly newsletter.",
+        epilog="Exit status: 0 done; 2 a problem with the arguments, an input file, the warehouse or the "
+        "machine (one line on standard error, e.g. a full disk); 1 a bug (one line naming the log file "
+        "that holds its traceback); 130 interrupted (Ctrl-C); 143 stopped (SIGTERM).",
     )
     parser.add_argument("--debug", action="store_true",
                         help="on failure, print the full traceback (by default: one line, and a log file for a bug)")

@@ -93,10 +93,12 @@ def first_line(exc: BaseException) -> str:
 
 
 def describe_os_error(exc: OSError) -> str:
-    """"cannot write out/x.html: No space left on device" and the like."""
+    """"out/drafts/x.html: No space left on device" and the like (the file first, as Unix tools say it)."""
     reason = exc.strerror or first_line(exc)
+    if exc.filename is not None and exc.filename2 is not None:
+        return f"{exc.filename} -> {exc.filename2}: {reason}"
     if exc.filename is not None:
-        return f"{reason}: {exc.filename}"
+        return f"{exc.filename}: {reason}"
     return reason
 
 

@@ -29,6 +29,7 @@ def test_top_level_help_lists_every_command():
     assert result.returncode == 0
     for command in COMMANDS:
         assert command in result.stdout
+    assert "--debug" in result.stdout  # tracebacks on request (tests/cli/test_cli_failures.py)
 
 
 @pytest.mark.parametrize("command", COMMANDS)
