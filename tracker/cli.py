@@ -99,8 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read JSON Lines ({id, text, title?, published?}) from FILE or standard input "
         "and write one extraction line per input line, in the same order, to standard output. "
         f"Input must be UTF-8; a line longer than {_line_limit()} is refused. With -o, the output file is "
-        "replaced only when every line was extracted (a failure leaves an earlier output as it was), "
-        "and never when it is the input file.",
+        "replaced only once the whole input has been read and extracted (bad input or a full disk "
+        "leaves an earlier output as it was), and never when it is the input file.",
     )
     extract.add_argument("input", nargs="?", default="-", metavar="FILE|-", help="input JSON Lines (default: -, standard input)")
     extract.add_argument("-o", "--output", default="-",
