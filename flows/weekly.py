@@ -255,9 +255,10 @@ def weekly_tracker(
     # Every stage writes a private working copy; analysts keep the published file open meanwhile.
     # The writer lock is held from the copy to its publish (released also when a stage raises, and
     # the copy then discarded): another writer waits, then is told this run holds the warehouse.
+    # The rates are refreshed first: a download needs no lock.
+    fx = refresh_fx_rates(str(refreshed_path(db)), history_url()) if refresh_fx and not sample else None
     with writer_lock(db, holder="a weekly run"):
         work = open_working_copy(db)
-        fx = refresh_fx_rates(str(refreshed_path(db)), history_url()) if refresh_fx and not sample else None
         history = sample_history_stage(work, out, dask_address) if sample else []
         crawl = crawl_stage(sources, work, out, sample, replay_crawl)
         extracted = extraction_runner(dask_address)(work, out)

@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 import duckdb
 import pytest
 
+from warehouse.db import connect
+
 pytestmark = pytest.mark.slow
 
 
@@ -71,6 +73,7 @@ def test_dask_runner_gives_the_same_rows_as_the_default_runner(prefect_server, t
     dbs = {}
     for name, stage in (("default", extract_stage), ("dask", extraction_runner("local"))):
         db, out = tmp_path / f"{name}.duckdb", tmp_path / name
+        connect(db).close()  # stages open an existing warehouse; they never create one
         crawl_stage(None, str(db), str(out), sample=True)
         stage(str(db), str(out), batch_size=10)  # several batches, so the two Dask workers share them
         dbs[name] = db
