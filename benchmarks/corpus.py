@@ -361,6 +361,10 @@ def registry(base: str, source_id: str = SOURCE_ID) -> str:
         "start_urls = []\n"
         "article_pattern = '/sites/bench/news/\\d{4}/\\d{2}/\\d{2}/[a-z0-9-]+\\.html$'\n"
         f'allowed_domains = ["{host}"]\n'
+        # one source is the whole benchmark crawl: lift the per-source budgets of a weekly run
+        "max_requests = 100000\n"
+        "max_articles = 100000\n"
+        "max_seconds = 3600\n"
     )
 
 
