@@ -142,7 +142,7 @@ def test_reextract_needs_a_warehouse(tmp_path):
     run = subprocess.run([sys.executable, "-m", "tracker", "reextract", "--db", str(tmp_path / "none.duckdb")],
                          cwd=REPO, capture_output=True, text=True, timeout=120)
     assert run.returncode == 2
-    assert run.stderr.strip().startswith("no warehouse at")
+    assert run.stderr.strip().startswith("tracker reextract: no warehouse at")
     assert len(run.stderr.strip().splitlines()) == 1
 
 
