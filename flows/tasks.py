@@ -129,6 +129,11 @@ def _log_crawl(counts: dict) -> None:
         "crawl: %s documents, %s duplicates dropped, %s errors in %.1fs",
         counts.get("documents"), counts.get("duplicates"), counts.get("errors"), counts.get("seconds", 0.0),
     )
+    if counts.get("cut_sources"):
+        _logger().warning("crawl: sources cut off at their budget (see crawl_errors, stage 'budget'): %s",
+                          ", ".join(map(str, counts["cut_sources"])))
+    if counts.get("stopped"):
+        _logger().warning("crawl stopped early (%s); what was fetched is kept", counts["stopped"])
 
 
 @task(name="plan-sample-history", cache_policy=NONE)
