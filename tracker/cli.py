@@ -128,7 +128,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run extraction on the gold file's texts and compare with its annotations. "
         f"The gold file is UTF-8 JSON Lines; a line longer than {_line_limit()} is refused.",
     )
-    evaluate.add_argument("gold", type=_existing_file, metavar="GOLD.jsonl", help="gold JSON Lines file")
+    evaluate.add_argument("gold", type=_existing_file, nargs="?", metavar="GOLD.jsonl", help="gold JSON Lines file")
+    evaluate.add_argument("--deals", metavar="GOLD",
+                          help="score the deal records instead: run the pipeline on a deal gold set (a folder of "
+                          "articles*.jsonl + deals*.toml pairs, or one articles file) in a temporary warehouse")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
     evaluate.add_argument("--errors", action="store_true",
                           help="also list missing and spurious countries, companies and figures per document")
@@ -385,6 +388,8 @@ def _cmd_reextract(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
+    if args.deals is not None or args.gold is None:
+        return _cmd_eval_deals(args)
     from nlp.evaluate import evaluate, format_errors, format_report
     from nlp.extract import extract_records, read_records
     from tracker.files import open_input, read_lines
@@ -400,6 +405,18 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         if args.errors:
             print()
             print(format_errors(gold, predicted, metrics))
+    return 0
+
+
+def _cmd_eval_deals(args: argparse.Namespace) -> int:
+    if args.gold is not None or args.deals is None:
+        raise UsageError("tracker eval: give GOLD.jsonl (extraction) or --deals GOLD (deals), one of them")
+    from warehouse.deal_evaluation import GoldError, eval_output
+
+    try:
+        print(eval_output(args.deals, as_json=args.json, errors=args.errors))
+    except GoldError as exc:
+        raise UsageError(f"tracker eval: {exc}") from None
     return 0
 
 
