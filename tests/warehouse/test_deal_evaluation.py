@@ -314,3 +314,15 @@ def test_tracker_eval_deals_runs_the_pipeline_and_reports_every_metric(tmp_path)
         assert 0.0 <= report["pairwise"][metric] <= 1.0 and 0.0 <= report["parties"][metric] <= 1.0
     assert set(report["errors"]) == {"deals", "articles"}
     assert "pairwise precision" in format_report(report)
+
+
+def test_the_sample_key_converts_to_a_gold_set(tmp_path):
+    from warehouse.deal_evaluation.sample import write_sample_gold
+
+    gold = read_gold(write_sample_gold(tmp_path / "sample-gold"))
+    assert len(gold.articles) == 48 and len(gold.deals) == 45
+    assert gold.deals["stargate-uae"].host == "AE" and gold.deals["eu-investai"].host == ""
+    figures = {(f.kind, f.amount, f.role, f.deal) for f in
+               next(a for a in gold.articles if a.id == "dcledger/stargate-uae-first-phase").figures}
+    assert figures == {("power", 1000.0, "commitment", "stargate-uae"), ("power", 200.0, "commitment", "stargate-uae"),
+                       ("power", 5000.0, "context", None)}

@@ -54,7 +54,7 @@ class GoldFigure:
         """A figure in a few words: money 15200000000 USD ("$15.2 billion")."""
         number = f"{self.amount:_.0f}" if float(self.amount).is_integer() else f"{self.amount:_}"
         unit = {"money": f" {self.currency}", "power": " MW", "chips": " chips"}[self.kind]
-        return f'{self.kind} {number}{unit} ("{self.text}")'
+        return f'{self.kind} {number}{unit}' + (f' ("{self.text}")' if self.text else "")
 
 
 @dataclass(frozen=True)
