@@ -156,13 +156,13 @@ def extract_records(
     for record in records:
         batch.append(record)
         if len(batch) >= batch_size:
-            yield from extract_batch(nlp, batch, with_mentions)
+            yield from extract_chunk(nlp, batch, with_mentions)
             batch = []
     if batch:
-        yield from extract_batch(nlp, batch, with_mentions)
+        yield from extract_chunk(nlp, batch, with_mentions)
 
 
-def extract_batch(nlp: Language, records: list[dict[str, Any]], with_mentions: bool) -> list[dict[str, Any]]:
+def extract_chunk(nlp: Language, records: list[dict[str, Any]], with_mentions: bool) -> list[dict[str, Any]]:
     """The output lines of a batch, in order; a failure is retried alone (see ``extract_records``)."""
     try:
         texts = [analysed_text(record) for record in records]
@@ -174,7 +174,7 @@ def extract_batch(nlp: Language, records: list[dict[str, Any]], with_mentions: b
     except Exception as exc:
         if len(records) == 1:
             return [error_line(records[0], exc, with_mentions)]
-    return [line for record in records for line in extract_batch(nlp, [record], with_mentions)]
+    return [line for record in records for line in extract_chunk(nlp, [record], with_mentions)]
 
 
 def error_line(record: dict[str, Any], exc: BaseException, with_mentions: bool = False) -> dict[str, Any]:
