@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from tracker import settings
-from tracker.failures import EXIT_INTERRUPTED, EXIT_USAGE, Terminated, install_sigterm_handler, report_failure
+from tracker.failures import (
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    Terminated,
+    install_sigterm_handler,
+    report_failure,
+    silence_stdout,
+)
 from tracker.files import FileProblem
 from tracker.weeks import parse_week
 
@@ -539,7 +546,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _stopped(args, "stopped by SIGTERM", Terminated().code)
     except BrokenPipeError:
         # The reader went away (e.g. `tracker extract | head`): not an error for us.
-        _silence_stdout()
+        silence_stdout()
         return 0
     except Exception as exc:  # noqa: BLE001 - every other failure is one line (tracker/failures.py)
         _silence_stdout_if_broken()
@@ -568,18 +575,12 @@ def _stopped(args: argparse.Namespace, what: str, status: int) -> int:
     return status
 
 
-def _silence_stdout() -> None:
-    from tracker.failures import silence_stdout
-
-    silence_stdout()
-
-
 def _silence_stdout_if_broken() -> None:
     """Standard output that cannot take its buffered text (full disk) would fail again at exit."""
     try:
         sys.stdout.flush()
     except (OSError, ValueError):
-        _silence_stdout()
+        silence_stdout()
 
 
 def _log_folders(args: argparse.Namespace) -> list[Path]:

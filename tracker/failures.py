@@ -136,7 +136,7 @@ def write_traceback(exc: BaseException, command: str, folders: list[Path]) -> Pa
     for folder in [*folders, Path(tempfile.gettempdir())]:
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"tracker-{command}-{stamp}-{os.getpid()}.log"
+            path = folder / f"tracker-{command.replace(' ', '-')}-{stamp}-{os.getpid()}.log"
             path.write_text(header + text, encoding="utf-8")
             return path
         except OSError:

@@ -257,7 +257,7 @@ def test_a_bug_is_one_line_naming_its_log(tmp_path):
                             capture_output=True, text=True, timeout=120)
     line = one_line_error(result, status=1)
     assert "unexpected error, KeyError: 'missing'" in line
-    logs = list(tmp_path.glob("tracker-sources check-*.log"))
+    logs = list(tmp_path.glob("tracker-sources-check-*.log"))
     assert len(logs) == 1 and str(logs[0]) in line
     assert "Traceback" in logs[0].read_text() and "broken" in logs[0].read_text()
     debug = subprocess.run([sys.executable, "-c", BROKEN, "--debug", "sources", "check"], cwd=REPO, env=env,
