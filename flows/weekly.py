@@ -114,7 +114,7 @@ def extract_stage(db: str, out: str, batch_size: int = EXTRACT_BATCH, in_flight:
     flat however many documents wait and a Dask cluster's workers are kept busy.
     """
     work_dir = str(Path(out) / "extract")
-    totals = {"documents": 0, "commitments": 0, "mentions": 0}
+    totals = {"documents": 0, "commitments": 0, "mentions": 0, "failed": 0}
     submitted: deque = deque()
     documents = batches = 0
     after: str | None = ""
@@ -138,7 +138,7 @@ def extract_stage(db: str, out: str, batch_size: int = EXTRACT_BATCH, in_flight:
             loaded = load_extraction_lines(db, quote([lines]), work_dir, first=batches, wait_for=[future])
             batches += 1
             for key in totals:
-                totals[key] += loaded[key]
+                totals[key] += loaded.get(key, 0)
             bar.update(len(lines))
     get_run_logger().info("extract: %s documents in %s batches", documents, batches)
     return {"documents": documents, "batches": batches, **{f"loaded_{k}": v for k, v in totals.items()}}
@@ -321,6 +321,7 @@ def _summary_markdown(summary: dict) -> str:
         ("duplicates dropped", crawl.get("duplicates")),
         ("fetch errors", crawl.get("errors")),
         ("documents extracted", extract.get("documents")),
+        ("documents that failed extraction (crawl_errors, stage extract)", extract.get("loaded_failed")),
         ("mentions loaded", extract.get("loaded_mentions")),
         ("commitments loaded", extract.get("loaded_commitments")),
         ("deals in the warehouse", deals.get("deals")),
