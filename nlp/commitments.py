@@ -6,18 +6,28 @@ money ``{"kind": "money", "value", "currency"}``, power ``{"kind": "power", "mw"
 ``range`` ([low, high], the value being the high end) when present.
 
 How a figure is read (vocabulary in ``data/figures.json`` and ``data/currencies.jsonl``):
-- a number is a ``like_num`` token ("18,000", "1.5", "three") followed by scale words
-  ("bn", "million", "lakh crore"); "a billion" reads as 1e9;
+- a number is a ``like_num`` token ("18,000", "1.5", "three"), or groups of three digits set
+  apart by spaces ("600 000"), followed by scale words ("bn", "bil", "million", "lakh crore"),
+  the first one maybe after a hyphen ("10,372-crore", "$15-billion"); "a billion" reads as 1e9;
 - it is money when a currency symbol or code stands right before it ("$", "US$", "€", "EUR")
-  or a currency word or code right after it ("dollars", "riyals", "AED"); "crore"/"lakh"
-  without a currency are rupees;
-- it is power when a unit follows ("MW", "GW", "megawatts", "1-gigawatt");
-- it is a chip count when a chip noun or model follows within a few words, over fillers and
-  company names ("100,000 Nvidia chips", "18,000 GB300", "500,000 of Nvidia's most advanced AI
-  chips"), and no counted noun such as "servers", "racks" or "wafers" comes first;
+  or a currency word or code right after it ("dollars", "riyals", "AED", "10-billion-dollar");
+  "crore"/"lakh" without a currency are rupees. A bare "$" with a dollar code after it
+  ("$2 billion CAD") is that dollar, and so are the document's other bare "$" amounts unless
+  one amount is written as US dollars ("US$", "USD"): the writer's "$" is the local dollar;
+- it is power when a unit follows ("MW", "GW", "megawatts", "1-gigawatt"), or "a" or "half a"
+  stands before a unit word with no noun of its own after it ("up to a gigawatt", "half a
+  gigawatt of power"; not "a gigawatt-scale campus", "$10m a megawatt"); never energy
+  ("megawatt-hours");
+- it is a chip count when a chip noun or model follows within a few words (hyphens do not
+  count), over fillers, company names and product numbers ("100,000 Nvidia chips", "18,000
+  GB300", "500,000 of Nvidia's most advanced AI chips", "10,000 RTX 4090 GPUs", "18,000 Grace
+  Blackwell systems"), and no counted noun such as "servers", "racks" or "wafers" comes first;
+  or when it follows a chip count in the same sentence with the noun left out ("8,000 GPUs and
+  could reach 31,000", "60,000 of them in Britain");
 - ranges: "$30-50bn", "between €30bn and €50bn", "1 to 2 GW";
 - never a figure: percentages, money after "revenue", "valuation", "shares"... or before
-  "per share", "a share", "in revenue"..., years as chip counts, money below ``min_money``,
+  "per share", "a share", "in revenue"..., years and product numbers ("RTX 4090") as chip
+  counts, money below ``min_money``,
   chip counts below ``min_chips``; "from $600bn to $1tn" is two figures, not a range;
 - never read at all (``data/bounds.json``): a number token of more than ``max_number_digits``
   digits, a run of more than ``max_number_words`` number words or ``max_scale_words`` scale
@@ -40,6 +50,10 @@ from .tokens import FIGURES_KEY, LIKE_NUM_COLUMN, Lexicon, Tokens, entities, fig
 
 SPAN_KEY = "commitments"
 DASHES = {"-", "–", "—"}
+ARTICLES = {"a", "an", "half"}  # what may stand for the number before a unit: "a gigawatt", "half a gigawatt"
+GROUP_SPACES = {"\u00a0", "\u202f", "\u2009"}  # no-break, narrow no-break and thin space: "600\u00a0000"
+DOLLAR_MARK = "_dollar"  # how a money figure wrote its dollar: "bare" "$", "local" ("$2bn CAD"), "usd"
+US_MARKS = ("US", "U.S.", "American")  # in a dollar figure's text: written as US dollars
 CLAUSE_BREAKS = {",", ";", ":", "(", ")", "—", "–", "\n", "\n\n"}
 
 
@@ -88,6 +102,15 @@ class CommitmentFinder:
         self.chip_window = int(figures["chip_window"])
         self.blocker_window = int(figures["blocker_window"])
         self.range_joiners = set(figures["range_joiners"])
+        self.model_units = set(figures["model_units"])
+        self.energy_markers = set(figures["energy_markers"])
+        self.nounless_followers = set(figures["nounless_followers"])
+        self.elided_window = int(figures["elided_count_window"])
+        # power units written as words, which "a" or "half a" may stand before ("a gigawatt")
+        self.article_units = {unit for unit in self.power_units if len(unit) > 3 and not unit.endswith("s")}
+        # currencies written with a dollar sign of their own ("C$", "A$", "S$"): a bare "$" with
+        # one of their codes after it names the document's dollar (see _settle_dollars)
+        self.local_dollars: set[str] = set()
         self.org = nlp.vocab.strings.add("ORG")
         # punctuation that ends every reading of a bare number (see the quick rejections)
         vocabulary = set(self.power_units) | self.chip_fillers | self.range_joiners | set(DASHES)
@@ -107,6 +130,8 @@ class CommitmentFinder:
 
         for row in read_jsonl(currencies_path):
             code = row["code"]
+            if code != "USD" and any("$" in symbol for symbol in row.get("symbols", [])):
+                self.local_dollars.add(code)
             add(self.exact, f"CURRENCY_SYMBOL:{code}", "currency_symbol", code, row.get("symbols", []))
             add(self.loose, f"CURRENCY_WORD:{code}", "currency_word", code, row.get("words", []))
         for model in figures["chip_models"]:
@@ -116,6 +141,8 @@ class CommitmentFinder:
         add(self.loose, "PERCENT", "percent", None, figures["percent_markers"])
         add(self.loose, "BLOCK_AFTER", "block_after", None, figures["money_blockers_after"])
         add(self.loose, "BLOCK_BEFORE", "block_before", None, figures["money_blockers_before"])
+        add(self.loose, "ARTICLE_UNIT", "article_unit", None,
+            [f"{article} {unit}" for unit in sorted(self.article_units) for article in ("a", "an", "half a")])
 
     # -- numbers ------------------------------------------------------------------------------
     def _scale(self, text: str) -> Decimal | None:
@@ -137,6 +164,14 @@ class CommitmentFinder:
                 base = Decimal(text.replace(",", ""))
             except InvalidOperation:
                 return None
+            if len(text) <= 3 and text.isdigit():
+                j = self._read_groups(t, j)  # "600 000": thousands set apart by spaces
+                if j > i + 1:
+                    base = Decimal("".join(char for char in t.span_text(i, j) if char.isdigit()))
+        elif t.lower(i) in ("a", "an") and i + 1 < n and t.lower(i + 1) in self.article_units:
+            if i > 0 and t.lower(i - 1) == "half":
+                return i - 1, i + 1, Decimal("0.5"), []  # "half a gigawatt"
+            return i, i + 1, Decimal(1), []  # "a gigawatt"
         elif t.lower(i) in self.number_words:
             if i > 0 and t.lower(i - 1) in self.vague_markers:
                 return None  # "several hundred thousand"
@@ -161,6 +196,9 @@ class CommitmentFinder:
         else:
             return None
         scales = []
+        if (j + 1 < n and j > start and t.text(j) in DASHES and not t.space(j - 1) and not t.space(j)
+                and self._scale(t.text(j + 1)) is not None):
+            j += 1  # "10,372-crore", "$15-billion": the scale after a hyphen
         while j < n:
             scale = self._scale(t.text(j))
             if scale is None:
@@ -176,21 +214,42 @@ class CommitmentFinder:
             return None  # "trillion trillion trillion": beyond max_number_value, not a figure
         return start, j, base, scales
 
+    @staticmethod
+    def _read_groups(t: Tokens, j: int) -> int:
+        """The end of a number written in groups of three digits set apart by one space (or a
+        no-break or thin space, a token of its own), from token ``j`` on, the token before it being
+        the first group: "600 000", "1 000 000"."""
+        n = t.n
+        while j < n:
+            gap = t.start_char(j) - t.end_char(j - 1)
+            k = j
+            if gap == 0 and t.text(j) in GROUP_SPACES and j + 1 < n and t.start_char(j + 1) == t.end_char(j):
+                k = j + 1
+            elif gap != 1:
+                break
+            group = t.text(k)
+            if len(group) != 3 or not group.isdigit():
+                break
+            j = k + 1
+        return j
+
     # -- the scan ---------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
         found: list[tuple[int, int, str, dict]] = []
         static, _ = static_arrays(doc)
-        candidates = numpy.flatnonzero(static[:, LIKE_NUM_COLUMN])
-        if len(candidates) == 0:
+        candidates = numpy.flatnonzero(static[:, LIKE_NUM_COLUMN]).tolist()
+        matches = self.exact(doc) + self.loose(doc)
+        if not candidates and not matches:
             self._store(doc, found)
             return doc
+        article_units = []
         before_currency: dict[int, tuple[str, int]] = {}
         after_currency: dict[int, tuple[str, int]] = {}
         qualifiers: dict[int, int] = {}
         chip_nouns: dict[int, int] = {}
         models: dict[int, tuple[int, str]] = {}
         percents, blocks_after, blocks_before = set(), set(), set()
-        for match_id, start, end in self.exact(doc) + self.loose(doc):
+        for match_id, start, end in matches:
             role, value = self.roles[match_id]
             if role == "currency_symbol":  # "$5bn", "EUR 109 bn", "10bn USD"
                 before_currency.setdefault(end, (value, start))
@@ -208,15 +267,19 @@ class CommitmentFinder:
                 percents.add(start)
             elif role == "block_after":
                 blocks_after.add(start)
+            elif role == "article_unit":  # "a gigawatt", "half a gigawatt": read from the "a"
+                article_units.append(end - 2)
             else:
                 blocks_before.add(end - 1)
         t = Tokens(doc, self.lexicon)
         org = self.org
         orgs = {start: end for start, end, label, _ in entities(doc) if label == org}
 
+        if article_units:
+            candidates = sorted(set(candidates).union(article_units))
         consumed = -1
         n, orth, lexicon, stops, scales = t.n, t.orth, self.lexicon, self.stop_orths, self.scales
-        for i in candidates.tolist():
+        for i in candidates:
             if i < consumed:
                 continue
             # quick rejections, the same answers _read_figure would give: a digit followed by a
@@ -224,18 +287,38 @@ class CommitmentFinder:
             # and a scale word left over from a number that was not a figure ("7 billion users")
             text = lexicon[orth[i]][0]
             if text[0].isdigit():
-                if i + 1 < n and orth[i + 1] in stops and i not in before_currency:
+                if (i + 1 < n and orth[i + 1] in stops and i not in before_currency
+                        and not (found and found[-1][2] == "CHIPS" and i - found[-1][1] <= self.elided_window)):
                     continue
             elif text in scales and i > 0 and lexicon[orth[i - 1]][1] not in ("a", "an", "one"):
                 if lexicon[orth[i]][1] not in self.number_words:
                     continue
             figure = self._read_figure(t, i, before_currency, after_currency, qualifiers,
-                                       chip_nouns, percents, (blocks_before, blocks_after), models, orgs)
+                                       chip_nouns, percents, (blocks_before, blocks_after), models, orgs,
+                                       found[-1] if found else None)
             if figure is not None:
                 found.append(figure)
                 consumed = figure[1]
+        self._settle_dollars(found)
         self._store(doc, found)
         return doc
+
+    def _settle_dollars(self, found: list[tuple[int, int, str, dict]]) -> None:
+        """Give the bare "$" amounts of a document the dollar it names, when it names one.
+
+        "$2 billion CAD" says the writer's "$" is the Canadian dollar: the other bare "$" amounts of
+        the document ("another $700 million") are Canadian dollars too, unless some amount is
+        marked as US dollars ("US$", "USD", "$1.4 billion USD"), or two dollars are named."""
+        marks = [figure.pop(DOLLAR_MARK, None) for _, _, _, figure in found]
+        if "local" not in marks or "usd" in marks:
+            return
+        named = {figure["currency"] for (_, _, _, figure), mark in zip(found, marks) if mark == "local"}
+        if len(named) != 1:
+            return
+        (code,) = named
+        for (_, _, _, figure), mark in zip(found, marks):
+            if mark == "bare":
+                figure["currency"] = code
 
     @staticmethod
     def _store(doc: Doc, found: list[tuple[int, int, str, dict]]) -> None:
@@ -243,7 +326,7 @@ class CommitmentFinder:
         doc.spans[SPAN_KEY] = [Span(doc, start, end, label=label) for start, end, label, _ in found]
 
     def _read_figure(self, t, i, before_currency, after_currency, qualifiers, chip_nouns,
-                     percents, blocks, models, orgs):
+                     percents, blocks, models, orgs, previous):
         doc = t.doc
         n = t.n
         number = self.read_number(doc, i, t)
@@ -284,27 +367,50 @@ class CommitmentFinder:
         after = end
         if currency is None and end in after_currency:
             currency, after = after_currency[end]
+        elif currency is None and end + 1 in after_currency and t.text(end) in DASHES and not t.space(end - 1):
+            currency, after = after_currency[end + 1]  # "a 10-billion-dollar plan"
         if currency is None and scales and scales[-1] in self.implicit_inr:
             currency = "INR"
         if currency is not None:
-            return self._money(t, first, after, value, low, currency, qualifier, blocks)
+            dollar = None
+            if currency == "USD":
+                if t.text(first) == "$" and end in after_currency:  # "$2 billion CAD", "$1.4bn USD"
+                    code, after_code = after_currency[end]
+                    if code in self.local_dollars or code == "USD":
+                        currency, after = code, after_code
+                        dollar = "local" if code != "USD" else None
+                if currency == "USD":
+                    surface = t.span_text(first, after)
+                    dollar = "usd" if any(mark in surface for mark in US_MARKS) else "bare" if t.text(first) == "$" else None
+            return self._money(t, first, after, value, low, currency, qualifier, blocks, dollar)
 
-        # power: "1GW", "200 megawatts", "1-gigawatt"
+        # power: "1GW", "200 megawatts", "1-gigawatt"; not energy ("megawatt-hours")
         k = end + 1 if end < n - 1 and t.text(end) in DASHES else end
         if k < n:
             unit = self.power_units.get(t.lower(k))
             if unit is not None:
+                following = t.lower(k + 2) if k + 2 < n and t.text(k + 1) in DASHES else t.lower(k + 1) if k + 1 < n else ""
+                if following in self.energy_markers:
+                    return None
+                if t.lower(start) in ARTICLES:  # "a gigawatt", "half a gigawatt"
+                    rate = start > 0 and (t.like_num(start - 1) or self._scale(t.text(start - 1)) is not None)
+                    if rate or (k + 1 < n and following not in self.nounless_followers):
+                        return None  # "$10m a megawatt", "a gigawatt-scale campus", "a megawatt figure"
                 figure = {"kind": "power", "mw": as_number(value * unit)}
                 return self._span(doc, start, k + 1, "POWER", figure, low, qualifier, unit)
+        if t.lower(i) in ARTICLES:
+            return None
 
         # chips
+        if not scales and self._is_model_number(t, i):
+            return None  # "RTX 4090 GPUs": the number names the product, it does not count it
         year_like = not scales and 1900 <= value <= 2100 and "," not in t.text(i)
         if year_like and end not in chip_nouns and end not in models:
             return None  # a year, unless a chip noun follows at once ("2048 GPUs")
         model = None
         last = None
         k = end
-        limit = min(n, end + self.chip_window)
+        limit = min(n, end + self.chip_window)  # hyphens do not count: "state-of-the-art AI chips"
         while k < limit:
             if k in chip_nouns:
                 last = chip_nouns[k]
@@ -318,12 +424,22 @@ class CommitmentFinder:
                 k = orgs[k]
                 continue
             lower = t.lower(k)
+            if model is not None and lower in self.model_units:
+                last = k + 1  # "18,000 Grace Blackwell systems": the model says what is counted
+                break
             if lower in self.count_blockers:
                 return None
+            if k > end and self._is_model_number(t, k):
+                k += 1  # "10,000 RTX 4090 GPUs"
+                continue
             if lower in self.chip_fillers or lower.endswith("-generation") or t.is_title(k) or t.is_upper(k):
+                if lower in DASHES:
+                    limit = min(n, limit + 1)
                 k += 1  # fillers and product names: "Nvidia's most advanced", "GH200 Grace Hopper"
                 continue
             break
+        if last is None and not scales and self._continues_count(t, previous, start, end):
+            last, model = end, previous[3]["model"]  # "8,000 GPUs at first and 31,000 later"
         if last is None:
             return None
         if value < self.min_chips or (value != value.to_integral_value() and not scales):
@@ -331,7 +447,31 @@ class CommitmentFinder:
         figure = {"kind": "chips", "count": as_number(value), "model": model}
         return self._span(doc, start, last, "CHIPS", figure, low, qualifier, Decimal(1))
 
-    def _money(self, t, first, after, value, low, currency, qualifier, blocks):
+    @staticmethod
+    def _is_model_number(t: Tokens, i: int) -> bool:
+        """Whether the number at ``i`` is part of a product name: plain digits right after a
+        capitalised word that is not a sentence start nor an entity ("RTX 4090", "Radeon 7900")."""
+        if i == 0 or not t.text(i).isdigit() or t.sent_start(i - 1) == 1:
+            return False
+        word = t.text(i - 1)
+        if not word.isalpha() or not (t.is_upper(i - 1) or t.is_title(i - 1)) or not t.space(i - 1):
+            return False
+        return not any(start <= i - 1 < end for start, end, _, _ in entities(t.doc))
+
+    def _continues_count(self, t, previous, start, end) -> bool:
+        """Whether a bare number counts the chips of the figure just before it, in the same
+        sentence and a few words on, with the chip noun left out: "8,000 GPUs, and could reach
+        31,000", "300,000 GPUs around the world, 60,000 of them in Britain", "50,000 per hall".
+        Exact counts only (the caller passes no number with a scale word): a round "1 million"
+        there is an ambition as often as a count (the extraction gold leaves "200,000 GPUs, and
+        plans to reach 1 million" at one figure)."""
+        if previous is None or previous[2] != "CHIPS" or start - previous[1] > self.elided_window:
+            return False
+        if end < t.n and t.lower(end) not in self.nounless_followers:
+            return False  # a noun of its own follows: "8,000 GPUs in 12 countries"
+        return not any(t.sent_start(k) == 1 for k in range(previous[1], start + 1))
+
+    def _money(self, t, first, after, value, low, currency, qualifier, blocks, dollar=None):
         doc = t.doc
         blocks_before, blocks_after = blocks
         if value < self.min_money or after in blocks_after:
@@ -342,6 +482,8 @@ class CommitmentFinder:
             if t.text(k) in CLAUSE_BREAKS or t.sent_start(k) == 1:
                 break
         figure = {"kind": "money", "value": int(value.to_integral_value()), "currency": currency}
+        if dollar is not None:
+            figure[DOLLAR_MARK] = dollar
         return self._span(doc, first, after, "MONEY", figure, low, qualifier, Decimal(1))
 
     def _span(self, doc, start, end, label, figure, low, qualifier, unit):

@@ -209,3 +209,111 @@ def test_tiny_chip_counts_are_not_commitments(figures):
 )
 def test_more_figures_and_non_figures(figures, text, expected):
     assert figures(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The Johor campus costs RM12.5bil, or US$2.8bil.", [("money", 12_500_000_000, "MYR"), ("money", 2_800_000_000, "USD")]),
+        ("A grant of RM300mil was approved.", [("money", 300_000_000, "MYR")]),
+        ("The state set aside Rs 750 Cr for GPUs.", [("money", 7_500_000_000, "INR")]),
+        ("Telcos pledged $4Bn.", [("money", 4 * B, "USD")]),
+        ("The county expects Kshs95 billion of investment.", [("money", 95 * B, "KES")]),
+    ],
+)
+def test_scale_and_currency_spellings(figures, text, expected):
+    """Malaysian "bil"/"mil", Indian "Cr", capitalised "Bn", Kenyan "Kshs"."""
+    assert figures(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The operator will install 4 000 Nvidia GPUs.", [("chips", 4000, None)]),
+        ("Each card sells for as much as R450 000.", [("money", 450_000, "ZAR")]),
+        ("The fund holds 1 250 000 000 rand.", [("money", 1_250_000_000, "ZAR")]),
+        ("The plan needs 25\u00a0000 accelerators.", [("chips", 25000, None)]),
+        ("Call 021 555 0100 before 12 May.", []),
+    ],
+)
+def test_thousands_set_apart_by_spaces(figures, text, expected):
+    assert figures(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Bids are open under the ₹8,500-crore scheme.", [("money", 85_000_000_000, "INR")]),
+        ("It is part of a $12-billion programme.", [("money", 12 * B, "USD")]),
+        ("The telco will spend R3.2-billion and US$180-million.", [("money", 3_200_000_000, "ZAR"), ("money", 180_000_000, "USD")]),
+        ("They signed a 20-billion-dollar pact and a 400-million-euro loan.", [("money", 20 * B, "USD"), ("money", 400_000_000, "EUR")]),
+    ],
+)
+def test_scale_or_currency_after_a_hyphen(figures, text, expected):
+    assert figures(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The campus will draw up to a gigawatt, the ministry said.", [("power", 1000)]),
+        ("Norway set aside a gigawatt of hydropower for AI.", [("power", 1000)]),
+        ("The first phase needs half a gigawatt.", [("power", 500)]),
+        ("It plans a gigawatt-scale campus.", []),
+        ("The firm did not give a megawatt figure.", []),
+        ("Building it costs $12m a megawatt.", [("money", 12_000_000, "USD")]),
+    ],
+)
+def test_a_gigawatt(figures, text, expected):
+    assert figures(text) == expected
+
+
+def test_energy_is_not_power(figures):
+    assert figures("The wind farms yield 2.1 million megawatt-hours a year, or 40 megawatt hours a day.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Each hall will hold about fifty thousand state-of-the-art AI chips.", [("chips", 50000, None)]),
+        ("Nvidia will ship more than 9,000 of its best GPUs.", [("chips", 9000, None)]),
+        ("The contract covers 12,000 Nvidia Grace Blackwell systems.", [("chips", 12000, "Grace Blackwell")]),
+        ("It will install 3,000 Nvidia GB200 servers.", []),
+        ("It rents out 6,000 RTX 4090 GPUs.", [("chips", 6000, None)]),
+        ("Gamers still buy RTX 5090 GPUs.", []),
+    ],
+)
+def test_words_between_count_and_chip_noun(figures, text, expected):
+    assert figures(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The lab starts with 4,000 GPUs and could grow to 16,000.",
+         [("chips", 4000, None), ("chips", 16000, None)]),
+        ("Partners will deploy 200,000 GPUs worldwide, 45,000 of them in Japan.",
+         [("chips", 200000, None), ("chips", 45000, None)]),
+        ("Each site takes 120,000 H200 chips, or up to 20,000 per hall.",
+         [("chips", 120000, "H200"), ("chips", 20000, "H200")]),
+        ("The cloud runs 8,000 GPUs in 12 countries.", [("chips", 8000, None)]),
+        ("The cloud runs 8,000 GPUs. It has 300 of them idle.", [("chips", 8000, None)]),
+        ("It has 100,000 GPUs and plans to reach 1 million.", [("chips", 100000, None)]),
+    ],
+)
+def test_chip_count_with_the_noun_left_out(figures, text, expected):
+    assert figures(text) == expected
+
+
+def test_dollar_named_after_the_amount_holds_for_the_document(figures):
+    text = ("Ottawa will spend $1.5 billion CAD on compute. Another $400 million goes to start-ups, "
+            "and $250 million to universities.")
+    assert figures(text) == [("money", 1_500_000_000, "CAD"), ("money", 400_000_000, "CAD"),
+                             ("money", 250_000_000, "CAD")]
+
+
+def test_dollar_named_after_the_amount_not_when_us_dollars_are_written(figures):
+    text = "The $3 billion AUD ($2 billion USD) plan adds $900 million for cables."
+    assert figures(text) == [("money", 3 * B, "AUD"), ("money", 2 * B, "USD"), ("money", 900_000_000, "USD")]
+    assert figures("Canberra put in A$2 billion; the company adds $1 billion.") == [
+        ("money", 2 * B, "AUD"), ("money", B, "USD")]
