@@ -27,7 +27,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 # Importing the modules registers the tokenizer and the component factories.
-from . import commitments, companies, countries, linking, sentences, tokenizer  # noqa: F401
+from . import commitments, companies, countries, linking, roles, sentences, tokenizer  # noqa: F401
 from .currencies import is_stale, rate_for
 from .resources import read_json
 from .tokens import IDX_COLUMN, entities, figures, sent_starts, static_arrays
@@ -209,6 +209,7 @@ def make_doc(nlp: Language, record: dict[str, Any], text: str | None = None) -> 
     doc = nlp.make_doc(text)
     title = (record.get("title") or "").strip()
     doc._.title_end = min(len(title), len(text))
+    doc._.published = record.get("published")  # years before or after it are role cues (roles.py)
     return doc
 
 
@@ -347,6 +348,9 @@ def collect_commitments(doc: Doc, published: str | None, sentences: SentenceInde
         item["link_scope"] = figure.get("link_scope")
         item["deal_type"] = figure.get("deal_type")
         item["deal_type_cue"] = figure.get("deal_type_cue")
+        if "role" in figure:  # commitment or context, and the cue that decided (nlp/roles.py)
+            item["role"] = figure["role"]
+            item["role_cue"] = figure.get("role_cue")
         for optional in ("qualifier", "range"):
             if optional in figure:
                 item[optional] = figure[optional]

@@ -36,7 +36,8 @@ def test_contract_shape(outputs):
     assert power == {"kind": "power", "mw": 1000, "text": "1GW", "sentence": power["sentence"],
                      "start": power["start"], "end": power["end"],
                      "countries": ["AE"], "companies": ["G42", "OpenAI", "Oracle"],
-                     "link_scope": "sentence", "deal_type": "data_center", "deal_type_cue": "cluster"}
+                     "link_scope": "sentence", "deal_type": "data_center", "deal_type_cue": "cluster",
+                     "role": "commitment", "role_cue": power["role_cue"]}
     assert text[power["start"]:power["end"]] == "1GW"
     assert money["kind"] == "money" and money["value"] == 500 * 10**9 and money["currency"] == "USD"
     assert money["value_usd"] == 500 * 10**9 and money["text"] == "$500 billion"
@@ -81,6 +82,7 @@ def test_pipeline_is_cached():
     assert load_pipeline() is load_pipeline()
     assert load_pipeline().pipe_names == [
         "tracker_sentences", "tracker_companies", "tracker_countries", "tracker_commitments", "tracker_linking",
+        "tracker_roles",
     ]
 
 

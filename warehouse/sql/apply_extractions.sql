@@ -75,7 +75,9 @@ insert into commitments (
     fx_month,
     deal_type,
     link_scope,
-    plausible
+    plausible,
+    role,
+    role_cue
 )
 with unnested as (
     select
@@ -121,6 +123,8 @@ typed as (
         c.deal_type ->> '$' as deal_type,
         c.link_scope ->> '$' as link_scope,
         coalesce(try_cast(c.plausible ->> '$' as boolean), true) as plausible,
+        case when c.role ->> '$' in ('commitment', 'context') then c.role ->> '$' end as role,
+        case when c.role ->> '$' in ('commitment', 'context') then c.role_cue ->> '$' end as role_cue,
         ordinal
     from unnested
     where c.kind in ('money', 'power', 'chips')
@@ -149,7 +153,9 @@ select
     fx_month,
     deal_type,
     link_scope,
-    plausible
+    plausible,
+    role,
+    role_cue
 from typed
 qualify row_number() over (partition by commitment_id order by ordinal) = 1
 order by

@@ -4,8 +4,9 @@
 -- A line with an "error" (the extractor failed on that document) has failed = true and known =
 -- false: it is not applied, the document keeps its earlier rows, and apply_extractions records the
 -- error in crawl_errors, with the line's "warnings" (text cut, implausible figures).
--- Optional keys of a commitment (fx_rate, fx_month, deal_type, link_scope, plausible) are read as
--- JSON so a line without them, or with an unexpected type, still loads (typed in apply_extractions).
+-- Optional keys of a commitment (fx_rate, fx_month, deal_type, link_scope, plausible, role,
+-- role_cue) are read as JSON so a line without them, or with an unexpected type, still loads (typed
+-- in apply_extractions).
 create or replace temp table staged_extractions as
 with lines as (
     select
@@ -39,7 +40,9 @@ with lines as (
                 fx_month json,
                 deal_type json,
                 link_scope json,
-                plausible json
+                plausible json,
+                role json,
+                role_cue json
             )[]',
             mentions: 'struct(
                 kind varchar,
