@@ -29,6 +29,7 @@ from spacy.tokens import Doc
 # Importing the modules registers the tokenizer and the component factories.
 from . import commitments, companies, countries, linking, roles, sentences, tokenizer  # noqa: F401
 from .currencies import is_stale, rate_for
+from .projects import project_mentions, project_names
 from .resources import read_json
 from .tokens import IDX_COLUMN, entities, figures, sent_starts, static_arrays
 
@@ -181,7 +182,8 @@ def error_line(record: dict[str, Any], exc: BaseException, with_mentions: bool =
     """The output line of a record whose extraction raised: empty lists and the reason."""
     message = (str(exc).strip().splitlines() or [""])[0]
     reason = f"extraction failed: {type(exc).__name__}" + (f": {message}" if message else "")
-    line: dict[str, Any] = {"id": record.get("id"), "countries": [], "companies": [], "commitments": []}
+    line: dict[str, Any] = {"id": record.get("id"), "countries": [], "companies": [], "commitments": [],
+                            "projects": []}
     if with_mentions:
         line["mentions"] = []
     line["error"] = shorten(reason)
@@ -257,6 +259,7 @@ def build_output(
         "countries": countries,
         "companies": companies,
         "commitments": commitments,
+        "projects": project_names(doc),  # extra key: canonical names (nlp/projects.py)
     }
     if with_mentions:
         output["mentions"] = list(collect_mentions(doc, sentences))
@@ -273,19 +276,24 @@ def build_output(
 
 
 def collect_mentions(doc: Doc, sentences: SentenceIndex) -> Iterator[dict[str, Any]]:
-    """Every country and company mention with its offsets and sentence, in text order."""
+    """Every country, company and project mention with its offsets and sentence, in text order
+    (a project may hold a company or a country: "Stargate UAE" is a project and AE)."""
     strings = doc.vocab.strings
     static, orth = static_arrays(doc)
     kinds = {strings["GPE"]: "country", strings["ORG"]: "company"}
-    for start, end, label, kb_id in entities(doc):
-        kind = kinds.get(label)
+    found = [(start, end, kinds.get(label), strings[kb_id]) for start, end, label, kb_id in entities(doc)]
+    projects = project_mentions(doc)
+    if projects:
+        found = sorted(found + [(start, end, "project", name) for start, end, name in projects],
+                       key=lambda mention: mention[0])
+    for start, end, kind, value in found:
         if kind is None:
             continue
         first = static.item(start, IDX_COLUMN)
         last = static.item(end - 1, IDX_COLUMN) + len(strings[orth[end - 1]])
         yield {
             "kind": kind,
-            "value": strings[kb_id],
+            "value": value,
             "text": sentences.text[first:last],
             "start": first,
             "end": last,
@@ -348,6 +356,7 @@ def collect_commitments(doc: Doc, published: str | None, sentences: SentenceInde
         item["link_scope"] = figure.get("link_scope")
         item["deal_type"] = figure.get("deal_type")
         item["deal_type_cue"] = figure.get("deal_type_cue")
+        item["project"] = figure.get("project")  # the project of its sentence, else paragraph (projects.py)
         if "role" in figure:  # commitment or context, and the cue that decided (nlp/roles.py)
             item["role"] = figure["role"]
             item["role_cue"] = figure.get("role_cue")

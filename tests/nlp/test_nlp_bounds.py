@@ -115,7 +115,8 @@ def test_a_failing_document_gets_an_error_line_and_the_others_are_unchanged(nlp)
             assert [line["id"] for line in lines] == ["calm", "broken", "absurd", "digits"]
             broken = lines[1]
             assert broken == {
-                "id": "broken", "countries": [], "companies": [], "commitments": [], "mentions": [],
+                "id": "broken", "countries": [], "companies": [], "commitments": [], "projects": [],
+                "mentions": [],
                 "error": "extraction failed: InjectedExtractionFault: a component failed on this document",
             }
             assert [line for line in lines if line["id"] != "broken"] == alone
@@ -171,7 +172,7 @@ def test_tracker_extract_gives_a_failing_document_an_error_line_and_exits_0(tmp_
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["id"] for line in lines] == ["calm", "broken", "calm2"]
-    assert lines[1] == {"id": "broken", "countries": [], "companies": [], "commitments": [],
+    assert lines[1] == {"id": "broken", "countries": [], "companies": [], "commitments": [], "projects": [],
                         "error": "extraction failed: InjectedExtractionFault: a component failed on this document"}
     assert lines[0]["commitments"] and lines[2]["commitments"] == lines[0]["commitments"]
     assert result.stderr.splitlines() == [

@@ -24,7 +24,7 @@ def outputs(nlp):
 
 def test_one_line_per_record_same_order(outputs):
     assert [out["id"] for out in outputs] == ["a1", "a2", "a3"]
-    assert list(outputs[0]) == ["id", "countries", "companies", "commitments"]
+    assert list(outputs[0]) == ["id", "countries", "companies", "commitments", "projects"]
 
 
 def test_contract_shape(outputs):
@@ -37,7 +37,7 @@ def test_contract_shape(outputs):
                      "start": power["start"], "end": power["end"],
                      "countries": ["AE"], "companies": ["G42", "OpenAI", "Oracle"],
                      "link_scope": "sentence", "deal_type": "data_center", "deal_type_cue": "cluster",
-                     "role": "commitment", "role_cue": power["role_cue"]}
+                     "role": "commitment", "role_cue": power["role_cue"], "project": None}
     assert text[power["start"]:power["end"]] == "1GW"
     assert money["kind"] == "money" and money["value"] == 500 * 10**9 and money["currency"] == "USD"
     assert money["value_usd"] == 500 * 10**9 and money["text"] == "$500 billion"
@@ -47,7 +47,8 @@ def test_contract_shape(outputs):
     assert (chips["companies"], chips["countries"], chips["link_scope"]) == (["Nvidia"], ["AE"], "paragraph")
     assert chips["deal_type"] == "chip_supply"
     assert all(isinstance(item["sentence"], str) and item["sentence"] for item in first["commitments"])
-    assert outputs[1] == {"id": "a2", "countries": [], "companies": [], "commitments": []}
+    assert outputs[1] == {"id": "a2", "countries": [], "companies": [], "commitments": [], "projects": []}
+    assert first["projects"] == ["Stargate UAE"]  # named in the title; the figures' sentences name none
     json.dumps(outputs)  # JSON-able
 
 
@@ -82,7 +83,7 @@ def test_pipeline_is_cached():
     assert load_pipeline() is load_pipeline()
     assert load_pipeline().pipe_names == [
         "tracker_sentences", "tracker_companies", "tracker_countries", "tracker_commitments", "tracker_linking",
-        "tracker_roles",
+        "tracker_roles", "tracker_projects",
     ]
 
 

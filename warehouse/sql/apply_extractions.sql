@@ -77,7 +77,8 @@ insert into commitments (
     link_scope,
     plausible,
     role,
-    role_cue
+    role_cue,
+    project
 )
 with unnested as (
     select
@@ -125,6 +126,7 @@ typed as (
         coalesce(try_cast(c.plausible ->> '$' as boolean), true) as plausible,
         case when c.role ->> '$' in ('commitment', 'context') then c.role ->> '$' end as role,
         case when c.role ->> '$' in ('commitment', 'context') then c.role_cue ->> '$' end as role_cue,
+        nullif(trim(c.project ->> '$'), '') as project,
         ordinal
     from unnested
     where c.kind in ('money', 'power', 'chips')
@@ -155,7 +157,8 @@ select
     link_scope,
     plausible,
     role,
-    role_cue
+    role_cue,
+    project
 from typed
 qualify row_number() over (partition by commitment_id order by ordinal) = 1
 order by

@@ -25,6 +25,7 @@ select
     null::varchar as chip_model
 from mentions as m
 join documents_of_week using (doc_id)
+where m.kind in ('country', 'company')  -- the page marks these and figures; projects are not marked
 
 union all
 

@@ -5,8 +5,8 @@
 -- false: it is not applied, the document keeps its earlier rows, and apply_extractions records the
 -- error in crawl_errors, with the line's "warnings" (text cut, implausible figures).
 -- Optional keys of a commitment (fx_rate, fx_month, deal_type, link_scope, plausible, role,
--- role_cue) are read as JSON so a line without them, or with an unexpected type, still loads (typed
--- in apply_extractions).
+-- role_cue, project) are read as JSON so a line without them, or with an unexpected type, still
+-- loads (typed in apply_extractions). Mentions of kind 'project' load like countries and companies.
 create or replace temp table staged_extractions as
 with lines as (
     select
@@ -42,7 +42,8 @@ with lines as (
                 link_scope json,
                 plausible json,
                 role json,
-                role_cue json
+                role_cue json,
+                project json
             )[]',
             mentions: 'struct(
                 kind varchar,
