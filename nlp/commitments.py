@@ -164,7 +164,7 @@ class CommitmentFinder:
                 base = Decimal(text.replace(",", ""))
             except InvalidOperation:
                 return None
-            if len(text) <= 3 and text.isdigit():
+            if j < n and len(text) <= 3 and (len(t.text(j)) == 3 or t.text(j) in GROUP_SPACES) and text.isdigit():
                 j = self._read_groups(t, j)  # "600 000": thousands set apart by spaces
                 if j > i + 1:
                     base = Decimal("".join(char for char in t.span_text(i, j) if char.isdigit()))
@@ -374,14 +374,18 @@ class CommitmentFinder:
         if currency is not None:
             dollar = None
             if currency == "USD":
-                if t.text(first) == "$" and end in after_currency:  # "$2 billion CAD", "$1.4bn USD"
+                bare = t.text(first) == "$"
+                if bare and end in after_currency:  # "$2 billion CAD", "$1.4bn USD"
                     code, after_code = after_currency[end]
                     if code in self.local_dollars or code == "USD":
                         currency, after = code, after_code
-                        dollar = "local" if code != "USD" else None
-                if currency == "USD":
-                    surface = t.span_text(first, after)
-                    dollar = "usd" if any(mark in surface for mark in US_MARKS) else "bare" if t.text(first) == "$" else None
+                if currency != "USD":
+                    dollar = "local"
+                elif after > end:  # a word or code after it: "dollars", "US dollars", "USD"
+                    written = t.span_text(end, after)
+                    dollar = "usd" if any(mark in written for mark in US_MARKS) else "bare" if bare else None
+                else:  # "US$", "USD", "U.S.$" before it; or a bare "$"
+                    dollar = "bare" if bare else "usd" if first < start else None
             return self._money(t, first, after, value, low, currency, qualifier, blocks, dollar)
 
         # power: "1GW", "200 megawatts", "1-gigawatt"; not energy ("megawatt-hours")
@@ -402,8 +406,6 @@ class CommitmentFinder:
             return None
 
         # chips
-        if not scales and self._is_model_number(t, i):
-            return None  # "RTX 4090 GPUs": the number names the product, it does not count it
         year_like = not scales and 1900 <= value <= 2100 and "," not in t.text(i)
         if year_like and end not in chip_nouns and end not in models:
             return None  # a year, unless a chip noun follows at once ("2048 GPUs")
@@ -442,6 +444,8 @@ class CommitmentFinder:
             last, model = end, previous[3]["model"]  # "8,000 GPUs at first and 31,000 later"
         if last is None:
             return None
+        if not scales and self._is_model_number(t, i):
+            return None  # "RTX 4090 GPUs": the number names the product, it does not count it
         if value < self.min_chips or (value != value.to_integral_value() and not scales):
             return None  # "one of the chips", "2.5 GPUs"
         figure = {"kind": "chips", "count": as_number(value), "model": model}
@@ -449,12 +453,13 @@ class CommitmentFinder:
 
     @staticmethod
     def _is_model_number(t: Tokens, i: int) -> bool:
-        """Whether the number at ``i`` is part of a product name: plain digits right after a
-        capitalised word that is not a sentence start nor an entity ("RTX 4090", "Radeon 7900")."""
+        """Whether the number at ``i`` is part of a product name: plain digits right after a word
+        in capitals that is not a sentence start nor an entity ("RTX 4090", "GTX 1080"). Not after
+        a title-case word: headlines capitalise verbs ("Humain Buys 18000 Chips")."""
         if i == 0 or not t.text(i).isdigit() or t.sent_start(i - 1) == 1:
             return False
         word = t.text(i - 1)
-        if not word.isalpha() or not (t.is_upper(i - 1) or t.is_title(i - 1)) or not t.space(i - 1):
+        if len(word) < 2 or not word.isalpha() or not t.is_upper(i - 1) or not t.space(i - 1):
             return False
         return not any(start <= i - 1 < end for start, end, _, _ in entities(t.doc))
 

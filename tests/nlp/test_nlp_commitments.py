@@ -281,6 +281,7 @@ def test_energy_is_not_power(figures):
         ("It will install 3,000 Nvidia GB200 servers.", []),
         ("It rents out 6,000 RTX 4090 GPUs.", [("chips", 6000, None)]),
         ("Gamers still buy RTX 5090 GPUs.", []),
+        ("Humain Buys 18000 Nvidia Chips", [("chips", 18000, None)]),
     ],
 )
 def test_words_between_count_and_chip_noun(figures, text, expected):
