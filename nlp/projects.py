@@ -442,7 +442,11 @@ class ProjectRecognizer:
                     continue
                 if any(name in t.span_text(first, start) for name in self.class_names):
                     continue  # "the UK AI Growth Zone scheme": a class names a project only as above
-                canonical = self.canonicalise(t.span_text(first, start))
+                name = t.span_text(first, start)
+                head = t.text(start)
+                listed = (self.canonical.get(normalise_name(f"{name} {head}"))  # "the Digital Europe programme"
+                          or self.canonical.get(normalise_name(f"{name} {head.capitalize()}")))
+                canonical = listed or self.canonicalise(name)
                 if canonical:
                     found.append((canonical, first, end))
             elif kind == "CLASS":
