@@ -220,13 +220,19 @@ class ProjectRecognizer:
             elif (end > start and text in DASHES and end + 1 < n and not t.space(end - 1) and not t.space(end)
                   and t.text(end + 1).isalpha()):
                 end += 2  # "UAE-US", "North-east"
-            elif end > start and t.lower(end) in self.connectors and end + 1 < n and (
-                self._is_word(t, end + 1) or (t.lower(end + 1) in self.connectors and end + 2 < n and self._is_word(t, end + 2))
-            ):
-                end += 1  # "OpenAI for Countries"
+            elif end > start and t.lower(end) in self.connectors and self._word_follows(t, end + 1):
+                end += 1  # "OpenAI for Countries", "IA para o Bem de Todos"
             else:
                 break
         return end if end > start else None
+
+    def _word_follows(self, t: Tokens, i: int) -> bool:
+        """A name word at ``i``, or after one more connector ("para o Bem")."""
+        if i >= t.n:
+            return False
+        if self._is_word(t, i):
+            return True
+        return t.lower(i) in self.connectors and i + 1 < t.n and self._is_word(t, i + 1)
 
     def _only_generic(self, t: Tokens, start: int, end: int) -> bool:
         return all(t.text(k) in self.generic_words or not t.text(k)[:1].isalnum() for k in range(start, end))
