@@ -2,7 +2,7 @@
 
 The context is the plain JSON-able dict built by ``warehouse.report.week_context``
 (reference shape: ``example_context.json`` next to this file). Templates receive it as
-is and never query anything (STYLE.md, convention 7).
+is and never query anything, so a render is a pure function of its context.
 
 Public API:
 

@@ -1,4 +1,4 @@
-"""Extraction: JSON Lines records in, JSON Lines records out (the contract in DESIGN.md).
+"""Extraction: JSON Lines records in, JSON Lines records out (contract: docs/architecture.md).
 
 ``extract_records`` analyses, for each record, the title (if any), a blank line, then the text;
 character offsets (``start``/``end``) refer to that analysed string.
@@ -145,7 +145,7 @@ def extract_records(
     with_mentions: bool = False,
     batch_size: int = 64,
 ) -> Iterator[dict[str, Any]]:
-    """Yield one output line per input record, in the same order (see DESIGN.md).
+    """Yield one output line per input record, in the same order (docs/architecture.md).
 
     Records go through spaCy ``batch_size`` at a time. When anything in a batch raises (any
     exception, in spaCy or in building a line), the batch is run again document by document, so

@@ -251,7 +251,7 @@ def validate_commitments(commitments, source: Path, where: str) -> None:
 
 
 def bare(commitment: dict) -> dict:
-    """A gold commitment without its deal annotation (the DESIGN.md gold shape)."""
+    """A gold commitment without its deal annotation (the gold line of docs/architecture.md)."""
     return {k: v for k, v in commitment.items() if k not in ANNOTATION_KEYS}
 
 

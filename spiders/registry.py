@@ -1,6 +1,6 @@
 """The sources registry: publishers to crawl, declared as data in a TOML file.
 
-Format (docs: DESIGN.md, "Sources registry")::
+Format (docs/architecture.md, "Sources registry (TOML)")::
 
     [[source]]
     id = "openai-news"            # stable slug

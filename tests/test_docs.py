@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
 
 from tracker.cli import build_parser
 
@@ -46,3 +49,38 @@ def test_make_help_lists_run_and_test():
     makefile = (REPO / "Makefile").read_text()
     for target in ("run", "test", "help"):
         assert re.search(rf"^{target}:.*## ", makefile, re.M), target
+
+
+# What a file of the project must not point to: the two documents that lived outside the
+# repository, and paths outside it (the work folder's absolute path, the sibling shared folder).
+# Spelled in pieces so that this file does not name them itself.
+OUTSIDE = re.compile(
+    "|".join([r"\bDESIGN" + r"\.md\b", r"\bSTYLE" + r"\.md\b", r"(?<![\w.~-])/" + r"work/", r"\.\./" + r"shared\b"])
+)
+
+
+def tracked_text_files() -> list[Path]:
+    """Every file git tracks in the repository, except binary ones."""
+    if shutil.which("git") is None or not (REPO / ".git").exists():
+        pytest.skip("not a git checkout")
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True
+    ).stdout.decode().split("\0")
+    files = []
+    for name in filter(None, listed):
+        path = REPO / name
+        if path.is_file() and b"\0" not in path.read_bytes()[:8192]:
+            files.append(path)
+    return files
+
+
+def test_no_file_points_outside_the_repository():
+    """The docs stand alone: a newcomer can follow every reference from a clone."""
+    found = []
+    for path in tracked_text_files():
+        text = path.read_text(errors="replace")
+        for number, line in enumerate(text.splitlines(), 1):
+            match = OUTSIDE.search(line)
+            if match:
+                found.append(f"{path.relative_to(REPO)}:{number}: {match.group(0)}")
+    assert not found, "\n".join(found)

@@ -8,7 +8,7 @@ correct a figure (committed US dollars, MW, chips), and forms to approve or reje
 This module is what the desk does, independent of HTTP (`Desk`); `tracker/desk_server.py` serves
 it with Starlette and uvicorn, with the Host, Origin and CSRF checks, body and connection limits.
 
-Each decision goes where every decision goes (DESIGN.md): `warehouse.decisions.record_decisions`
+Each decision goes where every decision goes (one table, whichever way it arrives): `warehouse.decisions.record_decisions`
 stores it in `editor_decisions` with the editor's name, the time and `via = review-desk`. The
 write follows the warehouse's concurrency design, like `tracker approve`: it takes the warehouse's
 writer lock and writes on a working copy that is published atomically (`warehouse.snapshot.writing`),

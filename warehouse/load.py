@@ -206,8 +206,9 @@ def load_extractions(
     con: duckdb.DuckDBPyConnection, extractions_jsonl: str | os.PathLike | list[str | os.PathLike],
     settle: bool = True,
 ) -> dict:
-    """Load extraction lines (DESIGN.md output plus ``mentions``; ``id`` is the doc_id) from one
-    file, or from several files in one transaction (a later line for the same id wins).
+    """Load extraction lines (the output of docs/architecture.md plus ``mentions``; ``id`` is the
+    doc_id) from one file, or from several files in one transaction (a later line for the same id
+    wins).
 
     In one transaction, the mentions and commitments of every document in the files are replaced
     by the files', the document's ``countries``/``companies`` are set, and the ``content_hash``

@@ -1,5 +1,5 @@
 -- grain: one row per extraction line for a stored document (parameter: path): the extractor's
--- output (DESIGN.md) plus mentions, id = doc_id. When an id appears twice the last line wins; lines
+-- output (docs/architecture.md) plus mentions, id = doc_id. When an id appears twice the last line wins; lines
 -- that are not JSON or name no stored document are kept with known = false and not applied.
 -- A line with an "error" (the extractor failed on that document) has failed = true and known =
 -- false: it is not applied, the document keeps its earlier rows, and apply_extractions records the
