@@ -39,18 +39,22 @@ one of its statements is.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
+from itertools import repeat
 
 import numpy
 from spacy.language import Language
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from .currencies import rate_for
 from .resources import read_json
-from .tokens import IDX_COLUMN, Lexicon, Tokens, entities, figures, sent_starts, shared_matcher, static_arrays
+from .tokens import IDX_COLUMN, LIKE_NUM_COLUMN, Lexicon, Tokens, entities, figures, sent_starts, static_arrays
 
 COMMITMENT, CONTEXT = "commitment", "context"
 SCOPES = ("before", "after", "sentence")
 DECISIVE = "decisive"  # the signal of a cue that makes a figure context by itself (role_cues.json)
+DECISIVE_BEFORE, DECISIVE_AFTER = "\x00decisive before", "\x00decisive after"  # their matcher keys
 CLAUSE_BREAKS = {",", ";", ":", "(", ")", "—", "–", "\n", "\n\n"}
 VALUE_KEYS = {"money": "value", "power": "mw", "chips": "count"}  # the figure's number, by kind
 APPROXIMATE = {"about", "around", "nearly", "almost", "approximately", "roughly", "some",
@@ -62,6 +66,16 @@ if not Doc.has_extension("published"):
     Doc.set_extension("published", default=None)  # the record's date, YYYY-MM-DD (nlp.extract)
 if not Doc.has_extension("title_end"):
     Doc.set_extension("title_end", default=0)
+
+
+@lru_cache(maxsize=4096)
+def usd_rate(currency: str, month: str | None) -> tuple[float, str] | None:
+    """``rate_for`` remembered by currency and month: the small/large money signals only need the
+    order of magnitude, so a table refreshed during the run changes nothing that matters here."""
+    return rate_for(currency, f"{month}-01" if month else None)
+
+
+KIND_SIGNALS = {kind: f"kind:{kind}" for kind in VALUE_KEYS}
 
 
 def figure_key(figure: dict) -> tuple:
@@ -77,15 +91,17 @@ class RoleClassifier:
         self.name = name
         cues = read_json(cues_path)
         model = read_json(weights_path)
-        self.matcher = shared_matcher(nlp, "LOWER", name)
+        # a matcher of its own, run only on the sentences that hold a figure and on the title: its
+        # cue words are common ("will", "was"), and matching them everywhere cost a fifth of the
+        # extraction time
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.families: dict[int, str] = {}
         for family, spec in cues["families"].items():
             self.matcher.add(family, [nlp.make_doc(phrase) for phrase in spec["phrases"]])
             self.families[nlp.vocab.strings[family]] = family
         self.leans = {family: spec["leans"] for family, spec in cues["families"].items()}
         decisive = cues["decisive"]
-        for side in ("before", "after"):
-            key = f"{DECISIVE}_{side}"
+        for side, key in (("before", DECISIVE_BEFORE), ("after", DECISIVE_AFTER)):
             self.matcher.add(key, [nlp.make_doc(phrase) for phrase in decisive[side]])
             self.families[nlp.vocab.strings[key]] = key
         self.decisive_before = int(decisive["window_before"])
@@ -98,175 +114,234 @@ class RoleClassifier:
         self.lexicon = Lexicon(nlp.vocab)
         self.gpe, self.org = nlp.vocab.strings.add("GPE"), nlp.vocab.strings.add("ORG")
         self.break_orths = {nlp.vocab.strings.add(mark) for mark in CLAUSE_BREAKS}
+        self.explanations: dict[tuple[str, str], bool] = {}  # (signal, role) -> may it explain the role
+        self.signal_names = {(family, scope): f"{family}@{scope}" for family in cues["families"]
+                             for scope in (*SCOPES, "opener")}  # the signal of a cue, by family and scope
 
     # -- scoring --------------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
-        described = self.describe(doc)
+        described, title_cues = self.describe_figures(doc)
         if not described:
             return doc
-        scores = [self.score(signals) for _, _, _, signals in described]
+        title_weight = sum(map(self.weights.get, title_cues, repeat(0.0, len(title_cues))))
+        scores = [self.probability(signals, title_weight) for _, _, _, signals in described]
         orth = static_arrays(doc)[1]
         # a conversion in brackets right after a figure takes that figure's score
         for number in range(1, len(described)):
             start = described[number][0]
-            previous_end = described[number - 1][1]
-            if previous_end == start - 1 and self.lexicon[orth[start - 1]][0] == "(":
+            if described[number - 1][1] == start - 1 and self.lexicon[orth[start - 1]][0] == "(":
                 scores[number] = scores[number - 1]
+                described[number] = described[number][:3] + (described[number - 1][3],)
         # the same figure stated twice: a commitment when one statement is
         best: dict[tuple, int] = {}
         for number, (_, _, figure, _) in enumerate(described):
             key = figure_key(figure)
-            if key not in best or scores[number][0] < scores[best[key]][0]:
+            if key not in best or scores[number] < scores[best[key]]:
                 best[key] = number
+        t = Tokens(doc, self.lexicon)
+        decided: dict[int, tuple[str, str | None]] = {}
+        for key, number in best.items():
+            role = CONTEXT if scores[number] >= self.threshold else COMMITMENT
+            cue = self.reason(described[number][3], role)
+            decided[number] = role, None if cue is None else t.span_text(*cue)
         for _, _, figure, _ in described:
-            probability, role, cue = scores[best[figure_key(figure)]]
-            figure["role"], figure["role_cue"] = role, cue
+            figure["role"], figure["role_cue"] = decided[best[figure_key(figure)]]
         return doc
 
-    def score(self, signals: dict[str, str | None]) -> tuple[float, str, str | None]:
-        """(probability of context, role, deciding cue) of one figure's signals: a decisive cue
-        makes it context; otherwise the model's weights decide. The cue given is the one of the
+    def probability(self, signals: dict[str, tuple[int, int] | None], title_weight: float = 0.0) -> float:
+        """The probability that a figure with these signals is context: 1 with a decisive cue,
+        else the logistic of the bias plus the weights of its signals (``title_weight``: those of
+        the title's, the same for every figure of the doc)."""
+        if DECISIVE in signals:
+            return 1.0
+        total = self.bias + title_weight + sum(map(self.weights.get, signals, repeat(0.0, len(signals))))
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, total))))
+
+    def reason(self, signals: dict[str, tuple[int, int] | None], role: str) -> tuple[int, int] | None:
+        """The tokens of the cue given for ``role``: the decisive cue, else the cue of the
         figure's own sentence that pulled hardest towards the role (the title's cues also count
         in the sum, but they say what the story is about, not what this figure is)."""
         if DECISIVE in signals:
-            return 1.0, CONTEXT, signals[DECISIVE]
+            return signals[DECISIVE]
         weights = self.weights
-        total = self.bias + sum(weights.get(signal, 0.0) for signal in signals)
-        probability = 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, total))))
-        role = CONTEXT if probability >= self.threshold else COMMITMENT
         sign = 1.0 if role == CONTEXT else -1.0
         cue, strongest = None, 0.0
-        for signal, text in signals.items():
-            pull = sign * weights.get(signal, 0.0)
-            if text is not None and pull > strongest and self.explains(signal, role):
-                cue, strongest = text, pull
-        return probability, role, cue
+        for signal, where in signals.items():
+            if where is not None:
+                pull = sign * weights.get(signal, 0.0)
+                if pull > strongest and self.explains(signal, role):
+                    cue, strongest = where, pull
+        return cue
 
     def explains(self, signal: str, role: str) -> bool:
         """Whether a signal's cue may be given as the reason for ``role``: a cue of the figure's
         own sentence (not the title's: that says what the story is about) from a family written
         for that role (a commitment verb pulls a little towards context, since other deals cited
         have them too, but it is no reason to call a figure context), or a year."""
-        if signal.startswith("title:"):
-            return False
-        family = signal.split("@", 1)[0]
-        leans = self.leans.get(family)
-        if leans is None:
-            return role == CONTEXT and signal == "past_year"
-        return leans == role
+        key = (signal, role)
+        if key not in self.explanations:
+            family = signal.split("@", 1)[0]
+            leans = self.leans.get(family)
+            if signal.startswith("title:"):
+                self.explanations[key] = False
+            elif leans is None:
+                self.explanations[key] = role == CONTEXT and signal == "past_year"
+            else:
+                self.explanations[key] = leans == role
+        return self.explanations[key]
 
     # -- signals --------------------------------------------------------------------------------
     def describe(self, doc: Doc, window_before: int | None = None, window_after: int | None = None,
-                 ) -> list[tuple[int, int, dict, dict[str, str | None]]]:
-        """``(start, end, figure, signals)`` per figure statement, in text order. ``signals`` maps
-        each signal present to the cue text behind it (None for a signal that is not a cue).
-        The windows default to the model's (build_roles.py tries others)."""
+                 ) -> list[tuple[int, int, dict, dict[str, tuple[int, int] | None]]]:
+        """``(start, end, figure, signals)`` per figure statement, the title's signals included
+        (what build_roles.py learns from); see ``describe_figures``."""
+        described, title_cues = self.describe_figures(doc, window_before, window_after)
+        return [(start, end, figure, {**signals, **title_cues}) for start, end, figure, signals in described]
+
+    def describe_figures(self, doc: Doc, window_before: int | None = None, window_after: int | None = None,
+                         ) -> tuple[list[tuple[int, int, dict, dict[str, tuple[int, int] | None]]],
+                                    dict[str, tuple[int, int]]]:
+        """``(start, end, figure, signals)`` per figure statement, in text order, and the title's
+        cue signals (``title:<family>``, the same for every figure). ``signals`` maps each signal
+        present to the tokens of the cue behind it, ``(start, end)`` (None for a signal that is
+        not a cue). The windows default to the model's (build_roles.py tries others). Only the
+        title and the sentences holding a figure are read."""
         found = figures(doc)
         if not found:
-            return []
+            return [], {}
         window_before = self.window_before if window_before is None else window_before
         window_after = self.window_after if window_after is None else window_after
         t = Tokens(doc, self.lexicon)
         n = t.n
         is_start = sent_starts(doc) == 1
         is_start[0] = True
-        sentence_of = numpy.cumsum(is_start)  # sentence number (from 1) of every token
-        sentence_bounds = numpy.flatnonzero(is_start).tolist()  # where sentence k + 1 starts
-        breaks = numpy.fromiter((orth in self.break_orths for orth in t.orth), dtype=bool, count=n)
-        clause_of = numpy.cumsum(breaks | is_start)  # a break token opens the next clause
-        line_breaks = doc._.line_breaks if Doc.has_extension("line_breaks") else None
+        bounds = numpy.flatnonzero(is_start)  # sentence k (from 1) starts at bounds[k - 1]
+        starts = [start for start, _, _ in found]
+        sentences = numpy.searchsorted(bounds, starts, side="right").tolist()
+        sentence_bounds = bounds.tolist() + [n]
         title_end = doc._.title_end or 0
         title_tokens = 0
         if title_end:
             title_tokens = int(numpy.searchsorted(static_arrays(doc)[0][:, IDX_COLUMN], numpy.uint64(title_end)))
+        line_breaks = doc._.line_breaks if Doc.has_extension("line_breaks") else None
         lead_end = self.lead_end(title_tokens, line_breaks or [], n)
+        wanted = set(sentences)
 
         cues_by_sentence: dict[int, list[tuple[int, int, str]]] = {}
-        title_cues: dict[str, str] = {}  # what the title speaks of: a family and its first cue there
-        for match_id, start, end in self.matcher(doc):
-            family = self.families[match_id]
-            cues_by_sentence.setdefault(int(sentence_of[start]), []).append((start, end, family))
-            if end <= title_tokens:
-                title_cues.setdefault(f"title:{family}", t.span_text(start, end))
-        strings = doc.vocab.strings
+        title_cues: dict[str, tuple[int, int]] = {}  # what the title speaks of: a family, its first cue there
+        matches = self.cue_matches(doc, sorted(wanted), sentence_bounds, title_tokens)
+        if matches:
+            where = numpy.searchsorted(bounds, [start for _, start, _ in matches], side="right").tolist()
+            for (match_id, start, end), sentence in zip(matches, where):
+                family = self.families[match_id]
+                if sentence in wanted:
+                    cues_by_sentence.setdefault(sentence, []).append((start, end, family))
+                if end <= title_tokens and family[0] != "\x00":
+                    title_cues.setdefault(f"title:{family}", (start, end))
         title_places, title_parties = set(), set()  # named in the title
         lead_places, lead_parties = set(), set()  # named in the title or the lead
         places_by_sentence: dict[int, set] = {}
         parties_by_sentence: dict[int, set] = {}
-        for start, _, label, kb_id in entities(doc):
-            if label == self.gpe:
-                table, title, lead = places_by_sentence, title_places, lead_places
-            elif label == self.org:
-                table, title, lead = parties_by_sentence, title_parties, lead_parties
-            else:
-                continue
-            table.setdefault(int(sentence_of[start]), set()).add(kb_id)
-            if start < title_tokens:
-                title.add(kb_id)
-            if start < lead_end:
-                lead.add(kb_id)
+        named = [entity for entity in entities(doc) if entity[2] == self.gpe or entity[2] == self.org]
+        if named:
+            where = numpy.searchsorted(bounds, [entity[0] for entity in named], side="right").tolist()
+            for (start, _, label, kb_id), sentence in zip(named, where):
+                if label == self.gpe:
+                    table, title, lead = places_by_sentence, title_places, lead_places
+                else:
+                    table, title, lead = parties_by_sentence, title_parties, lead_parties
+                if sentence in wanted:
+                    table.setdefault(sentence, set()).add(kb_id)
+                if start < title_tokens:
+                    title.add(kb_id)
+                if start < lead_end:
+                    lead.add(kb_id)
         published = doc._.published
-        year = int(published[:4]) if published else None
+        years = self.find_years(t, bounds, wanted, int(published[:4]) if published else None)
         keys = [figure_key(figure) for _, _, figure in found]
         counts: dict[tuple, int] = {}
         title_keys = set()
         per_sentence: dict[int, int] = {}
         first_of_kind: dict[str, int] = {}  # the first statement of each kind after the title
-        for (start, _, figure), key in zip(found, keys):
+        for (start, _, figure), key, sentence in zip(found, keys, sentences):
             counts[key] = counts.get(key, 0) + 1
             if start >= title_tokens:
                 first_of_kind.setdefault(figure["kind"], start)
-            if start < title_tokens:
+            else:
                 title_keys.add(key)
-            sentence = int(sentence_of[start])
             per_sentence[sentence] = per_sentence.get(sentence, 0) + 1
 
+        empty: set = set()
+        names = self.signal_names
+        party_signals: dict[int, dict[str, None]] = {}
         described = []
-        for (start, end, figure), key in zip(found, keys):
-            sentence = int(sentence_of[start])
-            signals: dict[str, str | None] = {"kind:" + figure["kind"]: None, **title_cues}
+        for (start, end, figure), key, sentence in zip(found, keys, sentences):
+            signals: dict[str, tuple[int, int] | None] = {KIND_SIGNALS[figure["kind"]]: None}
             first = sentence_bounds[sentence - 1]
             for cue_start, cue_end, family in cues_by_sentence.get(sentence, ()):
-                if family.startswith(DECISIVE):  # only right before or right after the figure
-                    before = self.decisive_before if family.endswith("before") else 0
-                    after = self.decisive_after if family.endswith("after") else 0
-                    scope = self.scope_of(t, clause_of, first, cue_start, cue_end, start, end, before, after)
-                    if scope in ("before", "after", "opener") and (scope != "opener" or before):
-                        signals.setdefault(DECISIVE, t.span_text(cue_start, cue_end))
+                if family[0] == "\x00":  # a decisive cue: only right before or right after the figure
+                    if family == DECISIVE_BEFORE:
+                        scope = self.scope_of(t, first, cue_start, cue_end, start, end, self.decisive_before, 0)
+                    else:
+                        scope = self.scope_of(t, first, cue_start, cue_end, start, end, 0, self.decisive_after)
+                    if scope == "before" or scope == "after" or (scope == "opener" and family == DECISIVE_BEFORE):
+                        signals.setdefault(DECISIVE, (cue_start, cue_end))
                     continue
-                scope = self.scope_of(t, clause_of, first, cue_start, cue_end, start, end, window_before, window_after)
+                scope = self.scope_of(t, first, cue_start, cue_end, start, end, window_before, window_after)
                 if scope is None:
                     continue  # a cue inside the figure ("chips" in "18,000 chips") says nothing more
-                signal = f"{family}@{scope}"
-                if signal not in signals or scope != "sentence":
-                    signals.setdefault(signal, t.span_text(cue_start, cue_end))
+                signals.setdefault(names[family, scope], (cue_start, cue_end))
             self.add_place(signals, start, title_tokens, lead_end, n, counts[key], key in title_keys,
                            per_sentence[sentence])
             if first_of_kind.get(figure["kind"]) == start:
                 signals["first_of_kind"] = None
-            places, parties = places_by_sentence.get(sentence, set()), parties_by_sentence.get(sentence, set())
-            self.add_parties(signals, places, parties, title_places, title_parties, "title")
-            self.add_parties(signals, places, parties, lead_places, lead_parties, "story")
-            if year is not None:
-                self.add_years(signals, t, sentence_bounds, sentence, year)
+            if sentence not in party_signals:  # the same for every figure of the sentence
+                places, parties = places_by_sentence.get(sentence, empty), parties_by_sentence.get(sentence, empty)
+                found_here: dict[str, None] = {}
+                self.add_parties(found_here, places, parties, title_places, title_parties, "title")
+                self.add_parties(found_here, places, parties, lead_places, lead_parties, "story")
+                party_signals[sentence] = found_here
+            signals.update(party_signals[sentence])
+            if sentence in years:
+                for signal, cue in years[sentence].items():
+                    signals.setdefault(signal, cue)
             self.add_figure(signals, figure, published)
             described.append((start, end, figure, signals))
-        return described
+        return described, title_cues
 
-    def scope_of(self, t: Tokens, clause_of, first: int, cue_start: int, cue_end: int, start: int, end: int,
+    def scope_of(self, t: Tokens, first: int, cue_start: int, cue_end: int, start: int, end: int,
                  before: int, after: int) -> str | None:
-        """Where a cue stands for the figure ``start:end``: ``opener`` (it opens the sentence and a
-        comma or other break closes it: "Separately, ...", "For comparison, ..."; it speaks of the
-        whole sentence), ``before`` / ``after`` (in the figure's clause, at most ``before`` tokens
-        before it or ``after`` tokens after it), ``sentence`` (elsewhere in the sentence), or None
-        (inside the figure)."""
+        """Where a cue stands for the figure ``start:end`` of a sentence starting at ``first``:
+        ``opener`` (it opens the sentence and a comma or other break closes it: "Separately, ...",
+        "For comparison, ..."; it speaks of the whole sentence), ``before`` / ``after`` (in the
+        figure's clause, no break between them, at most ``before`` tokens before it or ``after``
+        tokens after it), ``sentence`` (elsewhere in the sentence), or None (inside the figure)."""
+        orth, breaks = t.orth, self.break_orths
         if cue_end <= start:
-            if cue_start == first and cue_end < t.n and t.orth[cue_end] in self.break_orths:
+            if cue_start == first and cue_end < t.n and orth[cue_end] in breaks:
                 return "opener"
-            return "before" if clause_of[cue_end - 1] == clause_of[start] and start - cue_end < before else "sentence"
+            if start - cue_end < before and not any(orth[k] in breaks for k in range(cue_end, start + 1)):
+                return "before"
+            return "sentence"
         if cue_start >= end:
-            return "after" if clause_of[cue_start] == clause_of[end - 1] and cue_start - end < after else "sentence"
+            if cue_start - end < after and not any(orth[k] in breaks for k in range(end, cue_start + 1)):
+                return "after"
+            return "sentence"
         return None
+
+    def cue_matches(self, doc: Doc, sentences: list[int], sentence_bounds: list[int], title_tokens: int):
+        """Cue matches (doc offsets) in the title and in ``sentences`` (numbers from 1, sorted)."""
+        spans = [(0, title_tokens)] if title_tokens else []
+        for sentence in sentences:
+            first, last = sentence_bounds[sentence - 1], sentence_bounds[sentence]
+            if spans and first <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(last, spans[-1][1]))
+            else:
+                spans.append((first, last))
+        matches = []
+        for first, last in spans:
+            matches.extend(self.matcher(doc[first:last]))
+        return matches
 
     @staticmethod
     def lead_end(title_tokens: int, line_breaks: list[int], n: int) -> int:
@@ -304,29 +379,35 @@ class RoleClassifier:
         if known_parties and parties - known_parties:
             signals[f"{scope}_other_company"] = None
 
-    def add_years(self, signals, t: Tokens, sentence_bounds: list[int], sentence: int, year: int):
-        """A year in the sentence before (an earlier deal) or after (a plan, a forecast) the
-        published year: four digits from 1990 to 2100, no comma."""
-        first = sentence_bounds[sentence - 1] if 0 < sentence <= len(sentence_bounds) else 0
-        last = sentence_bounds[sentence] if sentence < len(sentence_bounds) else t.n
-        for k in range(first, last):
+    @staticmethod
+    def find_years(t: Tokens, bounds, sentences: set, year: int | None) -> dict[int, dict[str, tuple[int, int]]]:
+        """By sentence (of ``sentences``), the first year before (``past_year``: an earlier deal)
+        and after (``future_year``: a plan, a forecast) the published year: four digits, 1990 to
+        2100."""
+        found: dict[int, dict[str, tuple[int, int]]] = {}
+        if year is None:
+            return found
+        numbers = numpy.flatnonzero(t.static[:, LIKE_NUM_COLUMN])
+        if not len(numbers):
+            return found
+        for k, sentence in zip(numbers.tolist(), numpy.searchsorted(bounds, numbers, side="right").tolist()):
+            if sentence not in sentences:
+                continue
             text = t.text(k)
-            if len(text) == 4 and text.isdigit():
-                value = int(text)
-                if 1990 <= value < year:
-                    signals.setdefault("past_year", text)
-                elif year < value <= 2100:
-                    signals.setdefault("future_year", text)
+            if len(text) == 4 and text.isdigit() and 1990 <= int(text) <= 2100 and int(text) != year:
+                signal = "past_year" if int(text) < year else "future_year"
+                found.setdefault(sentence, {}).setdefault(signal, (k, k + 1))
+        return found
 
     @staticmethod
     def add_figure(signals, figure, published):
         qualifier = figure.get("qualifier")
         if qualifier:
-            signals["approximate" if qualifier in APPROXIMATE else "bounded"] = qualifier
+            signals["approximate" if qualifier in APPROXIMATE else "bounded"] = None
         if "range" in figure:
             signals["range"] = None
         if figure["kind"] == "money":
-            found = rate_for(figure["currency"], published)
+            found = usd_rate(figure["currency"], published[:7] if published else None)
             if found is not None:
                 usd = figure["value"] * found[0]
                 if usd < SMALL_USD:

@@ -95,7 +95,10 @@ def training_rows(analysed, window_before: int, window_after: int):
         for index, match in align_article(article, predicted).items():
             number = int(match.figure_id.rsplit("#", 1)[1])
             gold_figure = article.figures[index]
-            rows.append((described[number][3], gold_figure.role == CONTEXT, group))
+            signals = dict(described[number][3])
+            if DECISIVE in signals:  # the cue as written, for the report of decisive cues
+                signals[DECISIVE] = doc[slice(*signals[DECISIVE])].text
+            rows.append((signals, gold_figure.role == CONTEXT, group))
     return rows
 
 
