@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import nullcontext
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,8 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     path = args[0] if args else "-"
     nlp = spacy.blank("en")
-    source = sys.stdin if path == "-" else open(path, encoding="utf-8")
-    with source:
+    with nullcontext(sys.stdin) if path == "-" else open(path, encoding="utf-8") as source:
         records = (json.loads(line) for line in source if line.strip())
         texts = (f"{r['title'].strip()}\n\n{r['text']}" if r.get("title") else r["text"] for r in records)
         docs = tokens = 0

@@ -6,8 +6,9 @@ their shape resembles real deal coverage:
 
 - 300 to 900 words each, a headline, a dateline, 6 to 14 paragraphs of 1 to 4 sentences;
 - about one country or company mention every 15 words and one distinct figure (money, power,
-  chips) every 80 to 100 words (the bundled sample articles: 15 and 110), in the formats the trade press uses ("$5bn", "EUR 3.2 billion",
-  "1.5GW", "18,000 GB300 chips", "Rs 10,000 crore"), plus distractors that are not commitments
+  chips) every 80 to 100 words (the bundled sample articles: 15 and 110), in the formats the
+  trade press uses ("$5bn", "EUR 3.2 billion", "1.5GW", "18,000 GB300 chips", "Rs 10,000 crore"),
+  plus distractors that are not commitments
   (percentages, years, headcounts, revenues);
 - quotes, background paragraphs and market context with no entity at all, as in real articles.
 
@@ -33,10 +34,11 @@ import html
 import json
 import random
 import sys
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
+from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Iterable, Iterator
 
 # name, demonym, capital or major city
 COUNTRIES = [
@@ -148,14 +150,18 @@ HEADLINES = [
 ]
 
 DEAL_SENTENCES = [
-    "{company} said on {weekday} it would invest {money} in {country} over the next {n} years, building data centres and training local engineers.",
+    "{company} said on {weekday} it would invest {money} in {country} over the next {n} years, building data centres "
+    "and training local engineers.",
     "The agreement, signed in {capital}, covers a {power} campus that {company} will operate with {company2}.",
     "Under the plan, {company} will deploy {chips} at the site by the end of {year}.",
     "{company2} will supply {chips}, according to people familiar with the matter.",
-    "The first phase, with {power} of capacity, is due to come online in {month} {year}, with a further {power} planned later.",
+    "The first phase, with {power} of capacity, is due to come online in {month} {year}, with a further {power} "
+    "planned later.",
     "The {demonym} government has pledged {money} to the project, alongside {money2} from {company2}.",
-    "{company} and {company2} have formed a joint venture that will spend up to {money} on AI infrastructure in {country}.",
-    "Officials in {capital} said the deal would make {country} one of the largest hosts of AI computing outside the US and China.",
+    "{company} and {company2} have formed a joint venture that will spend up to {money} on AI infrastructure in "
+    "{country}.",
+    "Officials in {capital} said the deal would make {country} one of the largest hosts of AI computing outside the "
+    "US and China.",
     "The {demonym} sovereign wealth fund will take a minority stake, {company} said in {outlet}.",
     "{company} also agreed to train a {demonym}-language model on the new cluster.",
     "In total the programme is expected to mobilise more than {money} of public and private capital.",
@@ -171,7 +177,8 @@ DEAL_SENTENCES = [
 CONTEXT_SENTENCES = [
     "Governments have been racing to secure computing power as demand for generative AI soars.",
     "{company} has been expanding rapidly across the Middle East, Europe and Asia.",
-    "{company2} declined to comment, while a spokesperson for {company} said talks with {demonym} officials were continuing.",
+    "{company2} declined to comment, while a spokesperson for {company} said talks with {demonym} officials were "
+    "continuing.",
     "The project is one of several that {company} has announced with governments since the start of the year.",
     "Officials from {country} and {country2} met in {capital} last month to discuss closer cooperation on technology.",
     "{company} competes with {company2} and a handful of newer cloud providers for such contracts.",
@@ -426,7 +433,7 @@ def write_site(folder: str | Path, records: Iterable[dict]) -> list[str]:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(article_page(record), encoding="utf-8")
         paths.append(path)
-        when = datetime.fromisoformat(record["published"]).replace(hour=9, tzinfo=timezone.utc)
+        when = datetime.fromisoformat(record["published"]).replace(hour=9, tzinfo=UTC)
         items.append((record["published"], record["id"], (
             f"<item><title>{html.escape(record['title'])}</title><link>__BASE__{path}</link>"
             f"<guid isPermaLink=\"true\">__BASE__{path}</guid><pubDate>{format_datetime(when, usegmt=True)}</pubDate>"
@@ -455,15 +462,11 @@ def main(argv: list[str] | None = None) -> int:
         count = write_documents(args.documents, generate(args.docs, args.seed))
         print(f"{count} documents", file=sys.stderr)
         return 0
-    sink = sys.stdout if args.out == "-" else open(args.out, "w", encoding="utf-8")
     words = 0
-    try:
+    with nullcontext(sys.stdout) if args.out == "-" else open(args.out, "w", encoding="utf-8") as sink:
         for record in generate(args.docs, args.seed):
             words += count_words(record)
             sink.write(json.dumps(record, ensure_ascii=False) + "\n")
-    finally:
-        if sink is not sys.stdout:
-            sink.close()
     print(f"{args.docs} documents, {words} words", file=sys.stderr)
     return 0
 

@@ -24,13 +24,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import platform
+import random
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.corpus import count_words, generate
@@ -143,7 +143,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  tracker extract: {words / extract_s:>9,.0f} words/s ({extract_s:.2f} s)")
             print(f"  ratio: {tokenizer_s / extract_s:.1%} (floor {args.floor:.0%})")
     headline = measured[args.vocabulary[0]]
-    docs, words, extract_s, tokenizer_s = (headline[key] for key in ("documents", "words", "extract_seconds", "tokenizer_seconds"))
+    docs, words, extract_s, tokenizer_s = (
+        headline[key] for key in ("documents", "words", "extract_seconds", "tokenizer_seconds")
+    )
     results = {
         "extract_words_per_s": round(words / extract_s),
         "tokenizer_words_per_s": round(words / tokenizer_s),
@@ -154,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
             "extract_seconds": extract_s, "tokenizer_seconds": tokenizer_s,
             "extract_command": "python -m tracker extract FILE > /dev/null",
             "tokenizer_command": "python -m benchmarks.bare_tokenizer FILE",
-            "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         },
         "machine": describe_machine(),
     }

@@ -80,18 +80,30 @@ def run_inprocess(crawl_dir: str, sources: str, db: str, out: str) -> dict:
     """Child: the flow's stages as plain calls of the same task functions, no Prefect run."""
     from flows.review import ReviewDecision
     from flows.tasks import (
-        EXTRACT_BATCH, build_deal_records, count_documents, extract_batch, load_crawl, load_extraction_lines,
-        open_working_copy, publish_warehouse, record_review, render_week, select_documents,
+        EXTRACT_BATCH,
+        build_deal_records,
+        count_documents,
+        extract_batch,
+        load_crawl,
+        load_extraction_lines,
+        open_working_copy,
+        publish_warehouse,
+        record_review,
+        render_week,
+        select_documents,
     )
     from flows.weekly import publish_issue
 
     started = time.perf_counter()
     stages: dict[str, float] = {}
 
-    def lap(name: str, since: list[float] = [started]) -> None:
+    last_lap = started
+
+    def lap(name: str) -> None:
+        nonlocal last_lap
         now_ = time.perf_counter()
-        stages[name] = round(now_ - since[0], 2)
-        since[0] = now_
+        stages[name] = round(now_ - last_lap, 2)
+        last_lap = now_
 
     from warehouse.lock import acquire, release
 
@@ -201,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{flow['deals_in_week']:,} deals in the week, rows {flow['rows']}")
     for mode, label in (("inprocess", "in-process"), ("flow", "flow")):
         print(f"{label} runs: " + ", ".join(f"{run['figures']['seconds']:.1f} s" for run in trials[mode])
-              + f" (the fastest is compared)")
+              + " (the fastest is compared)")
     print(f"in-process stages:    {inprocess['seconds']:.1f} s (peak RSS {runs['inprocess']['peak_rss_mb']:.0f} MB): "
           + ", ".join(f"{name} {value:.1f} s" for name, value in inprocess.get("stages", {}).items()))
     print(f"weekly_tracker flow:  {flow['seconds']:.1f} s (peak RSS {runs['flow']['peak_rss_mb']:.0f} MB, "

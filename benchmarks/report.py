@@ -32,7 +32,8 @@ def rows(r: dict) -> list[tuple[str, str, str, str, str, bool | None]]:
     if get("crawl_pages_per_s"):
         out.append((f"crawl of {crawl.get('pages', 0):,} article pages + feed (loopback, Scrapy `articles` spider)",
                     _num(get("crawl_pages_per_s"), 0, "pages/s"),
-                    f"plain fetch, {crawl.get('concurrency', 16)} threads: {_num(get('plain_fetch_pages_per_s'), 0, 'pages/s')}",
+                    f"plain fetch, {crawl.get('concurrency', 16)} threads: "
+                    f"{_num(get('plain_fetch_pages_per_s'), 0, 'pages/s')}",
                     f"{get('crawl_vs_plain_fetch', 0):.1%}", "-", None))
     if get("extract_words_per_s"):
         ratio = get("extract_vs_tokenizer")
@@ -76,7 +77,8 @@ def rows(r: dict) -> list[tuple[str, str, str, str, str, bool | None]]:
             target, met = "-", None
             if size == "100k" and get("peak_rss_mb_10k"):
                 growth = get("peak_rss_mb_100k") / get("peak_rss_mb_10k")
-                target, met = f"< 2,048 MB and <= 1.5x 10k (x{growth:.2f})", get("peak_rss_mb_100k") < 2048 and growth <= 1.5
+                target = f"< 2,048 MB and <= 1.5x 10k (x{growth:.2f})"
+                met = get("peak_rss_mb_100k") < 2048 and growth <= 1.5
             out.append((f"extract+load of {size} documents, 2 workers: peak RSS, time",
                         f"{_num(get(f'peak_rss_mb_{size}'), 0, 'MB')}, {_num(run.get('extract_load_seconds'), 1, 's')}",
                         f"storing them first (crawl loads): {_num(run.get('documents_peak_rss_mb'), 0, 'MB')}, "

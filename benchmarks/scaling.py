@@ -35,6 +35,7 @@ missed target is reported, not an error.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import shutil
 import sys
@@ -91,7 +92,7 @@ def store(corpus: str, documents: int, db: str) -> int:
     if documents % CRAWL_FILE:  # the first documents of the last file only
         part = Path(db).with_name("documents-part.jsonl")
         with files[-1].open(encoding="utf-8") as source, part.open("w", encoding="utf-8") as sink:
-            sink.writelines(line for _, line in zip(range(documents % CRAWL_FILE), source))
+            sink.writelines(itertools.islice(source, documents % CRAWL_FILE))
         files[-1] = part
     started = time.perf_counter()
     con = connect(db)

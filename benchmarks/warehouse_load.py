@@ -26,18 +26,15 @@ import platform
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import duckdb
+
+from warehouse.db import connect
+from warehouse.load import load_documents, load_extractions
+
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import duckdb  # noqa: E402
-
-from warehouse.db import connect  # noqa: E402
-from warehouse.load import load_documents, load_extractions  # noqa: E402
-
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
 MENTIONS_PER_DOC = 100
 COUNTRIES = ("AE", "SA", "NO", "FR", "IN", "GB", "DE", "JP", "KR", "BR")
@@ -184,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
                 "duckdb": duckdb.__version__,
                 "cpus": os.cpu_count(),
                 "platform": platform.platform(),
-                "measured_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+                "measured_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
             },
         })
     if ratio < args.floor:
