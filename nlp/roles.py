@@ -140,7 +140,7 @@ class RoleClassifier:
                 best[key] = number
         t = Tokens(doc, self.lexicon)
         decided: dict[int, tuple[str, str | None]] = {}
-        for key, number in best.items():
+        for number in best.values():
             role = CONTEXT if scores[number] >= self.threshold else COMMITMENT
             cue = self.reason(described[number][3], role)
             decided[number] = role, None if cue is None else t.span_text(*cue)
@@ -232,7 +232,7 @@ class RoleClassifier:
         matches = self.cue_matches(doc, sorted(wanted), sentence_bounds, title_tokens)
         if matches:
             where = numpy.searchsorted(bounds, [start for _, start, _ in matches], side="right").tolist()
-            for (match_id, start, end), sentence in zip(matches, where):
+            for (match_id, start, end), sentence in zip(matches, where, strict=True):
                 family = self.families[match_id]
                 if sentence in wanted:
                     cues_by_sentence.setdefault(sentence, []).append((start, end, family))
@@ -245,7 +245,7 @@ class RoleClassifier:
         named = [entity for entity in entities(doc) if entity[2] == self.gpe or entity[2] == self.org]
         if named:
             where = numpy.searchsorted(bounds, [entity[0] for entity in named], side="right").tolist()
-            for (start, _, label, kb_id), sentence in zip(named, where):
+            for (start, _, label, kb_id), sentence in zip(named, where, strict=True):
                 if label == self.gpe:
                     table, title, lead = places_by_sentence, title_places, lead_places
                 else:
@@ -263,7 +263,7 @@ class RoleClassifier:
         title_keys = set()
         per_sentence: dict[int, int] = {}
         first_of_kind: dict[str, int] = {}  # the first statement of each kind after the title
-        for (start, _, figure), key, sentence in zip(found, keys, sentences):
+        for (start, _, figure), key, sentence in zip(found, keys, sentences, strict=True):
             counts[key] = counts.get(key, 0) + 1
             if start >= title_tokens:
                 first_of_kind.setdefault(figure["kind"], start)
@@ -275,7 +275,7 @@ class RoleClassifier:
         names = self.signal_names
         party_signals: dict[int, dict[str, None]] = {}
         described = []
-        for (start, end, figure), key, sentence in zip(found, keys, sentences):
+        for (start, end, figure), key, sentence in zip(found, keys, sentences, strict=True):
             signals: dict[str, tuple[int, int] | None] = {KIND_SIGNALS[figure["kind"]]: None}
             first = sentence_bounds[sentence - 1]
             for cue_start, cue_end, family in cues_by_sentence.get(sentence, ()):
@@ -390,7 +390,8 @@ class RoleClassifier:
         numbers = numpy.flatnonzero(t.static[:, LIKE_NUM_COLUMN])
         if not len(numbers):
             return found
-        for k, sentence in zip(numbers.tolist(), numpy.searchsorted(bounds, numbers, side="right").tolist()):
+        where = numpy.searchsorted(bounds, numbers, side="right").tolist()
+        for k, sentence in zip(numbers.tolist(), where, strict=True):
             if sentence not in sentences:
                 continue
             text = t.text(k)

@@ -210,7 +210,8 @@ def learn(gold_path: Path, quiet: bool = False) -> dict:
     y = numpy.array([label for _, label, _ in rows])
     names = sorted({s for signals, _, _ in rows for s in signals})
     model = fit(matrix(rows, names), y, strength)
-    weights = {name: round(float(w), DIGITS) for name, w in zip(names, model.coef_[0]) if round(float(w), DIGITS)}
+    rounded = {name: round(float(w), DIGITS) for name, w in zip(names, model.coef_[0], strict=True)}
+    weights = {name: w for name, w in rounded.items() if w}
     ruled_y = numpy.array([label for signals, label, _ in every_row if DECISIVE in signals], dtype=bool)
     training = scores(numpy.concatenate([y, ruled_y]),
                       numpy.concatenate([model.predict_proba(matrix(rows, names))[:, 1] >= THRESHOLD,

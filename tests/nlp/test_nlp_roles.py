@@ -36,7 +36,8 @@ def roles(extract):
 @pytest.mark.parametrize(("family", "paragraph", "figure", "cue"), [
     ("revenue", "Nvidia's data-centre business brought in $18.4 billion of revenue in the last quarter.",
      "$18.4 billion", "of revenue"),
-    ("valuation and share move", "Nvidia's shares rose 4% on Monday, adding about $170 billion to its market value.",
+    ("valuation and share move",
+     "Nvidia's shares rose 4% on Monday, adding about $170 billion to its market value.",
      "$170 billion", "market value"),
     ("economy", "AI could add $366 billion to Indonesia's GDP by 2030, a study by Kearney estimates.",
      "$366 billion", "GDP"),
@@ -44,14 +45,15 @@ def roles(extract):
      "$900 billion", "assets under management of"),
     ("funding round", "Last month the local partner raised $150 million in a funding round led by Temasek.",
      "$150 million", "funding round"),
-    ("market estimate", "The Southeast Asian data-centre market is expected to reach $30 billion by 2030, analysts say.",
+    ("market estimate",
+     "The Southeast Asian data-centre market is expected to reach $30 billion by 2030, analysts say.",
      "$30 billion", "market is expected to reach"),
     ("unit price", "The chips cost about $30,000 apiece.", "$30,000", "apiece"),
     ("comparison", "For comparison, Google plans a $15 billion hub in India.", "$15 billion", "For comparison"),
     ("earlier deal", "The pledge comes after Amazon committed $5 billion to Indonesia last year.",
      "$5 billion", "last year"),
-    ("earlier deal, past tense", "It adds to the $1.7 billion the company had already invested in the country since 2020.",
-     "$1.7 billion", None),
+    ("earlier deal, past tense",
+     "It adds to the $1.7 billion the company had already invested in the country since 2020.", "$1.7 billion", None),
     ("worldwide total", "Microsoft expects to spend $80 billion worldwide on AI data centres this fiscal year.",
      "$80 billion", "worldwide"),
     ("total of many pledges", "Indonesia has secured $40 billion of foreign investment pledges in total this year.",
@@ -69,10 +71,12 @@ def test_context_figures(roles, family, paragraph, figure, cue):
 
 
 @pytest.mark.parametrize(("case", "paragraph", "figures"), [
-    ("phase and chips", "The first phase will draw 100MW and house 20,000 Nvidia GPUs.", ["100MW", "20,000 Nvidia GPUs"]),
+    ("phase and chips", "The first phase will draw 100MW and house 20,000 Nvidia GPUs.",
+     ["100MW", "20,000 Nvidia GPUs"]),
     ("partner builds", "Under the agreement, Telkom will build a 50MW data centre for the project.", ["50MW"]),
     ("chip supply", "Microsoft will deploy 10,000 Nvidia H100 chips in the new region.", ["10,000 Nvidia H100 chips"]),
-    ("parts of the total", "Of the total, $2bn will go to data centres and $1bn to training programmes.", ["$2bn", "$1bn"]),
+    ("parts of the total", "Of the total, $2bn will go to data centres and $1bn to training programmes.",
+     ["$2bn", "$1bn"]),
     ("capacity per site", "Two data centres of 100MW each will be built near Jakarta.", ["100MW"]),
 ])
 def test_commitment_figures(roles, case, paragraph, figures):
@@ -152,7 +156,8 @@ def test_roles_reach_the_warehouse(tmp_path):
         load_sources(con, json.loads((FIXTURES / "sources.json").read_text(encoding="utf-8")))
         load_documents(con, FIXTURES / "documents.jsonl")
         load_extractions(con, path)
-        rows = con.execute("select doc_id, surface, role, role_cue from commitments order by doc_id, start_char").fetchall()
+        rows = con.execute(
+            "select doc_id, surface, role, role_cue from commitments order by doc_id, start_char").fetchall()
     finally:
         con.close()
     assert [row[1:3] for row in rows if row[0] == stargate["doc_id"]] == [
