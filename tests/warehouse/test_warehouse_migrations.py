@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from warehouse.db import WarehouseError, connect, list_migrations
+from warehouse.db import WarehouseError, connect, list_migrations, list_views
 
 TABLES = {
     "schema_migrations",
@@ -26,7 +26,7 @@ VIEWS = {
     "deal_figure_history",
     "figure_changes",
     "company_country_links",
-}
+} | {view.name for view in list_views()}  # warehouse/views/<name>.sql
 
 
 def test_connect_creates_the_file_and_its_folders(db_path):
@@ -65,8 +65,8 @@ def test_tables_and_views_exist(con):
     views = {
         r[0] for r in con.execute("select view_name from duckdb_views() where not internal").fetchall()
     }
-    assert TABLES <= tables
-    assert VIEWS <= views
+    assert tables >= TABLES
+    assert views >= VIEWS
 
 
 def test_every_table_view_and_column_has_a_comment(con):

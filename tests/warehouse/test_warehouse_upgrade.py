@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from warehouse.db import apply_migrations, connect, list_migrations
+from warehouse.db import apply_migrations, connect, fetch_rows, list_migrations
 from warehouse.deals import build_deals
 from warehouse.load import load_extractions
 
@@ -70,8 +70,10 @@ def test_an_older_database_is_upgraded_without_losing_rows(seeded, db_path, tmp_
         for table in ("documents", "mentions", "commitments", "deals", "deal_evidence",
                       "commitment_history", "document_versions", "deal_aliases")
     }
+    views = sorted(fetch_rows(con, "view_definitions"), key=repr)  # warehouse/views/, re-applied
     con.close()
     fresh = connect(db_path)
     for table, rows in upgraded.items():
         assert rows == fresh.execute(f'select * from "{table}" order by all').fetchall(), table
+    assert views == sorted(fetch_rows(fresh, "view_definitions"), key=repr)
     fresh.close()
