@@ -12,8 +12,8 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from tracker import settings
 from tracker.failures import (
@@ -35,7 +35,7 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     """ArgumentParser whose errors are one line and exit 2."""
 
-    def error(self, message: str) -> None:  # noqa: D401 - argparse API
+    def error(self, message: str) -> None:  # argparse's API
         raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
 
 
@@ -88,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="pause the flow run until an editor decides through Prefect's input form "
         "(needs a Prefect server the editor can reach); by default the draft waits for 'tracker approve'",
     )
-    run.add_argument("--dask", metavar="ADDRESS", help="run extraction on a Dask cluster (scheduler address, or 'local')")
+    run.add_argument("--dask", metavar="ADDRESS",
+                     help="run extraction on a Dask cluster (scheduler address, or 'local')")
     run.set_defaults(handler=_cmd_run)
 
     crawl = sub.add_parser(
@@ -109,7 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
         "replaced only once the whole input has been read and extracted (bad input or a full disk "
         "leaves an earlier output as it was), and never when it is the input file.",
     )
-    extract.add_argument("input", nargs="?", default="-", metavar="FILE|-", help="input JSON Lines (default: -, standard input)")
+    extract.add_argument("input", nargs="?", default="-", metavar="FILE|-",
+                         help="input JSON Lines (default: -, standard input)")
     extract.add_argument("-o", "--output", default="-",
                          help="output file, written whole or not at all (default: -, standard output)")
     extract.set_defaults(handler=_cmd_extract)
@@ -162,7 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     approve.add_argument("--week", type=_week, required=True, help="ISO week YYYY-Www of the draft")
     approve.add_argument("--editor", required=True, help="who decides (stored with the decision)")
     approve.add_argument("--reject", action="store_true", help="reject the draft instead of approving it")
-    approve.add_argument("--drop", action="append", default=[], metavar="DEAL_ID", help="leave a deal out of this issue (repeatable)")
+    approve.add_argument("--drop", action="append", default=[], metavar="DEAL_ID",
+                         help="leave a deal out of this issue (repeatable)")
     approve.add_argument("--keep", action="append", default=[], metavar="DEAL_ID",
                          help="publish a low-confidence deal, left out of readers' issue otherwise (repeatable)")
     approve.add_argument(
@@ -447,7 +450,7 @@ def _cmd_approve(args: argparse.Namespace) -> int:
         record_review.fn(str(db), args.week, review, via="cli")
     except ValueError as exc:
         raise UsageError(f"tracker approve: {exc}") from None
-    draft = render_week.fn(str(db), str(Path(args.out) / "drafts"), args.week, read_only=True)
+    render_week.fn(str(db), str(Path(args.out) / "drafts"), args.week, read_only=True)
     if args.reject:
         print(f"Week {args.week} rejected by {args.editor}; the draft stays in {Path(args.out) / 'drafts'}")
         return 0
@@ -548,7 +551,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (e.g. `tracker extract | head`): not an error for us.
         silence_stdout()
         return 0
-    except Exception as exc:  # noqa: BLE001 - every other failure is one line (tracker/failures.py)
+    except Exception as exc:  # every other failure is one line (tracker/failures.py)
         _silence_stdout_if_broken()
         return report_failure(exc, _command(args), args.debug, _log_folders(args))
 

@@ -8,9 +8,10 @@ correct a figure (committed US dollars, MW, chips), and forms to approve or reje
 This module is what the desk does, independent of HTTP (`Desk`); `tracker/desk_server.py` serves
 it with Starlette and uvicorn, with the Host, Origin and CSRF checks, body and connection limits.
 
-Each decision goes where every decision goes (one table, whichever way it arrives): `warehouse.decisions.record_decisions`
-stores it in `editor_decisions` with the editor's name, the time and `via = review-desk`. The
-write follows the warehouse's concurrency design, like `tracker approve`: it takes the warehouse's
+Each decision goes where every decision goes (one table, whichever way it arrives):
+`warehouse.decisions.record_decisions` stores it in `editor_decisions` with the editor's name, the
+time and `via = review-desk`.
+The write follows the warehouse's concurrency design, like `tracker approve`: it takes the warehouse's
 writer lock and writes on a working copy that is published atomically (`warehouse.snapshot.writing`),
 so analysts keep their connections, and reads open the published file read-only for the length of
 one request. When another writer (a weekly run, `tracker approve`) holds the lock for longer than
@@ -23,9 +24,11 @@ approve` does. Requests touching the warehouse are serialised in the desk by one
 from __future__ import annotations
 
 import hmac
+import importlib
 import re
 import secrets
 import threading
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -152,7 +155,9 @@ class Desk:
 
     def check_token(self, token: str | None) -> None:
         if not token or not hmac.compare_digest(token.encode(), self.token.encode()):
-            raise DeskError(403, "This form is out of date or did not come from this desk: reload the page and try again.")
+            raise DeskError(
+                403, "This form is out of date or did not come from this desk: reload the page and try again."
+            )
 
     def decide(self, form: dict[str, str]) -> tuple[str, str | None]:
         """Validate and record one decision, then re-render the draft (and publish an approved
@@ -187,7 +192,8 @@ class Desk:
         from flows.tasks import render_week
         from flows.weekly import publish_issue
         from warehouse.decisions import record_decisions
-        from warehouse.snapshot import WarehouseBusy, writing
+        from warehouse.lock import WarehouseBusy
+        from warehouse.snapshot import writing
 
         with self.lock:
             try:
@@ -247,7 +253,7 @@ def make_desk(db, out, week: str | None = None, port: int = 0, editor: str = "",
         if week is None:
             raise DeskError(400, f"no deals in {db} yet: run 'tracker run' first")
     desk = Desk(db=db, out=out, week=week, editor=editor)
-    import flows.tasks  # noqa: F401 - load Prefect now rather than on the editor's first decision
+    importlib.import_module("flows.tasks")  # load Prefect now rather than on the editor's first decision
     from tracker.desk_server import DeskServer
 
     return DeskServer(desk, port, limits)
@@ -265,9 +271,7 @@ def run_desk(db, out, week: str | None = None, port: int = 0, editor: str = "") 
     desk = server.desk
     print(f"Review desk for week {desk.week}: {server.url}", flush=True)
     print(f"Decisions are recorded as {desk.editor!r} in {desk.db}; press Ctrl-C to stop.", flush=True)
-    try:
+    with suppress(KeyboardInterrupt):  # Ctrl-C in the instant before uvicorn took the signals over
         server.serve()
-    except KeyboardInterrupt:  # Ctrl-C in the instant before uvicorn took the signals over
-        pass
     print("Review desk stopped.", flush=True)
     return 0

@@ -194,7 +194,7 @@ def _error(desk: Desk, status: int, message: str) -> Response:
     if status in (400, 403, 409):
         try:
             return _page(desk, status, error=message)
-        except Exception:  # noqa: BLE001 - fall back to a plain answer
+        except Exception:  # fall back to a plain answer
             pass
     return _respond(status, message)
 
@@ -211,7 +211,7 @@ def build_app(desk: Desk, allowed_hosts: set[str], max_head: int = Limits.max_he
         notice = desk.recall(request.query_params.get("notice"))
         try:
             return _page(desk, notice=notice)
-        except Exception as exc:  # noqa: BLE001 - a locked or broken warehouse: one line, no traceback
+        except Exception as exc:  # a locked or broken warehouse: one line, no traceback
             first = (str(exc).splitlines() or [type(exc).__name__])[0]
             _log(f"page failed: {type(exc).__name__}: {first}", 500)
             return _respond(500, f"The review page could not be read: {first}")
@@ -273,7 +273,7 @@ def _decide(desk: Desk, form: dict[str, str]) -> Response:
         return _error(desk, exc.status, exc.message)
     except ValueError as exc:  # the warehouse's own validation
         return _error(desk, 400, str(exc))
-    except Exception as exc:  # noqa: BLE001 - the editor gets a message, the log the details
+    except Exception as exc:  # the editor gets a message, the log the details
         first = (str(exc).splitlines() or [type(exc).__name__])[0]
         _log(f"decision failed: {type(exc).__name__}: {first}", 500)
         return _respond(500, f"The decision could not be recorded: {first}")

@@ -41,7 +41,7 @@ class Terminated(SystemExit):
         super().__init__(EXIT_TERMINATED)
 
 
-def raise_terminated(signum: int, frame: object) -> None:  # noqa: ARG001 - signal handler API
+def raise_terminated(signum: int, frame: object) -> None:  # a signal handler's signature
     raise Terminated()
 
 

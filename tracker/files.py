@@ -16,7 +16,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -115,11 +115,7 @@ def atomic_output(path: str) -> Iterator[TextIO]:
     if existing is not None and not stat.S_ISREG(existing.st_mode):
         if stat.S_ISDIR(existing.st_mode):
             raise FileProblem(f"cannot write {path}: it is a folder")
-        try:
-            stream = open(target, "w", encoding="utf-8")
-        except OSError as exc:
-            raise FileProblem(f"cannot write {path}: {exc.strerror}") from None
-        with _naming_write_errors(path), stream:
+        with _naming_write_errors(path), _open_special(path, target) as stream:
             yield stream
         return
     try:
@@ -134,15 +130,21 @@ def atomic_output(path: str) -> Iterator[TextIO]:
         os.chmod(temporary, stat.S_IMODE(existing.st_mode) if existing else 0o666 & ~_umask())
         os.replace(temporary, target)
     except BaseException:
-        try:
+        with suppress(OSError):
             os.unlink(temporary)
-        except OSError:
-            pass
         raise
 
 
 #: Errors of a write that name no file (a full disk while flushing a stream).
 WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+
+
+def _open_special(path: str | os.PathLike, target: Path) -> TextIO:
+    """Open a file that is not a regular one (a device, a pipe) for writing, or say why not."""
+    try:
+        return open(target, "w", encoding="utf-8")
+    except OSError as exc:
+        raise FileProblem(f"cannot write {path}: {exc.strerror}") from None
 
 
 @contextmanager

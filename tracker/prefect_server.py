@@ -13,6 +13,7 @@ thread that started the child, hence the main thread, which lives as long as the
 from __future__ import annotations
 
 import ctypes
+import importlib
 import logging
 import os
 import signal
@@ -113,7 +114,7 @@ def quiet_console_tracebacks() -> None:
     command prints about what failed. Prefect's run logs (the UI, the API) still get the whole
     traceback: only the console handler's formatting changes.
     """
-    import prefect.main  # noqa: F401 - configures Prefect's logging
+    importlib.import_module("prefect.main")  # configures Prefect's logging
     from prefect.logging.handlers import PrefectConsoleHandler
 
     loggers = [logging.getLogger()] + [

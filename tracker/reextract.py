@@ -31,7 +31,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from tracker.settings import EXTRACT_BATCH
@@ -126,10 +126,8 @@ def duckdb_settings(con, settings: dict[str, str]):
         yield
     finally:
         for name, value in previous.items():
-            try:
+            with suppress(duckdb.Error):  # the connection broke: the error that broke it matters, not this
                 con.execute(f"set {name} = '{value}'")
-            except duckdb.Error:  # the connection broke: the error that broke it matters, not this
-                pass
 
 
 def extract_and_load(
@@ -232,10 +230,12 @@ def reextract(db: str | os.PathLike, *, workers: int = 2, batch_size: int = EXTR
             con = connect(work, create=False)
             try:
                 total = count_documents_to_extract(con, every=True)
-                with tempfile.TemporaryDirectory(prefix="tracker-reextract-") as scratch:
-                    with progress_bar(total=total, desc="reextract", unit="doc") as bar:
-                        totals = extract_and_load(con, iter_documents_to_extract(con, batch_size, every=True),
-                                                  scratch, workers=workers, on_batch=bar.update)
+                with (
+                    tempfile.TemporaryDirectory(prefix="tracker-reextract-") as scratch,
+                    progress_bar(total=total, desc="reextract", unit="doc") as bar,
+                ):
+                    totals = extract_and_load(con, iter_documents_to_extract(con, batch_size, every=True),
+                                              scratch, workers=workers, on_batch=bar.update)
                 deals = build_deals(con)
             finally:
                 con.close()

@@ -16,10 +16,10 @@ crawl fetches the update (its feed entry says so) and the warehouse keeps both v
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from tracker.settings import SAMPLE_EDITIONS, SAMPLE_SITE, SAMPLE_SOURCES
 

@@ -34,16 +34,13 @@ from pathlib import Path
 import duckdb
 
 from warehouse.db import WarehouseError, connect
-from warehouse.lock import (  # noqa: F401 - the writer lock is part of this module's API
+from warehouse.lock import (
     WORK_SUFFIX,
-    WarehouseBusy,
-    acquire,
     check_publisher,
     current_holder,
     held_lock,
     new_working_path,
     register_work,
-    release,
     writer_lock,
 )
 
