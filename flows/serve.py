@@ -39,10 +39,10 @@ def start_server(port: int = 4200) -> tuple[subprocess.Popen | None, str]:
         return None, url
     home = Path(os.environ.get("PREFECT_HOME", ".prefect"))
     home.mkdir(parents=True, exist_ok=True)
-    log = open(home / "server.log", "a")
     prefect = str(Path(sys.executable).parent / "prefect")
-    server = subprocess.Popen([prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                              stdout=log, stderr=subprocess.STDOUT)
+    with open(home / "server.log", "a") as log:  # the server keeps its own copy of the file
+        server = subprocess.Popen([prefect, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                                  stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 90
     while not _healthy(url):
         if server.poll() is not None or time.monotonic() > deadline:

@@ -158,7 +158,9 @@ def extraction_runner(dask_address: str | None):
 
 
 @flow(name="render-stage")
-def render_stage(db: str, out: str, week: str | None = None, read_only: bool = False, for_readers: bool = False) -> dict:
+def render_stage(
+    db: str, out: str, week: str | None = None, read_only: bool = False, for_readers: bool = False
+) -> dict:
     """Render the week's draft (editors' earlier decisions applied) and publish it as artifacts.
 
     With `for_readers`, render the approved issue instead (into out/work/issue, for publish_issue).
@@ -313,7 +315,8 @@ def _summary_markdown(summary: dict) -> str:
     deals = summary["deals"]
     rows = [
         ("earlier sample editions replayed", ", ".join(
-            f"{h['edition']} ({h.get('new', 0)} new, {h.get('updated', 0)} updated)" for h in summary.get("history") or []
+            f"{h['edition']} ({h.get('new', 0)} new, {h.get('updated', 0)} updated)"
+            for h in summary.get("history") or []
         ) or None),
         ("documents fetched", crawl.get("documents")),
         ("documents new", docs.get("new")),

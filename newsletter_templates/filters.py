@@ -106,7 +106,7 @@ _URL_TRIM = re.compile("^[\x00-\x20]+|[\x00-\x20]+$")
 _URL_DROP = re.compile("[\x00-\x1f\x7f]")
 # Characters kept out of an emitted URL (percent-encoded), so a URL can never close
 # an attribute, a Markdown link or an angle-bracketed plain-text link.
-_URL_ENCODE = {c: "%{:02X}".format(ord(c)) for c in " \"'<>\\`()[]{}|^"}
+_URL_ENCODE = {c: f"%{ord(c):02X}" for c in " \"'<>\\`()[]{}|^"}
 _URL_ENCODED = re.compile("[" + re.escape("".join(_URL_ENCODE)) + "]")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~&])")
 
@@ -479,7 +479,7 @@ def text_table(
     aligns = (align + "l" * ncols)[:ncols]
 
     def line(row: Sequence[str]) -> str:
-        parts = [c.rjust(w) if a == "r" else c.ljust(w) for c, w, a in zip(row, widths, aligns)]
+        parts = [c.rjust(w) if a == "r" else c.ljust(w) for c, w, a in zip(row, widths, aligns, strict=False)]
         return (indent + (" " * gap).join(parts)).rstrip()
 
     rule = indent + (" " * gap).join("-" * w for w in widths)

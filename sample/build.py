@@ -179,7 +179,7 @@ def as_utc(value, key: str, source: Path) -> dt.datetime:
         raise BuildError(
             f"{source}: '{key}' must be a TOML date-time with an offset, e.g. 2025-05-22T09:30:00Z"
         )
-    return value.astimezone(dt.timezone.utc)
+    return value.astimezone(dt.UTC)
 
 
 def validate_gold(gold, source: Path) -> dict:
@@ -457,15 +457,15 @@ def paginate(items: list, prefix: str) -> list[dict]:
 
 
 def rfc822(value: dt.datetime) -> str:
-    return format_datetime(value.astimezone(dt.timezone.utc), usegmt=True)
+    return format_datetime(value.astimezone(dt.UTC), usegmt=True)
 
 
 def rfc3339(value: dt.datetime) -> str:
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def rfc822z(value: dt.datetime) -> str:  # numeric zone, as some CMSs write it
-    return format_datetime(value.astimezone(dt.timezone.utc))
+    return format_datetime(value.astimezone(dt.UTC))
 
 
 def long_date(value: dt.datetime) -> str:  # 16 September 2025
@@ -562,7 +562,7 @@ def render_publisher(w: Writer, pub: str, items: list[Article], everything: list
         w.render(t + "rss.xml", f"{pub}/rss/technology.xml", **ctx,
                  build_date=max((a.modified for a in items), default=None))
 
-    for i, a in enumerate(newest):
+    for a in newest:
         related = [b for b in newest if b is not a][:4]
         w.render(t + "article.html", a.path, a=a, related=related, **ctx)
 
@@ -612,7 +612,7 @@ def load_editions(path: Path = EDITIONS_FILE) -> list[dt.datetime]:
 
 def edition_name(at: dt.datetime) -> str:
     """The folder of an edition: its UTC date, e.g. 2025-05-23."""
-    return at.astimezone(dt.timezone.utc).date().isoformat()
+    return at.astimezone(dt.UTC).date().isoformat()
 
 
 def article_as_of(article: Article, at: dt.datetime) -> Article | None:
