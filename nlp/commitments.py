@@ -43,6 +43,7 @@ from decimal import Decimal, InvalidOperation
 
 import numpy
 from spacy.language import Language
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 from .resources import read_json, read_jsonl
@@ -290,9 +291,9 @@ class CommitmentFinder:
                 if (i + 1 < n and orth[i + 1] in stops and i not in before_currency
                         and not (found and found[-1][2] == "CHIPS" and i - found[-1][1] <= self.elided_window)):
                     continue
-            elif text in scales and i > 0 and lexicon[orth[i - 1]][1] not in ("a", "an", "one"):
-                if lexicon[orth[i]][1] not in self.number_words:
-                    continue
+            elif (text in scales and i > 0 and lexicon[orth[i - 1]][1] not in ("a", "an", "one")
+                    and lexicon[orth[i]][1] not in self.number_words):
+                continue
             figure = self._read_figure(t, i, before_currency, after_currency, qualifiers,
                                        chip_nouns, percents, (blocks_before, blocks_after), models, orgs,
                                        found[-1] if found else None)
@@ -312,11 +313,11 @@ class CommitmentFinder:
         marks = [figure.pop(DOLLAR_MARK, None) for _, _, _, figure in found]
         if "local" not in marks or "usd" in marks:
             return
-        named = {figure["currency"] for (_, _, _, figure), mark in zip(found, marks) if mark == "local"}
+        named = {figure["currency"] for (_, _, _, figure), mark in zip(found, marks, strict=True) if mark == "local"}
         if len(named) != 1:
             return
         (code,) = named
-        for (_, _, _, figure), mark in zip(found, marks):
+        for (_, _, _, figure), mark in zip(found, marks, strict=True):
             if mark == "bare":
                 figure["currency"] = code
 
@@ -393,7 +394,10 @@ class CommitmentFinder:
         if k < n:
             unit = self.power_units.get(t.lower(k))
             if unit is not None:
-                following = t.lower(k + 2) if k + 2 < n and t.text(k + 1) in DASHES else t.lower(k + 1) if k + 1 < n else ""
+                if k + 2 < n and t.text(k + 1) in DASHES:
+                    following = t.lower(k + 2)
+                else:
+                    following = t.lower(k + 1) if k + 1 < n else ""
                 if following in self.energy_markers:
                     return None
                 if t.lower(start) in ARTICLES:  # "a gigawatt", "half a gigawatt"

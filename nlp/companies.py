@@ -76,23 +76,23 @@ class CompanyRecognizer:
         self.suffix_matcher.add("SUFFIX", [nlp.make_doc(value) for value in sorted(self.suffixes)])
 
     # -- registry ---------------------------------------------------------------------------
-    def _registry_spans(self, doc: Doc, t: "Tokens") -> list[tuple[str, int, int]]:
+    def _registry_spans(self, doc: Doc, t: Tokens) -> list[tuple[str, int, int]]:
         """Registry names found in the doc: ``(canonical name, start, end)``, without overlaps."""
         matches = []
         strings = doc.vocab.strings
         n = t.n
         for match_id, start, end in self.matcher(doc):
             canonical = strings[match_id]
-            if canonical in self.sentence_start_ambiguous and t.sent_start(start) == 1:
-                if end >= n or not (t.is_punct(end) or t.text(end) in {"'s", "’s"}):
-                    continue  # "Switch to...", but "Switch, Equinix and..." or "Orange's" stay
+            if (canonical in self.sentence_start_ambiguous and t.sent_start(start) == 1
+                    and (end >= n or not (t.is_punct(end) or t.text(end) in {"'s", "’s"}))):
+                continue  # "Switch to...", but "Switch, Equinix and..." or "Orange's" stay
             while end < n and t.text(end) in self.suffixes and end - start < MAX_NAME_TOKENS + 2:
                 end += 1
             matches.append((canonical, start, end))
         return filter_matches(matches)
 
     # -- unregistered -----------------------------------------------------------------------
-    def _is_name_token(self, t: "Tokens", i: int) -> bool:
+    def _is_name_token(self, t: Tokens, i: int) -> bool:
         text = t.text(i)
         if text in self.inner_words:
             return True  # "Imena AI"; a name made of such words only is rejected by canonicalise
@@ -100,7 +100,7 @@ class CompanyRecognizer:
             return False
         return text[0].isupper()  # "Acme", "NVIDIA", "VinBrain", "G42"
 
-    def _name_before(self, t: "Tokens", end: int, floor: int) -> int | None:
+    def _name_before(self, t: Tokens, end: int, floor: int) -> int | None:
         """Start of the run of name tokens ending at ``end`` (exclusive), or None."""
         start = end
         while start > floor and end - start < MAX_NAME_TOKENS:
@@ -117,7 +117,7 @@ class CompanyRecognizer:
             start += 1  # "RABAT (Wire) - Sahara Grid Group": the dash is not part of the name
         return start if start < end else None
 
-    def _name_after(self, t: "Tokens", start: int) -> int | None:
+    def _name_after(self, t: Tokens, start: int) -> int | None:
         """End of the run of name tokens starting at ``start``, or None."""
         end = start
         n = t.n
@@ -147,7 +147,7 @@ class CompanyRecognizer:
             return None
         return self.canonical.get(name.lower(), name)
 
-    def _unregistered_spans(self, doc: Doc, taken: bytearray, t: "Tokens") -> list[tuple[str, int, int]]:
+    def _unregistered_spans(self, doc: Doc, taken: bytearray, t: Tokens) -> list[tuple[str, int, int]]:
         """Companies found from their form and context: ``(short name, start, end)``; they may overlap."""
         candidates: list[tuple[int, int]] = []
         for _, start, end in self.suffix_matcher(doc):

@@ -9,7 +9,8 @@ predictions; predictions for documents not in the gold file are ignored.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 FIELDS = ("countries", "companies", "money", "power", "chips")
 FIGURE_KEYS = {"money": "value", "power": "mw", "chips": "count"}
@@ -108,13 +109,16 @@ def format_report(metrics: dict) -> str:
     rows = list(metrics["fields"].items()) + [("micro", metrics["micro"])]
     for name, values in rows:
         lines.append(
-            f"{name:<10} {values['precision']:>9.3f} {values['recall']:>7.3f} {values['f1']:>6.3f} {values['support']:>8d}"
+            f"{name:<10} {values['precision']:>9.3f} {values['recall']:>7.3f} {values['f1']:>6.3f} "
+            f"{values['support']:>8d}"
         )
     lines.append(f"documents: {metrics['documents']}")
     return "\n".join(lines)
 
 
-def document_errors(gold_lines: Iterable[dict[str, Any] | str], predicted_lines: Iterable[dict[str, Any] | str]) -> list[dict]:
+def document_errors(
+    gold_lines: Iterable[dict[str, Any] | str], predicted_lines: Iterable[dict[str, Any] | str]
+) -> list[dict]:
     """Per gold document with at least one error, what is missing and what is spurious.
 
     Returns ``[{"id", "missing": {field: [...]}, "spurious": {field: [...]}}]`` in gold order;

@@ -15,10 +15,11 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
+from collections.abc import Iterable, Iterator
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any
 
 import numpy
 import orjson
@@ -26,8 +27,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-# Importing the modules registers the tokenizer and the component factories.
-from . import commitments, companies, countries, linking, roles, sentences, tokenizer  # noqa: F401
+from . import commitments, companies, countries, linking, roles, sentences, tokenizer
 from .currencies import is_stale, rate_for
 from .projects import project_mentions, project_names
 from .resources import read_json
@@ -37,6 +37,8 @@ CONFIG_PATH = Path(__file__).resolve().parent / "config.cfg"
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 VALUE_KEYS = {"money": "value", "power": "mw", "chips": "count"}
 REASON_CHARS = 300  # longest error or warning text on an output line (a crawl_errors reason)
+# The modules whose import registers the tokenizer and the component factories that config.cfg names
+REGISTERING_MODULES = (commitments, companies, countries, linking, roles, sentences, tokenizer)
 
 
 class InputError(ValueError):
@@ -167,10 +169,10 @@ def extract_chunk(nlp: Language, records: list[dict[str, Any]], with_mentions: b
     """The output lines of a batch, in order; a failure is retried alone (see ``extract_records``)."""
     try:
         texts = [analysed_text(record) for record in records]
-        docs = [make_doc(nlp, record, text) for record, (text, _) in zip(records, texts)]
+        docs = [make_doc(nlp, record, text) for record, (text, _) in zip(records, texts, strict=True)]
         return [
             build_output(doc, record, with_mentions=with_mentions, text=text, whole=whole)
-            for doc, record, (text, whole) in zip(nlp.pipe(docs, batch_size=len(docs)), records, texts)
+            for doc, record, (text, whole) in zip(nlp.pipe(docs, batch_size=len(docs)), records, texts, strict=True)
         ]
     except Exception as exc:
         if len(records) == 1:
@@ -317,7 +319,9 @@ def entity_values(doc: Doc) -> tuple[list[str], list[str]]:
     return sorted(countries), sorted(companies)
 
 
-def collect_commitments(doc: Doc, published: str | None, sentences: SentenceIndex | None = None) -> Iterator[dict[str, Any]]:
+def collect_commitments(
+    doc: Doc, published: str | None, sentences: SentenceIndex | None = None
+) -> Iterator[dict[str, Any]]:
     """Commitments in text order, one per distinct (kind, value, currency)."""
     sentences = sentences or SentenceIndex(doc)
     seen = set()

@@ -21,7 +21,6 @@ A paragraph is the text between two line breaks (a line break also ends a senten
 
 from __future__ import annotations
 
-
 import numpy
 from spacy.attrs import IS_SPACE, ORTH
 from spacy.language import Language
@@ -112,7 +111,7 @@ class CommitmentLinker:
         companies: tuple[dict, dict, list] = ({}, {}, [])
         found_entities = entities(doc)
         starts = [entity[0] for entity in found_entities]
-        for (start, _, label, kb_id), sentence, paragraph in zip(found_entities, *scopes_of(starts)):
+        for (start, _, label, kb_id), sentence, paragraph in zip(found_entities, *scopes_of(starts), strict=True):
             if label == gpe:
                 table = countries
             elif label == org:
@@ -127,7 +126,8 @@ class CommitmentLinker:
         cues: tuple[dict, dict, list] = ({}, {}, [])
         ignore_id = self.ignore_id
         found_cues = [cue for cue in longest_matches(self.matcher(doc)) if cue[0] != ignore_id]
-        for cue, sentence, paragraph in zip(found_cues, *scopes_of([cue[1] for cue in found_cues])):
+        for cue, sentence, paragraph in zip(
+                found_cues, *scopes_of([cue[1] for cue in found_cues]), strict=True):
             cues[0].setdefault(sentence, []).append(cue)
             cues[1].setdefault(paragraph, []).append(cue)
             if cue[1] < title_tokens:
@@ -135,10 +135,13 @@ class CommitmentLinker:
         t = Tokens(doc, self.lexicon)
         figure_starts = [start for start, _, _ in found_figures]
         links: dict[tuple[int, int], tuple[list[str], list[str], str | None, list]] = {}
-        for (start, end, figure), sentence, paragraph in zip(found_figures, *scopes_of(figure_starts)):
+        for (start, end, figure), sentence, paragraph in zip(
+                found_figures, *scopes_of(figure_starts), strict=True):
             link = links.get((sentence, paragraph))
             if link is None:  # figures of one sentence share their links and candidate cues
-                link = links[sentence, paragraph] = self._link(sentence, paragraph, title_tokens, countries, companies, cues)
+                link = links[sentence, paragraph] = self._link(
+                    sentence, paragraph, title_tokens, countries, companies, cues
+                )
             figure["countries"], figure["companies"], figure["link_scope"], choices = link
             figure["countries"] = list(figure["countries"])
             figure["companies"] = list(figure["companies"])

@@ -177,9 +177,9 @@ class ProjectRecognizer:
 
     def _joined_before(self, t: Tokens, k: int, floor: int) -> int | None:
         """Start of "North-east" when token ``k`` is the lower-case part of a hyphenated name word."""
-        if k - 2 >= floor and t.text(k - 1) in DASHES and not t.space(k - 2) and not t.space(k - 1):
-            if self._is_word(t, k - 2):
-                return k - 2
+        if (k - 2 >= floor and t.text(k - 1) in DASHES and not t.space(k - 2) and not t.space(k - 1)
+                and self._is_word(t, k - 2)):
+            return k - 2
         return None
 
     def _run_before(self, t: Tokens, end: int, floor: int = 0) -> int | None:
@@ -549,9 +549,11 @@ class ProjectRecognizer:
         project_paragraphs = numpy.searchsorted(paragraph_starts, project_starts, side="right").tolist()
         figure_sentences = numpy.searchsorted(sentence_starts, figure_starts, side="right").tolist()
         figure_paragraphs = numpy.searchsorted(paragraph_starts, figure_starts, side="right").tolist()
-        for (first, last, figure), sentence, paragraph in zip(found_figures, figure_sentences, figure_paragraphs):
+        for (first, last, figure), sentence, paragraph in zip(
+                found_figures, figure_sentences, figure_paragraphs, strict=True):
             best = None
-            for (start, end, name), p_sentence, p_paragraph in zip(found, project_sentences, project_paragraphs):
+            for (start, end, name), p_sentence, p_paragraph in zip(
+                    found, project_sentences, project_paragraphs, strict=True):
                 if p_paragraph != paragraph:
                     continue
                 distance = start - last if start >= last else (first - end if end <= first else 0)

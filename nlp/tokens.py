@@ -85,7 +85,8 @@ def entities(doc: Doc) -> list[tuple[int, int, int, int]]:
             if len(begins):
                 closers = numpy.flatnonzero(iob != 1)
                 ends = numpy.append(closers, len(doc))[numpy.searchsorted(closers, begins, side="right")]
-                found = list(zip(begins.tolist(), ends.tolist(), arrays[begins, 1].tolist(), arrays[begins, 2].tolist()))
+                found = list(zip(begins.tolist(), ends.tolist(), arrays[begins, 1].tolist(), arrays[begins, 2].tolist(),
+                                 strict=True))
         cached = doc.user_data[ENTS_KEY] = (len(doc), found)
     return cached[1]
 
@@ -197,7 +198,7 @@ class SharedMatcher:
     its matches out by component in the same pass.
     """
 
-    def __init__(self, pool: "_MatcherPool", vocab, namespace: str):
+    def __init__(self, pool: _MatcherPool, vocab, namespace: str):
         self.pool = pool
         self.vocab = vocab
         self.namespace = namespace
