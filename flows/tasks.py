@@ -297,11 +297,29 @@ def load_extraction_lines(db: str, batches: list[list[dict]], work_dir: str, fir
     return totals
 
 
+DEAL_RESOLVERS = ("rules", "model")  # TRACKER_DEAL_RESOLVER: warehouse.deals or warehouse.resolution
+DEFAULT_DEAL_RESOLVER = "rules"
+
+
+def deal_resolver() -> Callable:
+    """The build_deals of the resolver TRACKER_DEAL_RESOLVER names (default: DEFAULT_DEAL_RESOLVER)."""
+    import os
+
+    name = os.environ.get("TRACKER_DEAL_RESOLVER", "").strip() or DEFAULT_DEAL_RESOLVER
+    if name not in DEAL_RESOLVERS:
+        raise ValueError(f"TRACKER_DEAL_RESOLVER={name!r}: expected one of {', '.join(DEAL_RESOLVERS)}")
+    if name == "model":
+        from warehouse.resolution import build_deals
+    else:
+        from warehouse.deals import build_deals
+    return build_deals
+
+
 @task(name="build-deals", cache_policy=NONE)
 def build_deal_records(db: str) -> dict:
     from warehouse.db import connect
-    from warehouse.deals import build_deals
 
+    build_deals = deal_resolver()
     started = time.perf_counter()
     con = connect(db, create=False)
     try:

@@ -1,0 +1,510 @@
+"""Explicit features the resolver's models weigh: pure functions of frames, figures, documents.
+
+Four sets, one per learned decision (model.py holds their weights):
+
+- ``host``: a candidate host country of a frame (named in its sentences, paragraphs or document):
+  how often and where it is named, whether it follows "in"/"to", whether it is written as an
+  adjective ("Canadian") or a dateline, whether it is the home of a company the frame names
+  (the investor's home is not the host).
+- ``party``: a candidate principal company of a frame: named in the figure's own clause or
+  inside it (a supplier), in the title, how prominent in the document.
+- ``within``: two figures of one document report the same deal: same sentence or paragraph, the
+  same figure repeated, companies and countries of their sentences, time and "part of" cues.
+- ``cross``: two figures of frames from different documents report the same deal: the same
+  figure (and how rare that amount is), a figure that is the sum of two others, party overlap,
+  same or conflicting host, project, date gap, deal type, title and text similarity.
+
+Every feature is a number, mostly in [0, 1]; names are stable (they key the stored weights).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+
+from warehouse.resolution.frames import Document, Figure, Frame, company_registry, tokens
+
+AMOUNT_TOLERANCE = 0.01  # same figure: amounts within 1 %
+USD_TOLERANCE = 0.015  # ... or money in two currencies within 1.5 % in US dollars
+CONVERSION_TOLERANCE = 0.06  # "€50 billion ($52 billion)": a rounded conversion in one sentence
+YEAR_DAYS = 365.0
+# deal types that can describe one deal: a build-out or a money programme; a partnership fits either
+TYPE_FAMILIES = {
+    "data_center": "build", "chip_supply": "build", "energy": "build", "sovereign_model": "build",
+    "fund": "money", "investment_programme": "money", "partnership": None,
+}
+SUPPLIER_TYPES = {"chipmaker", "hardware"}  # registry types that sell chips and servers
+
+
+# ---------------------------------------------------------------------------------------------
+# figures
+# ---------------------------------------------------------------------------------------------
+
+
+def close(a: float | None, b: float | None, tolerance: float) -> bool:
+    if a is None or b is None or a <= 0 or b <= 0:
+        return False
+    return abs(a - b) <= tolerance * max(a, b)
+
+
+def same_figure(a: Figure, b: Figure) -> bool:
+    """Same kind and amount within 1 % (money in the same currency, or within 1.5 % in USD)."""
+    if a.kind != b.kind:
+        return False
+    if a.kind == "money":
+        if a.currency and a.currency == b.currency:
+            return close(a.amount, b.amount, AMOUNT_TOLERANCE)
+        return close(a.usd, b.usd, USD_TOLERANCE)
+    return close(a.amount, b.amount, AMOUNT_TOLERANCE)
+
+
+def comparable(figure: Figure) -> float | None:
+    """The amount to add and compare across currencies: US dollars for money."""
+    return figure.usd if figure.kind == "money" else figure.amount
+
+
+def is_sum_of(total: Figure, parts: list[Figure]) -> bool:
+    """Whether two other figures of the same kind add up to ``total`` ("$7.3bn so far plus $7.9bn
+    from 2026" and "$15.2bn")."""
+    value = comparable(total)
+    if value is None:
+        return False
+    same = [comparable(p) for p in parts if p.kind == total.kind and p is not total]
+    same = [v for v in same if v is not None and v < value]
+    for i, a in enumerate(same):
+        for b in same[i + 1:]:
+            if close(a + b, value, USD_TOLERANCE):
+                return True
+    return False
+
+
+def adds_up(total: Figure, part: Figure, others: list[Figure]) -> bool:
+    """Whether ``part`` and one of ``others`` add up to ``total`` (a total and its parts)."""
+    value, first = comparable(total), comparable(part)
+    if value is None or first is None or total.kind != part.kind or first >= value:
+        return False
+    return any(
+        o is not part and o.kind == total.kind and comparable(o) is not None
+        and close(first + comparable(o), value, USD_TOLERANCE)
+        for o in others
+    )
+
+
+def related_figure(x: Figure, y: Figure, frame_x: list[Figure], frame_y: list[Figure]) -> bool:
+    """The same figure, or one is the total the other and a figure beside it add up to."""
+    return same_figure(x, y) or adds_up(x, y, frame_y) or adds_up(y, x, frame_x)
+
+
+def amount_bucket(figure: Figure) -> tuple | None:
+    """A coarse key of a figure's amount (kind, log bucket of 2 %): for rarity counts and blocking."""
+    value = comparable(figure)
+    if value is None or value <= 0:
+        return None
+    return (figure.kind, int(math.floor(math.log(value) / math.log1p(0.02))))
+
+
+def families(figures) -> set[str]:
+    return {TYPE_FAMILIES.get(f.deal_type) for f in figures} - {None}
+
+
+def jaccard(a: set | frozenset, b: set | frozenset) -> float:
+    union = a | b
+    return len(a & b) / len(union) if union else 0.0
+
+
+# ---------------------------------------------------------------------------------------------
+# host and party candidates of a frame
+# ---------------------------------------------------------------------------------------------
+
+
+def host_candidates(doc: Document, figures: list[Figure]) -> list[tuple[str, dict]]:
+    """Each country the frame's sentences, paragraphs or document name, with its host features."""
+    named_in_sentence = Counter(c for f in figures for c in set(f.countries))
+    in_paragraph: Counter = Counter()
+    for paragraph in {f.paragraph for f in figures}:
+        for country in doc.paragraph_countries.get(paragraph, ()):
+            in_paragraph[country] += 1
+    paragraphs = max(1, len({f.paragraph for f in figures}))
+    candidates = set(named_in_sentence) | set(in_paragraph) | set(doc.countries)
+    total = max(1, sum(doc.countries.values()))
+    ranking = doc.ranked("country")
+    companies = {c for f in figures for c in f.sentence_companies} | set(doc.ranked("company")[:2])
+    registry = company_registry()
+    homes = Counter(registry.get(c, {}).get("country") for c in companies)
+    top_company = doc.ranked("company")[:1]
+    top_home = registry.get(top_company[0], {}).get("country") if top_company else None
+    rows = []
+    for country in sorted(candidates):
+        count = doc.countries.get(country, 0)
+        rows.append((country, {
+            "in_sentence": named_in_sentence[country] / len(figures),
+            "in_paragraph": in_paragraph[country] / paragraphs,
+            "doc_share": count / total,
+            "top_country": float(bool(ranking) and ranking[0] == country),
+            "in_title": float(("country", country) in doc.in_title),
+            "after_in": doc.host_cues.get(country, 0) / max(1, count),
+            "adjective": doc.demonyms.get(country, 0) / max(1, count),
+            "dateline": float(count > 0 and doc.datelines.get(country, 0) >= count),
+            "home_of_named_company": float(homes.get(country, 0) > 0),
+            "home_of_top_company": float(top_home == country),
+            "first": 1.0 / (1 + ranking.index(country)) if country in ranking else 0.0,
+            "only_one": float(len(candidates) == 1),
+        }))
+    return rows
+
+
+def party_role(company: str, figures: list[Figure]) -> str:
+    """supplier (named inside a figure, or a chip maker in a chip figure's sentence), else investor
+    when it leads the figure's clause, else partner."""
+    registry = company_registry()
+    if any(company in f.suppliers for f in figures):
+        return "supplier"
+    if registry.get(company, {}).get("type") in SUPPLIER_TYPES and any(f.kind == "chips" for f in figures):
+        return "supplier"
+    if any(f.companies and f.companies[0] == company for f in figures):
+        return "investor"
+    return "partner"
+
+
+def party_candidates(doc: Document, figures: list[Figure]) -> list[tuple[str, str, dict]]:
+    """Each company the frame's sentences or document name, with its role and party features."""
+    in_clause = Counter(c for f in figures for c in set(f.companies))
+    in_sentence = Counter(c for f in figures for c in set(f.sentence_companies))
+    inside = Counter(c for f in figures for c in set(f.suppliers))
+    in_paragraph: Counter = Counter()
+    for paragraph in {f.paragraph for f in figures}:
+        for company in doc.paragraph_companies.get(paragraph, ()):
+            in_paragraph[company] += 1
+    paragraphs = max(1, len({f.paragraph for f in figures}))
+    total = max(1, sum(doc.companies.values()))
+    ranking = doc.ranked("company")
+    registry = company_registry()
+    chips = any(f.kind == "chips" for f in figures)
+    rows = []
+    for company in sorted(set(doc.companies) | set(in_sentence) | set(inside)):
+        kind = registry.get(company, {}).get("type")
+        rank = ranking.index(company) if company in ranking else len(ranking)
+        rows.append((company, party_role(company, figures), {
+            "in_clause": in_clause[company] / len(figures),
+            "in_sentence": in_sentence[company] / len(figures),
+            "inside_figure": inside[company] / len(figures),
+            "in_paragraph": in_paragraph[company] / paragraphs,
+            "doc_share": doc.companies.get(company, 0) / total,
+            "mentions": math.log1p(doc.companies.get(company, 0)),
+            "top_company": float(rank == 0),
+            "second_company": float(rank == 1),
+            "first": 1.0 / (1 + rank),
+            "in_title": float(("company", company) in doc.in_title),
+            "supplier_type_chips": float(kind in SUPPLIER_TYPES and chips),
+            "fund": float(kind == "fund"),
+            "not_in_registry": float(company not in registry),
+        }))
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# the document's main deal
+# ---------------------------------------------------------------------------------------------
+
+
+def main_features(figure: Figure, doc: Document, figures: list[Figure]) -> dict:
+    """Whether a figure reports its document's main deal (the one its title is about) or another
+    deal it names: a part with its own party, an earlier programme, a deal cited beside it."""
+    titled = [f for f in figures if f.in_title and f is not figure]
+    same_kind = [f for f in titled if f.kind == figure.kind]
+    repeats = any(same_figure(figure, f) for f in titled)
+    value = comparable(figure) or 0.0
+    leaders = doc.ranked("company")[:2]
+    lead = set(leaders[:1])
+    title_companies = {value for kind, value in doc.in_title if kind == "company"}
+    own = set(figure.companies)
+    top_country = doc.ranked("country")[:1]
+    projects = doc.ranked("project")
+    paragraphs = max([f.paragraph or 0 for f in figures] + [1])
+    first = min(figures, key=lambda f: f.start) is figure
+    family = families([figure])
+    title_families = families(titled)
+    return {
+        "in_title": float(figure.in_title),
+        "first_figure": float(first),
+        "repeats_title": float(repeats and not figure.in_title),
+        "other_amount_than_title": float(bool(same_kind) and not repeats
+                                         and not any(adds_up(f, figure, figures) for f in same_kind)),
+        "bigger_than_title": float(bool(same_kind) and not repeats and value > max(comparable(f) or 0 for f in same_kind)),
+        "part_of_title": float(any(adds_up(f, figure, figures) for f in same_kind)),
+        "clause_has_lead": float(bool(lead) and lead <= own),
+        "clause_in_title": float(bool(own) and own <= title_companies),
+        "clause_other_company": float(bool(own - set(leaders) - title_companies)),
+        "clause_no_company": float(not own),
+        "sentence_top_country": float(bool(top_country) and top_country[0] in figure.countries),
+        "sentence_other_country": float(bool(figure.countries) and bool(top_country) and top_country[0] not in figure.countries),
+        "project_main": float(bool(figure.project) and bool(projects) and figure.project == projects[0]),
+        "project_other": float(bool(figure.project) and bool(projects) and figure.project != projects[0]),
+        "past": float(figure.past),
+        "part_of": float(figure.part_of),
+        "part_whole": float(figure.part_whole),
+        "compared": float(figure.compared),
+        "late": (figure.paragraph or 0) / paragraphs,
+        "type_other_than_title": float(bool(family) and bool(title_families) and not family & title_families),
+        "shared_sentence": float(figure.shared_sentence > 1),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# pairs of figures
+# ---------------------------------------------------------------------------------------------
+
+
+def within_features(a: Figure, b: Figure, doc: Document) -> dict:
+    """Two figures of one document (module docstring, ``within``)."""
+    same_sentence = a.sentence == b.sentence and a.sentence_start == b.sentence_start
+    same = same_figure(a, b)
+    converted = (
+        same_sentence and a.kind == b.kind == "money" and a.currency != b.currency
+        and close(a.usd, b.usd, CONVERSION_TOLERANCE)
+    )
+    companies_a, companies_b = set(a.companies), set(b.companies)
+    countries_a, countries_b = set(a.countries), set(b.countries)
+    family_a, family_b = families([a]), families([b])
+    ratio = 0.0
+    if a.kind == b.kind and not same and comparable(a) and comparable(b):
+        ratio = min(1.0, abs(math.log10(comparable(a) / comparable(b))) / 3)
+    paragraphs = 0.0
+    if a.paragraph is not None and b.paragraph is not None:
+        paragraphs = min(1.0, abs(a.paragraph - b.paragraph) / 6)
+    other_amount = a.kind == b.kind and not (same or converted)
+    leaders = set(doc.ranked("company")[:1])
+    titled, body = (a, b) if a.in_title else (b, a)
+    bigger_in_title = (
+        a.in_title != b.in_title and other_amount and (comparable(titled) or 0) > (comparable(body) or 0)
+    )
+    explicit = a.actor is not None and b.actor is not None and not (a.actor_inherited or b.actor_inherited)
+    return {
+        "doc_actors": min(1.0, max(0, len(doc.actors) - 1) / 5),
+        "doc_figures": min(1.0, doc.figure_count / 12),
+        "doc_companies": min(1.0, len(doc.companies) / 8),
+        "doc_countries": min(1.0, len(doc.countries) / 6),
+        "doc_projects": min(1.0, len(doc.projects) / 3),
+        "doc_lead_actor_share": (max(doc.actors.values()) / sum(doc.actors.values())) if doc.actors else 1.0,
+        "actor_same": float(a.actor is not None and a.actor == b.actor),
+        "actor_conflict": float(explicit and a.actor != b.actor),
+        "actor_conflict_inherited": float(not explicit and a.actor is not None and b.actor is not None and a.actor != b.actor),
+        "actor_missing": float(a.actor is None or b.actor is None),
+        "same_sentence_money_other": float(same_sentence and other_amount and a.kind == "money"),
+        "same_sentence_capacity_other": float(same_sentence and other_amount and a.kind != "money"),
+        "part_whole_cue": float(a.part_whole or b.part_whole),
+        "one_names_companies": float(bool(companies_a) != bool(companies_b)),
+        "both_lead_company": float(bool(leaders) and leaders <= companies_a and leaders <= companies_b),
+        "one_without_lead_company": float(bool(leaders) and bool(companies_a or companies_b)
+                                          and (leaders <= companies_a) != (leaders <= companies_b)),
+        "bigger_in_title": float(bool(bigger_in_title)),
+        "same_sentence": float(same_sentence),
+        "same_paragraph": float(a.paragraph == b.paragraph),
+        "paragraph_distance": paragraphs,
+        "one_in_title": float(a.in_title != b.in_title),
+        "same_figure": float(same or converted),
+        "same_kind_other_amount": float(a.kind == b.kind and not (same or converted)),
+        "amount_ratio": ratio,
+        "companies_overlap": jaccard(companies_a, companies_b),
+        "companies_conflict": float(bool(companies_a) and bool(companies_b) and not companies_a & companies_b),
+        "countries_conflict": float(bool(countries_a) and bool(countries_b) and not countries_a & countries_b),
+        "type_conflict": float(bool(family_a) and bool(family_b) and not family_a & family_b),
+        "one_past": float(a.past != b.past),
+        "one_part_of": float(a.part_of or b.part_of),
+        "one_compared": float(a.compared or b.compared),
+        "project_conflict": float(bool(a.project) and bool(b.project) and a.project != b.project),
+        "project_same": float(bool(a.project) and a.project == b.project),
+    }
+
+
+@dataclass
+class Corpus:
+    """Counts over the documents being resolved: how rare a word or an amount is."""
+
+    documents: int = 0
+    word_docs: Counter = field(default_factory=Counter)
+    amount_docs: Counter = field(default_factory=Counter)
+    vectors: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, docs: dict[str, Document], figures: list[Figure]) -> "Corpus":
+        corpus = cls(documents=len(docs))
+        for doc in docs.values():
+            corpus.word_docs.update(set(doc.words) | set(doc.names))
+        seen = set()
+        for figure in figures:
+            key = amount_bucket(figure)
+            if key is not None and (figure.doc_id, key) not in seen:
+                seen.add((figure.doc_id, key))
+                corpus.amount_docs[key] += 1
+        return corpus
+
+    def idf(self, word: str) -> float:
+        return math.log((1 + self.documents) / (1 + self.word_docs.get(word, 0))) + 1.0
+
+    def amount_rarity(self, figure: Figure) -> float:
+        """1 for an amount only one document gives, towards 0 for one most documents give."""
+        key = amount_bucket(figure)
+        if key is None or self.documents <= 1:
+            return 0.0
+        count = max(1, self.amount_docs.get(key, 1))
+        return max(0.0, 1.0 - math.log(count) / math.log(max(2, self.documents)))
+
+    def vector(self, key, counts: Counter) -> dict[str, float]:
+        """Unit-length tf-idf weights of a bag of words, cached under ``key``."""
+        cached = self.vectors.get(key)
+        if cached is None:
+            weights = {w: n * self.idf(w) for w, n in counts.items()}
+            norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
+            cached = self.vectors[key] = {w: v / norm for w, v in weights.items()}
+        return cached
+
+    def cosine(self, a: Counter, b: Counter, keys: tuple | None = None) -> float:
+        if not a or not b:
+            return 0.0
+        va = self.vector(keys[0] if keys else id(a), a) if keys else self.vector(("tmp", id(a)), a)
+        vb = self.vector(keys[1] if keys else id(b), b) if keys else self.vector(("tmp", id(b)), b)
+        if not keys:
+            self.vectors.pop(("tmp", id(a)), None)
+            self.vectors.pop(("tmp", id(b)), None)
+        if len(va) > len(vb):
+            va, vb = vb, va
+        return sum(v * vb.get(w, 0.0) for w, v in va.items())
+
+
+@dataclass
+class FramePair:
+    """What two frames share, computed once for all their figure pairs."""
+
+    party_overlap: float
+    party_conflict: float
+    party_any: float
+    supplier_overlap: float
+    host_same: float
+    host_conflict: float
+    countries_overlap: float
+    title_similarity: float
+    text_similarity: float
+    frame_similarity: float
+    date_gap: float
+    type_conflict: float
+    type_same: float
+    project_same: float
+    project_conflict: float
+    company_similarity: float
+    sum_link: float
+    shared_figures: float
+    lead_same: float
+    lead_conflict: float
+    names_frame: float
+    names_text: float
+    lead_company_same: float
+
+
+def lead_figures(frame: Frame) -> list[Figure]:
+    """The figures a frame leads with: those in the title, else its first figure of each kind."""
+    titled = [f for f in frame.figures if f.in_title]
+    if titled:
+        return titled
+    first: dict[str, Figure] = {}
+    for figure in sorted(frame.figures, key=lambda f: f.start):
+        first.setdefault(figure.kind, figure)
+    return list(first.values())
+
+
+def company_vector(doc: Document) -> Counter:
+    return Counter(doc.companies)
+
+
+def frame_pair(a: Frame, b: Frame, doc_a: Document, doc_b: Document, corpus: Corpus) -> FramePair:
+    parties_a, parties_b = a.principals, b.principals
+    suppliers_a = {p.name for p in a.parties if p.role == "supplier"}
+    suppliers_b = {p.name for p in b.parties if p.role == "supplier"}
+    fam_a, fam_b = families(a.figures), families(b.figures)
+    gap = abs((a.reported_on - b.reported_on).days) if a.reported_on and b.reported_on else 0
+    shared = sum(1 for x in a.figures if any(same_figure(x, y) for y in b.figures))
+    sums = any(is_sum_of(x, b.figures) for x in a.figures) or any(is_sum_of(y, a.figures) for y in b.figures)
+    companies_cos = 0.0
+    ca, cb = company_vector(doc_a), company_vector(doc_b)
+    if ca and cb:
+        dot = sum(ca[c] * cb[c] for c in set(ca) & set(cb))
+        companies_cos = dot / (math.sqrt(sum(v * v for v in ca.values())) * math.sqrt(sum(v * v for v in cb.values())))
+    lead_a, lead_b = lead_figures(a), lead_figures(b)
+    lead_same = any(same_figure(x, y) for x in lead_a for y in lead_b)
+    lead_conflict = not lead_same and any(
+        x.kind == y.kind and not is_sum_of(x, b.figures) and not is_sum_of(y, a.figures)
+        for x in lead_a for y in lead_b
+    )
+    lead_a, lead_b = doc_a.ranked("company")[:1], doc_b.ranked("company")[:1]
+    return FramePair(
+        names_frame=corpus.cosine(a.names, b.names, (("names", a.doc_id, a.index, len(a.figures)),
+                                                     ("names", b.doc_id, b.index, len(b.figures)))),
+        names_text=corpus.cosine(doc_a.names, doc_b.names, (("doc-names", a.doc_id), ("doc-names", b.doc_id))),
+        lead_company_same=float(bool(lead_a) and lead_a == lead_b),
+        lead_same=float(lead_same),
+        lead_conflict=float(lead_conflict),
+        party_overlap=jaccard(parties_a, parties_b),
+        party_conflict=float(bool(parties_a) and bool(parties_b) and not parties_a & parties_b),
+        party_any=float(bool(parties_a & parties_b)),
+        supplier_overlap=float(bool(suppliers_a & suppliers_b)),
+        host_same=float(a.host is not None and a.host == b.host),
+        host_conflict=float(a.host is not None and b.host is not None and a.host != b.host),
+        countries_overlap=jaccard(set(a.countries), set(b.countries)),
+        title_similarity=corpus.cosine(Counter(tokens(doc_a.title)), Counter(tokens(doc_b.title)),
+                                       (("title", a.doc_id), ("title", b.doc_id))),
+        text_similarity=corpus.cosine(doc_a.words, doc_b.words, (("text", a.doc_id), ("text", b.doc_id))),
+        frame_similarity=corpus.cosine(a.words, b.words, (("frame", a.doc_id, a.index, len(a.figures)),
+                                                          ("frame", b.doc_id, b.index, len(b.figures)))),
+        date_gap=min(2.0, gap / YEAR_DAYS),
+        type_conflict=float(bool(fam_a) and bool(fam_b) and not fam_a & fam_b),
+        type_same=float(bool(fam_a & fam_b)),
+        project_same=float(bool(a.project) and a.project == b.project),
+        project_conflict=float(bool(a.project) and bool(b.project) and a.project != b.project),
+        company_similarity=companies_cos,
+        sum_link=float(sums),
+        shared_figures=min(1.0, shared / 2),
+    )
+
+
+def cross_features(x: Figure, y: Figure, pair: FramePair, corpus: Corpus,
+                   frame_x: list[Figure] = (), frame_y: list[Figure] = ()) -> dict:
+    """Two figures of frames from different documents (module docstring, ``cross``). A total and
+    a part the other frame adds up to it count as the same figure (stated another way)."""
+    same = related_figure(x, y, list(frame_x), list(frame_y))
+    rarity = max(corpus.amount_rarity(x), corpus.amount_rarity(y)) if same else 0.0
+    ratio = 0.0
+    if x.kind == y.kind and not same and comparable(x) and comparable(y):
+        ratio = min(1.0, abs(math.log10(comparable(x) / comparable(y))) / 3)
+    return {
+        "same_figure": float(same),
+        "same_figure_rarity": rarity,
+        "same_kind_other_amount": float(x.kind == y.kind and not same),
+        "amount_ratio": ratio,
+        "either_past": float(x.past or y.past),
+        "either_part_of": float(x.part_of or y.part_of),
+        "figure_companies_overlap": jaccard(set(x.companies), set(y.companies)),
+        "party_overlap": pair.party_overlap,
+        "party_conflict": pair.party_conflict,
+        "party_any": pair.party_any,
+        "supplier_overlap": pair.supplier_overlap,
+        "host_same": pair.host_same,
+        "host_conflict": pair.host_conflict,
+        "countries_overlap": pair.countries_overlap,
+        "title_similarity": pair.title_similarity,
+        "text_similarity": pair.text_similarity,
+        "frame_similarity": pair.frame_similarity,
+        "company_similarity": pair.company_similarity,
+        "date_gap": pair.date_gap,
+        "type_conflict": pair.type_conflict,
+        "type_same": pair.type_same,
+        "project_same": pair.project_same,
+        "project_conflict": pair.project_conflict,
+        "sum_link": pair.sum_link,
+        "shared_figures": pair.shared_figures,
+        "names_frame": pair.names_frame,
+        "names_text": pair.names_text,
+        "lead_company_same": pair.lead_company_same,
+        "lead_same": pair.lead_same,
+        "lead_conflict": pair.lead_conflict,
+    }

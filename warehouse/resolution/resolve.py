@@ -1,0 +1,58 @@
+"""The resolver end to end, pure: warehouse rows in, deals (and their Arrow tables) out.
+
+frames.py builds each document's deal frames, clustering.py merges frames of different documents
+into deals with the cross-document model, describe.py says what each deal shows. ``to_tables``
+gives the two tables the persistence SQL reads, with the same columns and meaning as
+warehouse.deals.plan_deals: ``deal_clusters`` (deal_id, title, countries, companies) and
+``deal_members`` (deal_id, commitment_id, tier, headline).
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from warehouse.resolution.clustering import cluster_frames
+from warehouse.resolution.describe import Deal, describe_deal, headline_figures
+from warehouse.resolution.features import Corpus
+from warehouse.resolution.frames import build_frames, read_documents, read_figures
+from warehouse.resolution.model import Model, load_model
+
+CLUSTERS_SCHEMA = pa.schema(
+    [
+        ("deal_id", pa.string()),
+        ("title", pa.string()),
+        ("countries", pa.list_(pa.string())),
+        ("companies", pa.list_(pa.string())),
+    ]
+)
+MEMBERS_SCHEMA = pa.schema(
+    [("deal_id", pa.string()), ("commitment_id", pa.string()), ("tier", pa.string()), ("headline", pa.bool_())]
+)
+
+
+def resolve(figure_rows: list[dict], mention_rows: list[dict], document_rows: list[dict],
+            model: Model | None = None, threshold: float | None = None) -> list[Deal]:
+    """The deals of the given figures, in order of their first report."""
+    model = model or load_model()
+    docs = read_documents(document_rows, mention_rows)
+    figures = read_figures(figure_rows, docs)
+    frames = build_frames(figures, docs, model)
+    corpus = Corpus.of(docs, [f for f in figures if f.is_commitment])
+    return [describe_deal(group) for group in cluster_frames(frames, docs, corpus, model, threshold)]
+
+
+def to_tables(deals: list[Deal]) -> tuple[pa.Table, pa.Table]:
+    clusters, members = [], []
+    for deal in deals:
+        clusters.append({"deal_id": deal.deal_id, "title": deal.title, "countries": deal.countries,
+                         "companies": deal.companies})
+        headline = headline_figures(deal.figures)
+        members.extend(
+            {"deal_id": deal.deal_id, "commitment_id": f.commitment_id, "tier": f.tier,
+             "headline": f.commitment_id in headline}
+            for f in deal.figures
+        )
+    return (
+        pa.Table.from_pylist(sorted(clusters, key=lambda r: r["deal_id"]), schema=CLUSTERS_SCHEMA),
+        pa.Table.from_pylist(sorted(members, key=lambda r: (r["deal_id"], r["commitment_id"])), schema=MEMBERS_SCHEMA),
+    )
