@@ -30,11 +30,10 @@ import signal
 import time
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from lxml import etree
-
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 
@@ -169,7 +168,8 @@ class SourceBudgets:
         """One line per source cut off: its budget and what was left for the next run."""
         return [
             f"{source_id}: cut off at {which} ({self.requests[source_id]} requests, "
-            f"{self.articles[source_id]} of them articles; at least {self.dropped[source_id]} links or queued requests not fetched)"
+            f"{self.articles[source_id]} of them articles; "
+            f"at least {self.dropped[source_id]} links or queued requests not fetched)"
             for source_id, which in sorted(self.cut.items())
         ]
 
@@ -312,7 +312,7 @@ def _parse_time(text: str) -> float | None:
         except ValueError:
             return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     try:
         return moment.timestamp()
     except (OverflowError, OSError, ValueError):

@@ -167,7 +167,8 @@ def _collect(out_dir: Path, process, stop: _Stop, log_path: Path, overrides: dic
     errors_path = out_dir / "crawl_errors.jsonl"
     if stop.reason is not None:
         line = {"source_id": None, "url": str(sources_file), "stage": STOP_STAGE, "at": utc_now(), "retryable": False,
-                "reason": f"crawl stopped early by {stop.reason}; what was fetched is kept, the rest waits for the next run"}
+                "reason": f"crawl stopped early by {stop.reason}; what was fetched is kept, "
+                          "the rest waits for the next run"}
         with open(errors_path, "a", encoding="utf-8") as errors:
             errors.write(json.dumps(line, ensure_ascii=False) + "\n")
     cut = sorted({row["source_id"] for row in _read_lines(errors_path) if row.get("stage") == BUDGET_STAGE})

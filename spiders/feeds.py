@@ -10,7 +10,7 @@ import calendar
 import io
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
 
@@ -81,7 +81,7 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> list[F
 def _parse(body: bytes, headers: dict):
     try:
         return feedparser.parse(io.BytesIO(body), response_headers=headers, sanitize_html=True)
-    except Exception as exc:  # noqa: BLE001 - feedparser on hostile input must not stop a crawl
+    except Exception as exc:  # feedparser on hostile input must not stop a crawl
         raise FeedError(f"unparseable feed: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}") from None
 
 
@@ -109,7 +109,7 @@ def _entry_date(raw, field: str) -> str | None:
     parsed = raw.get(f"{field}_parsed")
     if parsed:
         try:
-            return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc).date().isoformat()
+            return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC).date().isoformat()
         except (OverflowError, ValueError):
             return None
     return None
@@ -120,7 +120,7 @@ def _entry_timestamp(raw) -> str | None:
         parsed = raw.get(field)
         if parsed:
             try:
-                moment = datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc)
+                moment = datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
             except (OverflowError, ValueError, TypeError):
                 continue
             return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -42,7 +42,8 @@ class JournalPipeline:
 
     def open_spider(self):
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.file = open(self.path, "w", encoding="utf-8")
+        # open from open_spider to close_spider, which Scrapy calls: no with statement can span both
+        self.file = open(self.path, "w", encoding="utf-8")  # noqa: SIM115
 
     def process_item(self, item):
         for kind, cls in _KINDS.items():

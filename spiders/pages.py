@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import trafilatura
@@ -82,7 +82,7 @@ def parse_article(
     if isinstance(html, bytes):
         html = decode_html(html).text
     tree = _parse_tree(html)
-    limit = (today or datetime.now(timezone.utc).date()) + _FUTURE_TOLERANCE
+    limit = (today or datetime.now(UTC).date()) + _FUTURE_TOLERANCE
 
     text = _main_text(html, url)
     bounds = (allowed_domains, allowed_ports)
@@ -122,7 +122,9 @@ def _main_text(html: str, url: str) -> str:
         deduplicate=False, prune_xpath=_PRUNE_XPATH,
     )
     if not text:
-        text = trafilatura.extract(html, url=url, include_comments=False, favor_recall=True, prune_xpath=_PRUNE_XPATH) or ""
+        text = trafilatura.extract(
+            html, url=url, include_comments=False, favor_recall=True, prune_xpath=_PRUNE_XPATH
+        ) or ""
     lines = (" ".join(line.split()) for line in text.splitlines())
     return "\n".join(line for line in lines if line)
 
@@ -151,7 +153,9 @@ def _title(tree, meta: dict[str, str], document) -> str | None:
     return None
 
 
-def _published(tree, meta: dict[str, str], document, feed_entry: FeedEntry | None, limit: date) -> tuple[str | None, str | None]:
+def _published(
+    tree, meta: dict[str, str], document, feed_entry: FeedEntry | None, limit: date
+) -> tuple[str | None, str | None]:
     def valid(day: str | None) -> str | None:
         return day if day and date.fromisoformat(day) <= limit else None
 

@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from scrapy import signals
@@ -38,7 +38,7 @@ _STATE_KEYS = ("request_url", "entry_updated")
 
 def utc_now() -> str:
     """Current time as ISO 8601 UTC with seconds, e.g. 2025-09-16T08:00:00Z."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def make_doc_id(canonical_url: str) -> str:
@@ -244,10 +244,10 @@ class JsonLinesWriterPipeline:
         """One line per feed fetched and per article requested this run, sorted."""
         articles: dict[str, dict] = {}
         for error in self.errors:
-            if error.get("stage") == "article" and error.get("request_url") and error.get("retryable") is not None:
-                if error["request_url"] not in articles:
-                    articles[error["request_url"]] = _article_state(error, "failed", reason=error["reason"],
-                                                                    retryable=bool(error["retryable"]))
+            if (error.get("stage") == "article" and error.get("request_url") and error.get("retryable") is not None
+                    and error["request_url"] not in articles):
+                articles[error["request_url"]] = _article_state(error, "failed", reason=error["reason"],
+                                                                retryable=bool(error["retryable"]))
         for row in self.dropped_state:
             if row["url"]:
                 articles[row["url"]] = row

@@ -174,7 +174,8 @@ def parse_http_url(url: str) -> HttpUrl:
     path, _, query = path.partition("?")
     path = path.replace("\\", "/") or "/"
     # Plain "scheme://authority" ended by / ? # or the end: urlsplit reads the same host, no need to ask it.
-    plain = match.start(2) == len(scheme) + 3 and text[len(scheme) + 1:len(scheme) + 3] == "//" and remainder[:1] != "\\"
+    plain = (match.start(2) == len(scheme) + 3 and text[len(scheme) + 1:len(scheme) + 3] == "//"
+             and remainder[:1] != "\\")
     if not plain and _python_host(text) != _plain_host(raw_host):
         raise UrlRefused("ambiguous URL: browsers and the downloader read different hosts")
     return HttpUrl(scheme, host, port, path, query, fragment)

@@ -239,7 +239,8 @@ class ArticlesSpider(scrapy.Spider):
         """
         url = canonicalize_url(link)
         ports = _source_ports(source)  # the link as written and its canonical spelling: both in bounds
-        if not host_allowed(link, source.allowed_domains, ports) or not host_allowed(url, source.allowed_domains, ports):
+        domains = source.allowed_domains
+        if not host_allowed(link, domains, ports) or not host_allowed(url, domains, ports):
             self.crawler.stats.inc_value("tracker/offsite_links")
             return
         if url in self._seen_articles[source.id]:
@@ -279,7 +280,8 @@ class ArticlesSpider(scrapy.Spider):
                                  allowed_ports=_source_ports(source))
         except Exception as exc:  # a page that breaks the parser is recorded, never fatal
             self.logger.exception("parsing %s failed", response.url)
-            yield self._error(source.id, response.url, "article", f"parse failed: {type(exc).__name__}: {exc}", response.meta)
+            reason = f"parse failed: {type(exc).__name__}: {exc}"
+            yield self._error(source.id, response.url, "article", reason, response.meta)
             return
         # Other spellings of the same story: the link requested and the redirects it went through.
         seen = {page["canonical_url"]}
@@ -376,7 +378,9 @@ def describe_failure(failure, request=None) -> str:
             return f"response too large ({size.group(1)} bytes > {size.group(2)} byte limit)"
         limit = request.meta.get("download_maxsize") if request else None
         # Scrapy cancels a streamed body that outgrows DOWNLOAD_MAXSIZE without a message.
-        return f"response too large (over the {limit} byte limit)" if limit else "download cancelled (response too large)"
+        if limit:
+            return f"response too large (over the {limit} byte limit)"
+        return "download cancelled (response too large)"
     if failure.check(CannotResolveHostError, net_error.DNSLookupError):
         return f"DNS lookup failed for {urlsplit(request.url).hostname if request else 'host'}"
     if failure.check(DownloadConnectionRefusedError, net_error.ConnectionRefusedError):
@@ -397,7 +401,7 @@ def _source_ports(source: Source) -> tuple[int, ...]:
     return _ports_of((*source.feeds, *source.start_urls))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _ports_of(urls: tuple[str, ...]) -> tuple[int, ...]:
     return tuple(sorted(allowed_ports(urls)))
 
