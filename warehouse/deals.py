@@ -77,6 +77,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
+from itertools import pairwise
 
 import duckdb
 import pyarrow as pa
@@ -323,7 +324,9 @@ def choose_anchor(figure: Figure, ctx: DocContext) -> str | None:
         pool.append(primary)
     if not pool:
         return None
-    return min(pool, key=lambda c: (-paragraph.get(c, 0), -ctx.countries.get(c, 0), ctx.first.get(("country", c), 1 << 30), c))
+    return min(pool, key=lambda c: (
+        -paragraph.get(c, 0), -ctx.countries.get(c, 0), ctx.first.get(("country", c), 1 << 30), c
+    ))
 
 
 def attribute_figures(figure_rows: list[dict], mention_rows: list[dict]) -> tuple[list[Figure], dict[str, DocContext]]:
@@ -334,7 +337,7 @@ def attribute_figures(figure_rows: list[dict], mention_rows: list[dict]) -> tupl
         by_sentence.setdefault((m["doc_id"], m["sentence"]), []).append(m)
     figures = [_figure(row) for row in figure_rows]
     groups: dict[tuple[str, str], list[Figure]] = {}
-    for figure, row in zip(figures, figure_rows):
+    for figure in figures:
         groups.setdefault((figure.doc_id, figure.sentence), []).append(figure)
     rows = {row["commitment_id"]: row for row in figure_rows}
     for key, group in groups.items():
@@ -396,7 +399,7 @@ def mark_revisions(group: list[Figure], sentence: str, sentence_start: int) -> N
     is ``restated`` (it names the deal it revises, however long ago that deal was reported) and
     the later one ``revises`` it (it goes to that deal)."""
     ordered = sorted(group, key=lambda f: f.start)
-    for first, second in zip(ordered, ordered[1:]):
+    for first, second in pairwise(ordered):
         if first.kind != second.kind or first.clause != second.clause:
             continue
         before = sentence[max(0, first.start - sentence_start - 40): max(0, first.start - sentence_start)]
@@ -484,7 +487,9 @@ def figure_keys(figure: Figure) -> list[tuple]:
 def lookup_keys(figure: Figure) -> list[tuple]:
     """The keys under which a figure the same as this one can be indexed."""
     if figure.lookups is None:
-        figure.lookups = [(kind, unit, bucket + step) for kind, unit, bucket in figure_keys(figure) for step in (-1, 0, 1)]
+        figure.lookups = [
+            (kind, unit, bucket + step) for kind, unit, bucket in figure_keys(figure) for step in (-1, 0, 1)
+        ]
     return figure.lookups
 
 
@@ -630,7 +635,9 @@ class Clustering:
         for figure in candidate.figures:
             self.attach(deal, figure, candidate.companies)
 
-    def attach(self, deal: Deal, figure: Figure, companies: frozenset[str], principals: frozenset[str] = frozenset()) -> None:
+    def attach(
+        self, deal: Deal, figure: Figure, companies: frozenset[str], principals: frozenset[str] = frozenset()
+    ) -> None:
         deal.add_figure(figure, companies, principals)
         self.deal_of[figure.commitment_id] = deal
         for key in figure_keys(figure):
@@ -651,7 +658,9 @@ class Clustering:
     def pool(self, candidate: Candidate) -> list[Deal]:
         """The deals a candidate could join: its country's, and those holding one of its figures,
         reported within LONG_WINDOW_DAYS of it."""
-        found = {id(d): d for d in self.by_anchor.get(candidate.anchor, ()) if gap_days(d, candidate) <= LONG_WINDOW_DAYS}
+        found = {
+            id(d): d for d in self.by_anchor.get(candidate.anchor, ()) if gap_days(d, candidate) <= LONG_WINDOW_DAYS
+        }
         for figure in candidate.figures:
             for key in lookup_keys(figure):
                 for deal in self.by_key.get(key, ()):
@@ -683,7 +692,8 @@ class Clustering:
         found = self._principals.get(doc_id)
         if found is None:
             ctx = self.contexts.get(doc_id, NO_CONTEXT)
-            found = self._principals[doc_id] = frozenset(sorted(ctx.companies, key=lambda c: ctx.rank("company", c))[:2])
+            leading = sorted(ctx.companies, key=lambda c: ctx.rank("company", c))[:2]
+            found = self._principals[doc_id] = frozenset(leading)
         return found
 
     def best(self, candidate: Candidate, among: list[Deal] | None = None) -> Deal | None:

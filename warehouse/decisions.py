@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from datetime import datetime, timezone
-from typing import Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime
 
 import duckdb
 import pyarrow as pa
@@ -77,7 +77,7 @@ def record_decisions(
     con: duckdb.DuckDBPyConnection, decisions: Iterable[dict], *, via: str, at: datetime | None = None
 ) -> int:
     """Validate and store decisions in one transaction; returns how many were stored."""
-    at = (at or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None)
+    at = (at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
     rows = []
     for decision in decisions:
         row = {key: decision.get(key) for key in ("week", "deal_id", "action", "field", "value", "note", "editor")}

@@ -36,9 +36,9 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from warehouse.db import WarehouseError
@@ -177,7 +177,7 @@ def acquire(public_path: str | os.PathLike, *, holder: str, timeout: float | Non
         raise WarehouseError(f"{path.parent}: cannot create the warehouse folder ({exc.strerror})") from None
     fd = _wait_for_lock(public, path, wait)
     me = Holder(holder, os.getpid(), socket.gethostname(),
-                datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+                datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     try:
         previous = _read_holder(fd)
         _write_record(fd, me)
@@ -398,10 +398,8 @@ def _forget_in_child() -> None:
     """After fork: the child does not hold the parent's locks (closing its copies leaves them held)."""
     global _guard
     for lock in _held.values():
-        try:
+        with suppress(OSError):
             os.close(lock.fd)
-        except OSError:
-            pass
     _held.clear()
     _guard = threading.Lock()
 

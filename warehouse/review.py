@@ -5,10 +5,10 @@ state in the issue (published, hidden for low confidence, kept or dropped by an 
 confidence, the figures as the draft shows them (corrections applied), what changed since it was
 last reported, and one entry per evidence document (publisher, date, link) with the sentences that
 support the deal, split into segments from the stored character offsets of the mentions and
-figures found in them (for its REVIEW_REPORTS newest documents; older ones are listed as links). The template marks the segments up (displaCy style) with autoescaping on;
-no markup is ever built here, and a stored offset that does not match the stored text is skipped,
-never guessed. Queries live in warehouse/sql/review_*.sql. Plain, JSON-able data; same warehouse,
-same context.
+figures found in them (for its REVIEW_REPORTS newest documents; older ones are listed as links).
+The template marks the segments up (displaCy style) with autoescaping on; no markup is ever built
+here, and a stored offset that does not match the stored text is skipped, never guessed. Queries
+live in warehouse/sql/review_*.sql. Plain, JSON-able data; same warehouse, same context.
 """
 
 from __future__ import annotations
@@ -176,7 +176,8 @@ def review_context(con: duckdb.DuckDBPyConnection, week: str) -> dict:
     draft_ids, issue_ids = set(drafted), {deal["deal_id"] for deal in issue["deals"]}
     titles = {deal["deal_id"]: deal["title"] for deal in raw["deals"]}
     deals = []
-    for deal in sorted(draft["deals"], key=lambda d: d["number"]) + [d for d in raw["deals"] if d["deal_id"] not in drafted]:
+    undrafted = [d for d in raw["deals"] if d["deal_id"] not in drafted]
+    for deal in sorted(draft["deals"], key=lambda d: d["number"]) + undrafted:
         deal_id = deal["deal_id"]
         own = [d for d in log if d["deal_id"] == deal_id]
         verdict = next((d for d in reversed(own) if d["action"] in ("drop", "keep") and d["week"] == raw["week"]), None)

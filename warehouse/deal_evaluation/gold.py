@@ -247,7 +247,9 @@ def _article(line: str, origin: str) -> GoldArticle:
     if not isinstance(figures, list):
         raise GoldError(f"{origin}: 'figures' must be a list")
     article_id = record["id"].strip()
-    parsed = tuple(_figure(item, article_id, index, f"{origin}, figure {index + 1}") for index, item in enumerate(figures))
+    parsed = tuple(
+        _figure(item, article_id, index, f"{origin}, figure {index + 1}") for index, item in enumerate(figures)
+    )
     return GoldArticle(article_id, record["outlet"].strip(), record["url"].strip(), published, title,
                        record["text"], parsed, origin)
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from warehouse.deal_evaluation.gold import GoldError, GoldSet
 from warehouse.deal_evaluation.scoring import PredictedDeal, PredictedFigure, Prediction

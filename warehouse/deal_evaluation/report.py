@@ -129,7 +129,8 @@ def format_report(report: dict) -> str:
         ("principal parties precision", _share(parties["right"], parties["predicted"], parties["precision"])),
         ("context figures as deal figures", _share(context["in_deals"], context["context"], context["share"])
          + f"  {context['as_headline']} as a headline figure"),
-        ("predicted deals", f"{predicted['deals']:6d}  ({predicted['without_gold_commitment']} with no gold commitment)"),
+        ("predicted deals",
+         f"{predicted['deals']:6d}  ({predicted['without_gold_commitment']} with no gold commitment)"),
     ]
     width = max(len(name) for name, _ in rows)
     lines = [f"deal evaluation of {report['gold']}: {report['articles']} articles, {report['gold_deals']} deals, "
@@ -161,12 +162,14 @@ def format_errors(errors: dict) -> str:
     lines.append(f"articles with errors: {len(errors['articles'])}")
     for entry in errors["articles"]:
         lines.append("")
-        lines.append(f"[{entry['article']}] {entry['outlet']}" + (" (not stored by the load)" if entry.get("not_stored") else ""))
+        not_stored = " (not stored by the load)" if entry.get("not_stored") else ""
+        lines.append(f"[{entry['article']}] {entry['outlet']}{not_stored}")
         for item in entry.get("not_extracted", []):
             lines.append(f"  - not extracted: {item['figure']} ({item['deal'] or item['role']})")
         for item in entry.get("context_in_deals", []):
             lines.append(f"  + context as a deal figure: {item['figure']} ({item['what']}) in "
                          f"{item['predicted_deal']}: {item['title']}")
         for item in entry.get("unlisted_in_deals", []):
-            lines.append(f"  + deal figure not in the key: {item['figure']} in {item['predicted_deal']}: {item['title']}")
+            lines.append(f"  + deal figure not in the key: {item['figure']} in {item['predicted_deal']}: "
+                         f"{item['title']}")
     return "\n".join(lines)

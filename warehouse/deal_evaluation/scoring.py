@@ -191,7 +191,9 @@ class Scorer:
         report = count(figures)
         report["commitment"] = count([f for f in figures if f.is_commitment])
         report["context"] = count([f for f in figures if not f.is_commitment])
-        report["by_kind"] = {kind: count([f for f in figures if f.kind == kind]) for kind in ("money", "power", "chips")}
+        report["by_kind"] = {
+            kind: count([f for f in figures if f.kind == kind]) for kind in ("money", "power", "chips")
+        }
         return report
 
     def pairwise(self) -> dict:
