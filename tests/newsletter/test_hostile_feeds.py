@@ -5,11 +5,12 @@ tests/fixtures/feedparser-suite, ignored by git, or in the folder $FEEDPARSER_SU
 tests are skipped without it) is parsed with feedparser, from bytes
 (feedparser never opens a file or a URL itself), and its entries become the deals of a
 newsletter context: titles as deal titles and figure texts, summaries as the quoted sentences,
-links (the entry's and those in its HTML) as source and figure URLs, the feed's title as the publisher, ids as deal ids, authors
-and tags as companies. One context per 100 feeds is rendered in all three formats, with
-feedparser's sanitizer off (the raw scripts, handlers and `javascript:` URLs reach the
-templates) and on (what the crawler stores). The HTML must carry no script, no event handler,
-no script or data URL, only http(s) links, and every text must read back as the same text.
+links (the entry's and those in its HTML) as source and figure URLs, the feed's title as the
+publisher, ids as deal ids, authors and tags as companies. One context per 100 feeds is rendered
+in all three formats, with feedparser's sanitizer off (the raw scripts, handlers and
+`javascript:` URLs reach the templates) and on (what the crawler stores). The HTML must carry no
+script, no event handler, no script or data URL, only http(s) links, and every text must read back
+as the same text.
 """
 
 from __future__ import annotations
@@ -145,7 +146,9 @@ def batch_context(paths: list[Path], sanitize: bool, number: int) -> dict:
     countries = {}
     for deal in deals:
         code, name = deal["countries"][0]["code"], deal["countries"][0]["name"]
-        row = countries.setdefault(code, {"code": code, "name": name, "deals": 0, "money_usd": None, "mw": None, "chips": None})
+        row = countries.setdefault(
+            code, {"code": code, "name": name, "deals": 0, "money_usd": None, "mw": None, "chips": None}
+        )
         row["deals"] += 1
         for key in ("money_usd", "mw", "chips"):
             if deal[key] is not None:
@@ -154,7 +157,9 @@ def batch_context(paths: list[Path], sanitize: bool, number: int) -> dict:
     history = {
         "countries": [{"code": code, "first_week": "2025-W21" if i % 2 else "2025-W01"}
                       for i, (code, _) in enumerate(COUNTRIES)],
-        "companies": [{"name": c, "first_week": "2025-W21"} for c in sorted({c for d in deals for c in d["companies"]})],
+        "companies": [
+            {"name": c, "first_week": "2025-W21"} for c in sorted({c for d in deals for c in d["companies"]})
+        ],
         "partners": [{"company": c, "country": d["countries"][0]["code"]} for d in deals for c in d["companies"]],
         "week_deal_ids": [d["deal_id"] for d in deals],
         "year": [{"deal_id": d["deal_id"], "countries": [d["countries"][0]["code"]], "money_usd": d["money_usd"],

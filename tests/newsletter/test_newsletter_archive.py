@@ -143,7 +143,9 @@ def test_feed_meets_rfc_4287(two_weeks):
         assert once(entry, "title").text
         once(entry, "updated")
         assert entry.find(ATOM + "summary") is not None
-        alternates = [link.get("type") for link in entry.findall(ATOM + "link") if link.get("rel", "alternate") == "alternate"]
+        alternates = [
+            link.get("type") for link in entry.findall(ATOM + "link") if link.get("rel", "alternate") == "alternate"
+        ]
         assert "text/html" in alternates and len(alternates) == len(set(alternates))
         for link in entry.findall(ATOM + "link"):
             assert link.get("href").startswith(DEFAULT_BASE_URL)  # absolute, never file:

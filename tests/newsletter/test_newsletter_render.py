@@ -9,7 +9,6 @@ import re
 import subprocess
 import sys
 from html.parser import HTMLParser
-from pathlib import Path
 
 import jinja2
 import pytest
@@ -126,7 +125,8 @@ def test_new_and_updated_deals_are_shown_apart(rendered):
     assert "### 1. OpenAI, G42, Oracle in United Arab Emirates" in between(md, "## New this week", "## Updated")
     assert "### 2. Humain, Nvidia in Saudi Arabia" in between(md, "## Updated this week", "## Countries")
     html = rendered["html"]
-    assert ">1. OpenAI, G42, Oracle in United Arab Emirates</h3>" in between(html, ">New this week<", ">Updated this week<")
+    new_this_week = between(html, ">New this week<", ">Updated this week<")
+    assert ">1. OpenAI, G42, Oracle in United Arab Emirates</h3>" in new_this_week
     assert ">2. Humain, Nvidia in Saudi Arabia</h3>" in between(html, ">Updated this week<", ">Countries joining")
     for doc in rendered.values():
         assert "NEW`" not in doc and "[NEW]" not in doc and ">NEW<" not in doc  # the section says it
@@ -192,7 +192,8 @@ def test_countries_joining_and_company_watch(rendered):
     assert html.count(">NEW TO THE TRACKER</span>") == 1
     assert "<strong>Oracle</strong>" in html
     md = rendered["markdown"]
-    assert "- **Oracle** `NEW TO THE TRACKER`: deal 1; with United Arab Emirates (new partner), United States (new partner)." in md
+    assert ("- **Oracle** `NEW TO THE TRACKER`: deal 1; with United Arab Emirates (new partner), "
+            "United States (new partner).") in md
 
 
 class ChartReader(HTMLParser):
@@ -325,7 +326,9 @@ def test_null_fields_render_without_none(example_context):
     deal.update(status=None, deal_type=None, confidence=None, first_reported=None, last_reported=None)
     deal["companies"] = []
     deal["sources"][0]["published"] = None
-    deal["figures"].append({"kind": "other", "text": "a national AI fund", "sentence": "A fund.", "url": deal["sources"][0]["url"]})
+    deal["figures"].append(
+        {"kind": "other", "text": "a national AI fund", "sentence": "A fund.", "url": deal["sources"][0]["url"]}
+    )
     example_context["summary"]["money_usd"] = None
     docs = render_formats(example_context)
     for fmt, body in docs.items():

@@ -15,7 +15,12 @@ import pytest
 from nlp.extract import compose_text, extract_records, load_bounds
 from nlp.resources import DATA_DIR
 from tests.nlp.hostile_documents import (
-    ABSURD, BIG_HEAD, BIG_TEXT, FAULT_MARKER, HUGE_DIGITS, fault_in_pipeline,
+    ABSURD,
+    BIG_HEAD,
+    BIG_TEXT,
+    FAULT_MARKER,
+    HUGE_DIGITS,
+    fault_in_pipeline,
 )
 
 REPO = Path(__file__).resolve().parents[2]

@@ -202,7 +202,8 @@ def test_tiny_chip_counts_are_not_commitments(figures):
         ("The grid will power 10,000 or more GPUs.", [("chips", 10000, None)]),
         ("Each site will house 100,000 last-generation AI chips.", [("chips", 100000, None)]),
         ("The startup raised KES 1.3 billion.", [("money", 1300000000, "KES")]),
-        ("It will cost EGP 12 billion and MAD 15 billion.", [("money", 12000000000, "EGP"), ("money", 15000000000, "MAD")]),
+        ("It will cost EGP 12 billion and MAD 15 billion.",
+         [("money", 12000000000, "EGP"), ("money", 15000000000, "MAD")]),
         ("Revenue rose to $38 million, up from $11 million a year earlier.", []),
         ("Its cloud segment contributing $51.2 billion was the largest.", []),
     ],
@@ -214,7 +215,8 @@ def test_more_figures_and_non_figures(figures, text, expected):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("The Johor campus costs RM12.5bil, or US$2.8bil.", [("money", 12_500_000_000, "MYR"), ("money", 2_800_000_000, "USD")]),
+        ("The Johor campus costs RM12.5bil, or US$2.8bil.",
+         [("money", 12_500_000_000, "MYR"), ("money", 2_800_000_000, "USD")]),
         ("A grant of RM300mil was approved.", [("money", 300_000_000, "MYR")]),
         ("The state set aside Rs 750 Cr for GPUs.", [("money", 7_500_000_000, "INR")]),
         ("Telcos pledged $4Bn.", [("money", 4 * B, "USD")]),
@@ -245,8 +247,10 @@ def test_thousands_set_apart_by_spaces(figures, text, expected):
     [
         ("Bids are open under the ₹8,500-crore scheme.", [("money", 85_000_000_000, "INR")]),
         ("It is part of a $12-billion programme.", [("money", 12 * B, "USD")]),
-        ("The telco will spend R3.2-billion and US$180-million.", [("money", 3_200_000_000, "ZAR"), ("money", 180_000_000, "USD")]),
-        ("They signed a 20-billion-dollar pact and a 400-million-euro loan.", [("money", 20 * B, "USD"), ("money", 400_000_000, "EUR")]),
+        ("The telco will spend R3.2-billion and US$180-million.",
+         [("money", 3_200_000_000, "ZAR"), ("money", 180_000_000, "USD")]),
+        ("They signed a 20-billion-dollar pact and a 400-million-euro loan.",
+         [("money", 20 * B, "USD"), ("money", 400_000_000, "EUR")]),
     ],
 )
 def test_scale_or_currency_after_a_hyphen(figures, text, expected):

@@ -88,7 +88,8 @@ def test_pipeline_is_cached():
 
 
 def test_read_records_accepts_good_lines():
-    stream = io.StringIO('{"id": "x", "text": "t"}\n\n{"id": "y", "text": "u", "title": null, "published": "2025-01-31"}\n')
+    stream = io.StringIO('{"id": "x", "text": "t"}\n\n{"id": "y", "text": "u", "title": null, "published": '
+                         '"2025-01-31"}\n')
     assert [r["id"] for r in read_records(stream, "in.jsonl")] == ["x", "y"]
 
 

@@ -63,7 +63,6 @@ def test_table_covers_the_known_currencies_every_month():
     for row in rows:
         by_code.setdefault(row["currency"], set()).add(row["month"])
         assert float(row["usd_per_unit"]) > 0
-    builder = load_builder()
     known = {row["code"] for row in read_jsonl("currencies.jsonl")}
     assert known - set(by_code) == set(NOT_COVERED)   # every other currency has a rate
     for code in "USD EUR GBP JPY INR CNY KRW BRL CAD AUD CHF SGD MYR NOK SEK".split() + list(PEGS):
@@ -85,7 +84,6 @@ def test_csv_is_what_the_builder_generates():
 def test_last_full_month():
     from datetime import date
 
-    builder = load_builder()
     assert last_full_month(date(2026, 10, 30)) == "2026-10"   # a Friday; only a weekend left
     assert last_full_month(date(2026, 10, 28)) == "2026-09"
     assert last_full_month(date(2026, 1, 15)) == "2025-12"

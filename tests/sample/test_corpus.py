@@ -108,7 +108,7 @@ class Page(HTMLParser):
         return [m.get("content") for m in self.metas if m.get(key.replace("_", ":")) == value]
 
     def link_rel(self, rel: str) -> list[str]:
-        return [l["href"] for l in self.links if rel in (l.get("rel") or "").split()]
+        return [link["href"] for link in self.links if rel in (link.get("rel") or "").split()]
 
 
 def url_to_file(url: str, site: Path = SITE) -> Path:
@@ -267,7 +267,7 @@ def feed_files(sources):
 def test_every_feed_parses_and_its_links_resolve(sources, articles):
     urls = {a.url for a in articles}
     seen_feeds = 0
-    for source_id, path in feed_files(sources):
+    for _, path in feed_files(sources):
         parsed = feedparser.parse(path.read_bytes())
         assert not parsed.bozo, (path, parsed.get("bozo_exception"))
         assert parsed.entries, path
@@ -292,7 +292,7 @@ def test_feed_specifics(articles):
     dcledger = sorted((a for a in articles if a.publisher == "dcledger"), key=lambda a: (a.published, a.id))
     newest = list(reversed(dcledger))[: builder.ATOM_ENTRIES]
     assert [e.link for e in atom.entries] == [a.url for a in newest]
-    for entry, a in zip(atom.entries, newest):
+    for entry, a in zip(atom.entries, newest, strict=True):
         if a.updated:
             assert entry.updated_parsed > entry.published_parsed, a.id
         else:
@@ -486,7 +486,7 @@ def test_editions_show_the_web_as_it_stood(articles):
     updated = [a for a in articles if a.revisions]
     assert updated
     for edition in editions:
-        at = dt.datetime.fromisoformat(edition.name).replace(tzinfo=dt.timezone.utc)
+        at = dt.datetime.fromisoformat(edition.name).replace(tzinfo=dt.UTC)
         for a in articles:
             page = url_to_file(a.url, edition)
             assert page.is_file() == (a.published.date() <= at.date()), (edition.name, a.id)

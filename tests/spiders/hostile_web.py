@@ -36,7 +36,7 @@ def article(title: str, text: str, *, head: str = "", published: str = "2025-09-
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
         f'<meta property="article:published_time" content="{published}T08:00:00Z">{head}</head>'
         f"<body><nav>Home | About</nav><article><h1>{title}</h1>{paragraphs}</article></body></html>"
-    ).encode("utf-8")
+    ).encode()
 
 
 def html(body: bytes, charset: str = "utf-8") -> Response:
@@ -51,13 +51,13 @@ def rss(title: str, links: list[str]) -> Response:
     items = "".join(f"<item><title>{title} {i}</title><link>{link.replace('&', '&amp;')}</link>"
                     f"<pubDate>Tue, 16 Sep 2025 08:00:00 GMT</pubDate></item>" for i, link in enumerate(links))
     body = (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}</title>'
-            f"{items}</channel></rss>").encode("utf-8")
+            f"{items}</channel></rss>").encode()
     return 200, {"Content-Type": "application/rss+xml; charset=utf-8"}, body
 
 
 def listing(links: list[str]) -> Response:
     anchors = "".join(f'<li><a href="{link}">story {i}</a></li>' for i, link in enumerate(links))
-    return html(f"<!DOCTYPE html><html><body><ul>{anchors}</ul></body></html>".encode("utf-8"))
+    return html(f"<!DOCTYPE html><html><body><ul>{anchors}</ul></body></html>".encode())
 
 
 class _Server(ThreadingHTTPServer):

@@ -24,7 +24,8 @@ def page(head: str = "", body_extra: str = "", lang: str = "en") -> str:
 
 
 def test_text_title_canonical_language():
-    result = parse_article(page('<title>Doc title | Example</title><link rel="canonical" href="/2025/deal.html">', lang="en-GB"), URL, today=TODAY)
+    head = '<title>Doc title | Example</title><link rel="canonical" href="/2025/deal.html">'
+    result = parse_article(page(head, lang="en-GB"), URL, today=TODAY)
     assert result["url"] == URL
     assert result["canonical_url"] == "https://news.example.org/2025/deal.html"
     assert "Paragraph 2" in result["text"] and "All rights reserved" not in result["text"]
@@ -38,7 +39,8 @@ def test_no_canonical_link_uses_the_cleaned_url():
 
 
 def test_og_title_wins_over_title_tag():
-    result = parse_article(page('<title>X | Site</title><meta property="og:title" content="The real headline">'), URL, today=TODAY)
+    head = '<title>X | Site</title><meta property="og:title" content="The real headline">'
+    result = parse_article(page(head), URL, today=TODAY)
     assert result["title"] == "The real headline"
 
 
@@ -46,11 +48,13 @@ def test_og_title_wins_over_title_tag():
     ("head", "extra", "expected"),
     [
         ('<meta property="article:published_time" content="2025-09-16T09:00:00+02:00">', "", ("2025-09-16", "meta")),
-        ('<script type="application/ld+json">{"@graph": [{"@type": "NewsArticle", "datePublished": "2025-08-01T10:00:00Z"}]}</script>', "", ("2025-08-01", "meta")),
+        ('<script type="application/ld+json">{"@graph": [{"@type": "NewsArticle", "datePublished": '
+         '"2025-08-01T10:00:00Z"}]}</script>', "", ("2025-08-01", "meta")),
         ("", '<time datetime="2025-07-04">4 July</time>', ("2025-07-04", "meta")),
         ("", "<p>Published 16 September 2025</p>", ("2025-09-16", "page")),
         ("", "<p>Posted on March 3, 2025 by staff</p>", ("2025-03-03", "page")),
-        ('<meta property="article:published_time" content="2099-01-01">', "<p>Published 2 Jan 2025</p>", ("2025-01-02", "page")),
+        ('<meta property="article:published_time" content="2099-01-01">', "<p>Published 2 Jan 2025</p>",
+         ("2025-01-02", "page")),
     ],
 )
 def test_date_sources(head, extra, expected):
@@ -82,5 +86,6 @@ def test_canonical_to_home_page_is_ignored():
 
 
 def test_canonical_to_another_publisher_is_kept():
-    result = parse_article(page('<link rel="canonical" href="https://origin.example.com/story?utm_medium=syndication">'), URL, today=TODAY)
+    result = parse_article(page('<link rel="canonical" '
+                                'href="https://origin.example.com/story?utm_medium=syndication">'), URL, today=TODAY)
     assert result["canonical_url"] == "https://origin.example.com/story"

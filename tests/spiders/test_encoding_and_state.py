@@ -61,7 +61,8 @@ def test_fetch_decisions(tmp_path):
     lines = tmp_path / "crawl_state.jsonl"
     lines.write_text(
         json.dumps({"kind": "feed", "url": "https://a.org/feed", "http_status": 304}) + "\n"
-        + json.dumps({"kind": "article", "url": "https://a.org/1", "source_id": "a", "status": "failed", "retryable": True}) + "\n"
+        + json.dumps({"kind": "article", "url": "https://a.org/1", "source_id": "a", "status": "failed",
+                      "retryable": True}) + "\n"
         + json.dumps({"kind": "article", "url": "https://a.org/2", "source_id": "a", "status": "stored"}) + "\n",
         encoding="utf-8",
     )

@@ -45,7 +45,7 @@ def build(web) -> None:
             f"<item><title>one</title><link>{web.calm.base}/w/cp1252.html</link></item>"
             f"<item><title>two</title><link>{web.calm.base}/w/meta-only.html</link></item>"
             f"<item><title>three</title><link>{web.calm.base}/w/stray.html</link></item>"
-            "</channel></rss>").encode("utf-8")),
+            "</channel></rss>").encode()),
         # the HTTP header says UTF-8, the bytes are windows-1252
         "/w/cp1252.html": (200, {"Content-Type": html}, page(TITLE, TEXT + FILLER * 3).encode("cp1252")),
         # no charset in the header, <meta charset="utf-8"> in the page, windows-1252 bytes

@@ -307,8 +307,10 @@ def runs(tmp_path_factory):
     return {
         "base": server.base, "first": first, "second": second, "loaded": loaded, "exported": exported,
         "first_log": first_log, "second_log": second_log,
-        "docs1": read_jsonl(work / "run1" / "documents.jsonl"), "errors1": read_jsonl(work / "run1" / "crawl_errors.jsonl"),
-        "docs2": read_jsonl(work / "run2" / "documents.jsonl"), "errors2": read_jsonl(work / "run2" / "crawl_errors.jsonl"),
+        "docs1": read_jsonl(work / "run1" / "documents.jsonl"),
+        "errors1": read_jsonl(work / "run1" / "crawl_errors.jsonl"),
+        "docs2": read_jsonl(work / "run2" / "documents.jsonl"),
+        "errors2": read_jsonl(work / "run2" / "crawl_errors.jsonl"),
         "state1": read_jsonl(work / "run1" / "crawl_state.jsonl"),
     }
 

@@ -45,7 +45,8 @@ def test_latin1_declared_feed():
     [
         (b'<?xml version="1.0"?><rss version="2.0"><channel><item><title>cut', "unparseable feed: "),
         (b"", "not an RSS or Atom feed"),
-        (b'<?xml version="1.0"?><rss version="2.0"><channel><title>Empty</title></channel></rss>', "feed has no entries"),
+        (b'<?xml version="1.0"?><rss version="2.0"><channel><title>Empty</title></channel></rss>', "feed has no "
+                                                                                                   "entries"),
         (b'<?xml version="1.0"?><rss version="2.0"><channel><item><title>x</title></item></channel></rss>',
          "feed has no entry with an http(s) link"),
     ],

@@ -104,7 +104,8 @@ class SuiteHandler(BaseHTTPRequestHandler):
         seed = zlib.crc32(self.path.encode())
         words = [WORDS[(seed >> (i % 24) ^ i * 7919) % len(WORDS)] + str((seed * (i + 1)) % 997) for i in range(160)]
         text = " ".join(words)
-        html = f"<html lang='en'><head><title>Article {seed}</title></head><body><article><h1>Article {seed}</h1><p>{text}.</p></article></body></html>"
+        html = (f"<html lang='en'><head><title>Article {seed}</title></head>"
+                f"<body><article><h1>Article {seed}</h1><p>{text}.</p></article></body></html>")
         return self.send(html.encode(), "text/html; charset=utf-8")
 
     def send(self, body: bytes, content_type: str, status: int = 200):

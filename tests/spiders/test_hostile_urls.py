@@ -14,8 +14,20 @@ from __future__ import annotations
 import pytest
 
 from spiders.registry import load_sources as read_registry
-from spiders.urls import allowed_ports, canonicalize_url, host_allowed, parse_http_url, url_refusal, UrlRefused
-from tests.spiders.hostile_web import BIG_DEAL, DEAL, FILLER, article, crawl, html, listing, redirect, registry, rss, serve_web
+from spiders.urls import UrlRefused, allowed_ports, canonicalize_url, host_allowed, parse_http_url, url_refusal
+from tests.spiders.hostile_web import (
+    BIG_DEAL,
+    DEAL,
+    FILLER,
+    article,
+    crawl,
+    html,
+    listing,
+    redirect,
+    registry,
+    rss,
+    serve_web,
+)
 from warehouse.db import connect
 from warehouse.load import load_crawl_errors, load_documents, load_sources
 
@@ -31,7 +43,8 @@ def build(web) -> None:
         "/a/second.html": html(article("Alpha hires for Narvik", "Alpha is hiring engineers in Narvik. " + FILLER * 3)),
         # a publisher sharing the calm one's host (a blog platform), crawled later
         "/c/feed.xml": rss("Mirror", [f"{calm}/c/copy.html"]),
-        "/c/copy.html": html(article("Narvik deal collapses, says mirror", "The Narvik deal has collapsed. " + FILLER * 3,
+        "/c/copy.html": html(article("Narvik deal collapses, says mirror",
+                                     "The Narvik deal has collapsed. " + FILLER * 3,
                                      head=f'<link rel="canonical" href="{calm}/a/deal.html">')),
     })
     web.hostile.pages.update({
@@ -39,11 +52,12 @@ def build(web) -> None:
                                             f"{hostile}/b/og.html", f"{hostile}/b/redirect-port.html"]),
         "/b/phish.html": html(article("Saudi Arabia and Humain plan a 5 GW campus", BIG_DEAL + " " + FILLER * 3,
                                       head=f'<link rel="canonical" href="{PHISH}">')),
-        "/b/claim.html": html(article("Narvik deal off, Alpha says", "Alpha has cancelled the Narvik plan. " + FILLER * 3,
+        "/b/claim.html": html(article("Narvik deal off, Alpha says",
+                                      "Alpha has cancelled the Narvik plan. " + FILLER * 3,
                                       head=f'<link rel="canonical" href="{calm}/a/deal.html">')),
         "/b/og.html": html(article("Gulf cloud region opens", "A new cloud region opened in the Gulf. " + FILLER * 3,
-                                   head=f'<meta property="og:url" content="https://phish.example/og">'
-                                        f'<link rel="amphtml" href="https://phish.example/amp">')),
+                                   head='<meta property="og:url" content="https://phish.example/og">'
+                                        '<link rel="amphtml" href="https://phish.example/amp">')),
         "/b/redirect-port.html": redirect(f"{other}/b/landing.html"),
         "/b/news/": listing([
             f"{other}/b/other-port.html",  # another port of the allowed host
@@ -167,7 +181,8 @@ def hostile_other_port(result: dict) -> str:
 
 def test_the_calm_publisher_is_untouched(hostile):
     calm = [d for d in hostile["first"]["documents"] if d["source_id"] == "calm-news"]
-    assert sorted(d["title"] for d in calm) == ["Alpha hires for Narvik", "Norway and Alpha sign Narvik AI data center deal"]
+    assert sorted(d["title"] for d in calm) == ["Alpha hires for Narvik", "Norway and Alpha sign Narvik AI data "
+                                                                          "center deal"]
     assert not [e for e in hostile["first"]["errors"] if e["source_id"] == "calm-news"]
 
 
@@ -189,7 +204,8 @@ DOMAINS = ("allowed.example",)
         ("https://allowed.example:8443/x", "port 8443 of allowed.example is not a port the source uses"),
         ("http://allowed.example:443/x", "port 443 of allowed.example is not a port the source uses"),
         ("https://allowedexample.com/", "host allowedexample.com is outside the source's allowed domains"),
-        ("http://allowed.example.evil.example/", "host allowed.example.evil.example is outside the source's allowed domains"),
+        ("http://allowed.example.evil.example/", "host allowed.example.evil.example is outside the source's allowed "
+                                                 "domains"),
         ("http://allowed.example../x", "invalid host 'allowed.example..'"),
         ("javascript:alert(1)//allowed.example", "not an http(s) URL (javascript scheme)"),
         ("http:\\\\evil.example\\x", "ambiguous URL: browsers and the downloader read different hosts"),

@@ -46,7 +46,9 @@ def test_directory_without_slash_redirects(site):
     assert status == 200 and b"token-value" in body
 
 
-@pytest.mark.parametrize("path", ["/sites/pub/", "/sites/pub/missing.html", "/pub/feed.xml", "/sites/../secret.txt", "/robots.txt"])
+@pytest.mark.parametrize(
+    "path", ["/sites/pub/", "/sites/pub/missing.html", "/pub/feed.xml", "/sites/../secret.txt", "/robots.txt"]
+)
 def test_not_found_and_no_listings(site, path):
     with pytest.raises(urllib.error.HTTPError) as info:
         get(site + path)

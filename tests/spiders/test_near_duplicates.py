@@ -50,7 +50,8 @@ def test_syndicated_copy_with_new_headline_and_tracking_parameters_is_one_story(
 
 def test_two_stories_about_the_same_deal_stay_two_documents():
     original = doc("https://alpha.example/news/narvik", ORIGINAL, "Alpha and Norway sign Narvik deal")
-    other = doc("https://paper.example/narvik-questions", SAME_DEAL_OTHER_STORY, "Questions over Narvik", source="paper")
+    other = doc("https://paper.example/narvik-questions", SAME_DEAL_OTHER_STORY, "Questions over Narvik",
+                source="paper")
     kept, duplicates = select_documents([original, other])
     assert len(kept) == 2 and duplicates == []
     assert jaccard(shingles(ORIGINAL), shingles(SAME_DEAL_OTHER_STORY)) < 0.1

@@ -1,13 +1,13 @@
 """Retry-After parsing, failure classification and the polite defaults of the settings."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from spiders import settings
 from spiders.middlewares import parse_retry_after
 
-NOW = datetime(2025, 9, 16, 8, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 9, 16, 8, 0, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -37,7 +37,8 @@ def test_polite_defaults():
 
 
 @pytest.mark.parametrize(
-    ("status", "retryable"), [(404, False), (410, False), (403, False), (408, True), (429, True), (500, True), (503, True)]
+    ("status", "retryable"),
+    [(404, False), (410, False), (403, False), (408, True), (429, True), (500, True), (503, True)],
 )
 def test_http_failures_retryable(status, retryable):
     from scrapy import Request

@@ -66,18 +66,22 @@ def test_fixture_registry_is_valid():
     [
         ('id = "openai-news"', 'id = "OpenAI News"', "source OpenAI News: id 'OpenAI News' is not a slug"),
         ('id = "gov-uk"', 'id = "openai-news"', "source openai-news: duplicate id"),
-        ('kind = "company"', 'kind = "blog"', "source openai-news: kind 'blog' is not one of company, government, trade, media"),
+        ('kind = "company"', 'kind = "blog"',
+         "source openai-news: kind 'blog' is not one of company, government, trade, media"),
         ('country = "US"', 'country = "XX"', "source openai-news: country 'XX' is not an ISO 3166-1 alpha-2 code"),
         ('country = "US"', 'country = "USA"', "country 'USA' is not an ISO 3166-1 alpha-2 code"),
-        ('"https://openai.com/news/rss.xml"', '"ftp://openai.com/rss.xml"', "feeds entry 'ftp://openai.com/rss.xml' is not an http(s) URL"),
+        ('"https://openai.com/news/rss.xml"', '"ftp://openai.com/rss.xml"',
+         "feeds entry 'ftp://openai.com/rss.xml' is not an http(s) URL"),
         ("'/news/[a-z-]+$'", "'/news/[a-z'", "source gov-uk: article_pattern '/news/[a-z' is not a valid regex"),
         ("'/news/[a-z-]+$'", "''", "source gov-uk: start_urls given but article_pattern is empty"),
         ('allowed_domains = ["openai.com"]', "allowed_domains = []", "source openai-news: allowed_domains is empty"),
-        ('allowed_domains = ["openai.com"]', 'allowed_domains = ["https://openai.com"]', "is not a bare lowercase host name"),
+        ('allowed_domains = ["openai.com"]', 'allowed_domains = ["https://openai.com"]',
+         "is not a bare lowercase host name"),
         ('name = "OpenAI News"\n', "", "source openai-news: missing field 'name'"),
         ('name = "OpenAI News"', 'name = "OpenAI News"\nfeed = []', "source openai-news: unknown field 'feed'"),
         ('feeds = ["https://openai.com/news/rss.xml"]', "feeds = []", "source openai-news: no feeds and no start_urls"),
-        ('feeds = ["https://openai.com/news/rss.xml"]', 'feeds = "https://openai.com/rss"', "field 'feeds' must be a list of strings"),
+        ('feeds = ["https://openai.com/news/rss.xml"]', 'feeds = "https://openai.com/rss"',
+         "field 'feeds' must be a list of strings"),
         ("[[source]]\nid = \"gov-uk\"", "[[source]]\nid = gov-uk", "invalid TOML"),
         *[
             ('allowed_domains = ["openai.com"]', f'allowed_domains = ["openai.com"]\n{line}',
@@ -122,7 +126,8 @@ def test_check_registry_reports_every_problem_at_once(tmp_path):
 
     text = GOOD.replace('kind = "company"', 'kind = "blog"').replace('country = "US"', 'country = "XX"')
     text = text.replace('country = "GB"', 'country = "gb"').replace("'/news/[a-z-]+$'", "'/news/[a-z'")
-    text += '\n[[source]]\nid = "gov-uk"\nname = ""\nkind = "media"\ncountry = "FR"\nfeeds = ["https://other.org/rss"]\nallowed_domains = ["example.org"]\n'
+    text += ('\n[[source]]\nid = "gov-uk"\nname = ""\nkind = "media"\ncountry = "FR"\n'
+             'feeds = ["https://other.org/rss"]\nallowed_domains = ["example.org"]\n')
     problems = check_registry(write(tmp_path, text), {"__BASE__": "http://127.0.0.1:8000"})
     assert len(problems) == 7, problems
     joined = "\n".join(problems)

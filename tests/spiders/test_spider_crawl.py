@@ -16,12 +16,17 @@ EXPECTED = {
     "alpha/post-1.html": ("alpha-ai", "Alpha signs compute deal with Norway", "2025-09-16", "meta", "feed", "en"),
     "alpha/post-2.html": ("alpha-ai", "Alpha opens a data center in India", "2025-09-15", "meta", "feed", "en"),
     "alpha/post-4.html": ("alpha-ai", "Alpha funds startups in Kenya", "2025-09-13", "feed", "feed", "en"),
-    "alpha/post-5.html": ("alpha-ai", "Alpha partners with Saudi Arabia on chips", "2025-09-16", "page", "listing", "en"),
+    "alpha/post-5.html":
+        ("alpha-ai", "Alpha partners with Saudi Arabia on chips", "2025-09-16", "page", "listing", "en"),
     "alpha/post-6.html": ("alpha-ai", "Alpha and France plan an AI campus", "2025-09-10", "meta", "listing", "en"),
-    "alpha/post-7.html": ("alpha-ai", "Alpha joins an EU AI gigafactory consortium", "2025-03-03", "page", "listing", "en"),
-    "beta/2025/stargate-uae.html": ("beta-wire", "Stargate UAE switches on its first 200 MW", "2025-09-19", "meta", "feed", "en"),
-    "gamma/press/2025/ai-factory.html": ("gamma-gov", "Ministry selects site for national AI factory", "2025-09-12", "meta", "listing", "nb"),
-    "gamma/press/2025/gigafactory.html": ("gamma-gov", "Norway backs an AI gigafactory bid", "2025-08-28", "meta", "listing", "nb"),
+    "alpha/post-7.html":
+        ("alpha-ai", "Alpha joins an EU AI gigafactory consortium", "2025-03-03", "page", "listing", "en"),
+    "beta/2025/stargate-uae.html":
+        ("beta-wire", "Stargate UAE switches on its first 200 MW", "2025-09-19", "meta", "feed", "en"),
+    "gamma/press/2025/ai-factory.html":
+        ("gamma-gov", "Ministry selects site for national AI factory", "2025-09-12", "meta", "listing", "nb"),
+    "gamma/press/2025/gigafactory.html":
+        ("gamma-gov", "Norway backs an AI gigafactory bid", "2025-08-28", "meta", "listing", "nb"),
 }
 
 

@@ -57,7 +57,8 @@ def article(article_id, title, text, figures, outlet=None, published="2025-05-15
 
 
 TINY_ARTICLES = [
-    article("a1", "G42 and OpenAI plan a 1GW campus", "The campus will cost $30 billion. Nvidia ships 18,000 chips to Humain.",
+    article("a1", "G42 and OpenAI plan a 1GW campus", "The campus will cost $30 billion. Nvidia ships 18,000 chips "
+                                                      "to Humain.",
             [power(1000, "1GW", "stargate-uae"), money(30e9, "$30 billion", "stargate-uae"),
              chips(18000, "18,000 chips", "humain-nvidia")]),
     article("a2", "Stargate UAE", "A 1 gigawatt site in Abu Dhabi; Humain buys 18,000 GB300 chips.",
@@ -252,7 +253,8 @@ def test_the_command_refuses_a_broken_gold_set_in_one_line(tmp_path):
     result = tracker("eval", "--deals", str(folder))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f"tracker eval: {folder / 'articles.jsonl'}: its deal key deals.toml is missing (expected {folder / 'deals.toml'})"]
+        f"tracker eval: {folder / 'articles.jsonl'}: its deal key deals.toml is missing (expected "
+        f"{folder / 'deals.toml'})"]
 
 
 # -- end to end: the real pipeline on five hand-written articles -----------------------------------

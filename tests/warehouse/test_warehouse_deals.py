@@ -4,8 +4,6 @@ The clustering rules one by one, on handmade figures: test_warehouse_deals_rules
 
 from __future__ import annotations
 
-from datetime import date
-
 from warehouse.db import connect
 from warehouse.deals import build_deals
 from warehouse.load import load_documents, load_extractions
@@ -20,7 +18,7 @@ def deal_of(con, doc_id: str) -> set[str]:
 def deal_row(con, deal_id: str) -> dict:
     cursor = con.execute("select * from deals where deal_id = ?", [deal_id])
     names = [d[0] for d in cursor.description]
-    return dict(zip(names, cursor.fetchall()[0]))
+    return dict(zip(names, cursor.fetchall()[0], strict=True))
 
 
 def test_four_deals_from_the_fixtures(seeded):

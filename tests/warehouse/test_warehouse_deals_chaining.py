@@ -37,7 +37,7 @@ def deals_of(con, slug: str, surface: str | None = None) -> set[str]:
 def deal(con, deal_id: str) -> dict:
     cursor = con.execute("select * from deals where deal_id = ?", [deal_id])
     names = [d[0] for d in cursor.description]
-    return dict(zip(names, cursor.fetchall()[0]))
+    return dict(zip(names, cursor.fetchall()[0], strict=True))
 
 
 def test_three_stories_with_shifting_partners_do_not_chain(chaining):

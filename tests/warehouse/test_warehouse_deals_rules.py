@@ -74,10 +74,10 @@ class Article:
                 text += plain
                 paragraph_no = text[:start].count("\n")
                 sentences.append((start, paragraph_no, plain, found_f, found_m, number == 0))
-        for start, paragraph_no, plain, found_f, found_m, in_title in sentences:
+        for _, paragraph_no, plain, _, found_m, _ in sentences:
             for m in found_m:
                 mentions.append({"doc_id": self.doc_id, "sentence": plain, "paragraph_no": paragraph_no, **m})
-        for n, (start, paragraph_no, plain, found_f, found_m, in_title) in enumerate(sentences):
+        for start, paragraph_no, plain, found_f, found_m, in_title in sentences:
             for kind, amount, currency, surface, offset in found_f:
                 links = {}
                 for field in ("country", "company"):
@@ -252,16 +252,20 @@ def test_leader_clustering_does_not_chain():
     # A~B and B~C, but C is far from the deal's core: single-link would chain all three
     a = Article("a", 1, "Plan", ["[Alpha], [Beta] and [Gamma] will build {300MW|power=300} in [Britain|GB]."])
     b = Article("b", 10, "Plan", ["[Beta], [Gamma] and [Delta] will invest {$2bn|money=2e9 USD} in [Britain|GB]."])
-    c = Article("c", 20, "Plan", ["[Gamma], [Delta] and [Epsilon] will deploy {10,000 GPUs|chips=10000} in [Britain|GB]."])
+    c = Article("c", 20, "Plan", ["[Gamma], [Delta] and [Epsilon] will deploy {10,000 GPUs|chips=10000} in "
+                                  "[Britain|GB]."])
     _, deals = cluster(a, b, c)
     assert docs_of(deals) == [["a", "b"], ["c"]]
 
 
 def test_reports_more_than_the_window_apart_are_other_deals_unless_they_repeat_a_figure():
-    first = Article("first", 1, "Cloud", ["[Deutsche Telekom] and [Nvidia] plan {10,000 GPUs|chips=10000} in [Germany|DE]."])
-    later = Article("later", 60, "Cloud", ["[Deutsche Telekom] and [Nvidia] open a {EUR 1bn|money=1e9 EUR} cloud in [Germany|DE]."])
+    first = Article("first", 1, "Cloud", ["[Deutsche Telekom] and [Nvidia] plan {10,000 GPUs|chips=10000} in "
+                                          "[Germany|DE]."])
+    later = Article("later", 60, "Cloud", ["[Deutsche Telekom] and [Nvidia] open a {EUR 1bn|money=1e9 EUR} cloud in "
+                                           "[Germany|DE]."])
     again = Article("again", 150, "Cloud launch",
-                    ["[Deutsche Telekom] and [Nvidia] launch the cloud with {10,000 GPUs|chips=10000} in [Germany|DE]."])
+                    ["[Deutsche Telekom] and [Nvidia] launch the cloud with {10,000 GPUs|chips=10000} in "
+                     "[Germany|DE]."])
     _, deals = cluster(first, later)
     assert docs_of(deals) == [["first"], ["later"]]  # 59 days, nothing repeated
     _, deals = cluster(first, again)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from warehouse.decisions import apply_decisions, decisions_from_review
 
-CONTEXT = json.loads((Path(__file__).resolve().parents[2] / "newsletter_templates" / "example_context.json").read_text())
+REPO = Path(__file__).resolve().parents[2]
+CONTEXT = json.loads((REPO / "newsletter_templates" / "example_context.json").read_text())
 
 
 def context_with_unsure_deal() -> tuple[dict, str, str]:
@@ -33,7 +34,8 @@ def test_low_confidence_deals_are_in_the_draft_but_not_in_the_readers_issue():
 
 def test_an_editor_can_keep_a_low_confidence_deal_and_drop_a_sure_one():
     context, sure, unsure = context_with_unsure_deal()
-    decisions = decisions_from_review(context["week"], {"approve": True, "editor": "Ana", "keep": [unsure], "drop": [sure]})
+    review = {"approve": True, "editor": "Ana", "keep": [unsure], "drop": [sure]}
+    decisions = decisions_from_review(context["week"], review)
     issue = apply_decisions(context, decisions, for_readers=True)
     assert ids(issue) == [unsure]
 

@@ -317,7 +317,8 @@ def test_the_owner_still_updates_its_own_document(con, sources, tmp_path, doc):
     ("field", "value", "reason"),
     [
         ("canonical_url", "https://phish.example/login", "host phish.example is outside the source's allowed domains"),
-        ("canonical_url", "http://127.0.0.1:9999/sites/openai/x.html", "port 9999 of 127.0.0.1 is not a port the source uses"),
+        ("canonical_url", "http://127.0.0.1:9999/sites/openai/x.html", "port 9999 of 127.0.0.1 is not a port the "
+                                                                       "source uses"),
         ("url", "http://user@127.0.0.1:8000/sites/openai/x.html", "the URL carries a user name or password"),
         ("url", "http://phish.example\\@127.0.0.1:8000/x.html", "ambiguous URL"),
     ],

@@ -17,7 +17,9 @@ EXAMPLE = Path(__file__).parents[2] / "newsletter_templates" / "example_context.
 
 
 # A figure has one shape wherever it appears: in a deal, in the lead, in what changed.
-FIGURE_PATHS = re.compile(r"^\$\.(lead\.figures\[\]|lead\.quote|lead\.also\[\]\.figure|deals\[\]\.changes\[\]\.(old|new))")
+FIGURE_PATHS = re.compile(
+    r"^\$\.(lead\.figures\[\]|lead\.quote|lead\.also\[\]\.figure|deals\[\]\.changes\[\]\.(old|new))"
+)
 
 
 def shape(value, path="$", types=None):

@@ -96,15 +96,18 @@ def test_a_dropped_deal_leaves_the_lead_and_every_section(context):
 
 
 def test_countries_joining_for_the_first_time(context):
-    assert [(c["code"], [d["deal_id"] for d in c["deals"]], c["money_usd"], c["mw"]) for c in context["first_countries"]] == [
-        ("KE", [KENYA], 1e9, None), ("AE", [RUMOUR], None, 200.0)]  # by name: Kenya, United Arab Emirates
+    joining = [(c["code"], [d["deal_id"] for d in c["deals"]], c["money_usd"], c["mw"])
+               for c in context["first_countries"]]
+    # by name: Kenya, United Arab Emirates
+    assert joining == [("KE", [KENYA], 1e9, None), ("AE", [RUMOUR], None, 200.0)]
     # Saudi Arabia had a deal in 2025-W20: it is not new. Readers do not see the unsure UAE deal.
     issue = apply_decisions(context, [], for_readers=True)
     assert [c["code"] for c in issue["first_countries"]] == ["KE"]
 
 
 def test_company_watch(context):
-    watch = [(c["name"], c["is_new"], [d["number"] for d in c["deals"]], [(p["code"], p["is_new"]) for p in c["countries"]])
+    watch = [(c["name"], c["is_new"], [d["number"] for d in c["deals"]],
+              [(p["code"], p["is_new"]) for p in c["countries"]])
              for c in context["company_watch"]]
     assert watch == [
         ("G42", True, [1], [("KE", True)]),

@@ -16,10 +16,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse.db import connect
+from warehouse.db import WarehouseError, connect
 from warehouse.deals import build_deals
 from warehouse.load import load_documents, load_extractions, load_sources
-from warehouse.db import WarehouseError
 from warehouse.lock import working_files, writer_lock
 from warehouse.snapshot import publish, working_copy, working_path
 
@@ -178,10 +177,9 @@ def test_publish_needs_the_lock_and_its_own_working_file(published, tmp_path):
 def test_writing_publishes_on_success_and_discards_on_error(published, fixtures):
     from warehouse.snapshot import writing
 
-    with pytest.raises(RuntimeError):
-        with writing(published) as con:
-            load_extractions(con, fixtures / "extractions.jsonl")
-            raise RuntimeError("the command failed")
+    with pytest.raises(RuntimeError), writing(published) as con:
+        load_extractions(con, fixtures / "extractions.jsonl")
+        raise RuntimeError("the command failed")
     assert working_files(published) == []
     assert counts(published) == (7, 0)
     with writing(published, holder="tracker approve") as con:

@@ -158,9 +158,8 @@ def test_a_working_file_of_a_live_process_is_left_alone(db, caplog):
     try:
         theirs = db.with_name(f"{db.name}.work-{sleeper.pid}-0a1b2c3d")
         theirs.write_bytes(b"someone's copy")
-        with caplog.at_level(logging.WARNING, logger="warehouse.lock"):
-            with writer_lock(db, holder="a test"):
-                pass
+        with caplog.at_level(logging.WARNING, logger="warehouse.lock"), writer_lock(db, holder="a test"):
+            pass
         assert theirs.exists()
         assert f"{theirs}: left alone: pid {sleeper.pid}, which made it, is still running" in caplog.text
     finally:
@@ -218,9 +217,8 @@ def test_the_wait_comes_from_the_caller_the_environment_or_the_default(monkeypat
 def test_busy_is_a_warehouse_error_with_one_line(db):
     holder, _ = start_holder(db, "tracker crawl", 120)
     try:
-        with pytest.raises(WarehouseError) as caught:
-            with writing(db, holder="tracker approve", timeout=0):
-                pass
+        with pytest.raises(WarehouseError) as caught, writing(db, holder="tracker approve", timeout=0):
+            pass
     finally:
         stop(holder)
     assert isinstance(caught.value, WarehouseBusy) and caught.value.holder.pid == holder.pid

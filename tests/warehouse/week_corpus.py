@@ -5,7 +5,7 @@ the deals are inserted directly, so the expectations do not depend on the cluste
 
 | deal | week(s) | countries | companies | figures | confidence |
 | --- | --- | --- | --- | --- | --- |
-| d-humain000001 | W20, W21 | SA | Humain, Nvidia | 1GW (W20, Saudi Press Office) -> 5GW and 18,000 chips (W21, DC Wire) | 0.8 |
+| d-humain000001 | W20, W21 | SA | Humain, Nvidia | 1GW (Saudi Press Office) -> 5GW, 18,000 chips (DC Wire) | 0.8 |
 | d-kenya0000002 | W21 | KE | G42, Microsoft | $1 billion (DC Wire) | 0.9 |
 | d-rumour000003 | W21 | AE | OpenAI | 200MW (Gulf Blog) | 0.3 |
 | d-france000004 | W06 | FR | Mistral | EUR 10 billion (Saudi Press Office) | 0.7 |
@@ -34,16 +34,19 @@ SOURCES = [
      "start_urls": [], "article_pattern": "", "allowed_domains": ["news.example.org"]},
 ]
 
+# the mentions of both Humain articles
+HUMAIN_MENTIONS = [("Humain", "company", "Humain"), ("Saudi Arabia", "country", "SA"), ("Nvidia", "company", "Nvidia")]
 # doc key -> (source, published, title, text, figures [(surface, kind, attributes)], mentions [(surface, kind, value)])
 DOCUMENTS = {
     "humain-1gw": ("spa-gov", "2025-05-13", "Humain and Nvidia plan a 1GW campus",
                    "Humain will build a 1GW AI campus in Saudi Arabia with Nvidia. The first phase opens in 2026.",
                    [("1GW", "power", {"mw": 1000.0})],
-                   [("Humain", "company", "Humain"), ("Saudi Arabia", "country", "SA"), ("Nvidia", "company", "Nvidia")]),
+                   HUMAIN_MENTIONS),
     "humain-5gw": ("dc-wire", "2025-05-20", "Humain lifts its campus plan to 5GW",
                    "Humain now plans 5GW of capacity in Saudi Arabia. Nvidia will ship 18,000 GB300 chips to Humain.",
-                   [("5GW", "power", {"mw": 5000.0}), ("18,000 GB300 chips", "chips", {"count": 18000, "model": "GB300"})],
-                   [("Humain", "company", "Humain"), ("Saudi Arabia", "country", "SA"), ("Nvidia", "company", "Nvidia")]),
+                   [("5GW", "power", {"mw": 5000.0}),
+                    ("18,000 GB300 chips", "chips", {"count": 18000, "model": "GB300"})],
+                   HUMAIN_MENTIONS),
     "kenya": ("dc-wire", "2025-05-21", "Microsoft and G42 pick Kenya",
               "Microsoft and G42 will invest $1 billion in a data centre in Kenya.",
               [("$1 billion", "money", {"value": 1e9, "currency": "USD", "value_usd": 1e9})],
