@@ -2,13 +2,22 @@
 
 Pure. ``candidate_pairs`` blocks cheaply: two frames of different documents are compared only
 when they share a host country, a principal party, a project or a figure (same kind and amount
-bucket); everything else is taken as a different deal. ``score_pairs`` gives each compared pair
-of frames the sum of its figure pairs' probabilities (the ``cross`` model). ``cluster_average``
-then merges clusters best first while the average probability over all their figure pairs
-(unscored pairs count as 0) stays at or above the learned threshold, under two constraints: two
-frames of one document never join one deal (the document already told them apart), and a deal
-has one host country (two clusters whose hosts differ are not merged). Ties go to the earlier
-frames (date, doc_id), so the result does not depend on input order.
+bucket); a key shared by very many frames compares each frame with its nearest neighbours in
+report order only, so the work grows linearly. Everything not compared is a different deal.
+``score_pairs`` gives each compared pair of frames the sum of its figure pairs' probabilities
+(the ``cross`` model). ``cluster_average`` then merges clusters best first while the average
+probability over their figure pairs from different documents (unscored pairs count as 0) stays at
+or above the learned threshold, under constraints:
+
+- two frames of one document: the rule training chose (SAME_DOCUMENT, stored with the weights):
+  "apart" (never one deal: the document told them apart), "within" (their pairs are scored by
+  the within-document model), or "guarded" (they may meet through other documents' reports,
+  unless the within-document model says they differ: a mean probability below GUARD);
+- one host: two clusters whose host votes share no country are not merged;
+- different principal parties, different deals: two clusters whose parties are both known and
+  share no company are not merged.
+
+Ties go to the earlier frames (date, doc_id), so the result does not depend on input order.
 """
 
 from __future__ import annotations
@@ -28,9 +37,12 @@ from warehouse.resolution.frames import Document, Frame
 
 # two frames of one document: "apart" (never one deal), "within" (their pairs scored by the
 # within-document model), "through" (not compared: they meet only through other documents)
+# "guarded" (through other documents, unless the within model tells them apart: below GUARD)
 SAME_DOCUMENT = "apart"
+GUARD = 0.25  # a mean within-document probability under this keeps two frames of one document apart
 DISJOINT_PARTIES_APART = True  # clusters naming no principal party in common are different deals
-MAX_BLOCK = 400  # a blocking key shared by more frames than this (a common country) is too broad alone
+MAX_BLOCK = 400  # a blocking key shared by more frames than this is compared by neighbourhood only
+NEIGHBOURS = 100  # ... each frame with the next NEIGHBOURS frames of that key in report order
 
 
 def cluster_average(
@@ -135,13 +147,14 @@ def candidate_pairs(frames: list[Frame], same_document: str = "apart") -> list[t
             index.setdefault(key, []).append(number)
     pairs = set()
     for key, numbers in index.items():
-        if len(numbers) > MAX_BLOCK and key[0] == "host":
-            continue  # a common host alone is no evidence: its frames still meet by party or figure
+        # a key many frames share (a big country, a busy company): each frame meets only its
+        # NEIGHBOURS nearest in report order (frames are numbered in that order)
+        reach = len(numbers) if len(numbers) <= MAX_BLOCK else NEIGHBOURS
         for x, i in enumerate(numbers):
-            for j in numbers[x + 1:]:
+            for j in numbers[x + 1:x + 1 + reach]:
                 if frames[i].doc_id != frames[j].doc_id:
                     pairs.add((min(i, j), max(i, j)))
-    if same_document == "within":
+    if same_document in ("within", "guarded"):
         by_doc: dict[str, list[int]] = {}
         for number, frame in enumerate(frames):
             by_doc.setdefault(frame.doc_id, []).append(number)
@@ -162,12 +175,14 @@ def score_pairs(frames: list[Frame], pairs: Iterable[tuple[int, int]], docs: dic
         if a.doc_id == b.doc_id:
             doc = docs[a.doc_id]
             scores[(i, j)] = sum(
-                model.probability("within", within_features(x, y, doc)) for x in a.figures for y in b.figures
+                model.probability("within", within_features(x, y, doc, a.figures + b.figures))
+                for x in a.figures for y in b.figures
             )
             continue
         pair = frame_pair(a, b, docs[a.doc_id], docs[b.doc_id], corpus)
         scores[(i, j)] = sum(
-            model.probability("cross", cross_features(x, y, pair, corpus, a.figures, b.figures)) for x in a.figures for y in b.figures
+            model.probability("cross", cross_features(x, y, pair, corpus, a.figures, b.figures))
+            for x in a.figures for y in b.figures
         )
     return scores
 
@@ -176,11 +191,16 @@ def host_votes(frames: list[Frame], members: set[int]) -> Counter:
     return Counter(frames[i].host for i in members if frames[i].host)
 
 
-def merge_rule(frames: list[Frame], same_document: str = "apart") -> Callable[[set[int], set[int]], bool]:
-    """The constraints of the module docstring: no two frames of one document, one host."""
+def merge_rule(frames: list[Frame], same_document: str = "apart",
+               apart: set[tuple[int, int]] = frozenset()) -> Callable[[set[int], set[int]], bool]:
+    """The constraints of the module docstring: no two frames of one document (or, "guarded",
+    none the within-document model tells apart), one host, no disjoint principal parties."""
 
     def may_merge(a: set[int], b: set[int]) -> bool:
         if same_document == "apart" and {frames[i].doc_id for i in a} & {frames[i].doc_id for i in b}:
+            return False
+        if apart and any((min(i, j), max(i, j)) in apart for i in a for j in b
+                         if frames[i].doc_id == frames[j].doc_id):
             return False
         if DISJOINT_PARTIES_APART:
             parties_a = set().union(*(frames[i].principals for i in a))
@@ -215,10 +235,19 @@ def cluster_frames(frames: list[Frame], docs: dict[str, Document], corpus: Corpu
     """Deals as lists of frames, each in frame order, the deals in order of their first frame.
     ``scored``: the result of score_frames, when several thresholds are tried on one set."""
     frames, scores = scored or score_frames(frames, docs, corpus, model)
+    rule = same_document_rule(model)
+    apart: set[tuple[int, int]] = set()
+    if rule == "guarded":
+        same = {(i, j) for (i, j) in scores if frames[i].doc_id == frames[j].doc_id}
+        apart = {
+            (i, j) for (i, j) in same
+            if scores[(i, j)] / (len(frames[i].figures) * len(frames[j].figures)) < GUARD
+        }
+        scores = {key: value for key, value in scores.items() if key not in same}
     groups = cluster_average(
         len(frames), scores, model.threshold("cross") if threshold is None else threshold,
-        sizes=[len(f.figures) for f in frames], may_merge=merge_rule(frames, same_document_rule(model)),
-        groups=[f.doc_id for f in frames] if same_document_rule(model) == "through" else None,
+        sizes=[len(f.figures) for f in frames], may_merge=merge_rule(frames, rule, apart),
+        groups=[f.doc_id for f in frames] if rule in ("through", "guarded") else None,
     )
     deals = [[frames[i] for i in sorted(group)] for group in groups]
     deals.sort(key=lambda d: d[0].key)

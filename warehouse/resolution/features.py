@@ -80,15 +80,19 @@ def is_sum_of(total: Figure, parts: list[Figure]) -> bool:
 
 
 def adds_up(total: Figure, part: Figure, others: list[Figure]) -> bool:
-    """Whether ``part`` and one of ``others`` add up to ``total`` (a total and its parts)."""
+    """Whether ``part`` and one or two of ``others`` add up to ``total`` (a total and its parts:
+    "$15.2bn" = "$7.3bn so far" + "$7.9bn from 2026")."""
     value, first = comparable(total), comparable(part)
     if value is None or first is None or total.kind != part.kind or first >= value:
         return False
-    return any(
-        o is not part and o.kind == total.kind and comparable(o) is not None
-        and close(first + comparable(o), value, USD_TOLERANCE)
-        for o in others
-    )
+    rest = [comparable(o) for o in others if o is not part and o is not total and o.kind == total.kind]
+    rest = [v for v in rest if v is not None and v < value]
+    for i, second in enumerate(rest):
+        if close(first + second, value, USD_TOLERANCE):
+            return True
+        if any(close(first + second + third, value, USD_TOLERANCE) for third in rest[i + 1:]):
+            return True
+    return False
 
 
 def related_figure(x: Figure, y: Figure, frame_x: list[Figure], frame_y: list[Figure]) -> bool:
@@ -256,8 +260,9 @@ def main_features(figure: Figure, doc: Document, figures: list[Figure]) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 
-def within_features(a: Figure, b: Figure, doc: Document) -> dict:
-    """Two figures of one document (module docstring, ``within``)."""
+def within_features(a: Figure, b: Figure, doc: Document, others: list[Figure] = ()) -> dict:
+    """Two figures of one document (module docstring, ``within``); ``others``: the document's
+    figures, for totals and their parts."""
     same_sentence = a.sentence == b.sentence and a.sentence_start == b.sentence_start
     same = same_figure(a, b)
     converted = (
@@ -287,6 +292,7 @@ def within_features(a: Figure, b: Figure, doc: Document) -> dict:
         "doc_countries": min(1.0, len(doc.countries) / 6),
         "doc_projects": min(1.0, len(doc.projects) / 3),
         "doc_lead_actor_share": (max(doc.actors.values()) / sum(doc.actors.values())) if doc.actors else 1.0,
+        "adds_up": float(adds_up(a, b, list(others)) or adds_up(b, a, list(others))),
         "actor_same": float(a.actor is not None and a.actor == b.actor),
         "actor_conflict": float(explicit and a.actor != b.actor),
         "actor_conflict_inherited": float(not explicit and a.actor is not None and b.actor is not None and a.actor != b.actor),

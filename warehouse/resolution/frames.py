@@ -411,7 +411,7 @@ def build_frames(figures: list[Figure], docs: dict[str, Document], model) -> lis
         scores = {}
         for i, a in enumerate(group):
             for j in range(i + 1, len(group)):
-                scores[(i, j)] = model.probability("within", within_features(a, group[j], doc))
+                scores[(i, j)] = model.probability("within", within_features(a, group[j], doc, group))
         parts = cluster_average(len(group), scores, model.threshold("within"))
         for index, members in enumerate(sorted(parts, key=lambda p: min(p))):
             frame = describe_frame(doc, [group[i] for i in sorted(members)], index, model)
@@ -444,10 +444,8 @@ def describe_frame(doc: Document, figures: list[Figure], index: int, model) -> F
     parties.sort(key=lambda p: (-p.score, p.name))
     frame.parties = parties
     projects = Counter(f.project for f in figures if f.project)
-    if projects:
+    if projects:  # only a project its own sentences name: a document may name several
         frame.project = min(projects, key=lambda p: (-projects[p], p))
-    elif doc.projects:
-        frame.project = doc.ranked("project")[0]
     types = Counter(f.deal_type for f in figures if f.deal_type)
     frame.deal_type = min(types, key=lambda t: (-types[t], t)) if types else None
     words: Counter = Counter(tokens(doc.title))

@@ -205,7 +205,7 @@ def within_examples(figures, docs, data) -> tuple[list[dict], list[int]]:
         group.sort(key=lambda f: (f.start, f.commitment_id))
         for i, a in enumerate(group):
             for b in group[i + 1:]:
-                rows.append(within_features(a, b, docs[doc_id]))
+                rows.append(within_features(a, b, docs[doc_id], group))
                 labels.append(int(data.deal_of[a.commitment_id] == data.deal_of[b.commitment_id]))
     return rows, labels
 
@@ -441,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
     print("party threshold %.2f: P %.3f R %.3f F1 %.3f" % (party_threshold, *side["party"][party_threshold]),
           file=sys.stderr)
     within_grid = [0.4, 0.5, 0.6, 0.7]
-    modes = ["apart", "within"]
+    modes = ["apart", "within", "guarded"]
     totals = cross_validate(data, args.folds, within_grid, party_threshold, modes)
     table = {
         key: f_beta(counts["true"], counts["predicted"], counts["gold"], CROSS_BETA)
