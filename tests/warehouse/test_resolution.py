@@ -84,7 +84,8 @@ def deal_of(deals, doc_id: str):
 
 
 NORWAY = {"Nscale": ("company", "Nscale"), "Aker": ("company", "Aker"), "OpenAI": ("company", "OpenAI"),
-          "Norway": ("country", "NO"), "Norwegian": ("country", "NO"), "Stargate Norway": ("project", "Stargate Norway")}
+          "Norway": ("country", "NO"), "Norwegian": ("country", "NO"),
+          "Stargate Norway": ("project", "Stargate Norway")}
 
 
 def stargate_norway(doc_id: str, day: str, outlet: str, lead: str) -> tuple:
@@ -209,7 +210,10 @@ def test_figures_compare_across_currencies_and_add_up():
 def test_average_link_stops_at_the_threshold_and_obeys_constraints():
     scores = {(0, 1): 0.9, (1, 2): 0.8, (0, 2): 0.3, (2, 3): 0.2}
     assert sorted(map(sorted, cluster_average(4, scores, 0.5))) == [[0, 1, 2], [3]]
-    assert sorted(map(sorted, cluster_average(4, scores, 0.5, may_merge=lambda a, b: not (2 in a | b and 0 in a | b)))) == [[0, 1], [2], [3]]
+    def keep_0_and_2_apart(a, b):
+        return not (2 in a | b and 0 in a | b)
+
+    assert sorted(map(sorted, cluster_average(4, scores, 0.5, may_merge=keep_0_and_2_apart))) == [[0, 1], [2], [3]]
 
 
 def test_demonyms_are_not_country_names():
@@ -228,9 +232,9 @@ def test_stored_weights_load_and_name_their_features():
 
 
 def test_the_flow_picks_the_resolver_the_environment_names(monkeypatch):
-    from flows.tasks import deal_resolver
     import warehouse.deals
     import warehouse.resolution
+    from flows.tasks import deal_resolver
 
     monkeypatch.setenv("TRACKER_DEAL_RESOLVER", "model")
     assert deal_resolver() is warehouse.resolution.build_deals

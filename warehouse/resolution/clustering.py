@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from warehouse.resolution.features import (
     Corpus,
@@ -146,7 +146,7 @@ def candidate_pairs(frames: list[Frame], same_document: str = "apart") -> list[t
         for key in blocking_keys(frame):
             index.setdefault(key, []).append(number)
     pairs = set()
-    for key, numbers in index.items():
+    for numbers in index.values():
         # a key many frames share (a big country, a busy company): each frame meets only its
         # NEIGHBOURS nearest in report order (frames are numbered in that order)
         reach = len(numbers) if len(numbers) <= MAX_BLOCK else NEIGHBOURS

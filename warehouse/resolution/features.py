@@ -235,14 +235,16 @@ def main_features(figure: Figure, doc: Document, figures: list[Figure]) -> dict:
         "repeats_title": float(repeats and not figure.in_title),
         "other_amount_than_title": float(bool(same_kind) and not repeats
                                          and not any(adds_up(f, figure, figures) for f in same_kind)),
-        "bigger_than_title": float(bool(same_kind) and not repeats and value > max(comparable(f) or 0 for f in same_kind)),
+        "bigger_than_title": float(bool(same_kind) and not repeats
+                                   and value > max(comparable(f) or 0 for f in same_kind)),
         "part_of_title": float(any(adds_up(f, figure, figures) for f in same_kind)),
         "clause_has_lead": float(bool(lead) and lead <= own),
         "clause_in_title": float(bool(own) and own <= title_companies),
         "clause_other_company": float(bool(own - set(leaders) - title_companies)),
         "clause_no_company": float(not own),
         "sentence_top_country": float(bool(top_country) and top_country[0] in figure.countries),
-        "sentence_other_country": float(bool(figure.countries) and bool(top_country) and top_country[0] not in figure.countries),
+        "sentence_other_country": float(bool(figure.countries) and bool(top_country)
+                                        and top_country[0] not in figure.countries),
         "project_main": float(bool(figure.project) and bool(projects) and figure.project == projects[0]),
         "project_other": float(bool(figure.project) and bool(projects) and figure.project != projects[0]),
         "past": float(figure.past),
@@ -295,7 +297,8 @@ def within_features(a: Figure, b: Figure, doc: Document, others: list[Figure] = 
         "adds_up": float(adds_up(a, b, list(others)) or adds_up(b, a, list(others))),
         "actor_same": float(a.actor is not None and a.actor == b.actor),
         "actor_conflict": float(explicit and a.actor != b.actor),
-        "actor_conflict_inherited": float(not explicit and a.actor is not None and b.actor is not None and a.actor != b.actor),
+        "actor_conflict_inherited": float(not explicit and a.actor is not None and b.actor is not None
+                                          and a.actor != b.actor),
         "actor_missing": float(a.actor is None or b.actor is None),
         "same_sentence_money_other": float(same_sentence and other_amount and a.kind == "money"),
         "same_sentence_capacity_other": float(same_sentence and other_amount and a.kind != "money"),
@@ -334,7 +337,7 @@ class Corpus:
     vectors: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def of(cls, docs: dict[str, Document], figures: list[Figure]) -> "Corpus":
+    def of(cls, docs: dict[str, Document], figures: list[Figure]) -> Corpus:
         corpus = cls(documents=len(docs))
         for doc in docs.values():
             corpus.word_docs.update(set(doc.words) | set(doc.names))

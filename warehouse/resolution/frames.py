@@ -38,13 +38,28 @@ STOPWORDS = frozenset(
 TOKEN = re.compile(r"[a-z0-9][a-z0-9\-]+")
 YEAR = re.compile(r"\b(19[89]\d|20\d\d)\b")
 # a figure the sentence places in the past ("said in May 2023", "announced last year", "earlier")
-PAST_CUE = re.compile(r"\b(?:earlier|previously|last year|already (?:spent|invested|put)|had (?:already )?(?:spent|invested|committed|pledged))\b", re.I)
+PAST_CUE = re.compile(
+    r"\b(?:earlier|previously|last year|already (?:spent|invested|put)"
+    r"|had (?:already )?(?:spent|invested|committed|pledged))\b",
+    re.I,
+)
 # a figure the sentence reports as the whole another figure belongs to ("part of the $12.7bn")
-PART_OF_BEFORE = re.compile(r"\b(?:part of|share of|portion of|out of|within|under)\s+(?:an?|the|its|their|his|her|a wider|a broader)?\s*(?:\w+\s+){0,3}$", re.I)
+PART_OF_BEFORE = re.compile(
+    r"\b(?:part of|share of|portion of|out of|within|under)\s+"
+    r"(?:an?|the|its|their|his|her|a wider|a broader)?\s*(?:\w+\s+){0,3}$",
+    re.I,
+)
 # a sentence relating a part to a whole ("includes", "within it", "on top of", "another", "of which")
-PART_WHOLE_CUE = re.compile(r"\b(?:includ\w*|within (?:it|this|that)|inside|part of|piece of|share of|broader|wider|on top of|another|of which|among them|out of|leads? an?|sits? inside|as part)\b", re.I)
+PART_WHOLE_CUE = re.compile(
+    r"\b(?:includ\w*|within (?:it|this|that)|inside|part of|piece of|share of|broader|wider|on top of"
+    r"|another|of which|among them|out of|leads? an?|sits? inside|as part)\b",
+    re.I,
+)
 # a figure the sentence compares the deal with ("compares with", "similar to", "follows")
-COMPARE_CUE = re.compile(r"\b(?:compar\w+|similar|follows|followed|rival\w*|dwarf\w*|bigger than|larger than|smaller than|versus)\b", re.I)
+COMPARE_CUE = re.compile(
+    r"\b(?:compar\w+|similar|follows|followed|rival\w*|dwarf\w*|bigger than|larger than|smaller than|versus)\b",
+    re.I,
+)
 DEMONYM_ENDINGS = ("an", "ish", "ese", "ian", "ch", "i")
 
 
@@ -116,7 +131,8 @@ class Document:
     def rank(self, kind: str, value: str) -> tuple:
         """Sort key: most mentioned, then named in the title, then named first."""
         counts = {"country": self.countries, "company": self.companies, "project": self.projects}[kind]
-        return (-counts.get(value, 0), (kind, value) not in self.in_title, self.first.get((kind, value), 1 << 30), value)
+        key = (kind, value)
+        return (-counts.get(value, 0), key not in self.in_title, self.first.get(key, 1 << 30), value)
 
     def ranked(self, kind: str) -> list[str]:
         counts = {"country": self.countries, "company": self.companies, "project": self.projects}[kind]
@@ -285,7 +301,8 @@ def read_figures(figure_rows: list[dict], docs: dict[str, Document]) -> list[Fig
             sentence=row.get("sentence") or "", sentence_start=row.get("sentence_start"),
             paragraph=row.get("paragraph_no"), in_title=bool(row.get("in_title")), deal_type=row.get("deal_type"),
             role=row.get("role") or "commitment", project=row.get("project") or None,
-            extracted_countries=tuple(row.get("countries") or ()), extracted_companies=tuple(row.get("companies") or ()),
+            extracted_countries=tuple(row.get("countries") or ()),
+            extracted_companies=tuple(row.get("companies") or ()),
             link_scope=row.get("link_scope"),
         ))
     groups: dict[tuple, list[Figure]] = {}
@@ -337,11 +354,13 @@ def link_sentence(group: list[Figure], sentence: str, start: int | None, doc: Do
         free = [m for m in companies if not any(f.start <= m["start_char"] < max(f.end, f.start + 1) for f in group)]
         same_clause = index > 0 and group[index - 1].clause == figure.clause
         low = group[index - 1].end if same_clause else -1
-        before = {m["value"] for m in free if low <= m["start_char"] < figure.start and clause_of(m["start_char"]) == figure.clause}
+        before = {m["value"] for m in free
+                  if low <= m["start_char"] < figure.start and clause_of(m["start_char"]) == figure.clause}
         own = before or (set(previous) if same_clause else set())
         previous = own
         if index == len(group) - 1 or group[index + 1].clause != figure.clause:
-            own |= {m["value"] for m in free if m["start_char"] >= figure.end and clause_of(m["start_char"]) == figure.clause}
+            own |= {m["value"] for m in free
+                    if m["start_char"] >= figure.end and clause_of(m["start_char"]) == figure.clause}
         if not mentions and group[0].link_scope in (None, "sentence"):
             own |= set(figure.extracted_companies)
         figure.companies = tuple(sorted(own))

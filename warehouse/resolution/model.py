@@ -62,7 +62,7 @@ class Model:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> "Model":
+    def from_json(cls, data: dict) -> Model:
         components = {
             name: Component(bias=float(c["bias"]), weights={k: float(v) for k, v in c["weights"].items()},
                             threshold=float(c["threshold"]))

@@ -237,7 +237,7 @@ def fit(rows: list[dict], labels: list[int], threshold: float = 0.5) -> Componen
     matrix = [[row.get(name, 0.0) for name in names] for row in rows]
     regression = LogisticRegression(C=REGULARISATION, max_iter=2000)
     regression.fit(matrix, labels)
-    weights = {name: round(float(w), 4) for name, w in zip(names, regression.coef_[0])}
+    weights = {name: round(float(w), 4) for name, w in zip(names, regression.coef_[0], strict=True)}
     return Component(bias=round(float(regression.intercept_[0]), 4), weights=weights, threshold=threshold)
 
 
@@ -311,7 +311,7 @@ def resolve_fold(data: Labelled, doc_ids: set[str], scored_ids: set[str], model:
         # pairs with at least one held-out figure: all pairs less those of training figures only
         counts = pair_counts(assignment, data, doc_of)
         if unscored:
-            counts = tuple(a - b for a, b in zip(counts, pair_counts(assignment, data, unscored)))
+            counts = tuple(a - b for a, b in zip(counts, pair_counts(assignment, data, unscored), strict=True))
         true, predicted, gold = counts
         hosts = host_hits([d for d in deals if any(f.doc_id in scored_ids for f in d.figures)], data,
                           {cid for cid, doc in doc_of.items() if doc in scored_ids})
@@ -334,7 +334,8 @@ def within_counts(frames, figures, data) -> tuple[int, int, int]:
         for i, a in enumerate(group):
             for b in group[i + 1:]:
                 same_gold = data.deal_of[a.commitment_id] == data.deal_of[b.commitment_id]
-                same_frame = frame_of.get(a.commitment_id) is not None and frame_of.get(a.commitment_id) == frame_of.get(b.commitment_id)
+                frame = frame_of.get(a.commitment_id)
+                same_frame = frame is not None and frame == frame_of.get(b.commitment_id)
                 gold += same_gold
                 predicted += same_frame
                 true += same_gold and same_frame
@@ -405,14 +406,14 @@ def party_cross_validation(data: Labelled, folds: int) -> dict[float, tuple]:
         rows, labels = party_examples(figures, docs, data)
         model = Model({"party": party, "host": host})
         for threshold in THRESHOLDS:
-            for row, label in zip(rows, labels):
+            for row, label in zip(rows, labels, strict=True):
                 chosen = model.probability("party", row) >= threshold
                 counts[threshold]["true"] += chosen and label
                 counts[threshold]["predicted"] += chosen
                 counts[threshold]["gold"] += label
         rows, labels, groups = host_examples(figures, docs, data)
         best: dict[str, tuple] = {}
-        for row, label, group in zip(rows, labels, groups):
+        for row, label, group in zip(rows, labels, groups, strict=True):
             score = model.score("host", row)
             if group not in best or score > best[group][0]:
                 best[group] = (score, label)
@@ -420,6 +421,12 @@ def party_cross_validation(data: Labelled, folds: int) -> dict[float, tuple]:
         host_total += len(best)
     return {"party": {t: f_beta(c["true"], c["predicted"], c["gold"]) for t, c in counts.items()},
             "host_accuracy": host_right / host_total if host_total else 0.0, "host_frames": host_total}
+
+
+def trained_on(gold: Path) -> str:
+    """The gold set's path as stored in the notes: relative to the repository when inside it."""
+    path = gold.resolve()
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(gold)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -438,7 +445,8 @@ def main(argv: list[str] | None = None) -> int:
     side = party_cross_validation(data, args.folds)
     party_threshold = max(side["party"], key=lambda t: (side["party"][t][2], -t))
     print(f"host ranking, held out: {side['host_accuracy']:.3f} of {side['host_frames']} frames", file=sys.stderr)
-    print("party threshold %.2f: P %.3f R %.3f F1 %.3f" % (party_threshold, *side["party"][party_threshold]),
+    party = side["party"][party_threshold]
+    print(f"party threshold {party_threshold:.2f}: P {party[0]:.3f} R {party[1]:.3f} F1 {party[2]:.3f}",
           file=sys.stderr)
     within_grid = [0.4, 0.5, 0.6, 0.7]
     modes = ["apart", "within", "guarded"]
@@ -467,7 +475,7 @@ def main(argv: list[str] | None = None) -> int:
     w = totals[(mode, within_best, "within")]
     model.notes = {
         "same_document": mode,
-        "trained_on": str(args.gold.resolve().relative_to(REPO)) if args.gold.resolve().is_relative_to(REPO) else str(args.gold),
+        "trained_on": trained_on(args.gold),
         "documents": len(data.document_rows),
         "labelled_commitments": len(data.deal_of),
         "folds": args.folds,
@@ -475,7 +483,9 @@ def main(argv: list[str] | None = None) -> int:
             "pairwise_precision": round(precision, 4),
             "pairwise_recall": round(recall, 4),
             "host_right": f"{chosen['host_right']}/{chosen['host_deals']}",
-            "within_document_pairs": dict(zip(("precision", "recall", "f1"), (round(v, 4) for v in f_beta(w["true"], w["predicted"], w["gold"])))),
+            "within_document_pairs": dict(zip(("precision", "recall", "f1"),
+                                              (round(v, 4) for v in f_beta(w["true"], w["predicted"], w["gold"])),
+                                              strict=True)),
             "host_ranking_accuracy": round(side["host_accuracy"], 4),
             "party_precision_recall_f1": [round(v, 4) for v in side["party"][party_threshold]],
         },
