@@ -4,6 +4,7 @@ own Prefect home, warehouse and output folder."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -85,10 +86,8 @@ def end_all(pids: list[int]) -> None:
     """Kill what a test started and may have left (by pid, only those)."""
     for pid in pids:
         if alive(pid):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 def test_crawl_starts_on_a_loaded_machine_without_settings(tmp_path):

@@ -11,7 +11,7 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -68,7 +68,7 @@ def post(server: DeskServer, fields: dict, headers: dict | None = None):
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)  # editor_decisions.decided_at is naive UTC
+    return datetime.now(UTC).replace(tzinfo=None)  # editor_decisions.decided_at is naive UTC
 
 
 def token_of(page: str) -> str:
@@ -94,7 +94,8 @@ def decisions(server: DeskServer) -> list[tuple]:
 def test_the_page_lists_the_weeks_deals_with_forms(desk):
     status, headers, page = get(desk)
     assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
-    assert "script-src" not in headers["Content-Security-Policy"] and "default-src 'none'" in headers["Content-Security-Policy"]
+    policy = headers["Content-Security-Policy"]
+    assert "script-src" not in policy and "default-src 'none'" in policy
     assert headers["X-Frame-Options"] == "DENY" and headers["Cache-Control"] == "no-store"
     assert token_of(page) == desk.desk.token
     for deal_id in (KENYA, RUMOUR, HUMAIN):
@@ -127,7 +128,8 @@ def test_a_drop_is_recorded_with_who_and_when_and_the_draft_is_rendered_again(de
 
 def test_a_correction_is_validated_stored_and_shown(desk):
     token = token_of(get(desk)[2])
-    assert post(desk, {"csrf": token, "action": "correct", "deal_id": HUMAIN, "field": "mw", "value": "6.2 GW"})[0] == 303
+    assert post(desk, {"csrf": token, "action": "correct", "deal_id": HUMAIN, "field": "mw",
+                       "value": "6.2 GW"})[0] == 303
     assert post(desk, {"csrf": token, "action": "correct", "deal_id": KENYA, "field": "money_usd",
                        "value": "$1.5 billion"})[0] == 303
     assert [(d[0], d[1], d[2], d[3]) for d in decisions(desk)] == [
@@ -143,7 +145,8 @@ def test_a_correction_is_validated_stored_and_shown(desk):
          "Power capacity in MW: &#39;lots&#39; is not a number; write it like 1200, or 1.2 GW."),
         ({"action": "correct", "deal_id": HUMAIN, "field": "chips", "value": "-5"}, 400, "is not a number"),
         ({"action": "correct", "deal_id": HUMAIN, "field": "mw", "value": "0"}, 400, "must be more than 0"),
-        ({"action": "correct", "deal_id": HUMAIN, "field": "title", "value": "x"}, 400, "Cannot correct &#39;title&#39;"),
+        ({"action": "correct", "deal_id": HUMAIN, "field": "title", "value": "x"}, 400, "Cannot correct "
+                                                                                        "&#39;title&#39;"),
         ({"action": "drop", "deal_id": "d-nope"}, 400, "There is no deal &#39;d-nope&#39; in the 2025-W21 draft"),
         ({"action": "drop"}, 400, "A drop decision is about one deal"),
         ({"action": "publish-everything"}, 400, "Unknown decision"),

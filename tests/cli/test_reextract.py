@@ -181,7 +181,8 @@ def test_a_document_that_fails_extraction_is_recorded_and_the_rest_published(ori
             (broken["url"], "extraction failed: InjectedExtractionFault: a component failed on this document"),
         ]
         assert con.execute("select count(*) from mentions where doc_id = ?", [broken["doc_id"]]).fetchone() == (0,)
-        assert con.execute("select plausible from commitments where doc_id = ?", [absurd["doc_id"]]).fetchall() == [(False,)]
+        assert con.execute("select plausible from commitments where doc_id = ?",
+                           [absurd["doc_id"]]).fetchall() == [(False,)]
     finally:
         con.close()
     assert working_files(db) == []
@@ -205,7 +206,8 @@ def test_reextract_in_worker_processes_gets_past_a_hostile_page(db):
     try:
         assert con.execute("select kind, value_usd from commitments where doc_id = ?",
                            [big["doc_id"]]).fetchall() == [("money", 1e9)]
-        assert con.execute("select countries from documents where doc_id = ?", [digits["doc_id"]]).fetchone() == (["AE"],)
+        assert con.execute("select countries from documents where doc_id = ?",
+                           [digits["doc_id"]]).fetchone() == (["AE"],)
         (reason,) = con.execute("select reason from crawl_errors where stage = 'extract'").fetchone()
     finally:
         con.close()

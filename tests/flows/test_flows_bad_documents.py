@@ -16,7 +16,12 @@ import pytest
 from flows.tasks import build_deal_records
 from nlp.extract import load_pipeline
 from tests.nlp.hostile_documents import (
-    ABSURD, BIG_TEXT, FAULT_MARKER, HUGE_DIGITS, crawled_document, fault_in_pipeline,
+    ABSURD,
+    BIG_TEXT,
+    FAULT_MARKER,
+    HUGE_DIGITS,
+    crawled_document,
+    fault_in_pipeline,
 )
 from warehouse.db import connect
 from warehouse.decisions import apply_decisions
@@ -40,7 +45,8 @@ def stage(prefect_server, tmp_path_factory) -> dict:
         "digits": crawled_document("digits", "OpenAI and the UAE", HUGE_DIGITS),
         "absurd": crawled_document("absurd", "OpenAI and G42 in the UAE", ABSURD),
         # a new text each run, so no cached extraction of an earlier run stands in for this one
-        "broken": crawled_document("broken", "G42 in Kenya", f"G42 will invest $2bn in Kenya. {FAULT_MARKER} {uuid.uuid4()}"),
+        "broken": crawled_document("broken", "G42 in Kenya", f"G42 will invest $2bn in Kenya. {FAULT_MARKER} "
+                                                             f"{uuid.uuid4()}"),
     }
     (root / "documents.jsonl").write_text("".join(json.dumps(d) + "\n" for d in documents + list(bad.values())),
                                           encoding="utf-8")
@@ -73,7 +79,8 @@ def test_every_calm_article_is_extracted_and_clustered(stage):
     extracted = rows(db, "select doc_id from documents where extracted_content_hash = content_hash")
     extracted = {doc_id for (doc_id,) in extracted}
     # the fixtures' syndicated copy is stored once: every stored calm article is extracted
-    stored_calm = {doc_id for (doc_id,) in rows(db, "select doc_id from documents where doc_id in (select unnest(?))", [calm])}
+    stored_calm = {doc_id for (doc_id,) in rows(db, "select doc_id from documents where doc_id in (select "
+                                                    "unnest(?))", [calm])}
     assert stored_calm and stored_calm <= extracted
     assert rows(db, "select count(*) from mentions where doc_id in (select unnest(?))", [calm])[0][0] > 20
     figures = rows(db, "select kind, value_usd, mw, chip_count from commitments "
@@ -87,7 +94,8 @@ def test_every_calm_article_is_extracted_and_clustered(stage):
 
 def test_the_failing_document_is_recorded_with_its_reason_and_left_to_retry(stage):
     db, broken = stage["db"], stage["ids"]["broken"]
-    errors = rows(db, "select source_id, url, reason from crawl_errors where stage = 'extract' and url like '%/broken.html'")
+    errors = rows(db, "select source_id, url, reason from crawl_errors where stage = 'extract' and url like "
+                      "'%/broken.html'")
     assert errors == [("gulf-tech", "http://127.0.0.1:8000/sites/gulftech/broken.html",
                        "extraction failed: InjectedExtractionFault: a component failed on this document")]
     # not marked extracted (the next run tries again), nothing half-loaded

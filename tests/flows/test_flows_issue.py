@@ -158,7 +158,7 @@ def test_company_watch_lists_the_weeks_companies_and_flags_newcomers(con, issues
 def test_chart_rows_add_up(con, issues):
     for week, (context, text) in issues.items():
         week_totals: dict[str, list] = defaultdict(lambda: [None, None])
-        for deal_id, _, _, countries, _, money, power, _ in published(con, week):
+        for _, _, _, countries, _, money, power, _ in published(con, week):
             for code in countries:
                 for i, value in enumerate((money, power)):
                     if value is not None:

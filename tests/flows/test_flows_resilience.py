@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 import pytest
@@ -30,7 +30,7 @@ def task_states(name: str, since: datetime) -> list[str]:
 def test_a_retried_run_skips_the_finished_crawl_and_extraction(prefect_server, tmp_path, monkeypatch):
     from flows.weekly import weekly_tracker
 
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     marker = tmp_path / "fault-fired"
     monkeypatch.setenv("TRACKER_INJECT_FAULT", f"load-extractions:{marker}")
     db, out = tmp_path / "tracker.duckdb", tmp_path / "out"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from pathlib import Path
 from uuid import UUID
 
 import duckdb
@@ -34,8 +35,9 @@ def paused_run_id(timeout: float = 120) -> UUID:
 
 def review_run(sample_db, tmp_path, run_input: dict | None, timeout: int = 120) -> dict:
     """Copy the sample warehouse, run the flow waiting for review, answer through Prefect."""
-    from flows.weekly import weekly_tracker
     from prefect.flow_runs import resume_flow_run
+
+    from flows.weekly import weekly_tracker
 
     db = tmp_path / "tracker.duckdb"
     shutil.copyfile(sample_db["db"], db)
@@ -108,7 +110,7 @@ def test_edit_drops_a_deal_and_corrects_a_figure(sample_db, tmp_path):
     from flows.tasks import render_week
 
     again = render_week.fn(str(result["db"]), str(tmp_path / "again"), week)
-    rerendered = open(again["files"]["text"]).read()
+    rerendered = Path(again["files"]["text"]).read_text()
     assert drop_title not in rerendered and "1,234 MW" in rerendered
 
 
