@@ -81,7 +81,7 @@ def rows(con, doc_names, key_figures):
     cursor = con.execute("select * from deals")
     names = [d[0] for d in cursor.description]
     for values in cursor.fetchall():
-        row = dict(zip(names, values))
+        row = dict(zip(names, values, strict=True))
         row["docs"], row["keys"], row["foreign"] = set(), Counter(), []
         deals[row["deal_id"]] = row
     evidence = con.execute(
@@ -93,7 +93,7 @@ def rows(con, doc_names, key_figures):
         row = deals[deal_id]
         row["docs"].add(doc)
         found = keys_of(tuple(figure), doc, key_figures)
-        for key, context in found[:1]:
+        for key, _ in found[:1]:
             row["keys"][key] += 1
         row["found"] = row.get("found", []) + [(doc, tuple(figure), found)]
     for row in deals.values():
@@ -219,9 +219,10 @@ def test_an_updated_article_shows_as_a_figure_change_of_its_deal(deal, doc, old,
     ).fetchall()
     publisher = doc.split("/")[0]
     updated_on = old["version"].removeprefix("until ")[:10]
-    expected = sorted((kind, a, b) for (kind, a), (_, b) in zip(sorted(before - after), sorted(after - before)))
+    pairs = zip(sorted(before - after), sorted(after - before), strict=True)
+    expected = sorted((kind, a, b) for (kind, a), (_, b) in pairs)
     assert sorted((kind, o, n) for kind, o, n, *_ in changes) == expected
-    for kind, o, n, old_text, new_text, old_on, changed_on, old_source, new_source, deal_id in changes:
+    for _, _, _, old_text, new_text, old_on, changed_on, old_source, new_source, deal_id in changes:
         assert (old_on, changed_on) == (old["published"], updated_on)  # first reported, then updated
         assert (old_source, new_source) == (publisher, publisher)
         assert old_text and new_text

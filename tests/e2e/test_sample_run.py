@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
