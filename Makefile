@@ -41,7 +41,8 @@ run: install ## Run the whole weekly pipeline on the bundled sample corpus
 serve: install ## Serve the weekly-tracker deployment on a local Prefect server (UI on 127.0.0.1:4200)
 	$(BIN)/python -m flows.serve
 
-test: install ## Run the whole test suite, end-to-end tests included
+test: install ## Lint (ruff), then run the whole test suite, end-to-end tests included
+	$(BIN)/ruff check .
 	$(BIN)/pytest
 
 test-fast: install ## Run the suite without the slow end-to-end tests
