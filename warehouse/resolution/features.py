@@ -20,6 +20,7 @@ Every feature is a number, mostly in [0, 1]; names are stable (they key the stor
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -35,6 +36,13 @@ TYPE_FAMILIES = {
     "fund": "money", "investment_programme": "money", "partnership": None,
 }
 SUPPLIER_TYPES = {"chipmaker", "hardware"}  # registry types that sell chips and servers
+# words before a country naming it as the place of spending ("in the US", "into India")
+SPENDING_BEFORE = re.compile(r"\b(?:in|to|into|across|for)\s+(?:the\s+)?$", re.I)
+# a sentence about a phase or a part of one build-out ("the first 200MW phase", "initial stage")
+PHASE_CUE = re.compile(r"\b(?:phase|stage|first|initial|opening|tranche|starts? with|expan\w+|rest of)\b", re.I)
+# a sentence reporting another deal of its own ("separately", "in a separate deal", "also signed")
+OTHER_DEAL_CUE = re.compile(r"\b(?:separate(?:ly)?|also (?:signed|announced|agreed|unveiled)|in addition|meanwhile"
+                            r"|another (?:deal|agreement|contract)|a second (?:deal|agreement|contract))\b", re.I)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -122,6 +130,20 @@ def jaccard(a: set | frozenset, b: set | frozenset) -> float:
 # ---------------------------------------------------------------------------------------------
 
 
+def places_of_spending(doc: Document, figure: Figure) -> set[str]:
+    """Countries the figure's own sentence names as where money goes or a site stands: after
+    "in", "to", "into", "across", "for" ("to invest $10bn in the US", "a campus in Texas, US")."""
+    if figure.sentence_start is None:
+        return set()
+    low, high = figure.sentence_start, figure.sentence_start + len(figure.sentence)
+    found = set()
+    for start, _, kind, value, _, adjective in doc.entities:
+        if (kind == "country" and not adjective and low <= start < high
+                and SPENDING_BEFORE.search(doc.text[max(low, start - 12):start])):
+            found.add(value)
+    return found
+
+
 def host_candidates(doc: Document, figures: list[Figure]) -> list[tuple[str, dict]]:
     """Each country the frame's sentences, paragraphs or document name, with its host features."""
     named_in_sentence = Counter(c for f in figures for c in set(f.countries))
@@ -138,6 +160,7 @@ def host_candidates(doc: Document, figures: list[Figure]) -> list[tuple[str, dic
     homes = Counter(registry.get(c, {}).get("country") for c in companies)
     top_company = doc.ranked("company")[:1]
     top_home = registry.get(top_company[0], {}).get("country") if top_company else None
+    spent_in = Counter(c for f in figures for c in places_of_spending(doc, f))
     rows = []
     for country in sorted(candidates):
         count = doc.countries.get(country, 0)
@@ -154,6 +177,7 @@ def host_candidates(doc: Document, figures: list[Figure]) -> list[tuple[str, dic
             "home_of_top_company": float(top_home == country),
             "first": 1.0 / (1 + ranking.index(country)) if country in ranking else 0.0,
             "only_one": float(len(candidates) == 1),
+            "spent_in_sentence": spent_in[country] / len(figures),
         }))
     return rows
 
@@ -262,6 +286,16 @@ def main_features(figure: Figure, doc: Document, figures: list[Figure]) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 
+def actor_kind(actor: str | None, doc: Document, figures: tuple[Figure, ...]) -> str:
+    """"place" (a country), "supplier" (named inside a figure, or a chip or hardware maker), or
+    "principal" (any other company or a programme)."""
+    if actor in doc.countries:
+        return "place"
+    if any(actor in f.suppliers for f in figures) or company_registry().get(actor, {}).get("type") in SUPPLIER_TYPES:
+        return "supplier"
+    return "principal"
+
+
 def within_features(a: Figure, b: Figure, doc: Document, others: list[Figure] = ()) -> dict:
     """Two figures of one document (module docstring, ``within``); ``others``: the document's
     figures, for totals and their parts."""
@@ -287,7 +321,16 @@ def within_features(a: Figure, b: Figure, doc: Document, others: list[Figure] = 
         a.in_title != b.in_title and other_amount and (comparable(titled) or 0) > (comparable(body) or 0)
     )
     explicit = a.actor is not None and b.actor is not None and not (a.actor_inherited or b.actor_inherited)
+    conflict = explicit and a.actor != b.actor
+    kinds = {actor_kind(a.actor, doc, (a, b)), actor_kind(b.actor, doc, (a, b))} if conflict else set()
     return {
+        # whose conflict: two principals (companies, programmes) is strong evidence of two deals;
+        # a supplier ("100,000 Nvidia chips") or a place ("in the UAE") beside a principal is not
+        "actor_conflict_principals": float(conflict and kinds == {"principal"}),
+        "actor_conflict_supplier": float(conflict and "supplier" in kinds),
+        "actor_conflict_place": float(conflict and "place" in kinds and "supplier" not in kinds),
+        "phase_cue": float(bool(PHASE_CUE.search(a.sentence) or PHASE_CUE.search(b.sentence))),
+        "other_deal_cue": float(bool(OTHER_DEAL_CUE.search(a.sentence) or OTHER_DEAL_CUE.search(b.sentence))),
         "doc_actors": min(1.0, max(0, len(doc.actors) - 1) / 5),
         "doc_figures": min(1.0, doc.figure_count / 12),
         "doc_companies": min(1.0, len(doc.companies) / 8),
@@ -409,6 +452,18 @@ class FramePair:
     names_frame: float
     names_text: float
     lead_company_same: float
+    doc_project_same: float
+    title_party_host: float
+
+
+def headline_projects(doc: Document) -> set[str]:
+    """The projects a document is about: those its title names, else the one it names most."""
+    titled = {value.casefold() for kind, value in doc.in_title if kind == "project"}
+    return titled or {p.casefold() for p in doc.ranked("project")[:1]}
+
+
+def title_names(doc: Document, kind: str) -> set[str]:
+    return {value for k, value in doc.in_title if k == kind}
 
 
 def lead_figures(frame: Frame) -> list[Figure]:
@@ -446,7 +501,12 @@ def frame_pair(a: Frame, b: Frame, doc_a: Document, doc_b: Document, corpus: Cor
         for x in lead_a for y in lead_b
     )
     lead_a, lead_b = doc_a.ranked("company")[:1], doc_b.ranked("company")[:1]
+    projects_a, projects_b = headline_projects(doc_a), headline_projects(doc_b)
+    # both titles name one company and both frames have one host: the headline's who and where agree
+    title_party = bool(title_names(doc_a, "company") & title_names(doc_b, "company"))
     return FramePair(
+        doc_project_same=float(bool(projects_a & projects_b)),
+        title_party_host=float(title_party and a.host is not None and a.host == b.host),
         names_frame=corpus.cosine(a.names, b.names, (("names", a.doc_id, a.index, len(a.figures)),
                                                      ("names", b.doc_id, b.index, len(b.figures)))),
         names_text=corpus.cosine(doc_a.names, doc_b.names, (("doc-names", a.doc_id), ("doc-names", b.doc_id))),
@@ -514,6 +574,8 @@ def cross_features(x: Figure, y: Figure, pair: FramePair, corpus: Corpus,
         "names_frame": pair.names_frame,
         "names_text": pair.names_text,
         "lead_company_same": pair.lead_company_same,
+        "doc_project_same": pair.doc_project_same,
+        "title_party_host": pair.title_party_host,
         "lead_same": pair.lead_same,
         "lead_conflict": pair.lead_conflict,
     }
