@@ -15,7 +15,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_LOGGING_LEVEL ?= INFO
 # Prefect's temporary server gets 20 s to start by default; a busy 2-core machine took longer
 # (`make run` on a fresh clone timed out once), so allow more. The `tracker` command sets these
-# same defaults itself (tracker/settings.py), so `make run` and `.venv/bin/tracker run` behave
+# same defaults itself (common/settings.py), so `make run` and `.venv/bin/tracker run` behave
 # alike; here they also reach the tests, which run flows inside pytest.
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 180
 
@@ -41,8 +41,9 @@ run: install ## Run the whole weekly pipeline on the bundled sample corpus
 serve: install ## Serve the weekly-tracker deployment on a local Prefect server (UI on 127.0.0.1:4200)
 	$(BIN)/python -m flows.serve
 
-test: install ## Lint (ruff), then run the whole test suite, end-to-end tests included
+test: install ## Lint (ruff, the layer order), then run the whole test suite, end-to-end tests included
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 test-fast: install ## Run the suite without the slow end-to-end tests

@@ -10,8 +10,8 @@ the figure (every run's time is kept in ``flow_overhead_details``):
   default task runner: working copy, load the documents, extract and load in batches of 1,000
   (Prefect tasks, results persisted, cache keys computed), build deals, render the draft (with its
   artifacts), publish, record the approval, render and publish the issue, run summary artifact;
-- in-process: the very same task functions called directly (``task.fn``), in the same order, with
-  the same one-thread overlap of extraction and loading, and no Prefect run at all.
+- in-process: the very same use cases (app/) the tasks wrap, called directly in the same order,
+  with the same one-thread overlap of extraction and loading, and no Prefect run at all.
 
 How documents get in: not through a 10,000-page crawl (minutes of HTML parsing that would drown
 the overhead; ``benchmarks/crawl_speed.py`` measures the crawl). The crawl stage *replays* a
@@ -41,7 +41,6 @@ import shutil
 import sys
 import tempfile
 import time
-from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -77,22 +76,15 @@ def run_flow(crawl_dir: str, sources: str, db: str, out: str) -> dict:
 
 
 def run_inprocess(crawl_dir: str, sources: str, db: str, out: str) -> dict:
-    """Child: the flow's stages as plain calls of the same task functions, no Prefect run."""
-    from flows.review import ReviewDecision
-    from flows.tasks import (
-        EXTRACT_BATCH,
-        build_deal_records,
-        count_documents,
-        extract_batch,
-        load_crawl,
-        load_extraction_lines,
-        open_working_copy,
-        publish_warehouse,
-        record_review,
-        render_week,
-        select_documents,
-    )
-    from flows.weekly import publish_issue
+    """Child: the flow's stages as plain calls of the same use cases (app/), no Prefect run."""
+    from app.crawl import load_crawl
+    from app.deals import build_deals
+    from app.extraction import count_documents, extract_batch, extract_pages, load_extraction_lines
+    from app.newsletter import approve, render_draft
+    from flows.tasks import deal_resolver
+    from warehouse.decisions import decisions_from_review
+    from warehouse.lock import acquire, release
+    from warehouse.snapshot import publish, working_copy
 
     started = time.perf_counter()
     stages: dict[str, float] = {}
@@ -105,47 +97,31 @@ def run_inprocess(crawl_dir: str, sources: str, db: str, out: str) -> dict:
         stages[name] = round(now_ - last_lap, 2)
         last_lap = now_
 
-    from warehouse.lock import acquire, release
-
     Path(db).parent.mkdir(parents=True, exist_ok=True)
     acquire(db, holder="a benchmark run")  # the writer lock, as the flow takes it
-    work = open_working_copy.fn(db)
-    load_crawl.fn(work, sources, crawl_dir)
+    work = str(working_copy(db))
+    load_crawl(work, sources, crawl_dir)
     lap("crawl_stage")
     # extract-stage: one extraction thread, at most 3 batches ahead of the load (as the flow)
-    count_documents.fn(work)
-    work_dir, after, batches, documents = str(Path(out) / "extract"), "", 0, 0
-    submitted: deque = deque()
+    count_documents(work)
+    work_dir = str(Path(out) / "extract")
     with ThreadPoolExecutor(max_workers=1) as pool:
-        while True:
-            while after is not None and len(submitted) < 3:
-                records = select_documents.fn(work, after, EXTRACT_BATCH)
-                if not records:
-                    after = None
-                    break
-                after = records[-1]["id"]
-                documents += len(records)
-                submitted.append(pool.submit(extract_batch.fn, records))
-            if not submitted:
-                break
-            load_extraction_lines.fn(work, [submitted.popleft().result()], work_dir, first=batches)
-            batches += 1
+        extracted = extract_pages(work, lambda records: pool.submit(extract_batch, records),
+                                  lambda lines, number, _: load_extraction_lines(work, [lines], work_dir, first=number))
     lap("extract_stage")
-    build_deal_records.fn(work)
+    build_deals(work, deal_resolver())
     lap("build_deals")
-    rendered = render_week.fn(work, str(Path(out) / "drafts"), None)
+    rendered = render_draft(work, out, None, read_only=False)
     week = rendered["week"]
     lap("render_draft")
-    publish_warehouse.fn(work, db)
+    publish(work, db)
     release(db)
-    decision = ReviewDecision(approve=True, editor="auto-approve")
-    record_review.fn(db, week, decision.model_dump(), via="prefect")
-    final = render_week.fn(db, str(Path(out) / "work" / "issue"), week, read_only=True, for_readers=True)
-    publish_issue(final["files"], out, final["archive"])
+    review = {"approve": True, "editor": "auto-approve"}
+    approve(db, out, week, decisions_from_review(week, review), via="prefect")
     lap("approve_and_publish")
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "week": week, "status": "approved", "documents": documents, "batches": batches,
-            "deals_in_week": rendered["deals"], "stages": stages}
+    return {"seconds": seconds, "week": week, "status": "approved", "documents": extracted["documents"],
+            "batches": extracted["batches"], "deals_in_week": rendered["deals"], "stages": stages}
 
 
 def table_counts(db: str) -> dict:

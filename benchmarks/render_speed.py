@@ -48,7 +48,7 @@ def fill_week(con, folder: Path, week: str, start: date, target: int, seed: int)
     document so far (a document may report several deals), a little short of the target, so the
     week ends at the target or a few deals over it.
     """
-    from tracker.reextract import extract_and_load
+    from app.extraction import extract_and_load
     from warehouse.deals import build_deals
     from warehouse.load import iter_documents_to_extract, load_documents
 

@@ -10,7 +10,7 @@ warehouse and two phases, each a fresh, measured process:
 1. storing the documents the way crawls store them: ``load_documents`` of one crawler output
    file (``documents.jsonl``) per 2,000 documents, a few weeks of crawling each;
 2. extraction and loading, the streaming path of ``tracker reextract``
-   (``tracker.reextract.extract_and_load``): every stored document read back in pages (doc_id ranges) of
+   (``app.extraction.extract_and_load``): every stored document read back in pages (doc_id ranges) of
    1,000 (``EXTRACT_BATCH``), extracted by 2 worker processes (the machine's cores; each builds
    the pipeline once, and writes each batch's lines to a file); the batches that are back are
    bulk-loaded together in one transaction (at most 4) while the workers extract the next.
@@ -45,7 +45,7 @@ from pathlib import Path
 
 from benchmarks.corpus import SOURCE_ID, crawl_document, generate, registry
 from benchmarks.measure import bench_env, describe_machine, last_json_line, merge_results, now, python, run_measured
-from tracker.settings import EXTRACT_BATCH
+from common.settings import EXTRACT_BATCH
 
 SCALES = (1_000, 10_000, 100_000)
 CRAWL_FILE = 2_000  # documents per crawler output file
@@ -107,7 +107,7 @@ def store(corpus: str, documents: int, db: str) -> int:
 
 def extract(db: str, workers: int, batch_size: int) -> int:
     """Phase 2 in a fresh process: every stored document through the streaming extract+load."""
-    from tracker.reextract import extract_and_load
+    from app.extraction import extract_and_load
     from warehouse.db import connect
     from warehouse.load import iter_documents_to_extract
 

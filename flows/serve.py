@@ -52,7 +52,7 @@ def start_server(port: int = 4200) -> tuple[subprocess.Popen | None, str]:
 
 
 def main() -> None:
-    from tracker.settings import configure_environment
+    from common.settings import configure_environment
 
     configure_environment()
     server, url = start_server()

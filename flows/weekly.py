@@ -7,18 +7,20 @@ every step calls the layer that owns the logic (see flows/tasks.py).
 
 from __future__ import annotations
 
-import shutil
-from collections import deque
 from pathlib import Path
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
+from prefect_dask import DaskTaskRunner
 
+from app.extraction import extract_pages
+from common.progress import progress_bar
 from flows.review import ReviewDecision, wait_for_review
 from flows.tasks import (
     EXTRACT_BATCH,
+    approve_issue,
     build_deal_records,
     count_documents,
     crawl_sample,
@@ -29,15 +31,12 @@ from flows.tasks import (
     load_extraction_lines,
     open_working_copy,
     publish_warehouse,
-    record_review,
     refresh_fx_rates,
     render_week,
     sample_history,
-    select_documents,
 )
 from nlp.currencies import refreshed_path
 from spiders.reference_rates import history_url
-from tracker.progress import progress_bar
 from warehouse.lock import writer_lock
 
 
@@ -80,7 +79,7 @@ def sample_history_stage(db: str, out: str, dask_address: str | None = None) -> 
     """Replay the sample web's earlier editions into a warehouse that has never seen it.
 
     Each edition is crawled, extracted and clustered as the weekly run of that date would have
-    done, so an article updated later is stored first as it was then (tracker/sample.py).
+    done, so an article updated later is stored first as it was then (app/sample.py).
     """
     replayed = []
     for edition in sample_history(db):
@@ -114,42 +113,24 @@ def extract_stage(db: str, out: str, batch_size: int = EXTRACT_BATCH, in_flight:
     flat however many documents wait and a Dask cluster's workers are kept busy.
     """
     work_dir = str(Path(out) / "extract")
-    totals = {"documents": 0, "commitments": 0, "mentions": 0, "failed": 0}
-    submitted: deque = deque()
-    documents = batches = 0
-    after: str | None = ""
+
+    def load(lines: list[dict], number: int, future) -> dict:
+        # quote(): otherwise Prefect walks and copies every nested value of the extraction
+        # lines looking for futures, seconds per batch of 1,000 (benchmarks/flow_overhead.py);
+        # wait_for keeps the extract -> load edge in the run's graph.
+        return load_extraction_lines(db, quote([lines]), work_dir, first=number, wait_for=[future])
+
     with progress_bar(total=count_documents(db), desc="extract+load", unit="doc") as bar:
-        while True:
-            while after is not None and len(submitted) < max(1, in_flight):
-                records = select_documents(db, after, batch_size)
-                if not records:
-                    after = None
-                    break
-                after = records[-1]["id"]
-                documents += len(records)
-                submitted.append(extract_batch.submit(records))
-            if not submitted:
-                break
-            future = submitted.popleft()
-            lines = future.result()
-            # quote(): otherwise Prefect walks and copies every nested value of the extraction
-            # lines looking for futures, seconds per batch of 1,000 (benchmarks/flow_overhead.py);
-            # wait_for keeps the extract -> load edge in the run's graph.
-            loaded = load_extraction_lines(db, quote([lines]), work_dir, first=batches, wait_for=[future])
-            batches += 1
-            for key in totals:
-                totals[key] += loaded.get(key, 0)
-            bar.update(len(lines))
-    get_run_logger().info("extract: %s documents in %s batches", documents, batches)
-    return {"documents": documents, "batches": batches, **{f"loaded_{k}": v for k, v in totals.items()}}
+        result = extract_pages(db, extract_batch.submit, load, batch_size=batch_size, in_flight=in_flight,
+                               on_batch=bar.update)
+    get_run_logger().info("extract: %s documents in %s batches", result["documents"], result["batches"])
+    return result
 
 
 def extraction_runner(dask_address: str | None):
     """The extract stage on the default runner, or on a Dask cluster ("local" starts one here)."""
     if not dask_address:
         return extract_stage
-    from prefect_dask import DaskTaskRunner
-
     if dask_address == "local":
         runner = DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True})
     else:
@@ -168,14 +149,20 @@ def render_stage(
     folder = Path(out) / ("work/issue" if for_readers else "drafts")
     draft = render_week(db, str(folder), week, read_only, for_readers)
     week = draft["week"]
+    create_draft_artifacts(draft)
+    return {"week": week, "deals": draft["deals"], "new_deals": draft["new_deals"],
+            "changed_deals": draft["changed_deals"], "draft": draft["files"], "review": draft["review"],
+            "archive": draft["archive"], "db": db}
+
+
+def create_draft_artifacts(draft: dict) -> None:
+    """The rendered draft's markdown and its table of deals, as artifacts of the run."""
+    week = draft["week"]
     key = week.lower()
     markdown = artifact_markdown(Path(draft["files"]["markdown"]))
     create_markdown_artifact(markdown, key=f"newsletter-draft-{key}", description=f"Newsletter draft for {week}")
     if draft["table"]:
         create_table_artifact(draft["table"], key=f"deals-{key}", description=f"Deals reported in {week}")
-    return {"week": week, "deals": draft["deals"], "new_deals": draft["new_deals"],
-            "changed_deals": draft["changed_deals"], "draft": draft["files"], "review": draft["review"],
-            "archive": draft["archive"], "db": db}
 
 
 # Prefect's server refuses events over 1.5 MB (an artifact's creation is one), and its UI is slow
@@ -196,26 +183,6 @@ def artifact_markdown(path: Path, limit: int = ARTIFACT_MAX_CHARS) -> str:
         cut = limit
     return (markdown[:cut].rstrip() + f"\n\n---\n\n*Cut for the Prefect UI after {cut:,} of "
             f"{len(markdown):,} characters: the whole draft is `{path}`.*\n")
-
-
-def publish_issue(draft_files: dict[str, str], out: str, archive: dict) -> dict[str, str]:
-    """Copy an approved draft into the newsletter folder and add it to the archive and its feed.
-
-    `archive` is what the issue's render returned under that key (its week, title, summary).
-    """
-    from newsletter_templates.archive import update_archive
-
-    published = Path(out) / "newsletter"
-    published.mkdir(parents=True, exist_ok=True)
-    result = {}
-    for kind, file in draft_files.items():
-        target = published / Path(file).name
-        shutil.copyfile(file, target)
-        result[kind] = str(target)
-    archived = update_archive({k: Path(v) for k, v in result.items()}, archive, published / "archive")
-    result["archive"] = str(archived["index"])
-    result["feed"] = str(archived["feed"])
-    return result
 
 
 @flow(name="weekly_tracker")
@@ -240,7 +207,7 @@ def weekly_tracker(
         db: the DuckDB warehouse file analysts open.
         out: folder for crawl files, drafts and the published newsletter.
         sample: crawl the bundled sample web from a loopback server instead of `sources` (a new
-            warehouse first replays the sample's earlier editions: tracker/sample.py).
+            warehouse first replays the sample's earlier editions: app/sample.py).
         auto_approve: publish the draft without an editor (demo and tests).
         wait_for_approval: pause for the editor's decision (Prefect's input form); when false the
             draft waits in `out/drafts` for `tracker approve`.
@@ -280,10 +247,10 @@ def weekly_tracker(
     if decision is None and wait_for_approval and not auto_approve:
         status = "timed out"
     if decision is not None:
-        record_review(db, week, decision.model_dump(), via="prefect")
-        if decision.approve:
-            final = render_stage(db, out, week, read_only=True, for_readers=True)
-            newsletter = publish_issue(final["draft"], out, final["archive"])
+        decided = approve_issue(db, out, week, decision.model_dump(), via="prefect")
+        if decided["issue"] is not None:
+            create_draft_artifacts(decided["issue"])
+            newsletter = decided["newsletter"]
             status = "approved"
         else:
             status = "rejected"

@@ -15,7 +15,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from tracker import settings
+from common import settings
+from common.weeks import parse_week
 from tracker.failures import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
@@ -25,7 +26,6 @@ from tracker.failures import (
     silence_stdout,
 )
 from tracker.files import FileProblem
-from tracker.weeks import parse_week
 
 
 class UsageError(Exception):
@@ -364,8 +364,8 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
     refuse_same_file(args.input, args.output)  # before loading spaCy: a refusal is instant
     source = open_input(args.input)
+    from common.progress import progress  # the iterator itself when no bar is shown
     from nlp.extract import dump_line, extract_records, line_problems, read_records
-    from tracker.progress import progress  # the iterator itself when no bar is shown
 
     name = "<stdin>" if args.input == "-" else args.input
     try:
@@ -384,7 +384,7 @@ def _cmd_extract(args: argparse.Namespace) -> int:
 
 def _cmd_reextract(args: argparse.Namespace) -> int:
     db = _require_db(args.db)
-    from tracker.reextract import reextract
+    from app.extraction import reextract
 
     # A stop request (SIGTERM, main()) unwinds like Ctrl-C: workers stopped, working copy discarded,
     # nothing published; a WarehouseError is one line (main()).
@@ -432,31 +432,28 @@ def _cmd_eval_deals(args: argparse.Namespace) -> int:
 
 def _cmd_newsletter(args: argparse.Namespace) -> int:
     db = _require_db(args.db)
-    from flows.tasks import render_week
+    from app.newsletter import render_draft
 
-    draft = render_week.fn(str(db), str(Path(args.out) / "drafts"), args.week, read_only=True)
+    draft = render_draft(str(db), str(args.out), args.week)
     _print_outputs({"week": draft["week"], "newsletter": draft["files"], "review": draft["review"], "db": str(db)})
     return 0
 
 
 def _cmd_approve(args: argparse.Namespace) -> int:
     db = _require_db(args.db)
-    from flows.tasks import record_review, render_week
-    from flows.weekly import publish_issue
+    from app.newsletter import approve
+    from warehouse.decisions import decisions_from_review
 
     review = {"approve": not args.reject, "editor": args.editor, "drop": args.drop, "keep": args.keep,
               "corrections": args.correct, "note": args.note}
     try:
-        record_review.fn(str(db), args.week, review, via="cli")
+        decided = approve(str(db), str(args.out), args.week, decisions_from_review(args.week, review), via="cli")
     except ValueError as exc:
         raise UsageError(f"tracker approve: {exc}") from None
-    render_week.fn(str(db), str(Path(args.out) / "drafts"), args.week, read_only=True)
     if args.reject:
         print(f"Week {args.week} rejected by {args.editor}; the draft stays in {Path(args.out) / 'drafts'}")
         return 0
-    issue = render_week.fn(str(db), str(Path(args.out) / "work" / "issue"), args.week, read_only=True, for_readers=True)
-    published = publish_issue(issue["files"], str(args.out), issue["archive"])
-    _print_outputs({"week": args.week, "newsletter": published, "db": str(db)})
+    _print_outputs({"week": args.week, "newsletter": decided["newsletter"], "db": str(db)})
     return 0
 
 

@@ -16,15 +16,14 @@ writer lock and writes on a working copy that is published atomically (`warehous
 so analysts keep their connections, and reads open the published file read-only for the length of
 one request. When another writer (a weekly run, `tracker approve`) holds the lock for longer than
 ``WRITE_WAIT`` seconds, the decision is refused (409) with a message naming that writer. Then the
-week's draft (and the static review page next to it) is rendered again through the flow's own
-render task; an approval also publishes the issue to OUT/newsletter and its archive, as `tracker
-approve` does. Requests touching the warehouse are serialised in the desk by one lock.
+week's draft (and the static review page next to it) is rendered again by the same use case the
+flow and `tracker approve` call (app.newsletter.approve); an approval also publishes the issue to
+OUT/newsletter and its archive. Requests touching the warehouse are serialised in the desk by one lock.
 """
 
 from __future__ import annotations
 
 import hmac
-import importlib
 import re
 import secrets
 import threading
@@ -33,7 +32,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tracker.weeks import parse_week
+from app.newsletter import REVIEW_WRITERS, approve
+from common.weeks import parse_week
+from newsletter_templates.review import render_review
+from warehouse.db import connect
+from warehouse.lock import WarehouseBusy
+from warehouse.report import latest_week
+from warehouse.review import review_context
 
 if TYPE_CHECKING:
     from tracker.desk_server import DeskServer, Limits
@@ -45,7 +50,7 @@ MAX_NOTE = 500
 #: Seconds a decision waits for another writer (a run, `tracker approve`) before it is refused.
 WRITE_WAIT = 5.0
 #: Who holds the warehouse while the desk records a decision (what another writer is told).
-HOLDER = "an editor at the review desk"
+HOLDER = REVIEW_WRITERS["review-desk"]
 ACTIONS = ("drop", "keep", "correct", "approve", "reject")
 # Figures an editor corrects on the desk: field -> (what it is, example, largest sane value).
 FIELDS = {
@@ -129,13 +134,9 @@ class Desk:
         return self.out / "drafts"
 
     def _read(self):
-        from warehouse.db import connect
-
         return connect(self.db, read_only=True)
 
     def review(self) -> dict:
-        from warehouse.review import review_context
-
         with self.lock:
             con = self._read()
             try:
@@ -144,8 +145,6 @@ class Desk:
                 con.close()
 
     def page(self, notice: str | None = None, error: str | None = None) -> str:
-        from newsletter_templates.review import render_review
-
         return render_review(self.review(), desk={"csrf": self.token, "editor": self.editor,
                                                    "notice": notice, "error": error})
 
@@ -189,23 +188,12 @@ class Desk:
         return self._notice(decision, deals.get(deal_id)), deal_id
 
     def _record(self, decision: dict) -> None:
-        from flows.tasks import render_week
-        from flows.weekly import publish_issue
-        from warehouse.decisions import record_decisions
-        from warehouse.lock import WarehouseBusy
-        from warehouse.snapshot import writing
-
         with self.lock:
             try:
-                with writing(self.db, holder=HOLDER, timeout=self.write_wait) as con:
-                    record_decisions(con, [decision], via="review-desk")
+                approve(str(self.db), str(self.out), self.week, [decision], via="review-desk",
+                        timeout=self.write_wait)
             except WarehouseBusy as busy:
                 raise DeskError(409, busy_message(busy)) from None
-            render_week.fn(str(self.db), str(self.drafts), self.week, read_only=True)
-            if decision["action"] == "approve":
-                issue = render_week.fn(str(self.db), str(self.out / "work" / "issue"), self.week,
-                                       read_only=True, for_readers=True)
-                publish_issue(issue["files"], str(self.out), issue["archive"])
 
     def _notice(self, decision: dict, deal: dict | None) -> str:
         action = decision["action"]
@@ -242,9 +230,6 @@ def make_desk(db, out, week: str | None = None, port: int = 0, editor: str = "",
     """A desk server bound to 127.0.0.1 (not yet serving). Without ``week``, the latest week with
     deals. Raises DeskError for a warehouse without deals, OSError when the port is taken."""
     if week is None:
-        from warehouse.db import connect
-        from warehouse.report import latest_week
-
         con = connect(db, read_only=True)
         try:
             week = latest_week(con)
@@ -253,7 +238,6 @@ def make_desk(db, out, week: str | None = None, port: int = 0, editor: str = "",
         if week is None:
             raise DeskError(400, f"no deals in {db} yet: run 'tracker run' first")
     desk = Desk(db=db, out=out, week=week, editor=editor)
-    importlib.import_module("flows.tasks")  # load Prefect now rather than on the editor's first decision
     from tracker.desk_server import DeskServer
 
     return DeskServer(desk, port, limits)

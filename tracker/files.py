@@ -20,7 +20,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from tracker.settings import MAX_INPUT_LINE_BYTES
+from common.settings import MAX_INPUT_LINE_BYTES
 
 
 class FileProblem(Exception):

@@ -16,7 +16,7 @@ from collections import defaultdict
 
 import duckdb
 
-from tracker.weeks import parse_week
+from common.weeks import parse_week
 from warehouse.countries import country_name
 from warehouse.db import fetch_dicts, fetch_rows
 

@@ -10,7 +10,7 @@ from itertools import islice
 
 from benchmarks.corpus import crawl_document, generate, registry, write_documents, write_site
 from benchmarks.measure import REQUIRED_KEYS, RESULTS, merge_results, missing_keys, run_measured
-from tracker.weeks import parse_week
+from common.weeks import parse_week
 
 
 def test_smaller_corpora_are_prefixes_of_bigger_ones():

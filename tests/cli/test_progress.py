@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tracker import progress as progress_module
-from tracker.progress import progress, progress_bar, progress_enabled
+from common import progress as progress_module
+from common.progress import progress, progress_bar, progress_enabled
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -97,7 +97,7 @@ def test_an_enabled_bar_shows_count_and_rate(terminal):
 
 
 def test_the_helper_imports_nothing_heavy():
-    code = ("import sys, tracker.progress as p; items = [1]; assert p.progress(items) is items; "
+    code = ("import sys, common.progress as p; items = [1]; assert p.progress(items) is items; "
             "print(sorted(m for m in ('tqdm', 'prefect', 'duckdb', 'spacy') if m in sys.modules))")
     env = {k: v for k, v in os.environ.items() if k != "TRACKER_PROGRESS"}
     run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True, env=env)

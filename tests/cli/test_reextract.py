@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tracker import reextract as reextract_module
-from tracker.reextract import extract_and_load, reextract
+from app import extraction as reextract_module
+from app.extraction import extract_and_load, reextract
 from warehouse.db import connect
 from warehouse.deals import build_deals
 from warehouse.decisions import record_decisions

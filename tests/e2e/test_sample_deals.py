@@ -19,7 +19,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 GOLD_DEALS = REPO / "sample" / "gold_deals.jsonl"
-ORIGIN = "https://sample.tracker.test"  # tracker/sample.py: where sample documents are stored
+ORIGIN = "https://sample.tracker.test"  # app/sample.py: where sample documents are stored
 KEY = [json.loads(line) for line in GOLD_DEALS.read_text(encoding="utf-8").splitlines() if line.strip()]
 BY_KEY = {deal["key"]: deal for deal in KEY}
 

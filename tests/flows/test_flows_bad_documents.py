@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.tasks import build_deal_records
+from app.deals import build_deals
 from nlp.extract import load_pipeline
 from tests.nlp.hostile_documents import (
     ABSURD,
@@ -60,7 +60,7 @@ def stage(prefect_server, tmp_path_factory) -> dict:
 
     with fault_in_pipeline(load_pipeline()):
         result = extract_stage(str(db), str(root / "out"), batch_size=4)
-    deals = build_deal_records.fn(str(db))
+    deals = build_deals(str(db))
     return {"db": db, "out": root / "out", "result": result, "deals": deals,
             "ids": {name: doc["doc_id"] for name, doc in bad.items()},
             "calm": [doc["doc_id"] for doc in documents]}

@@ -107,9 +107,9 @@ def test_edit_drops_a_deal_and_corrects_a_figure(sample_db, tmp_path):
     assert fix_title in text and "1,234 MW" in text
     assert ("correct", fix_id, "mw", "1234", "Rosa Editor", "prefect") in decisions(result["db"])
     # A later render of the week (here: the command line) still applies the decisions.
-    from flows.tasks import render_week
+    from app.newsletter import render_week
 
-    again = render_week.fn(str(result["db"]), str(tmp_path / "again"), week)
+    again = render_week(str(result["db"]), str(tmp_path / "again"), week)
     rerendered = Path(again["files"]["text"]).read_text()
     assert drop_title not in rerendered and "1,234 MW" in rerendered
 

@@ -182,7 +182,7 @@ def test_a_signal_ends_the_crawl_within_seconds_keeping_what_was_fetched(slow_si
 
 
 def test_the_time_limit_keeps_what_was_fetched_and_is_not_a_failure(slow_site, tmp_path):
-    from flows.tasks import load_crawl
+    from app.crawl import load_crawl
     from warehouse.db import connect
 
     out = tmp_path / "out"
@@ -198,7 +198,7 @@ def test_the_time_limit_keeps_what_was_fetched_and_is_not_a_failure(slow_site, t
                               "the rest waits for the next run")
     db = tmp_path / "tracker.duckdb"
     connect(db).close()
-    loaded = load_crawl.fn(str(db), str(slow_site), str(out))
+    loaded = load_crawl(str(db), str(slow_site), str(out))
     assert loaded["new"] == len(documents) and loaded["crawl_errors"] == 1
 
 

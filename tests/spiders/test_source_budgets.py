@@ -158,7 +158,7 @@ def read_jsonl(path: Path) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def crawl(tmp_path_factory):
-    from flows.tasks import load_crawl
+    from app.crawl import load_crawl
     from warehouse.db import connect
 
     work = tmp_path_factory.mktemp("budgets")
@@ -172,7 +172,7 @@ def crawl(tmp_path_factory):
         counts = run_crawl(registry, work / "out", timeout=120, settings={"TRACKER_SOURCE_MAX_ARTICLES": 30})
         seconds = time.monotonic() - started
         connect(work / "tracker.duckdb").close()  # a new warehouse, as `tracker crawl` makes one
-        loaded = load_crawl.fn(str(work / "tracker.duckdb"), str(registry), str(work / "out"))
+        loaded = load_crawl(str(work / "tracker.duckdb"), str(registry), str(work / "out"))
     finally:
         server.shutdown()
         server.server_close()

@@ -85,12 +85,17 @@ def build_warehouse(gold: GoldSet, work_dir: Path) -> tuple[Path, dict[str, str]
     """Crawl output, load, extract stage and deal building on ``work_dir/deals.duckdb``.
 
     Returns the warehouse file and the doc id of each gold article (by article id)."""
-    from flows.tasks import build_deal_records, extract_batch, load_extraction_lines, select_documents
+    # The deal evaluation runs the whole pipeline, a use case above warehouse/: the imports of app
+    # and flows go upward (allowed for this module only, [tool.importlinter] in pyproject.toml)
+    # until it moves to app/ (warehouse/resolution/train.py, being rebuilt, imports it from here).
+    from app.deals import build_deals
+    from app.extraction import extract_and_load
+    from common.settings import EXTRACT_BATCH
+    from flows.tasks import deal_resolver
     from spiders.pipelines import make_doc_id
     from spiders.urls import canonicalize_url
-    from tracker.settings import EXTRACT_BATCH
     from warehouse.db import connect
-    from warehouse.load import load_documents, load_sources
+    from warehouse.load import iter_documents_to_extract, load_documents, load_sources
 
     db = work_dir / "deals.duckdb"
     if db.exists():
@@ -103,16 +108,14 @@ def build_warehouse(gold: GoldSet, work_dir: Path) -> tuple[Path, dict[str, str]
         load_documents(con, crawl)
     finally:
         con.close()
-    after, batches = "", 0
-    while True:  # flows/weekly.py extract_stage, one batch at a time
-        records = select_documents.fn(str(db), after, EXTRACT_BATCH)
-        if not records:
-            break
-        after = records[-1]["id"]
-        lines = extract_batch.fn(records)
-        load_extraction_lines.fn(str(db), [lines], str(work_dir / "extract"), first=batches)
-        batches += 1
-    build_deal_records.fn(str(db))
+    extract_dir = work_dir / "extract"
+    extract_dir.mkdir(parents=True, exist_ok=True)
+    con = connect(db, create=False)
+    try:  # in this process, one batch at a time (as `tracker reextract --workers 0`)
+        extract_and_load(con, iter_documents_to_extract(con, EXTRACT_BATCH), extract_dir, workers=0)
+    finally:
+        con.close()
+    build_deals(str(db), deal_resolver())
     return db, {article.id: make_doc_id(canonicalize_url(article.url)) for article in gold.articles}
 
 

@@ -1,4 +1,10 @@
-"""Re-extraction: run the current extraction pipeline again over every stored document.
+"""Extraction and loading: the batches of the weekly flow, and re-extraction of every document.
+
+The weekly flow's extract stage reads the documents not extracted yet page by page
+(`select_documents`), extracts each page (`extract_batch`) and loads it (`load_extraction_lines`),
+a few pages ahead (`extract_pages`); its Prefect tasks wrap these functions.
+
+Re-extraction runs the current extraction pipeline again over every stored document.
 
 After a change to the pipeline (a gazetteer entry, a pattern, a new component in `nlp/`), the
 stored mentions, commitments and deals are those of the old pipeline. `tracker reextract` reads
@@ -24,6 +30,7 @@ and 100k documents: memory holds at most a few batches, whatever the corpus size
 from __future__ import annotations
 
 import itertools
+import logging
 import multiprocessing
 import os
 import tempfile
@@ -34,7 +41,25 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from tracker.settings import EXTRACT_BATCH
+import duckdb
+
+from common.progress import progress_bar
+from common.settings import EXTRACT_BATCH
+from nlp.currencies import refreshed_path, use_table
+from nlp.extract import dump_line, extract_records, line_problems, load_pipeline
+from warehouse.db import connect
+from warehouse.deals import build_deals
+from warehouse.load import (
+    count_documents_to_extract,
+    documents_to_extract_page,
+    iter_documents_to_extract,
+    load_extraction_batch,
+    load_extractions,
+    settle_document_entities,
+)
+from warehouse.snapshot import discard, publish, working_copy, writer_lock
+
+log = logging.getLogger("tracker.app")
 
 #: Batches submitted ahead of the load, per worker: each worker has the next one queued while it
 #: extracts one and the main process loads; memory holds only their input records (the workers
@@ -60,23 +85,17 @@ SETTLE_SETTINGS = {"memory_limit": "256MB", "checkpoint_threshold": "256MB"}
 
 def start_worker() -> None:
     """Worker initialiser: build the pipeline once per process, before the first batch."""
-    from nlp.extract import load_pipeline
-
     load_pipeline()
 
 
 def extract_lines(records: list[dict]) -> list[dict]:
     """The extraction lines (with mentions) of one batch of input records."""
-    from nlp.extract import extract_records
-
     return list(extract_records(records, with_mentions=True))
 
 
 def extract_to_file(records: list[dict], path: str) -> str:
     """Extract one batch and write its lines to `path` as JSON Lines, in the worker: the main
     process then only bulk-loads the file (no unpickling or serialising of the lines there)."""
-    from nlp.extract import dump_line
-
     with open(path, "w", encoding="utf-8") as sink:
         sink.writelines(dump_line(line) for line in extract_lines(records))
     return path
@@ -112,8 +131,6 @@ def worker_pool(workers: int) -> Executor:
 def duckdb_settings(con, settings: dict[str, str]):
     """DuckDB settings changed for the block, then restored (one that DuckDB refuses, e.g. a
     memory cap below what it cannot free, is left as it was)."""
-    import duckdb
-
     previous = {}
     for name, value in settings.items():
         current = con.execute("select current_setting(?)", [name]).fetchone()[0]
@@ -155,8 +172,6 @@ def extract_and_load(
     ``crawl_errors`` (stage ``extract``); ``failed`` counts them.
     Returns totals: documents, batches, loads, mentions, commitments, failed.
     """
-    from warehouse.load import load_extractions, settle_document_entities
-
     totals = {"documents": 0, "batches": 0, "loads": 0, "mentions": 0, "commitments": 0, "failed": 0}
     numbers = itertools.count()
     ahead = AHEAD_PER_WORKER * workers if workers else 1  # in-process: no extraction ahead
@@ -211,16 +226,8 @@ def reextract(db: str | os.PathLike, *, workers: int = 2, batch_size: int = EXTR
 
     Returns documents, batches, mentions, commitments, deals, evidence, workers and seconds.
     """
-    from tracker.progress import progress_bar
-    from warehouse.db import connect
-    from warehouse.deals import build_deals
-    from warehouse.load import count_documents_to_extract, iter_documents_to_extract
-    from warehouse.snapshot import discard, publish, working_copy, writer_lock
-
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    from nlp.currencies import refreshed_path, use_table
-
     if refreshed_path(db).is_file():  # the USD rates of the last weekly refresh (workers inherit it)
         use_table(refreshed_path(db))
     started = time.perf_counter()
@@ -245,3 +252,101 @@ def reextract(db: str | os.PathLike, *, workers: int = 2, batch_size: int = EXTR
         publish(work, db)
     return {**totals, "deals": deals["deals"], "evidence": deals["evidence"], "workers": workers,
             "seconds": round(time.perf_counter() - started, 2)}
+
+
+def count_documents(db: str) -> int:
+    """How many documents' current content has not been extracted yet."""
+    con = connect(db, create=False)
+    try:
+        return count_documents_to_extract(con)
+    finally:
+        con.close()
+
+
+def select_documents(db: str, after: str = "", limit: int = EXTRACT_BATCH) -> list[dict]:
+    """One page of documents whose current content has not been extracted yet: at most `limit`,
+    doc_id after `after`, in doc_id order (the extract stage reads page by page)."""
+    con = connect(db, create=False)
+    try:
+        return documents_to_extract_page(con, after=after, limit=limit)
+    finally:
+        con.close()
+
+
+def extract_batch(records: list[dict], logger: logging.Logger | logging.LoggerAdapter = log) -> list[dict]:
+    """Run the spaCy pipeline over one batch; return the extraction lines (with mentions).
+
+    A document whose extraction fails gets a line with its "error" instead of stopping the batch
+    (nlp.extract.extract_records); it is logged here and the load records it in crawl_errors."""
+    started = time.perf_counter()
+    lines = list(extract_records(records, with_mentions=True))
+    for problem in (problem for line in lines for problem in line_problems(line)):
+        logger.warning("extract: %s", problem)
+    words = sum(len(record.get("text", "").split()) for record in records)
+    seconds = time.perf_counter() - started
+    logger.info("extract: %s documents, %s words in %.2fs (%.0f words/s)", len(records), words, seconds,
+                words / seconds if seconds else 0.0)
+    return lines
+
+
+def load_extraction_lines(db: str, batches: list[list[dict]], work_dir: str, first: int = 0,
+                          logger: logging.Logger | logging.LoggerAdapter = log) -> dict:
+    """Write the batches as JSON Lines (extractions-NNNNN.jsonl, numbered from `first`) and
+    bulk-load each into the warehouse in its own transaction, in batch order."""
+    started = time.perf_counter()
+    work = Path(work_dir)
+    totals = {"documents": 0, "commitments": 0, "mentions": 0, "failed": 0}
+    con = connect(db, create=False)
+    try:
+        for number, lines in enumerate(batches, start=first):
+            counts = load_extraction_batch(con, lines, work / f"extractions-{number:05d}.jsonl")
+            for key in totals:
+                totals[key] += int(counts.get(key, 0) or 0)
+    finally:
+        con.close()
+    logger.info("load: extractions %s in %.1fs", totals, time.perf_counter() - started)
+    return totals
+
+
+def extract_pages(
+    db: str,
+    submit: Callable[[list[dict]], Future],
+    load: Callable[[list[dict], int, Future], dict],
+    *,
+    batch_size: int = EXTRACT_BATCH,
+    in_flight: int = 3,
+    on_batch: Callable[[int], None] | None = None,
+) -> dict:
+    """The weekly flow's extract stage: read the documents not extracted yet page by page, hand
+    each page to `submit` (which starts its extraction and returns a future of its lines) at most
+    `in_flight` pages ahead, and `load(lines, batch_number, future)` each in page order.
+
+    The flow submits Prefect tasks (on threads or a Dask cluster); the in-process benchmark a
+    thread pool running `extract_batch`. Memory stays flat however many documents wait.
+    `on_batch(documents)` is called after each load. Returns documents, batches and the loads'
+    summed counts (loaded_documents, loaded_commitments, loaded_mentions, loaded_failed).
+    """
+    totals = {"documents": 0, "commitments": 0, "mentions": 0, "failed": 0}
+    submitted: deque = deque()
+    documents = batches = 0
+    after: str | None = ""
+    while True:
+        while after is not None and len(submitted) < max(1, in_flight):
+            records = select_documents(db, after, batch_size)
+            if not records:
+                after = None
+                break
+            after = records[-1]["id"]
+            documents += len(records)
+            submitted.append(submit(records))
+        if not submitted:
+            break
+        future = submitted.popleft()
+        lines = future.result()
+        loaded = load(lines, batches, future)
+        batches += 1
+        for key in totals:
+            totals[key] += loaded.get(key, 0)
+        if on_batch is not None:
+            on_batch(len(lines))
+    return {"documents": documents, "batches": batches, **{f"loaded_{k}": v for k, v in totals.items()}}

@@ -21,7 +21,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tracker.settings import SAMPLE_EDITIONS, SAMPLE_SITE, SAMPLE_SOURCES
+from common.settings import SAMPLE_EDITIONS, SAMPLE_SITE, SAMPLE_SOURCES
+from spiders.loopback import serve_directory
+from spiders.pipelines import make_doc_id
 
 #: Stable origin under which sample documents are stored (`.test` is reserved for testing).
 SAMPLE_HOST = "sample.tracker.test"
@@ -39,8 +41,6 @@ class SampleSite:
 @contextmanager
 def serve_sample(work_dir: str | Path, site: str | Path | None = None) -> Iterator[SampleSite]:
     """Serve the sample site (or one of its editions) on 127.0.0.1; write its two registries into `work_dir`."""
-    from spiders.loopback import serve_directory
-
     work = Path(work_dir)
     work.mkdir(parents=True, exist_ok=True)
     template = SAMPLE_SOURCES.read_text(encoding="utf-8")
@@ -103,8 +103,6 @@ def publish_urls(jsonl_path: str | Path, base_url: str, origin: str = SAMPLE_ORI
     Document ids derive from the canonical URL, so they are derived again from the stable one.
     Returns the ids that changed, old to new. The file is replaced atomically.
     """
-    from spiders.pipelines import make_doc_id
-
     path = Path(jsonl_path)
     doc_ids: dict[str, str] = {}
     if path.exists():

@@ -1,0 +1,28 @@
+"""Build the deal records from the extracted commitments (the weekly flow's deals stage)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from warehouse.db import connect
+from warehouse.deals import build_deals as build_by_rules
+
+log = logging.getLogger("tracker.app")
+
+
+def build_deals(db: str, resolver: Callable | None = None,
+                logger: logging.Logger | logging.LoggerAdapter = log) -> dict:
+    """Rebuild every deal of the warehouse `db` with `resolver` (a `build_deals(con)`: by default
+    the rules of warehouse/deals.py; the flow passes the one TRACKER_DEAL_RESOLVER names).
+    Returns its counts (deals, evidence)."""
+    started = time.perf_counter()
+    con = connect(db, create=False)
+    try:
+        counts = (resolver or build_by_rules)(con)
+    finally:
+        con.close()
+    logger.info("deals: %s deals, %s evidence rows in %.1fs", counts["deals"], counts["evidence"],
+                time.perf_counter() - started)
+    return counts
