@@ -11,9 +11,9 @@ from datetime import date
 
 import pytest
 
-from warehouse.resolution.clustering import cluster_average
+from warehouse.resolution.clustering import cluster_average, link_score
 from warehouse.resolution.features import is_sum_of, same_figure
-from warehouse.resolution.frames import Figure, is_demonym
+from warehouse.resolution.frames import Figure, Frame, Party, is_demonym
 from warehouse.resolution.model import Component, Model, load_model
 from warehouse.resolution.resolve import resolve, to_tables
 
@@ -214,6 +214,21 @@ def test_average_link_stops_at_the_threshold_and_obeys_constraints():
         return not (2 in a | b and 0 in a | b)
 
     assert sorted(map(sorted, cluster_average(4, scores, 0.5, may_merge=keep_0_and_2_apart))) == [[0, 1], [2], [3]]
+
+
+def test_frames_link_by_each_figures_best_match():
+    # a two-figure report (chips and cost) and a one-figure report of the same chips: the cost
+    # figure's poor match with the chips does not sink the link
+    assert link_score([[0.9], [0.1]]) == pytest.approx(0.9 * 2)
+    assert link_score([[0.9, 0.1]]) == pytest.approx(0.9 * 2)
+    assert link_score([[0.8, 0.2], [0.1, 0.6]]) == pytest.approx((0.8 + 0.6) / 2 * 4)
+    assert link_score([]) == 0.0
+
+
+def test_a_supplier_is_not_whose_deal_it_is():
+    parties = [Party("G42", "investor", 0.9), Party("Nvidia", "supplier", 0.8)]
+    frame = Frame("d", 0, date(2025, 1, 1), [], parties=parties)
+    assert frame.principals == {"G42", "Nvidia"} and frame.owners == {"G42"}
 
 
 def test_demonyms_are_not_country_names():

@@ -15,7 +15,9 @@ or above the learned threshold, under constraints:
   unless the within-document model says they differ: a mean probability below GUARD);
 - one host: two clusters whose host votes share no country are not merged;
 - different principal parties, different deals: two clusters whose parties are both known and
-  share no company are not merged.
+  share no company are not merged (suppliers left out: two reports of one campus may each name
+  a different chip or server maker beside the same owners, and a supplier may be the only party
+  a short report names).
 
 Ties go to the earlier frames (date, doc_id), so the result does not depend on input order.
 """
@@ -180,11 +182,27 @@ def score_pairs(frames: list[Frame], pairs: Iterable[tuple[int, int]], docs: dic
             )
             continue
         pair = frame_pair(a, b, docs[a.doc_id], docs[b.doc_id], corpus)
-        scores[(i, j)] = sum(
-            model.probability("cross", cross_features(x, y, pair, corpus, a.figures, b.figures))
-            for x in a.figures for y in b.figures
-        )
+        probabilities = [
+            [model.probability("cross", cross_features(x, y, pair, corpus, a.figures, b.figures)) for y in b.figures]
+            for x in a.figures
+        ]
+        scores[(i, j)] = link_score(probabilities)
     return scores
+
+
+def link_score(probabilities: list[list[float]]) -> float:
+    """What two frames of different documents share, as a sum over their figure pairs (the
+    clustering divides by the number of pairs): each figure of the smaller frame counts by its best
+    match in the other. A report of a campus's chips and one of its cost share no figure pair,
+    and the plain average over all pairs sank every frame with several kinds of figure."""
+    rows, columns = len(probabilities), len(probabilities[0]) if probabilities else 0
+    if not rows or not columns:
+        return 0.0
+    if rows <= columns:
+        best = [max(row) for row in probabilities]
+    else:
+        best = [max(row[k] for row in probabilities) for k in range(columns)]
+    return sum(best) / len(best) * rows * columns
 
 
 def host_votes(frames: list[Frame], members: set[int]) -> Counter:
@@ -203,8 +221,8 @@ def merge_rule(frames: list[Frame], same_document: str = "apart",
                          if frames[i].doc_id == frames[j].doc_id):
             return False
         if DISJOINT_PARTIES_APART:
-            parties_a = set().union(*(frames[i].principals for i in a))
-            parties_b = set().union(*(frames[i].principals for i in b))
+            parties_a = set().union(*(frames[i].owners for i in a))
+            parties_b = set().union(*(frames[i].owners for i in b))
             if parties_a and parties_b and not parties_a & parties_b:
                 return False
         votes_a, votes_b = host_votes(frames, a), host_votes(frames, b)

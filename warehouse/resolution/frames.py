@@ -228,6 +228,11 @@ class Frame:
     def principals(self) -> frozenset[str]:
         return frozenset(p.name for p in self.parties)
 
+    @property
+    def owners(self) -> frozenset[str]:
+        """Its parties other than suppliers: whose deal it is."""
+        return frozenset(p.name for p in self.parties if p.role != "supplier")
+
 
 # ---------------------------------------------------------------------------------------------
 # Step 1: documents
