@@ -18,6 +18,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from common.settings import configure_environment
+
 DEFAULT_CRON = "0 6 * * 1"
 
 
@@ -52,11 +54,10 @@ def start_server(port: int = 4200) -> tuple[subprocess.Popen | None, str]:
 
 
 def main() -> None:
-    from common.settings import configure_environment
-
     configure_environment()
     server, url = start_server()
     os.environ["PREFECT_API_URL"] = url
+    # Prefect reads its settings once, when first imported: only after they are set above.
     from flows.weekly import weekly_tracker
 
     sources = os.environ.get("TRACKER_SOURCES")

@@ -238,7 +238,7 @@ def make_desk(db, out, week: str | None = None, port: int = 0, editor: str = "",
         if week is None:
             raise DeskError(400, f"no deals in {db} yet: run 'tracker run' first")
     desk = Desk(db=db, out=out, week=week, editor=editor)
-    from tracker.desk_server import DeskServer
+    from tracker.desk_server import DeskServer  # it imports this module: here, after both are defined
 
     return DeskServer(desk, port, limits)
 

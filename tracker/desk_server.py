@@ -43,6 +43,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from newsletter_templates.filters import anchor
 from tracker.desk import Desk, DeskError
 
 __all__ = ["DeskServer", "Limits", "MAX_BODY", "build_app"]
@@ -277,8 +278,6 @@ def _decide(desk: Desk, form: dict[str, str]) -> Response:
         first = (str(exc).splitlines() or [type(exc).__name__])[0]
         _log(f"decision failed: {type(exc).__name__}: {first}", 500)
         return _respond(500, f"The decision could not be recorded: {first}")
-    from newsletter_templates.filters import anchor
-
     location = f"/?notice={desk.remember(notice)}" + (f"#{anchor(deal_id)}" if deal_id else "")
     return Response(b"", 303, headers={"location": location}, media_type="text/plain")
 

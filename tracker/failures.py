@@ -21,6 +21,9 @@ import time
 import traceback
 from pathlib import Path
 
+from tracker.files import FileProblem
+from tracker.prefect_server import ServerStartError
+
 EXIT_USAGE = 2
 EXIT_BUG = 1
 EXIT_INTERRUPTED = 128 + signal.SIGINT
@@ -104,9 +107,6 @@ def describe_os_error(exc: OSError) -> str:
 
 def classify(exc: BaseException) -> str | None:
     """The one line for a failure the user or the machine caused, or None for a bug."""
-    from tracker.files import FileProblem
-    from tracker.prefect_server import ServerStartError
-
     if isinstance(exc, (FileProblem, ServerStartError)):
         return first_line(exc)
     input_error = getattr(sys.modules.get("nlp.extract"), "InputError", None)

@@ -54,6 +54,9 @@ def start_temporary_server() -> str | None:
     PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS (the `tracker` command sets 180 s unless the
     environment says otherwise). Raises ServerStartError when the server does not answer in time.
     """
+    # Prefect is imported here and below, not at the top: it takes about 3 s (every `tracker`
+    # command would pay it), and it reads its settings once, when first imported, so only after
+    # the command has set them (common.settings.configure_environment).
     from prefect.settings import PREFECT_API_URL, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
 
     if PREFECT_API_URL.value():
