@@ -1,0 +1,341 @@
+"""The figures the deal clustering reads: each commitment with its links (its own and borrowed
+countries and companies, its tier), the document contexts, revisions, and when two figures are
+the same. Step 1 of the clustering that warehouse/deals.py describes."""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import pairwise
+
+WINDOW_DAYS = 45
+LONG_WINDOW_DAYS = 183  # a deal reported again with the same figure, same country, no new company
+REVISION_WINDOW_DAYS = 3 * 366  # a sentence revising a deal's figure ("from $600bn to $1tn") finds it
+MIN_JACCARD = 0.5
+SUBORDINATE_RATIO = 3  # a company named a third as often as another in a shared sentence is its object
+TITLE_COMPANIES = 3
+AMOUNT_TOLERANCE = 0.01  # same figure: amounts within 1 %
+USD_TOLERANCE = 0.015  # ... or money in other currencies within 1.5 % in US dollars
+TIER_S, TIER_M, TIER_W = 0, 1, 2
+TIER_VOTES = {TIER_S: 3, TIER_M: 2, TIER_W: 0}
+# Deal types that can describe one deal: a build-out (data centres, chips, power, models) or a
+# money programme (funds, investment programmes); a partnership fits either.
+TYPE_FAMILIES = {
+    "data_center": "build", "chip_supply": "build", "energy": "build", "sovereign_model": "build",
+    "fund": "money", "investment_programme": "money", "partnership": None,
+}
+
+
+@dataclass
+class Figure:
+    """One commitment with the links the clustering reads (module docstring, step 1)."""
+
+    commitment_id: str
+    doc_id: str
+    reported_on: date
+    kind: str
+    amount: float | None
+    currency: str | None = None
+    usd: float | None = None
+    start: int = 0
+    end: int = 0
+    sentence: str = ""
+    paragraph: int | None = None
+    clause: int = 0  # clauses of a sentence are separated by semicolons
+    in_title: bool = False
+    deal_type: str | None = None
+    own_countries: tuple[str, ...] = ()
+    own_companies: tuple[str, ...] = ()
+    weak_countries: tuple[str, ...] = ()  # borrowed from the paragraph or title
+    weak_companies: tuple[str, ...] = ()  # borrowed, or named inside the figure (supplier)
+    trailing: bool = False  # its own companies all come after it in its sentence ("1GW, built with X")
+    restated: bool = False  # an earlier figure the sentence revises ("from $600bn to $1tn": $600bn)
+    revises: str | None = None  # the commitment_id of the earlier figure this one replaces
+    tier: int = TIER_W
+    anchor: str | None = None
+    keys: list | None = field(default=None, repr=False, compare=False)  # figure_keys, computed once
+    lookups: list | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass
+class DocContext:
+    """What a document names, for anchors, company checks and titles."""
+
+    countries: Counter = field(default_factory=Counter)  # mentions per country
+    datelines: Counter = field(default_factory=Counter)  # of which datelines (ABU DHABI, May 15 -)
+    companies: Counter = field(default_factory=Counter)
+    first: dict = field(default_factory=dict)  # (kind, value) -> first offset
+    paragraph_countries: dict = field(default_factory=dict)  # paragraph_no -> Counter
+
+    @property
+    def primary(self) -> str | None:
+        """The main country: most mentions, a dateline not counted (it says where the story was filed)."""
+        if not self.countries:
+            return None
+        return min(
+            self.countries,
+            key=lambda c: (-(self.countries[c] - self.datelines[c]), -self.countries[c],
+                           self.first.get(("country", c), 1 << 30), c),
+        )
+
+    def rank(self, kind: str, value: str) -> tuple:
+        counts = self.countries if kind == "country" else self.companies
+        return (-counts.get(value, 0), self.first.get((kind, value), 1 << 30), value)
+
+
+NO_CONTEXT = DocContext()  # of a document naming nothing (read only)
+
+
+# ---------------------------------------------------------------------------------------------
+# Step 1: the links of each figure
+# ---------------------------------------------------------------------------------------------
+
+
+def document_contexts(mentions: list[dict]) -> dict[str, DocContext]:
+    contexts: dict[str, DocContext] = {}
+    for m in mentions:
+        ctx = contexts.setdefault(m["doc_id"], DocContext())
+        key = (m["kind"], m["value"])
+        ctx.first[key] = min(ctx.first.get(key, m["start_char"]), m["start_char"])
+        if m["kind"] == "country":
+            ctx.countries[m["value"]] += 1
+            if is_dateline(m.get("surface")):
+                ctx.datelines[m["value"]] += 1
+            ctx.paragraph_countries.setdefault(m["paragraph_no"], Counter())[m["value"]] += 1
+        elif m["kind"] == "company":
+            ctx.companies[m["value"]] += 1
+    return contexts
+
+
+def is_dateline(surface: str | None) -> bool:
+    """A place written in capitals (PARIS, ABU DHABI): a news dateline; UAE, US, UK are not."""
+    letters = [c for c in surface or "" if c.isalpha()]
+    return len(letters) >= 4 and all(c.isupper() for c in letters)
+
+
+def _sentence_companies(
+    figures: list[Figure], mentions: list[dict], clause_of=lambda offset: 0
+) -> dict[str, tuple[set, set, bool]]:
+    """Own and supplier companies of each figure of one sentence (module docstring, step 1), and
+    whether its own companies all come after it.
+
+    A company goes with the figures after it until the next company, within its clause; companies
+    after a clause's last figure go with that figure; a company inside a figure is its supplier.
+    """
+    figures = sorted(figures, key=lambda f: (f.start, f.commitment_id))
+    own: dict[str, set] = {f.commitment_id: set() for f in figures}
+    supplier: dict[str, set] = {f.commitment_id: set() for f in figures}
+    free = []
+    for m in mentions:
+        inside = next((f for f in figures if f.start <= m["start_char"] < max(f.end, f.start + 1)), None)
+        if inside is not None:
+            supplier[inside.commitment_id].add(m["value"])
+        else:
+            free.append(m)
+    previous: set = set()
+    trailing: dict[str, bool] = {}
+    for index, figure in enumerate(figures):
+        same_clause = index and figures[index - 1].clause == figure.clause
+        low = figures[index - 1].end if same_clause else -1
+        before = {
+            m["value"] for m in free
+            if low <= m["start_char"] < figure.start and clause_of(m["start_char"]) == figure.clause
+        }
+        own[figure.commitment_id] = before or (set(previous) if same_clause else set())
+        previous = own[figure.commitment_id]
+        last_in_clause = index == len(figures) - 1 or figures[index + 1].clause != figure.clause
+        after: set = set()
+        if last_in_clause:
+            after = {
+                m["value"] for m in free
+                if m["start_char"] >= figure.end and clause_of(m["start_char"]) == figure.clause
+            }
+            own[figure.commitment_id] |= after
+        trailing[figure.commitment_id] = bool(after) and own[figure.commitment_id] == after
+    return {cid: (own[cid], supplier[cid], trailing[cid]) for cid in own}
+
+
+def choose_anchor(figure: Figure, ctx: DocContext) -> str | None:
+    """The host country of a figure (module docstring, step 1)."""
+    pool = list(figure.own_countries or figure.weak_countries)
+    primary = ctx.primary
+    paragraph = ctx.paragraph_countries.get(figure.paragraph, Counter())
+    # the document's main country competes when the sentence names several countries (investors
+    # and hosts) or none, and the paragraph names it; "$1bn in Kenya" stays in Kenya
+    if primary is not None and primary not in pool and (
+        not pool or (paragraph.get(primary) and len(figure.own_countries) != 1)
+    ):
+        pool.append(primary)
+    if not pool:
+        return None
+    return min(pool, key=lambda c: (
+        -paragraph.get(c, 0), -ctx.countries.get(c, 0), ctx.first.get(("country", c), 1 << 30), c
+    ))
+
+
+def attribute_figures(figure_rows: list[dict], mention_rows: list[dict]) -> tuple[list[Figure], dict[str, DocContext]]:
+    """Figures with their own and weak links, tiers and anchors, in report order."""
+    contexts = document_contexts(mention_rows)
+    by_sentence: dict[tuple[str, str], list[dict]] = {}
+    for m in mention_rows:
+        by_sentence.setdefault((m["doc_id"], m["sentence"]), []).append(m)
+    figures = [_figure(row) for row in figure_rows]
+    groups: dict[tuple[str, str], list[Figure]] = {}
+    for figure in figures:
+        groups.setdefault((figure.doc_id, figure.sentence), []).append(figure)
+    rows = {row["commitment_id"]: row for row in figure_rows}
+    for key, group in groups.items():
+        mentions = by_sentence.get(key, []) if key[1] else []
+        start = rows[group[0].commitment_id].get("sentence_start")
+        boundaries: list[int] = []
+        if start is not None:  # the occurrence of the sentence that holds the figures
+            mentions = [m for m in mentions if start <= m["start_char"] < start + len(key[1])]
+            boundaries = [start + i for i, char in enumerate(key[1]) if char == ";"]
+
+        def clause_of(offset: int, boundaries=boundaries) -> int:
+            return bisect.bisect_right(boundaries, offset)
+
+        for figure in group:
+            figure.clause = clause_of(figure.start)
+        if start is not None and len(group) > 1:
+            mark_revisions(group, key[1], start)
+        company_mentions = [m for m in mentions if m["kind"] == "company"]
+        sentence_countries = {m["value"] for m in mentions if m["kind"] == "country"}
+        companies = _sentence_companies(group, company_mentions, clause_of)
+        for figure in group:
+            row = rows[figure.commitment_id]
+            trusted = row["link_scope"] in (None, "sentence")  # the extractor's lists are the sentence's
+            own_companies, suppliers, figure.trailing = companies[figure.commitment_id]
+            own_countries = set(sentence_countries)
+            if trusted and not mentions:
+                own_countries |= set(row["countries"] or ())
+                own_companies |= set(row["companies"] or ())
+            figure.own_countries = tuple(sorted(own_countries))
+            figure.own_companies = tuple(sorted(own_companies))
+            figure.weak_countries = tuple(sorted(set(row["countries"] or ()) - own_countries))
+            figure.weak_companies = tuple(sorted((set(row["companies"] or ()) | suppliers) - own_companies))
+            has_own = bool(own_countries or own_companies)
+            if figure.in_title or (len(group) > 1 and has_own):
+                figure.tier = TIER_M
+            elif has_own:
+                figure.tier = TIER_S
+            else:
+                figure.tier = TIER_W
+            figure.anchor = choose_anchor(figure, contexts.get(figure.doc_id, NO_CONTEXT))
+    return figures, contexts
+
+
+# "from $600 billion to nearly $1 trillion", "to 1GW, up from 200MW": the sentence itself says
+# which figure replaced which
+_FROM_BEFORE = re.compile(r"\bfrom\s+(?:about\s+|around\s+|roughly\s+|some\s+|an?\s+(?:earlier|initial)\s+)?$", re.I)
+_TO_BETWEEN = re.compile(r"^\s*(?:[\w-]+\s+){0,4}?to\s+(?:\w+\s+){0,3}$", re.I)
+_UP_FROM_BETWEEN = re.compile(
+    r"\b(?:up|down|rising|falling|raised|increased|cut)\s+from\s+"
+    r"(?:about\s+|around\s+|roughly\s+|some\s+|an?\s+(?:earlier|initial)\s+)?$",
+    re.I,
+)
+REVISION_GAP = 80  # characters at most between the two figures of a revision
+
+
+def mark_revisions(group: list[Figure], sentence: str, sentence_start: int) -> None:
+    """Mark the figures of one sentence that state a revision of the same kind: "raise its
+    investment from $600 billion to nearly $1 trillion", "1GW, up from 200MW". The earlier figure
+    is ``restated`` (it names the deal it revises, however long ago that deal was reported) and
+    the later one ``revises`` it (it goes to that deal)."""
+    ordered = sorted(group, key=lambda f: f.start)
+    for first, second in pairwise(ordered):
+        if first.kind != second.kind or first.clause != second.clause:
+            continue
+        before = sentence[max(0, first.start - sentence_start - 40): max(0, first.start - sentence_start)]
+        between = sentence[first.end - sentence_start: second.start - sentence_start]
+        if len(between) > REVISION_GAP:
+            continue
+        if _FROM_BEFORE.search(before) and _TO_BETWEEN.match(between):
+            old, new = first, second
+        elif _UP_FROM_BETWEEN.search(between):
+            old, new = second, first
+        else:
+            continue
+        old.restated = True
+        new.revises = old.commitment_id
+
+
+def _figure(row: dict) -> Figure:
+    kind = row["kind"]
+    amount = {"money": row.get("value"), "power": row.get("mw"), "chips": row.get("chip_count")}.get(kind)
+    start = row.get("start_char")
+    end = row.get("end_char")
+    return Figure(
+        commitment_id=row["commitment_id"],
+        doc_id=row["doc_id"],
+        reported_on=row["reported_on"],
+        kind=kind,
+        amount=float(amount) if amount is not None else None,
+        currency=row.get("currency"),
+        usd=row.get("value_usd"),
+        start=start if start is not None else 1 << 30,
+        end=end if end is not None else (start if start is not None else 1 << 30),
+        sentence=row.get("sentence") or "",
+        paragraph=row.get("paragraph_no"),
+        in_title=bool(row.get("in_title")),
+        deal_type=row.get("deal_type"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Steps 2 and 3: same figures, the join test, the three passes
+# ---------------------------------------------------------------------------------------------
+
+
+def _close(a: float | None, b: float | None, tolerance: float) -> bool:
+    if a is None or b is None or a <= 0 or b <= 0:
+        return False
+    return abs(a - b) <= tolerance * max(a, b)
+
+
+def same_figure(a: Figure, b: Figure) -> bool:
+    """Same kind and amount (module docstring, step 2)."""
+    if a.kind != b.kind:
+        return False
+    if a.kind == "money":
+        if a.currency and a.currency == b.currency:
+            return _close(a.amount, b.amount, AMOUNT_TOLERANCE)
+        return _close(a.usd, b.usd, USD_TOLERANCE)
+    return _close(a.amount, b.amount, AMOUNT_TOLERANCE)
+
+
+def _bucket(amount: float | None, tolerance: float) -> int | None:
+    if amount is None or amount <= 0:
+        return None
+    return int(math.floor(math.log(amount) / math.log1p(tolerance)))
+
+
+def figure_keys(figure: Figure) -> list[tuple]:
+    """Index keys of a figure: its kind, unit and amount bucket (buckets are as wide as the
+    tolerance of same_figure, so a match is in the same or a neighbouring bucket)."""
+    if figure.keys is not None:
+        return figure.keys
+    keys = []
+    unit = figure.currency if figure.kind == "money" else figure.kind
+    bucket = _bucket(figure.amount, AMOUNT_TOLERANCE)
+    if bucket is not None:
+        keys.append((figure.kind, unit, bucket))
+    if figure.kind == "money":
+        usd = _bucket(figure.usd, USD_TOLERANCE)
+        if usd is not None:
+            keys.append(("money", "USD*", usd))
+    figure.keys = keys
+    return keys
+
+
+def lookup_keys(figure: Figure) -> list[tuple]:
+    """The keys under which a figure the same as this one can be indexed."""
+    if figure.lookups is None:
+        figure.lookups = [
+            (kind, unit, bucket + step) for kind, unit, bucket in figure_keys(figure) for step in (-1, 0, 1)
+        ]
+    return figure.lookups
