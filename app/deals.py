@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 
 from warehouse.db import connect
 from warehouse.deals import build_deals as build_by_rules
+from warehouse.resolution import build_deals as build_by_model
 
 log = logging.getLogger("tracker.app")
+
+DEAL_RESOLVERS = ("rules", "model")  # TRACKER_DEAL_RESOLVER: warehouse.deals or warehouse.resolution
+DEFAULT_DEAL_RESOLVER = "rules"  # the rules stay the default (docs/architecture.md says why)
+
+
+def deal_resolver() -> Callable:
+    """The build_deals of the resolver TRACKER_DEAL_RESOLVER names (default: DEFAULT_DEAL_RESOLVER)."""
+    name = os.environ.get("TRACKER_DEAL_RESOLVER", "").strip() or DEFAULT_DEAL_RESOLVER
+    if name not in DEAL_RESOLVERS:
+        raise ValueError(f"TRACKER_DEAL_RESOLVER={name!r}: expected one of {', '.join(DEAL_RESOLVERS)}")
+    return build_by_model if name == "model" else build_by_rules
 
 
 def build_deals(db: str, resolver: Callable | None = None,

@@ -78,10 +78,9 @@ def run_flow(crawl_dir: str, sources: str, db: str, out: str) -> dict:
 def run_inprocess(crawl_dir: str, sources: str, db: str, out: str) -> dict:
     """Child: the flow's stages as plain calls of the same use cases (app/), no Prefect run."""
     from app.crawl import load_crawl
-    from app.deals import build_deals
+    from app.deals import build_deals, deal_resolver
     from app.extraction import count_documents, extract_batch, extract_pages, load_extraction_lines
     from app.newsletter import approve, render_draft
-    from flows.tasks import deal_resolver
     from warehouse.decisions import decisions_from_review
     from warehouse.lock import acquire, release
     from warehouse.snapshot import publish, working_copy

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -137,28 +136,10 @@ def load_extraction_lines(db: str, batches: list[list[dict]], work_dir: str, fir
     return app.extraction.load_extraction_lines(db, batches, work_dir, first, logger=_logger())
 
 
-DEAL_RESOLVERS = ("rules", "model")  # TRACKER_DEAL_RESOLVER: warehouse.deals or warehouse.resolution
-DEFAULT_DEAL_RESOLVER = "rules"
-
-
-def deal_resolver() -> Callable:
-    """The build_deals of the resolver TRACKER_DEAL_RESOLVER names (default: DEFAULT_DEAL_RESOLVER)."""
-    import os
-
-    name = os.environ.get("TRACKER_DEAL_RESOLVER", "").strip() or DEFAULT_DEAL_RESOLVER
-    if name not in DEAL_RESOLVERS:
-        raise ValueError(f"TRACKER_DEAL_RESOLVER={name!r}: expected one of {', '.join(DEAL_RESOLVERS)}")
-    if name == "model":
-        from warehouse.resolution import build_deals
-    else:
-        from warehouse.deals import build_deals
-    return build_deals
-
-
 @task(name="build-deals", cache_policy=NONE)
 def build_deal_records(db: str) -> dict:
     """Rebuild the deals with the resolver TRACKER_DEAL_RESOLVER names (app.deals.build_deals)."""
-    return app.deals.build_deals(db, deal_resolver(), logger=_logger())
+    return app.deals.build_deals(db, app.deals.deal_resolver(), logger=_logger())
 
 
 @task(name="render-newsletter", cache_policy=NONE)

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from app.deal_evaluation import eval_output
 from common import settings
 from common.progress import progress
 from common.weeks import parse_week
@@ -39,7 +40,7 @@ from tracker.files import (
 )
 from tracker.files import check_warehouse_file as check_file
 from tracker.prefect_server import quiet_console_tracebacks, start_temporary_server
-from warehouse.deal_evaluation import GoldError, eval_output
+from warehouse.deal_evaluation import GoldError
 
 # Modules that take long to import are imported by the commands that use them, so that every
 # command starts fast, `tracker extract` and `--help` above all. Measured on the 2-core machine

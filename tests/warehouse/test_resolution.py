@@ -249,7 +249,7 @@ def test_stored_weights_load_and_name_their_features():
 def test_the_flow_picks_the_resolver_the_environment_names(monkeypatch):
     import warehouse.deals
     import warehouse.resolution
-    from flows.tasks import deal_resolver
+    from app.deals import deal_resolver
 
     monkeypatch.setenv("TRACKER_DEAL_RESOLVER", "model")
     assert deal_resolver() is warehouse.resolution.build_deals

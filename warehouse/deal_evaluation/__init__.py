@@ -3,8 +3,9 @@
 A deal gold set (gold.py) is real coverage, paraphrased, with every figure of every article
 labelled: a ``commitment`` of a deal in the key (with the deal's host country and principal
 parties), or ``context`` (revenue, GDP, valuations, fund sizes, other deals cited...). The
-evaluation runs the real pipeline on the articles in a fresh warehouse (pipeline.py), aligns the
-extracted figures with the gold ones and scores the deals built from them (scoring.py, pure):
+evaluation runs the real pipeline on the articles in a fresh warehouse (app/deal_evaluation, the
+use case above this package), aligns the extracted figures with the gold ones and scores the deals
+built from them (scoring.py, pure):
 
 - figures extracted: gold figures the extractor found (same kind, currency, within 1 %);
 - pairwise precision and recall over pairs of gold commitment figures from different articles
@@ -19,14 +20,11 @@ report.py prints the scores and, with ``errors``, each gold deal's figures and w
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from warehouse.deal_evaluation.gold import GoldError, GoldSet, read_gold
 from warehouse.deal_evaluation.report import format_errors, format_report, list_errors
 from warehouse.deal_evaluation.scoring import Prediction, Scorer, score_deals
 
-__all__ = ["GoldError", "GoldSet", "Prediction", "evaluate", "evaluate_gold", "eval_output", "read_gold",
+__all__ = ["GoldError", "GoldSet", "Prediction", "evaluate", "format_errors", "format_report", "read_gold",
            "score_deals"]
 
 
@@ -38,24 +36,3 @@ def evaluate(gold: GoldSet, prediction: Prediction, party_names: dict[str, str] 
         report["errors"] = list_errors(Scorer(gold, prediction, party_names))
     return report
 
-
-def evaluate_gold(path: str | Path, errors: bool = False, work_dir: str | Path | None = None) -> dict:
-    """Read the gold set at ``path`` (a folder of pairs or an articles file), run the pipeline on
-    it in a fresh warehouse (in ``work_dir`` when given, kept; else a temporary folder) and score
-    its deals. Raises GoldError for a broken gold set, before running anything."""
-    from warehouse.deal_evaluation.pipeline import company_names, run_pipeline
-
-    gold = read_gold(path)
-    prediction = run_pipeline(gold, work_dir)
-    return evaluate(gold, prediction, company_names(), errors)
-
-
-def eval_output(path: str | Path, as_json: bool = False, errors: bool = False) -> str:
-    """What ``tracker eval --deals`` prints: the report as text (with the errors after it), or JSON."""
-    report = evaluate_gold(path, errors=errors)
-    if as_json:
-        return json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False)
-    text = format_report(report)
-    if errors:
-        text += "\n\n" + format_errors(report["errors"])
-    return text

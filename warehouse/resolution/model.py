@@ -2,7 +2,7 @@
 
 Each component (``host``, ``party``, ``within``, ``cross``: features.py) is a bias, one weight per
 named feature and a decision threshold; a probability is the logistic function of the bias plus
-the weighted features. The weights are learned by ``python -m warehouse.resolution.train`` on the
+the weighted features. The weights are learned by ``python -m app.resolution_training`` on the
 development gold set and written to weights.json with the cross-validation scores that chose the
 thresholds; nothing here is tuned by hand. Applying them needs no machine-learning library.
 """

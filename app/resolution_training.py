@@ -1,8 +1,8 @@
-"""Learn the resolver's weights on the development gold set: ``python -m warehouse.resolution.train``.
+"""Learn the resolver's weights on the development gold set: ``python -m app.resolution_training``.
 
 Only the DEVELOPMENT part (tests/deals/gold/dev) is read; the blind test part never is. Steps:
 
-1. Run the real pipeline on the dev articles (warehouse/deal_evaluation's pipeline: crawl output,
+1. Run the real pipeline on the dev articles (app/deal_evaluation's pipeline: crawl output,
    load, extraction, in a temporary warehouse) and align every extracted figure with the key's
    figures (its alignment): each figure gets the key's role and deal.
 2. Label examples. ``host``: for each document's figures of one gold deal (an oracle frame), each
@@ -20,7 +20,7 @@ Only the DEVELOPMENT part (tests/deals/gold/dev) is read; the blind test part ne
    such setting: F0.5, precision weighed twice as much as recall).
 4. Fit on all of dev with the chosen thresholds and write weights.json with the CV scores.
 
-    .venv/bin/python -m warehouse.resolution.train [--gold tests/deals/gold/dev] [--folds 5]
+    .venv/bin/python -m app.resolution_training [--gold tests/deals/gold/dev] [--folds 5]
 """
 
 from __future__ import annotations
@@ -79,9 +79,9 @@ class Labelled:
 
 def read_dev(gold_path: Path = DEV_GOLD, work_dir: Path | None = None) -> Labelled:
     """Step 1: the pipeline's figures of the dev articles, labelled by the key."""
+    from app.deal_evaluation.pipeline import build_warehouse, company_names, read_prediction
     from warehouse.db import connect
     from warehouse.deal_evaluation.gold import read_gold
-    from warehouse.deal_evaluation.pipeline import build_warehouse, company_names, read_prediction
     from warehouse.deal_evaluation.scoring import align
     from warehouse.resolution.store import read_inputs
 
@@ -451,7 +451,7 @@ def trained_on(gold: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m warehouse.resolution.train", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m app.resolution_training", description=__doc__.split("\n")[0])
     parser.add_argument("--gold", type=Path, default=DEV_GOLD, help="the development gold set (never the test part)")
     parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument("--work-dir", type=Path, help="keep (and reuse) the pipeline's warehouse here")

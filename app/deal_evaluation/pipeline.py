@@ -3,10 +3,9 @@
 Nothing here re-implements a stage: the gold articles are written as the crawl's
 ``documents.jsonl`` (the crawler's fields, doc ids and content hashes, and its de-duplication,
 spiders/pipelines.py), loaded with the warehouse's load (``load_sources``, ``load_documents``),
-extracted and loaded by the extract stage's own tasks (flows/tasks.py ``select_documents``,
-``extract_batch``, ``load_extraction_lines``, called as plain functions, page by page as
-flows/weekly.py ``extract_stage`` does), and clustered by ``build_deals`` through the flow's
-``build_deal_records`` task; all on a fresh DuckDB file in a temporary folder. So the score is the
+extracted and loaded by the extract stage's own use case (app/extraction.py ``extract_and_load``,
+in this process), and clustered by app/deals.py ``build_deals`` with the resolver the flow uses
+(``deal_resolver``); all on a fresh DuckDB file in a temporary folder. So the score is the
 score of the code that runs every week, whatever changes in it.
 """
 
@@ -85,13 +84,9 @@ def build_warehouse(gold: GoldSet, work_dir: Path) -> tuple[Path, dict[str, str]
     """Crawl output, load, extract stage and deal building on ``work_dir/deals.duckdb``.
 
     Returns the warehouse file and the doc id of each gold article (by article id)."""
-    # The deal evaluation runs the whole pipeline, a use case above warehouse/: the imports of app
-    # and flows go upward (allowed for this module only, [tool.importlinter] in pyproject.toml)
-    # until it moves to app/ (warehouse/resolution/train.py, being rebuilt, imports it from here).
-    from app.deals import build_deals
+    from app.deals import build_deals, deal_resolver
     from app.extraction import extract_and_load
     from common.settings import EXTRACT_BATCH
-    from flows.tasks import deal_resolver
     from spiders.pipelines import make_doc_id
     from spiders.urls import canonicalize_url
     from warehouse.db import connect
