@@ -16,12 +16,10 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from app.deal_evaluation import eval_output
 from common import settings
 from common.progress import progress
 from common.weeks import parse_week
 from nlp.evaluate import evaluate, format_errors, format_report
-from spiders.registry import RegistryError, check_registry, load_sources
 from tracker.failures import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
@@ -40,14 +38,16 @@ from tracker.files import (
 )
 from tracker.files import check_warehouse_file as check_file
 from tracker.prefect_server import quiet_console_tracebacks, start_temporary_server
-from warehouse.deal_evaluation import GoldError
 
 # Modules that take long to import are imported by the commands that use them, so that every
 # command starts fast, `tracker extract` and `--help` above all. Measured on the 2-core machine
 # (`python -c "import X"`, best of two, Python alone 0.03 s): flows.weekly 3.4 s (Prefect; it must
 # also come after settings.configure_environment(), which Prefect reads once, when imported),
 # nlp.extract 1.2 s (spaCy), app.extraction 1.3 s, app.newsletter 0.4 s (DuckDB, Jinja2),
-# tracker.desk and warehouse.decisions 0.27 s, duckdb and warehouse.export 0.12 s.
+# tracker.desk and warehouse.decisions 0.27 s, duckdb and warehouse.export 0.12 s. The registry
+# (spiders.registry) and the deal evaluation (app.deal_evaluation: DuckDB, the pipeline) are
+# imported by their commands too: `tracker extract` loads no other layer
+# (tests/nlp/test_nlp_imports.py).
 
 
 class UsageError(Exception):
@@ -304,6 +304,8 @@ def _require_sources(args: argparse.Namespace) -> None:
     if not args.sample and args.sources is None:
         args.sources = settings.DEFAULT_SOURCES
     if args.sources is not None:
+        from spiders.registry import RegistryError, load_sources
+
         try:
             load_sources(args.sources)
         except RegistryError as exc:
@@ -430,6 +432,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 def _cmd_eval_deals(args: argparse.Namespace) -> int:
     if args.gold is not None or args.deals is None:
         raise UsageError("tracker eval: give GOLD.jsonl (extraction) or --deals GOLD (deals), one of them")
+    from app.deal_evaluation import eval_output
+    from warehouse.deal_evaluation import GoldError
+
     try:
         print(eval_output(args.deals, as_json=args.json, errors=args.errors))
     except GoldError as exc:
@@ -478,6 +483,8 @@ def _cmd_desk(args: argparse.Namespace) -> int:
 
 
 def _cmd_sources_check(args: argparse.Namespace) -> int:
+    from spiders.registry import check_registry
+
     problems = check_registry(args.file)
     for problem in problems:
         print(problem, file=sys.stderr)
