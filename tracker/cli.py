@@ -155,8 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser(
         "eval",
-        help="precision, recall and F1 per field against a gold JSON Lines file",
-        description="Run extraction on the gold file's texts and compare with its annotations. "
+        help="score extraction against a gold JSON Lines file, or deals against a deal gold set (--deals)",
+        description="Run extraction on the gold file's texts and compare with its annotations (precision, "
+        "recall and F1 per field), or with --deals score the deal records against a deal gold set. "
         f"The gold file is UTF-8 JSON Lines; a line longer than {_line_limit()} is refused.",
     )
     evaluate.add_argument("gold", type=_existing_file, nargs="?", metavar="GOLD.jsonl", help="gold JSON Lines file")
@@ -165,7 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "articles*.jsonl + deals*.toml pairs, or one articles file) in a temporary warehouse")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
     evaluate.add_argument("--errors", action="store_true",
-                          help="also list missing and spurious countries, companies and figures per document")
+                          help="also list missing and spurious countries, companies and figures per document "
+                          "(with --deals: each gold deal's figures and the deal records they went to)")
     evaluate.set_defaults(handler=_cmd_eval)
 
     newsletter = sub.add_parser(
