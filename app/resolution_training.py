@@ -46,7 +46,7 @@ from warehouse.resolution.features import (
 from warehouse.resolution.frames import Document, Figure, build_frames, read_documents, read_figures
 from warehouse.resolution.model import WEIGHTS, Component, Model
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 DEV_GOLD = REPO / "tests" / "deals" / "gold" / "dev"
 FOLDS = 5
 REGULARISATION = 1.0  # scikit-learn's C: the default; the features are few and bounded
