@@ -63,7 +63,11 @@ describes each deal (step 4) and rebuilds the tables.
    a vote of its documents (each by its best-tied figure naming a country in its own sentence: S
    counts 3, M 2; W figures do not vote), ties to the founder's; then the other own countries of at
    least half of its documents. Companies: the core plus those named by at least half of its
-   documents. Title: the three deal companies most mentioned by its documents, "in" the country.
+   documents. Parties: the deal companies, most mentioned by its documents first, a chip maker of
+   a deal with chip figures as its supplier. Title and summary: told from the deal's record once
+   build_deals.sql has chosen its figures, type and status (warehouse/deal_texts.py,
+   warehouse/resolution/telling.py: project, at most three parties, a verb for the type and
+   status, the main headline figure, the host country).
    Headline figures (SQL, warehouse/sql/build_deals.sql): per kind, the latest report's largest
    figure among the S and M figures and the W figures an S or M figure of the deal confirms; a deal
    with only W figures of a kind uses them.
@@ -77,7 +81,6 @@ from collections import Counter
 import duckdb
 import pyarrow as pa
 
-from warehouse.countries import country_name
 from warehouse.db import DATA_DIR, fetch_dicts, run_sql, transaction
 from warehouse.deal_clustering import (
     Deal,
@@ -95,12 +98,17 @@ from warehouse.deal_figures import (
     attribute_figures,
     same_figure,
 )
+from warehouse.deal_texts import PARTIES_TYPE, tell_deals
+from warehouse.resolution.features import SUPPLIER_TYPES
+from warehouse.resolution.frames import company_registry
+from warehouse.resolution.telling import DealFacts, Party
+from warehouse.resolution.telling import deal_title as deal_title_of
 
 # What warehouse/deals.py offers: the rebuild, and the clustering's parts that the tests use one by one
 # (they live in warehouse/deal_figures.py and warehouse/deal_clustering.py).
 __all__ = [
     "TIER_M", "TIER_S", "TIER_W", "Deal", "DocContext", "Figure", "attribute_figures", "build_deals",
-    "cluster_figures", "deal_anchor", "deal_companies", "deal_countries", "deal_id_for", "deal_title",
+    "cluster_figures", "deal_anchor", "deal_companies", "deal_countries", "deal_id_for", "deal_parties", "deal_title",
     "headline_figures", "plan_deals",
 ]
 
@@ -171,10 +179,10 @@ def deal_companies(deal: Deal, contexts: dict[str, DocContext] | None = None) ->
     return sorted(set(deal.core) | {c for c, n in counts.items() if 2 * n >= len(docs)})
 
 
-def deal_title(deal: Deal, contexts: dict[str, DocContext]) -> str:
-    """'OpenAI, G42, Oracle in United Arab Emirates': top deal companies in the deal's country."""
-    anchor = deal_anchor(deal)
-    place = country_name(anchor) if anchor else "several countries"
+def deal_parties(deal: Deal, contexts: dict[str, DocContext]) -> list[dict]:
+    """The deal companies as its parties, most mentioned by its documents first (then named
+    earliest), each ``{name, role}``: a chip maker of a deal with chip figures is its supplier
+    (as the learned resolver's party roles say), the others' roles are not known."""
     docs = sorted({(f.reported_on, f.doc_id) for f in deal.figures})
 
     def key(company: str) -> tuple:
@@ -187,9 +195,17 @@ def deal_title(deal: Deal, contexts: dict[str, DocContext]) -> str:
         return (-total, first, company)
 
     companies = sorted(deal_companies(deal, contexts), key=key)
-    if not companies:
-        return f"AI infrastructure in {place}"
-    return f"{', '.join(companies[:TITLE_COMPANIES])} in {place}"
+    chips = any(f.kind == "chips" for f in deal.figures)
+    registry = company_registry()
+    return [{"name": c, "role": "supplier" if chips and registry.get(c, {}).get("type") in SUPPLIER_TYPES else None}
+            for c in companies]
+
+
+def deal_title(deal: Deal, contexts: dict[str, DocContext]) -> str:
+    """The clustering's title: its leading parties in its country ('OpenAI, G42 and Oracle plan ...'
+    once the figures are known: warehouse/deal_texts.py tells the final title after the rebuild)."""
+    parties = deal_parties(deal, contexts)[:TITLE_COMPANIES]
+    return deal_title_of(DealFacts(parties=tuple(Party(p["name"], p["role"]) for p in parties), host=deal_anchor(deal)))
 
 
 def headline_figures(deal: Deal) -> set[str]:
@@ -217,6 +233,7 @@ _CLUSTERS_SCHEMA = pa.schema(
         ("title", pa.string()),
         ("countries", pa.list_(pa.string())),
         ("companies", pa.list_(pa.string())),
+        ("parties", PARTIES_TYPE),
     ]
 )
 _MEMBERS_SCHEMA = pa.schema(
@@ -231,12 +248,15 @@ def plan_deals(con: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table]:
     clusters_rows, member_rows = [], []
     for deal in cluster_figures(figures, contexts):
         deal_id = deal_id_for(deal)
+        parties = deal_parties(deal, contexts)
         clusters_rows.append(
             {
                 "deal_id": deal_id,
-                "title": deal_title(deal, contexts),
+                "title": deal_title_of(DealFacts(parties=tuple(Party(p["name"], p["role"]) for p in parties),
+                                                 host=deal_anchor(deal))),
                 "countries": deal_countries(deal),
                 "companies": deal_companies(deal, contexts),
+                "parties": parties,
             }
         )
         headline = headline_figures(deal)
@@ -268,6 +288,7 @@ def build_deals(con: duckdb.DuckDBPyConnection) -> dict:
             run_sql(con, "stage_deal_keywords", {"path": str(DATA_DIR / "deal_keywords.csv")})
             run_sql(con, "record_deal_aliases")
             run_sql(con, "build_deals")
+            tell_deals(con)
             run_sql(con, "record_commitment_deals")
     finally:
         con.unregister("deal_clusters")

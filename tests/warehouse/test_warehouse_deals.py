@@ -23,12 +23,27 @@ def deal_row(con, deal_id: str) -> dict:
 
 def test_four_deals_from_the_fixtures(seeded):
     titles = sorted(r[0] for r in seeded.execute("select title from deals").fetchall())
+    # told from each record: its parties, a verb for its type, its main figure and its host
     assert titles == [
-        "Humain, Nvidia, PIF in Saudi Arabia",
-        "Microsoft, G42 in United Arab Emirates",
-        "OpenAI, G42, Oracle in United Arab Emirates",
-        "OpenAI, Nscale, Aker in Norway",
+        "Microsoft and G42 plan a 200 MW AI data centre in the United Arab Emirates",
+        "Nvidia to supply 18,000 GB300 chips to Humain and PIF in Saudi Arabia",
+        "OpenAI, G42 and Oracle plan a 1 GW AI data centre in the United Arab Emirates",
+        "OpenAI, Nscale and Aker plan a 230 MW AI data centre in Norway",
     ]
+
+
+def test_each_deal_has_a_one_sentence_summary_with_its_figures(seeded, doc):
+    (deal_id,) = deal_of(seeded, doc.humain_gov)
+    summary = deal_row(seeded, deal_id)["summary"]
+    assert summary == (
+        "Nvidia to supply 18,000 GB300 chips to Humain and PIF in Saudi Arabia; "
+        "SAR 37.5 billion (about $10 billion) committed; first reported in May 2025."
+    )
+    summaries = [r[0] for r in seeded.execute("select summary from deals").fetchall()]
+    assert all(s.endswith(".") and ". " not in s and len(s) <= 220 for s in summaries), summaries
+    # the current alias row carries the told title, so a saved id shows what readers saw
+    aliases = dict(seeded.execute("select alias_id, title from deal_aliases where reason = 'current'").fetchall())
+    assert aliases[deal_id] == deal_row(seeded, deal_id)["title"]
 
 
 def test_stargate_uae_is_one_deal_with_two_sources(seeded, doc):

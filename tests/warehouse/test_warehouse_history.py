@@ -191,7 +191,7 @@ def test_a_retired_deal_id_resolves_to_its_successor(seeded, fixtures, tmp_path,
     load_extractions(seeded, write_lines(tmp_path / "extractions.jsonl", [extraction]))
     build_deals(seeded)
     current = seeded.execute(
-        "select deal_id from deals where title like 'OpenAI, G42, Oracle%'"
+        "select deal_id from deals where title like 'OpenAI, G42 and Oracle%'"
     ).fetchall()[0][0]
     assert current != STARGATE_UAE_DEAL
     alias = seeded.execute(
@@ -204,7 +204,7 @@ def test_a_retired_deal_id_resolves_to_its_successor(seeded, fixtures, tmp_path,
         "select d.title from deal_aliases as a join deals as d using (deal_id) where a.alias_id = ?",
         [STARGATE_UAE_DEAL],
     ).fetchall()
-    assert resolved == [("OpenAI, G42, Oracle in United Arab Emirates",)]
+    assert resolved == [("OpenAI, G42 and Oracle plan a 1 GW AI data centre in the United Arab Emirates",)]
     # every current deal id is its own alias; a rebuild of the same data changes nothing
     assert seeded.execute(
         "select count(*) from deals as d join deal_aliases as a on a.alias_id = d.deal_id "

@@ -79,16 +79,16 @@ def test_week_context_summary_and_order(seeded):
         "chips": 18000,
     }
     assert [d["title"] for d in context["deals"]] == [
-        "Microsoft, G42 in United Arab Emirates",
-        "Humain, Nvidia, PIF in Saudi Arabia",
-        "OpenAI, G42, Oracle in United Arab Emirates",
+        "Microsoft and G42 plan a 200 MW AI data centre in the United Arab Emirates",
+        "Nvidia to supply 18,000 GB300 chips to Humain and PIF in Saudi Arabia",
+        "OpenAI, G42 and Oracle plan a 1 GW AI data centre in the United Arab Emirates",
     ]
     assert [d["is_new"] for d in context["deals"]] == [True, False, True]
 
 
 def test_week_context_figures_and_sources(seeded):
     deals = {d["title"]: d for d in week_context(seeded, "2025-W21")["deals"]}
-    humain = deals["Humain, Nvidia, PIF in Saudi Arabia"]
+    humain = deals["Nvidia to supply 18,000 GB300 chips to Humain and PIF in Saudi Arabia"]
     assert humain["countries"] == [{"code": "SA", "name": "Saudi Arabia"}]
     assert [(f["kind"], f["text"], f["url"]) for f in humain["figures"]] == [
         ("chips", "18,000 of its GB300 Grace Blackwell chips",
@@ -104,7 +104,7 @@ def test_week_context_figures_and_sources(seeded):
         "publisher": "DC Wire",
         "published": "2025-05-20",
     }]
-    stargate = deals["OpenAI, G42, Oracle in United Arab Emirates"]
+    stargate = deals["OpenAI, G42 and Oracle plan a 1 GW AI data centre in the United Arab Emirates"]
     assert [s["publisher"] for s in stargate["sources"]] == ["OpenAI News", "DC Wire"]
     assert [(f["kind"], f["mw"]) for f in stargate["figures"]] == [("power", 1000.0), ("power", 200.0)]
     assert stargate["figures"][0]["url"].endswith("/openai/news/stargate-uae.html")  # first report
@@ -149,11 +149,11 @@ def test_weekly_deals_rows(seeded):
         "order by iso_week, title"
     ).fetchall()
     assert rows == [
-        ("2025-W20", "Humain, Nvidia, PIF in Saudi Arabia", True, 1, 1),
-        ("2025-W21", "Humain, Nvidia, PIF in Saudi Arabia", False, 1, 1),
-        ("2025-W21", "Microsoft, G42 in United Arab Emirates", True, 1, 1),
-        ("2025-W21", "OpenAI, G42, Oracle in United Arab Emirates", True, 2, 2),
-        ("2025-W31", "OpenAI, Nscale, Aker in Norway", True, 1, 1),
+        ("2025-W20", "Nvidia to supply 18,000 GB300 chips to Humain and PIF in Saudi Arabia", True, 1, 1),
+        ("2025-W21", "Microsoft and G42 plan a 200 MW AI data centre in the United Arab Emirates", True, 1, 1),
+        ("2025-W21", "Nvidia to supply 18,000 GB300 chips to Humain and PIF in Saudi Arabia", False, 1, 1),
+        ("2025-W21", "OpenAI, G42 and Oracle plan a 1 GW AI data centre in the United Arab Emirates", True, 2, 2),
+        ("2025-W31", "OpenAI, Nscale and Aker plan a 230 MW AI data centre in Norway", True, 1, 1),
     ]
 
 
