@@ -13,12 +13,14 @@ them again once editors have dropped, kept or corrected deals.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 
 import duckdb
 
 from common.weeks import parse_week
 from warehouse.countries import country_name
 from warehouse.db import fetch_dicts, fetch_rows
+from warehouse.resolution.telling import DealFacts, Party, deal_summary
 
 TITLE = "AI Infrastructure Deals Tracker: week {week}"
 
@@ -103,6 +105,20 @@ def _reported_figure(row: dict, side: str, kind: str) -> dict | None:
     }
 
 
+def told_summary(row: dict) -> str:
+    """The one-sentence summary of a deal built before deals had one (migration 041; the next
+    rebuild stores it), told from its row the same way (warehouse/resolution/telling.py)."""
+    codes = list(row.get("countries") or ())
+    first = row.get("first_reported")
+    return deal_summary(DealFacts(
+        parties=tuple(Party(name) for name in row.get("companies") or ()),
+        deal_type=row.get("deal_type"), host=codes[0] if codes else None, status=row.get("status"),
+        money_value=row.get("money_value"), money_currency=row.get("money_currency"), money_usd=row.get("money_usd"),
+        mw=row.get("mw"), chip_count=row.get("chips"), chip_model=row.get("chip_model"),
+        first_reported=date.fromisoformat(first) if first else None,
+    ))
+
+
 def week_context(con: duckdb.DuckDBPyConnection, week: str) -> dict:
     """The newsletter context of an ISO week (shape of example_context.json).
 
@@ -146,6 +162,7 @@ def week_context(con: duckdb.DuckDBPyConnection, week: str) -> dict:
             {
                 "deal_id": deal_id,
                 "title": row["title"],
+                "summary": row["summary"] or told_summary(row),
                 "deal_type": row["deal_type"],
                 "status": row["status"],
                 "is_new": bool(row["is_new"]),
@@ -267,10 +284,18 @@ def _ref(deal: dict) -> dict:
     return {"deal_id": deal["deal_id"], "number": deal["number"], "title": deal["title"]}
 
 
+def _committed(deal: dict) -> bool:
+    """Whether the deal has a headline figure: money, power or chips. The warehouse builds those
+    from plausible commitment figures only (never revenue, GDP, a valuation or another deal cited:
+    warehouse/sql/build_deals.sql), so a deal without one is no commitment to lead with."""
+    return any(deal.get(field) is not None for field, _kind, _amount in MEASURES)
+
+
 def _lead(deals: list[dict]) -> dict | None:
-    """The story of the week: the biggest publishable deal (money, then power, then chips), its
-    headline figures and the sentence of the first, plus the biggest deal by each other measure."""
-    candidates = [d for d in deals if not _needs_review(d) or d.get("kept")]
+    """The story of the week: the biggest publishable deal (money, then power, then chips) with a
+    committed figure, its headline figures and the sentence of the first, plus the biggest deal by
+    each other measure."""
+    candidates = [d for d in deals if (not _needs_review(d) or d.get("kept")) and _committed(d)]
     if not candidates:
         return None
     main = min(candidates, key=_size)
@@ -286,6 +311,7 @@ def _lead(deals: list[dict]) -> dict | None:
             also.append({**_ref(top), "measure": kind, "figure": _headline(top, field, kind, amount)})
     return {
         **_ref(main),
+        "summary": main.get("summary"),
         "is_new": bool(main.get("is_new")),
         "countries": [dict(c) for c in main["countries"]],
         "companies": list(main["companies"]),

@@ -88,6 +88,7 @@ def _mark(row: dict) -> dict:
         mark["name"] = row["name"]
     else:
         mark["commitment_id"] = row["commitment_id"]
+        mark["context"] = row.get("role") == "context"  # never a deal figure: the page says so
         mark["figure"] = {
             "kind": row["kind"], "text": row["surface"], "value": row["value"], "currency": row["currency"],
             "value_usd": row["value_usd"], "mw": row["mw"], "count": row["chip_count"], "model": row["chip_model"],
@@ -187,6 +188,7 @@ def review_context(con: duckdb.DuckDBPyConnection, week: str) -> dict:
             "deal_id": deal_id,
             "number": deal["number"] if deal_id in drafted else None,
             "title": deal["title"],
+            "summary": deal.get("summary"),
             "is_new": deal["is_new"],
             "confidence": deal.get("confidence"),
             "needs_review": deal.get("confidence") is None or deal["confidence"] < REVIEW_THRESHOLD,

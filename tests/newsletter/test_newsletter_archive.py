@@ -113,7 +113,7 @@ def test_feed_parses_without_bozo_newest_first(two_weeks):
     assert entry.summary == "2 deals (1 new) in 3 countries; US$10 billion committed; 1,000 MW (1 GW); 18,000 chips."
     content = entry.content[0]
     assert content.type == "text/html"
-    assert "<li>Humain, Nvidia in Saudi Arabia</li>" in content.value
+    assert "<li>Nvidia to supply 18,000 GB300 chips to Humain in Saudi Arabia</li>" in content.value
     assert f'href="{DEFAULT_BASE_URL}2025-W21/tracker-2025-W21.html"' in content.value
 
 

@@ -21,7 +21,9 @@ Principles, so that titles say only what the record says:
   the title carries the one that says most for the deal type, the summary all of them;
 - the place is the host country ("in the United States"), never the investor's home; it is left
   out when the title already names it (a project called "Stargate Norway");
-- a missing piece (no party, no host, no figure, no date) is left out, never guessed.
+- a missing piece (no party, no host, no date) is left out, never guessed; a record without any
+  commitment figure (one the clustering made of context figures only) says so rather than what
+  the deal would be: "Acme Capital in France, no commitment figure reported".
 """
 
 from __future__ import annotations
@@ -220,8 +222,11 @@ def object_phrase(facts: DealFacts, figures: dict[str, str], kind: str | None) -
     figure = figures.get(kind) if kind else None
     deal_type = facts.deal_type or "partnership"
     if kind == "chips":
-        return (figure, False) if deal_type in ("chip_supply", "partnership", "investment_programme") else (
-            f"AI {'data centre' if deal_type == 'data_center' else 'infrastructure'} with {figure}", False)
+        if deal_type == "chip_supply":
+            return figure, False
+        if deal_type == "data_center":
+            return f"AI data centre with {figure}", True
+        return f"deal for {figure}", True
     if deal_type == "chip_supply":
         return (f"{figure} of AI chips", False) if figure else ("AI chips", False)
     nouns = {
@@ -289,7 +294,7 @@ def predicate(facts: DealFacts, subject: list[str], receivers: list[str], thing:
     if facts.deal_type == "chip_supply":
         supplier = roles & set(SUPPLIER_ROLES)
         return f"to supply {thing}" if supplier else f"to buy {thing}"
-    if facts.deal_type in (None, "partnership") and kind == "money":
+    if facts.deal_type in (None, "partnership") and kind in ("money", "chips"):
         return f"{verb('announce')} {thing_a}"
     return f"{verb('plan')} {thing_a}"
 
@@ -312,6 +317,9 @@ def clause(facts: DealFacts, *, full: bool, convert: bool = True, with_project: 
     figures = figures_of(facts, convert=full and convert)
     kind = primary_kind(facts, figures)
     subject, receivers, _others = cast(facts)
+    if not figures:  # nothing committed to tell: say who and where, and that no figure backs it
+        who = join_names(subject) or "AI infrastructure"
+        return f"{who}{place_phrase(facts, facts.project or '' if not full else '')}, no commitment figure reported"
     thing, countable = object_phrase(facts, figures, kind)
     if subject:
         verb_phrase = predicate(facts, subject, receivers, thing, countable, kind, figures.get("money"))

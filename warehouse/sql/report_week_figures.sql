@@ -1,6 +1,7 @@
 -- grain: one row per distinct figure (kind and amount) of each deal reported in the week
 -- (parameter: week), over all the deal's evidence, with the sentence, URL, publisher and date of its
--- earliest report.
+-- earliest report. Context figures (commitments.role: revenue, GDP, a valuation, another deal
+-- cited) are never shown as a deal's figures, even when the clustering kept them as evidence.
 with week_deals as (
     select deal_id
     from weekly_deals
@@ -36,6 +37,8 @@ figures as (
         on d.doc_id = e.doc_id
     left join sources as s
         on s.source_id = d.source_id
+    where c.role is distinct from 'context'
+        and c.plausible is not false
 )
 
 select

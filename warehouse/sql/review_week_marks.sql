@@ -1,6 +1,8 @@
 -- grain: one row per country or company mention and per figure in the evidence documents of the
 -- deals reported in the week (parameter: week), with its character offsets in the analysed text
--- (title, blank line, body) and its normalised value: what the review page marks up.
+-- (title, blank line, body) and its normalised value: what the review page marks up. A figure's
+-- role says whether it is context (revenue, GDP, a valuation, another deal cited: never a deal
+-- figure, marked as context on the page).
 with documents_of_week as (
     select distinct e.doc_id
     from deal_evidence as e
@@ -22,7 +24,8 @@ select
     null::double as value_usd,
     null::double as mw,
     null::bigint as chip_count,
-    null::varchar as chip_model
+    null::varchar as chip_model,
+    null::varchar as role
 from mentions as m
 join documents_of_week using (doc_id)
 where m.kind in ('country', 'company')  -- the page marks these and figures; projects are not marked
@@ -42,7 +45,8 @@ select
     c.value_usd,
     c.mw,
     c.chip_count,
-    c.chip_model
+    c.chip_model,
+    c.role
 from commitments as c
 join documents_of_week using (doc_id)
 
