@@ -6,15 +6,17 @@ warehouse/resolution/weights.json (learned on the development gold set)."""
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 
 import pytest
 
-from warehouse.resolution.clustering import cluster_average, link_score
-from warehouse.resolution.features import is_sum_of, same_figure
+from warehouse.resolution.clustering import cluster_average
+from warehouse.resolution.features import Corpus, is_sum_of, same_figure
 from warehouse.resolution.frames import Figure, Frame, Party, is_demonym
 from warehouse.resolution.model import Component, Model, load_model
+from warehouse.resolution.pairs import figure_agreement
 from warehouse.resolution.resolve import resolve, to_tables
 
 USD = {"USD": 1.0, "EUR": 1.08, "GBP": 1.27, "NOK": 0.095}  # rough rates, enough to compare
@@ -216,13 +218,23 @@ def test_average_link_stops_at_the_threshold_and_obeys_constraints():
     assert sorted(map(sorted, cluster_average(4, scores, 0.5, may_merge=keep_0_and_2_apart))) == [[0, 1], [2], [3]]
 
 
-def test_frames_link_by_each_figures_best_match():
-    # a two-figure report (chips and cost) and a one-figure report of the same chips: the cost
-    # figure's poor match with the chips does not sink the link
-    assert link_score([[0.9], [0.1]]) == pytest.approx(0.9 * 2)
-    assert link_score([[0.9, 0.1]]) == pytest.approx(0.9 * 2)
-    assert link_score([[0.8, 0.2], [0.1, 0.6]]) == pytest.approx((0.8 + 0.6) / 2 * 4)
-    assert link_score([]) == 0.0
+def test_two_reports_agree_by_their_figures_not_figure_by_figure():
+    # a short report of a campus's chips, a long one of its chips, cost and power: the long one's
+    # other figures do not count against the match; a report giving another cost disagrees
+    def figure(doc_id, kind, amount, currency=None):
+        usd = amount * USD[currency] if currency else None
+        return Figure(f"c-{doc_id}-{kind}-{amount}", doc_id, date(2025, 7, 1), kind, amount, currency, usd)
+
+    short = Frame("a", 0, date(2025, 7, 1), [figure("a", "chips", 100_000)])
+    long = Frame("b", 0, date(2025, 7, 2), [figure("b", "chips", 100_000), figure("b", "money", 1e9, "USD"),
+                                             figure("b", "power", 230)])
+    other = Frame("c", 0, date(2025, 7, 3), [figure("c", "money", 3e9, "USD")])
+    corpus = Corpus(documents=3)
+    agreed = figure_agreement(short, long, corpus)
+    assert agreed["match_share"] == 1.0 and agreed["kind_mismatch"] == 0.0
+    differing = figure_agreement(long, other, corpus)
+    assert differing["match_share"] == 0.0 and differing["kind_mismatch"] == 1.0
+    assert differing["mismatch_ratio"] == pytest.approx(math.log10(3) / 3)
 
 
 def test_a_supplier_is_not_whose_deal_it_is():

@@ -4,10 +4,10 @@ Pure. ``candidate_pairs`` blocks cheaply: two frames of different documents are 
 when they share a host country, a principal party, a project or a figure (same kind and amount
 bucket); a key shared by very many frames compares each frame with its nearest neighbours in
 report order only, so the work grows linearly. Everything not compared is a different deal.
-``score_pairs`` gives each compared pair of frames the sum of its figure pairs' probabilities
-(the ``cross`` model). ``cluster_average`` then merges clusters best first while the average
-probability over their figure pairs from different documents (unscored pairs count as 0) stays at
-or above the learned threshold, under constraints:
+``score_pairs`` gives each compared pair of frames the ``cross`` model's probability that they
+report one deal (pairs.py), counted once per pair of their figures. ``cluster_average`` then
+merges clusters best first while the average probability over their figure pairs from different
+documents (unscored pairs count as 0) stays at or above the learned threshold, under constraints:
 
 - two frames of one document: the rule training chose (SAME_DOCUMENT, stored with the weights):
   "apart" (never one deal: the document told them apart), "within" (their pairs are scored by
@@ -28,14 +28,9 @@ import heapq
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from warehouse.resolution.features import (
-    Corpus,
-    amount_bucket,
-    cross_features,
-    frame_pair,
-    within_features,
-)
+from warehouse.resolution.features import Corpus, amount_bucket, within_features
 from warehouse.resolution.frames import Document, Frame
+from warehouse.resolution.pairs import frame_features
 
 # two frames of one document: "apart" (never one deal), "within" (their pairs scored by the
 # within-document model), "through" (not compared: they meet only through other documents)
@@ -169,8 +164,10 @@ def candidate_pairs(frames: list[Frame], same_document: str = "apart") -> list[t
 
 def score_pairs(frames: list[Frame], pairs: Iterable[tuple[int, int]], docs: dict[str, Document],
                 corpus: Corpus, model) -> dict[tuple[int, int], float]:
-    """Summed ``cross`` probability over the figure pairs of each candidate pair of frames (two
-    frames of one document: the ``within`` probability of their figure pairs)."""
+    """The score of each candidate pair of frames, summed over its figure pairs (the clustering
+    divides by their number): two frames of different documents, the ``cross`` probability of the
+    pair (pairs.py) for each of their figure pairs; two frames of one document, the ``within``
+    probability of each of their figure pairs."""
     scores = {}
     for i, j in pairs:
         a, b = frames[i], frames[j]
@@ -181,28 +178,9 @@ def score_pairs(frames: list[Frame], pairs: Iterable[tuple[int, int]], docs: dic
                 for x in a.figures for y in b.figures
             )
             continue
-        pair = frame_pair(a, b, docs[a.doc_id], docs[b.doc_id], corpus)
-        probabilities = [
-            [model.probability("cross", cross_features(x, y, pair, corpus, a.figures, b.figures)) for y in b.figures]
-            for x in a.figures
-        ]
-        scores[(i, j)] = link_score(probabilities)
+        probability = model.probability("cross", frame_features(a, b, docs[a.doc_id], docs[b.doc_id], corpus))
+        scores[(i, j)] = probability * len(a.figures) * len(b.figures)
     return scores
-
-
-def link_score(probabilities: list[list[float]]) -> float:
-    """What two frames of different documents share, as a sum over their figure pairs (the
-    clustering divides by the number of pairs): each figure of the smaller frame counts by its best
-    match in the other. A report of a campus's chips and one of its cost share no figure pair,
-    and the plain average over all pairs sank every frame with several kinds of figure."""
-    rows, columns = len(probabilities), len(probabilities[0]) if probabilities else 0
-    if not rows or not columns:
-        return 0.0
-    if rows <= columns:
-        best = [max(row) for row in probabilities]
-    else:
-        best = [max(row[k] for row in probabilities) for k in range(columns)]
-    return sum(best) / len(best) * rows * columns
 
 
 def host_votes(frames: list[Frame], members: set[int]) -> Counter:

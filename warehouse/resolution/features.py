@@ -10,9 +10,10 @@ Four sets, one per learned decision (model.py holds their weights):
   inside it (a supplier), in the title, how prominent in the document.
 - ``within``: two figures of one document report the same deal: same sentence or paragraph, the
   same figure repeated, companies and countries of their sentences, time and "part of" cues.
-- ``cross``: two figures of frames from different documents report the same deal: the same
-  figure (and how rare that amount is), a figure that is the sum of two others, party overlap,
-  same or conflicting host, project, date gap, deal type, title and text similarity.
+- ``cross``: two frames of different documents report the same deal (pairs.py): the same
+  figures (and how rare those amounts are), a total and the parts adding up to it, figures of one
+  kind that disagree, party overlap, same or conflicting host, project, date gap, deal type,
+  title and text similarity.
 
 Every feature is a number, mostly in [0, 1]; names are stable (they key the stored weights).
 """
@@ -24,7 +25,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from warehouse.resolution.frames import Document, Figure, Frame, company_registry, tokens
+from warehouse.resolution.frames import Document, Figure, company_registry
 
 AMOUNT_TOLERANCE = 0.01  # same figure: amounts within 1 %
 USD_TOLERANCE = 0.015  # ... or money in two currencies within 1.5 % in US dollars
@@ -423,159 +424,3 @@ class Corpus:
         if len(va) > len(vb):
             va, vb = vb, va
         return sum(v * vb.get(w, 0.0) for w, v in va.items())
-
-
-@dataclass
-class FramePair:
-    """What two frames share, computed once for all their figure pairs."""
-
-    party_overlap: float
-    party_conflict: float
-    party_any: float
-    supplier_overlap: float
-    host_same: float
-    host_conflict: float
-    countries_overlap: float
-    title_similarity: float
-    text_similarity: float
-    frame_similarity: float
-    date_gap: float
-    type_conflict: float
-    type_same: float
-    project_same: float
-    project_conflict: float
-    company_similarity: float
-    sum_link: float
-    shared_figures: float
-    lead_same: float
-    lead_conflict: float
-    names_frame: float
-    names_text: float
-    lead_company_same: float
-    doc_project_same: float
-    title_party_host: float
-
-
-def headline_projects(doc: Document) -> set[str]:
-    """The projects a document is about: those its title names, else the one it names most."""
-    titled = {value.casefold() for kind, value in doc.in_title if kind == "project"}
-    return titled or {p.casefold() for p in doc.ranked("project")[:1]}
-
-
-def title_names(doc: Document, kind: str) -> set[str]:
-    return {value for k, value in doc.in_title if k == kind}
-
-
-def lead_figures(frame: Frame) -> list[Figure]:
-    """The figures a frame leads with: those in the title, else its first figure of each kind."""
-    titled = [f for f in frame.figures if f.in_title]
-    if titled:
-        return titled
-    first: dict[str, Figure] = {}
-    for figure in sorted(frame.figures, key=lambda f: f.start):
-        first.setdefault(figure.kind, figure)
-    return list(first.values())
-
-
-def company_vector(doc: Document) -> Counter:
-    return Counter(doc.companies)
-
-
-def frame_pair(a: Frame, b: Frame, doc_a: Document, doc_b: Document, corpus: Corpus) -> FramePair:
-    parties_a, parties_b = a.principals, b.principals
-    suppliers_a = {p.name for p in a.parties if p.role == "supplier"}
-    suppliers_b = {p.name for p in b.parties if p.role == "supplier"}
-    fam_a, fam_b = families(a.figures), families(b.figures)
-    gap = abs((a.reported_on - b.reported_on).days) if a.reported_on and b.reported_on else 0
-    shared = sum(1 for x in a.figures if any(same_figure(x, y) for y in b.figures))
-    sums = any(is_sum_of(x, b.figures) for x in a.figures) or any(is_sum_of(y, a.figures) for y in b.figures)
-    companies_cos = 0.0
-    ca, cb = company_vector(doc_a), company_vector(doc_b)
-    if ca and cb:
-        dot = sum(ca[c] * cb[c] for c in set(ca) & set(cb))
-        companies_cos = dot / (math.sqrt(sum(v * v for v in ca.values())) * math.sqrt(sum(v * v for v in cb.values())))
-    lead_a, lead_b = lead_figures(a), lead_figures(b)
-    lead_same = any(same_figure(x, y) for x in lead_a for y in lead_b)
-    lead_conflict = not lead_same and any(
-        x.kind == y.kind and not is_sum_of(x, b.figures) and not is_sum_of(y, a.figures)
-        for x in lead_a for y in lead_b
-    )
-    lead_a, lead_b = doc_a.ranked("company")[:1], doc_b.ranked("company")[:1]
-    projects_a, projects_b = headline_projects(doc_a), headline_projects(doc_b)
-    # both titles name one company and both frames have one host: the headline's who and where agree
-    title_party = bool(title_names(doc_a, "company") & title_names(doc_b, "company"))
-    return FramePair(
-        doc_project_same=float(bool(projects_a & projects_b)),
-        title_party_host=float(title_party and a.host is not None and a.host == b.host),
-        names_frame=corpus.cosine(a.names, b.names, (("names", a.doc_id, a.index, len(a.figures)),
-                                                     ("names", b.doc_id, b.index, len(b.figures)))),
-        names_text=corpus.cosine(doc_a.names, doc_b.names, (("doc-names", a.doc_id), ("doc-names", b.doc_id))),
-        lead_company_same=float(bool(lead_a) and lead_a == lead_b),
-        lead_same=float(lead_same),
-        lead_conflict=float(lead_conflict),
-        party_overlap=jaccard(parties_a, parties_b),
-        party_conflict=float(bool(parties_a) and bool(parties_b) and not parties_a & parties_b),
-        party_any=float(bool(parties_a & parties_b)),
-        supplier_overlap=float(bool(suppliers_a & suppliers_b)),
-        host_same=float(a.host is not None and a.host == b.host),
-        host_conflict=float(a.host is not None and b.host is not None and a.host != b.host),
-        countries_overlap=jaccard(set(a.countries), set(b.countries)),
-        title_similarity=corpus.cosine(Counter(tokens(doc_a.title)), Counter(tokens(doc_b.title)),
-                                       (("title", a.doc_id), ("title", b.doc_id))),
-        text_similarity=corpus.cosine(doc_a.words, doc_b.words, (("text", a.doc_id), ("text", b.doc_id))),
-        frame_similarity=corpus.cosine(a.words, b.words, (("frame", a.doc_id, a.index, len(a.figures)),
-                                                          ("frame", b.doc_id, b.index, len(b.figures)))),
-        date_gap=min(2.0, gap / YEAR_DAYS),
-        type_conflict=float(bool(fam_a) and bool(fam_b) and not fam_a & fam_b),
-        type_same=float(bool(fam_a & fam_b)),
-        project_same=float(bool(a.project) and a.project == b.project),
-        project_conflict=float(bool(a.project) and bool(b.project) and a.project != b.project),
-        company_similarity=companies_cos,
-        sum_link=float(sums),
-        shared_figures=min(1.0, shared / 2),
-    )
-
-
-def cross_features(x: Figure, y: Figure, pair: FramePair, corpus: Corpus,
-                   frame_x: list[Figure] = (), frame_y: list[Figure] = ()) -> dict:
-    """Two figures of frames from different documents (module docstring, ``cross``). A total and
-    a part the other frame adds up to it count as the same figure (stated another way)."""
-    same = related_figure(x, y, list(frame_x), list(frame_y))
-    rarity = max(corpus.amount_rarity(x), corpus.amount_rarity(y)) if same else 0.0
-    ratio = 0.0
-    if x.kind == y.kind and not same and comparable(x) and comparable(y):
-        ratio = min(1.0, abs(math.log10(comparable(x) / comparable(y))) / 3)
-    return {
-        "same_figure": float(same),
-        "same_figure_rarity": rarity,
-        "same_kind_other_amount": float(x.kind == y.kind and not same),
-        "amount_ratio": ratio,
-        "either_past": float(x.past or y.past),
-        "either_part_of": float(x.part_of or y.part_of),
-        "figure_companies_overlap": jaccard(set(x.companies), set(y.companies)),
-        "party_overlap": pair.party_overlap,
-        "party_conflict": pair.party_conflict,
-        "party_any": pair.party_any,
-        "supplier_overlap": pair.supplier_overlap,
-        "host_same": pair.host_same,
-        "host_conflict": pair.host_conflict,
-        "countries_overlap": pair.countries_overlap,
-        "title_similarity": pair.title_similarity,
-        "text_similarity": pair.text_similarity,
-        "frame_similarity": pair.frame_similarity,
-        "company_similarity": pair.company_similarity,
-        "date_gap": pair.date_gap,
-        "type_conflict": pair.type_conflict,
-        "type_same": pair.type_same,
-        "project_same": pair.project_same,
-        "project_conflict": pair.project_conflict,
-        "sum_link": pair.sum_link,
-        "shared_figures": pair.shared_figures,
-        "names_frame": pair.names_frame,
-        "names_text": pair.names_text,
-        "lead_company_same": pair.lead_company_same,
-        "doc_project_same": pair.doc_project_same,
-        "title_party_host": pair.title_party_host,
-        "lead_same": pair.lead_same,
-        "lead_conflict": pair.lead_conflict,
-    }

@@ -1,0 +1,184 @@
+"""What two frames of different documents share: the ``cross`` model's features. Pure.
+
+A frame pair is scored as a whole (one probability per pair of frames, not per pair of figures):
+whether the two reports name the same principal parties, the same host, the same project, the same
+figure (or a total and the parts that add up to it), figures of the same kind that disagree, how
+close in time, how alike their titles, texts and sentences are. Scoring frames rather than figure
+pairs keeps a short report of a campus's chips and a long one of its cost and phases comparable
+(their figures need not match one by one), and costs one feature vector per candidate pair.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import asdict, dataclass
+
+from warehouse.resolution.features import (
+    YEAR_DAYS,
+    Corpus,
+    comparable,
+    families,
+    is_sum_of,
+    jaccard,
+    related_figure,
+    same_figure,
+)
+from warehouse.resolution.frames import Document, Figure, Frame, tokens
+
+
+@dataclass
+class FramePair:
+    """What two frames share, computed once for all their figure pairs."""
+
+    party_overlap: float
+    party_conflict: float
+    party_any: float
+    supplier_overlap: float
+    host_same: float
+    host_conflict: float
+    countries_overlap: float
+    title_similarity: float
+    text_similarity: float
+    frame_similarity: float
+    date_gap: float
+    type_conflict: float
+    type_same: float
+    project_same: float
+    project_conflict: float
+    company_similarity: float
+    sum_link: float
+    shared_figures: float
+    lead_same: float
+    lead_conflict: float
+    names_frame: float
+    names_text: float
+    lead_company_same: float
+    doc_project_same: float
+    title_party_host: float
+
+
+def headline_projects(doc: Document) -> set[str]:
+    """The projects a document is about: those its title names, else the one it names most."""
+    titled = {value.casefold() for kind, value in doc.in_title if kind == "project"}
+    return titled or {p.casefold() for p in doc.ranked("project")[:1]}
+
+
+def title_names(doc: Document, kind: str) -> set[str]:
+    return {value for k, value in doc.in_title if k == kind}
+
+
+def lead_figures(frame: Frame) -> list[Figure]:
+    """The figures a frame leads with: those in the title, else its first figure of each kind."""
+    titled = [f for f in frame.figures if f.in_title]
+    if titled:
+        return titled
+    first: dict[str, Figure] = {}
+    for figure in sorted(frame.figures, key=lambda f: f.start):
+        first.setdefault(figure.kind, figure)
+    return list(first.values())
+
+
+def company_vector(doc: Document) -> Counter:
+    return Counter(doc.companies)
+
+
+def frame_pair(a: Frame, b: Frame, doc_a: Document, doc_b: Document, corpus: Corpus) -> FramePair:
+    parties_a, parties_b = a.principals, b.principals
+    suppliers_a = {p.name for p in a.parties if p.role == "supplier"}
+    suppliers_b = {p.name for p in b.parties if p.role == "supplier"}
+    fam_a, fam_b = families(a.figures), families(b.figures)
+    gap = abs((a.reported_on - b.reported_on).days) if a.reported_on and b.reported_on else 0
+    shared = sum(1 for x in a.figures if any(same_figure(x, y) for y in b.figures))
+    sums = any(is_sum_of(x, b.figures) for x in a.figures) or any(is_sum_of(y, a.figures) for y in b.figures)
+    companies_cos = 0.0
+    ca, cb = company_vector(doc_a), company_vector(doc_b)
+    if ca and cb:
+        dot = sum(ca[c] * cb[c] for c in set(ca) & set(cb))
+        companies_cos = dot / (math.sqrt(sum(v * v for v in ca.values())) * math.sqrt(sum(v * v for v in cb.values())))
+    lead_a, lead_b = lead_figures(a), lead_figures(b)
+    lead_same = any(same_figure(x, y) for x in lead_a for y in lead_b)
+    lead_conflict = not lead_same and any(
+        x.kind == y.kind and not is_sum_of(x, b.figures) and not is_sum_of(y, a.figures)
+        for x in lead_a for y in lead_b
+    )
+    lead_a, lead_b = doc_a.ranked("company")[:1], doc_b.ranked("company")[:1]
+    projects_a, projects_b = headline_projects(doc_a), headline_projects(doc_b)
+    # both titles name one company and both frames have one host: the headline's who and where agree
+    title_party = bool(title_names(doc_a, "company") & title_names(doc_b, "company"))
+    return FramePair(
+        doc_project_same=float(bool(projects_a & projects_b)),
+        title_party_host=float(title_party and a.host is not None and a.host == b.host),
+        names_frame=corpus.cosine(a.names, b.names, (("names", a.doc_id, a.index, len(a.figures)),
+                                                     ("names", b.doc_id, b.index, len(b.figures)))),
+        names_text=corpus.cosine(doc_a.names, doc_b.names, (("doc-names", a.doc_id), ("doc-names", b.doc_id))),
+        lead_company_same=float(bool(lead_a) and lead_a == lead_b),
+        lead_same=float(lead_same),
+        lead_conflict=float(lead_conflict),
+        party_overlap=jaccard(parties_a, parties_b),
+        party_conflict=float(bool(parties_a) and bool(parties_b) and not parties_a & parties_b),
+        party_any=float(bool(parties_a & parties_b)),
+        supplier_overlap=float(bool(suppliers_a & suppliers_b)),
+        host_same=float(a.host is not None and a.host == b.host),
+        host_conflict=float(a.host is not None and b.host is not None and a.host != b.host),
+        countries_overlap=jaccard(set(a.countries), set(b.countries)),
+        title_similarity=corpus.cosine(Counter(tokens(doc_a.title)), Counter(tokens(doc_b.title)),
+                                       (("title", a.doc_id), ("title", b.doc_id))),
+        text_similarity=corpus.cosine(doc_a.words, doc_b.words, (("text", a.doc_id), ("text", b.doc_id))),
+        frame_similarity=corpus.cosine(a.words, b.words, (("frame", a.doc_id, a.index, len(a.figures)),
+                                                          ("frame", b.doc_id, b.index, len(b.figures)))),
+        date_gap=min(2.0, gap / YEAR_DAYS),
+        type_conflict=float(bool(fam_a) and bool(fam_b) and not fam_a & fam_b),
+        type_same=float(bool(fam_a & fam_b)),
+        project_same=float(bool(a.project) and a.project == b.project),
+        project_conflict=float(bool(a.project) and bool(b.project) and a.project != b.project),
+        company_similarity=companies_cos,
+        sum_link=float(sums),
+        shared_figures=min(1.0, shared / 2),
+    )
+
+
+def figure_agreement(a: Frame, b: Frame, corpus: Corpus) -> dict:
+    """How the two frames' figures agree: the share of the smaller frame's figures the other
+    repeats (or adds up to), how rare the rarest repeated amount is, and whether a kind both give
+    (money, power, chips) has no figure in common (and by how much the closest pair differs)."""
+    small, big = (a, b) if len(a.figures) <= len(b.figures) else (b, a)
+    matched, rarity = 0, 0.0
+    for x in small.figures:
+        if any(related_figure(x, y, small.figures, big.figures) for y in big.figures):
+            matched += 1
+            rarity = max(rarity, corpus.amount_rarity(x))
+    kinds = {f.kind for f in a.figures} & {f.kind for f in b.figures}
+    mismatch, closest = 0.0, 1.0
+    for kind in kinds:
+        xs = [f for f in a.figures if f.kind == kind]
+        ys = [f for f in b.figures if f.kind == kind]
+        if any(related_figure(x, y, a.figures, b.figures) for x in xs for y in ys):
+            continue
+        mismatch = 1.0
+        ratios = [min(1.0, abs(math.log10(comparable(x) / comparable(y))) / 3)
+                  for x in xs for y in ys if comparable(x) and comparable(y)]
+        closest = min([closest, *ratios])
+    return {
+        "match_share": matched / len(small.figures) if small.figures else 0.0,
+        "match_rarity": rarity,
+        "kinds_shared": float(bool(kinds)),
+        "kind_mismatch": mismatch,
+        "mismatch_ratio": closest if mismatch else 0.0,
+    }
+
+
+def frame_features(a: Frame, b: Frame, doc_a: Document, doc_b: Document, corpus: Corpus) -> dict:
+    """The ``cross`` model's features of two frames of different documents (module docstring)."""
+    features = asdict(frame_pair(a, b, doc_a, doc_b, corpus))
+    features.update(figure_agreement(a, b, corpus))
+    features.update(
+        owners_overlap=jaccard(a.owners, b.owners),
+        owners_conflict=float(bool(a.owners) and bool(b.owners) and not a.owners & b.owners),
+        no_parties=float(not a.principals or not b.principals),
+        host_missing=float(a.host is None or b.host is None),
+        any_past=float(any(f.past for f in a.figures + b.figures)),
+        any_part_of=float(any(f.part_of for f in a.figures + b.figures)),
+        size=math.log(len(a.figures) * len(b.figures)) if a.figures and b.figures else 0.0,
+    )
+    return features
