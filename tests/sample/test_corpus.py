@@ -7,10 +7,8 @@ they start no server (the crawler's own tests do that).
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 import re
-import sys
 import tomllib
 from collections import defaultdict
 from html.parser import HTMLParser
@@ -19,6 +17,8 @@ from pathlib import Path
 import feedparser
 import pycountry
 import pytest
+
+import sample.sitebuild as builder  # the builder behind sample/build.py
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample"
@@ -33,17 +33,6 @@ FOOTER_NOTE = (
     "Sample page written for the AI Infrastructure Deals Tracker test corpus; "
     "not an official publication."
 )
-
-
-def load_builder():
-    spec = importlib.util.spec_from_file_location("sample_build", SAMPLE / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
-    spec.loader.exec_module(module)
-    return module
-
-
-builder = load_builder()
 
 
 @pytest.fixture(scope="module")
