@@ -1,5 +1,7 @@
 """The `tracker` command line: parses arguments and calls into the layers.
 
+The argument types and shared options live in tracker/arguments.py; the commands are here.
+
 Every command has `--help`. A bad argument, a bad input file, a damaged or busy warehouse or a full
 disk ends with a one-line error naming the problem and exit status 2, never a traceback; a bug
 ends with one line saying where its traceback was written, exit status 1 (`--debug` prints it).
@@ -18,8 +20,19 @@ from pathlib import Path
 
 from common import settings
 from common.progress import progress
-from common.weeks import parse_week
 from nlp.evaluate import evaluate, format_errors, format_report
+from tracker.arguments import (
+    OneLineParser,
+    UsageError,
+    add_paths,
+    add_source_args,
+    describe_line_limit,
+    make_count_parser,
+    parse_correction,
+    parse_existing_file,
+    parse_port,
+    parse_week_arg,
+)
 from tracker.failures import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
@@ -31,7 +44,6 @@ from tracker.failures import (
 from tracker.files import (
     FileProblem,
     atomic_output,
-    describe_size,
     open_input,
     read_lines,
     refuse_same_file,
@@ -50,33 +62,8 @@ from tracker.prefect_server import quiet_console_tracebacks, start_temporary_ser
 # (tests/nlp/test_nlp_imports.py).
 
 
-class UsageError(Exception):
-    """A problem with the user's arguments or input files (exit status 2)."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """ArgumentParser whose errors are one line and exit 2."""
-
-    def error(self, message: str) -> None:  # argparse's API
-        raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
-
-
-def _week(value: str) -> str:
-    try:
-        return parse_week(value).label
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _existing_file(value: str) -> Path:
-    path = Path(value)
-    if not path.is_file():
-        raise argparse.ArgumentTypeError(f"no such file: {value}")
-    return path
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = OneLineParser(
         prog="tracker",
         description="Track national AI infrastructure deals: crawl coverage, extract countries, "
         "companies and commitments, keep them in DuckDB, and draft the weekly newsletter.",
@@ -86,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true",
                         help="on failure, print the full traceback (by default: one line, and a log file for a bug)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     sub.required = True
 
     run = sub.add_parser(
@@ -95,9 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run the weekly_tracker Prefect flow: crawl the sources, extract "
         "commitments, load the warehouse, cluster deals and render the week's newsletter.",
     )
-    _add_source_args(run)
-    _add_paths(run, out_help="output folder")
-    run.add_argument("--week", type=_week, help="ISO week to render, YYYY-Www (default: the latest week with deals)")
+    add_source_args(run)
+    add_paths(run, out_help="output folder")
+    run.add_argument("--week", type=parse_week_arg,
+                     help="ISO week to render, YYYY-Www (default: the latest week with deals)")
     approval = run.add_mutually_exclusive_group()
     approval.add_argument(
         "--auto-approve",
@@ -119,8 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="crawl the sources and load the documents into the warehouse",
         description="Crawl stage alone: fetch feeds and listing pages, store articles in --db.",
     )
-    _add_source_args(crawl)
-    _add_paths(crawl, out_help="folder for crawl files")
+    add_source_args(crawl)
+    add_paths(crawl, out_help="folder for crawl files")
     crawl.set_defaults(handler=_cmd_crawl)
 
     extract = sub.add_parser(
@@ -128,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="extract countries, companies and commitments from JSON Lines (no database)",
         description="Read JSON Lines ({id, text, title?, published?}) from FILE or standard input "
         "and write one extraction line per input line, in the same order, to standard output. "
-        f"Input must be UTF-8; a line longer than {_line_limit()} is refused. With -o, the output file is "
+        f"Input must be UTF-8; a line longer than {describe_line_limit()} is refused. With -o, the output file is "
         "replaced only once the whole input has been read and extracted (bad input or a full disk "
         "leaves an earlier output as it was), and never when it is the input file.",
     )
@@ -147,9 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
         "editors' decisions are kept.",
     )
     reextract.add_argument("--db", default=settings.DEFAULT_DB, help="DuckDB file (default: %(default)s)")
-    reextract.add_argument("--workers", type=_count(0), default=max(1, os.cpu_count() or 1),
+    reextract.add_argument("--workers", type=make_count_parser(0), default=max(1, os.cpu_count() or 1),
                            help="extraction processes, 0 to extract in this process (default: %(default)s, the CPUs)")
-    reextract.add_argument("--batch-size", type=_count(1), default=settings.EXTRACT_BATCH,
+    reextract.add_argument("--batch-size", type=make_count_parser(1), default=settings.EXTRACT_BATCH,
                            help="documents per batch and per load transaction (default: %(default)s)")
     reextract.set_defaults(handler=_cmd_reextract)
 
@@ -158,9 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="score extraction against a gold JSON Lines file, or deals against a deal gold set (--deals)",
         description="Run extraction on the gold file's texts and compare with its annotations (precision, "
         "recall and F1 per field), or with --deals score the deal records against a deal gold set. "
-        f"The gold file is UTF-8 JSON Lines; a line longer than {_line_limit()} is refused.",
+        f"The gold file is UTF-8 JSON Lines; a line longer than {describe_line_limit()} is refused.",
     )
-    evaluate.add_argument("gold", type=_existing_file, nargs="?", metavar="GOLD.jsonl", help="gold JSON Lines file")
+    evaluate.add_argument("gold", type=parse_existing_file, nargs="?", metavar="GOLD.jsonl",
+                          help="gold JSON Lines file")
     evaluate.add_argument("--deals", metavar="GOLD",
                           help="score the deal records instead: run the pipeline on a deal gold set (a folder of "
                           "articles*.jsonl + deals*.toml pairs, or one articles file) in a temporary warehouse")
@@ -175,8 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="render one week's newsletter from the warehouse",
         description="Render the newsletter (HTML email, plain text, Markdown) for one ISO week.",
     )
-    newsletter.add_argument("--week", type=_week, help="ISO week YYYY-Www (default: the latest week with deals)")
-    _add_paths(newsletter, out_help="output folder")
+    newsletter.add_argument("--week", type=parse_week_arg,
+                            help="ISO week YYYY-Www (default: the latest week with deals)")
+    add_paths(newsletter, out_help="output folder")
     newsletter.set_defaults(handler=_cmd_newsletter)
 
     approve = sub.add_parser(
@@ -185,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Record an editor's decision (stored in the warehouse with who and when); an "
         "approved issue is re-rendered with the decisions applied and published to OUT/newsletter.",
     )
-    approve.add_argument("--week", type=_week, required=True, help="ISO week YYYY-Www of the draft")
+    approve.add_argument("--week", type=parse_week_arg, required=True, help="ISO week YYYY-Www of the draft")
     approve.add_argument("--editor", required=True, help="who decides (stored with the decision)")
     approve.add_argument("--reject", action="store_true", help="reject the draft instead of approving it")
     approve.add_argument("--drop", action="append", default=[], metavar="DEAL_ID",
@@ -196,12 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--correct",
         action="append",
         default=[],
-        type=_correction,
+        type=parse_correction,
         metavar="DEAL_ID:FIELD=VALUE",
         help="correct a deal's title, money_usd, mw or chips (repeatable)",
     )
     approve.add_argument("--note", default="", help="a note stored with the decision")
-    _add_paths(approve, out_help="output folder")
+    add_paths(approve, out_help="output folder")
     approve.set_defaults(handler=_cmd_approve)
 
     desk = sub.add_parser(
@@ -212,9 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
         "figure and approve or reject the issue. Decisions are stored in the warehouse (editor_decisions, "
         "with who and when) and the draft in OUT/drafts is rendered again after each one.",
     )
-    desk.add_argument("--week", type=_week, help="ISO week YYYY-Www (default: the latest week with deals)")
-    _add_paths(desk, out_help="output folder (drafts in OUT/drafts, approved issues in OUT/newsletter)")
-    desk.add_argument("--port", type=_port, default=8765,
+    desk.add_argument("--week", type=parse_week_arg, help="ISO week YYYY-Www (default: the latest week with deals)")
+    add_paths(desk, out_help="output folder (drafts in OUT/drafts, approved issues in OUT/newsletter)")
+    desk.add_argument("--port", type=parse_port, default=8765,
                       help="port on 127.0.0.1 (default: %(default)s; 0 picks a free one)")
     desk.add_argument("--editor", help="who decides, stored with every decision "
                       "(default: $TRACKER_EDITOR, else your login name)")
@@ -227,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
         "describing each column; reads the published warehouse read-only.",
     )
     export.add_argument("--parquet", required=True, metavar="DIR", help="output folder")
-    _add_paths(export, out_help=None)
+    add_paths(export, out_help=None)
     export.set_defaults(handler=_cmd_export)
 
     sources = sub.add_parser(
@@ -235,71 +225,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="work with a sources registry ('tracker sources check FILE' validates one)",
         description="Sources registry tools.",
     )
-    sources_sub = sources.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    sources_sub = sources.add_subparsers(dest="action", metavar="ACTION", parser_class=OneLineParser)
     sources_sub.required = True
     check = sources_sub.add_parser(
         "check",
         help="validate a registry file and report every problem at once",
         description="Validate a sources registry (TOML) and list every problem, one per line.",
     )
-    check.add_argument("file", type=_existing_file, metavar="FILE", nargs="?", default=settings.DEFAULT_SOURCES,
+    check.add_argument("file", type=parse_existing_file, metavar="FILE", nargs="?", default=settings.DEFAULT_SOURCES,
                        help="registry to check (default: spiders/sources.toml)")
     check.set_defaults(handler=_cmd_sources_check)
     for command in [*sub.choices.values(), check]:  # --debug also after the command's name
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser
-
-
-def _line_limit() -> str:
-    return describe_size(settings.MAX_INPUT_LINE_BYTES)
-
-
-def _count(minimum: int) -> Callable[[str], int]:
-    def parse(value: str) -> int:
-        try:
-            number = int(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"invalid number: {value!r}") from None
-        if number < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}: {value}")
-        return number
-
-    return parse
-
-
-def _port(value: str) -> int:
-    try:
-        port = int(value)
-    except ValueError:
-        port = -1
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"invalid port {value!r}: expected 0 to 65535")
-    return port
-
-
-def _correction(value: str) -> dict:
-    deal_id, sep, rest = value.partition(":")
-    field, eq, new = rest.partition("=")
-    if not (sep and eq and deal_id and field):
-        raise argparse.ArgumentTypeError(f"invalid correction {value!r}: expected DEAL_ID:FIELD=VALUE")
-    return {"deal_id": deal_id.strip(), "field": field.strip(), "value": new.strip()}
-
-
-def _add_paths(parser: argparse.ArgumentParser, out_help: str | None = "output folder") -> None:
-    parser.add_argument("--db", default=settings.DEFAULT_DB, help="DuckDB file (default: %(default)s)")
-    if out_help:
-        parser.add_argument("--out", default=settings.DEFAULT_OUT, help=f"{out_help} (default: %(default)s)")
-
-
-def _add_source_args(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--sources", type=_existing_file, metavar="FILE",
-                       help="sources registry (TOML; default: the production registry spiders/sources.toml)")
-    group.add_argument(
-        "--sample",
-        action="store_true",
-        help="use the bundled sample corpus, served from a loopback HTTP server",
-    )
 
 
 def _require_sources(args: argparse.Namespace) -> None:
