@@ -175,6 +175,8 @@ def week_context(con: duckdb.DuckDBPyConnection, week: str) -> dict:
                 "mw": _float(row["mw"]),
                 "chips": _int(row["chips"]),
                 "chip_model": row["chip_model"],
+                "committed": [field for field, flag in (("money_usd", "money_committed"), ("mw", "mw_committed"),
+                                                        ("chips", "chips_committed")) if row[flag]],
                 "figures": figures[deal_id],
                 "sources": sources[deal_id],
                 "previous": None if row["is_new"] else previous.get(deal_id),
@@ -284,18 +286,25 @@ def _ref(deal: dict) -> dict:
     return {"deal_id": deal["deal_id"], "number": deal["number"], "title": deal["title"]}
 
 
-def _committed(deal: dict) -> bool:
-    """Whether the deal has a headline figure: money, power or chips. The warehouse builds those
-    from plausible commitment figures only (never revenue, GDP, a valuation or another deal cited:
-    warehouse/sql/build_deals.sql), so a deal without one is no commitment to lead with."""
-    return any(deal.get(field) is not None for field, _kind, _amount in MEASURES)
+def _committed_view(deal: dict) -> dict:
+    """The deal with only its committed measures: a headline figure that no commitment-role
+    figure carries (only a context one: a GDP, a valuation, another deal cited; ``committed``
+    lists the others) is left out, unless an editor corrected it. A deal without ``committed``
+    (a context made before it existed) keeps all its measures."""
+    committed = deal.get("committed")
+    if committed is None:
+        return deal
+    kept = set(committed) | set(deal.get("corrected") or ())
+    return {**deal, **{field: None for field, _kind, _amount in MEASURES if field not in kept}}
 
 
 def _lead(deals: list[dict]) -> dict | None:
-    """The story of the week: the biggest publishable deal (money, then power, then chips) with a
-    committed figure, its headline figures and the sentence of the first, plus the biggest deal by
-    each other measure."""
-    candidates = [d for d in deals if (not _needs_review(d) or d.get("kept")) and _committed(d)]
+    """The story of the week: the biggest publishable deal by its committed figures (money, then
+    power, then chips), its headline figures and the sentence of the first, plus the biggest deal
+    by each other measure. A context figure never leads: a deal without a committed figure is no
+    story of the week."""
+    publishable = [_committed_view(d) for d in deals if not _needs_review(d) or d.get("kept")]
+    candidates = [d for d in publishable if any(d.get(field) is not None for field, _kind, _amount in MEASURES)]
     if not candidates:
         return None
     main = min(candidates, key=_size)

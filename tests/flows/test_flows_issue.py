@@ -54,7 +54,15 @@ def published(con, week: str) -> list[tuple]:
 
 def test_the_lead_names_the_biggest_deal_of_the_week(con, issues):
     for week, (context, text) in issues.items():
-        deals = published(con, week)
+        # only committed figures lead: a headline figure that only a context figure carries (a GDP,
+        # a valuation) does not count
+        committed = {d["deal_id"]: d["committed"] for d in context["deals"]}
+        deals = []
+        for deal_id, title, *_rest, money, power, chips in published(con, week):
+            sizes = [v if field in committed[deal_id] else None
+                     for v, field in ((money, "money_usd"), (power, "mw"), (chips, "chips"))]
+            if any(v is not None for v in sizes):
+                deals.append((deal_id, title, None, None, None, *sizes))
         if not deals:
             assert context["lead"] is None and "STORY OF THE WEEK" not in text
             continue
@@ -107,7 +115,7 @@ def test_updated_deals_say_what_changed_and_who_reported_it(con, issues):
                 "where e.deal_id = ? and d.published < ?", [deal["deal_id"], start]).fetchone()[0]
             assert deal["previous"]["published"] == previous, (week, deal["title"])
             block = flat(section(text, "UPDATED THIS WEEK"))
-            assert f"{deal['number']}. {deal['title']} What changed since" in block
+            assert f"{deal['number']}. {deal['title']} {deal['summary']} What changed since" in block
             for change in deal["changes"]:
                 kinds[change["change"]] += 1
                 new = change["new"]

@@ -4,10 +4,11 @@
 --     its link tier (S, M, W) and whether it may be the deal's headline figure of its kind;
 --   deal_keywords: the keyword patterns of data/deal_keywords.csv.
 -- Deal fields: money, MW and chips are the headline figures of the newest report giving one: among
--- the deal's commitment figures that may be headlines (its S and M figures, and the W ones an S or
--- M figure confirms; see warehouse/deals.py; never a context or implausible figure), the newest
--- report's largest (money: in USD, then the first in text). Titles and summaries are told after
--- this, from these fields (warehouse/deal_texts.py); the title staged here is provisional. deal_type: the label with most keyword hits in evidence sentences and titles (default
+-- the deal's figures that may be headlines (its S and M figures, and the W ones an S or M figure
+-- confirms; see warehouse/deals.py), the newest report's largest (money: in USD, then the first in
+-- text). Titles and summaries are told after this from these fields (warehouse/deal_texts.py),
+-- leaving out a figure no commitment-role evidence figure carries; the title staged here is
+-- provisional. deal_type: the label with most keyword hits in evidence sentences and titles (default
 -- partnership), status the most advanced one named,
 -- confidence 0.3 + 0.2 per source (up to 3) + 0.05 per kind of figure, at most 0.99.
 delete from deal_evidence;
@@ -72,9 +73,7 @@ with evidence as (
         c.chip_model,
         c.sentence,
         c.start_char,
-        -- a context figure (revenue, GDP, a valuation, a fund size, another deal cited:
-        -- commitments.role) or an implausible one is never a deal's headline figure
-        m.headline and c.role is distinct from 'context' and c.plausible is not false as headline,
+        m.headline,
         d.title as doc_title,
         coalesce(d.source_id, d.doc_id) as source_key,
         coalesce(d.published, d.fetched_at::date) as reported_on

@@ -1,8 +1,9 @@
 -- grain: one row per deal just rebuilt (deals, with deal_evidence and commitments): what its title
 -- and summary may say (warehouse/deal_texts.py, warehouse/resolution/telling.py). The figures are
--- the deal's headline ones (build_deals.sql picks them among commitment-role figures only); the
--- host is its anchor country; project and deal_type_cue are the ones most of its commitment-role
--- evidence figures name (ties: the alphabetically first), null when none does.
+-- the deal's headline ones, each only when a commitment-role evidence figure carries it (a figure
+-- the extractor calls context, such as a GDP or a valuation, is never told as the deal's); the
+-- host is its anchor country; project and deal_type are the ones most of its commitment-role
+-- evidence figures name (ties: the alphabetically first), else deals.deal_type.
 with named as (
     select
         e.deal_id,
@@ -12,6 +13,23 @@ with named as (
     join commitments as c
         on c.commitment_id = e.commitment_id
     where c.role is distinct from 'context'
+),
+
+carried as (
+    select
+        e.deal_id,
+        bool_or(c.kind = 'money' and c.value_usd is not distinct from d.money_usd
+            and c.value is not distinct from d.money_value) as money,
+        bool_or(c.kind = 'power' and c.mw = d.mw) as power,
+        bool_or(c.kind = 'chips' and c.chip_count = d.chip_count) as chips
+    from deal_evidence as e
+    join commitments as c
+        on c.commitment_id = e.commitment_id
+    join deals as d
+        on d.deal_id = e.deal_id
+    where c.role is distinct from 'context'
+        and c.plausible is not false
+    group by e.deal_id
 ),
 
 projects as (
@@ -45,12 +63,12 @@ select
     d.companies,
     coalesce(t.deal_type, d.deal_type) as deal_type,
     d.status,
-    d.money_value,
-    d.money_currency,
-    d.money_usd,
-    d.mw,
-    d.chip_count,
-    d.chip_model,
+    case when k.money then d.money_value end as money_value,
+    case when k.money then d.money_currency end as money_currency,
+    case when k.money then d.money_usd end as money_usd,
+    case when k.power then d.mw end as mw,
+    case when k.chips then d.chip_count end as chip_count,
+    case when k.chips then d.chip_model end as chip_model,
     d.first_reported,
     p.project
 from deals as d
@@ -58,4 +76,6 @@ left join projects as p
     on p.deal_id = d.deal_id
 left join types as t
     on t.deal_id = d.deal_id
+left join carried as k
+    on k.deal_id = d.deal_id
 order by d.deal_id;

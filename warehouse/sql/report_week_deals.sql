@@ -1,6 +1,25 @@
 -- grain: one row per deal reported in the week (parameter: week), in newsletter order: largest
 -- money, then power, then chips first, then title. summary is the deal's one-sentence summary
 -- (deals.summary; null for deals built before migration 041 until their next rebuild).
+-- money_committed, mw_committed, chips_committed: whether a commitment-role evidence figure
+-- carries that headline figure (false when only a context figure does: a GDP, a valuation), so
+-- the story of the week is always a real commitment.
+with carried as (
+    select
+        e.deal_id,
+        bool_or(c.kind = 'money' and c.value_usd is not distinct from d.money_usd) as money_committed,
+        bool_or(c.kind = 'power' and c.mw = d.mw) as mw_committed,
+        bool_or(c.kind = 'chips' and c.chip_count = d.chip_count) as chips_committed
+    from deal_evidence as e
+    join commitments as c
+        on c.commitment_id = e.commitment_id
+    join deals as d
+        on d.deal_id = e.deal_id
+    where c.role is distinct from 'context'
+        and c.plausible is not false
+    group by e.deal_id
+)
+
 select
     w.deal_id,
     w.title,
@@ -18,10 +37,15 @@ select
     w.money_usd,
     w.mw,
     w.chip_count as chips,
-    w.chip_model
+    w.chip_model,
+    coalesce(k.money_committed, false) as money_committed,
+    coalesce(k.mw_committed, false) as mw_committed,
+    coalesce(k.chips_committed, false) as chips_committed
 from weekly_deals as w
 join deals as d
     on d.deal_id = w.deal_id
+left join carried as k
+    on k.deal_id = w.deal_id
 where w.iso_week = $week
 order by
     w.money_usd desc nulls last,
