@@ -128,3 +128,16 @@ def test_the_story_of_the_week_is_a_commitment_never_a_context_figure(warehouse)
     # in the deals sections, no context amount is listed as a figure of a deal
     deals = text[text.index("NEW THIS WEEK"):text.index("COUNTRIES JOINING")]
     assert "US$110 billion" not in deals and "US$50 billion" not in deals
+
+
+def test_the_review_page_shows_the_summary_and_marks_context_figures(warehouse):
+    from newsletter_templates.review import render_review
+    from warehouse.review import review_context
+
+    context = review_context(warehouse, WEEK)
+    kenya = next(d for d in context["deals"] if d["title"].startswith("G42 and Microsoft"))
+    assert kenya["summary"].startswith("G42 and Microsoft plan a 100 MW AI data centre in Kenya;")
+    page = render_review(context)
+    assert f'<p class="summary">{html.escape(kenya["summary"])}</p>' in page
+    # the GDP in the evidence sentence is shown to the editor, struck through as context
+    assert re.search(r'ent-context">\$110 billion<span class="ent-label">money [^<]*, context: not a deal figure', page)
