@@ -4,13 +4,19 @@ frames.py builds each document's deal frames, clustering.py merges frames of dif
 into deals with the cross-document model, describe.py says what each deal shows. ``to_tables``
 gives the two tables the persistence SQL reads, with the same columns and meaning as
 warehouse.deals.plan_deals: ``deal_clusters`` (deal_id, title, countries, companies) and
-``deal_members`` (deal_id, commitment_id, tier, headline).
+``deal_members`` (deal_id, commitment_id, tier, headline); with ``with_parties`` (store.py),
+``deal_clusters`` also carries each deal's ``parties`` (name and role, in title order) for
+warehouse/deal_texts.py.
+
+``resolve_corpus`` is ``resolve`` that also returns the corpus counts it used, which store.py
+keeps so a later incremental run (incremental.py) scores new pairs as this build would.
 """
 
 from __future__ import annotations
 
 import pyarrow as pa
 
+from warehouse.deal_texts import PARTIES_TYPE
 from warehouse.resolution.clustering import cluster_frames
 from warehouse.resolution.describe import Deal, describe_deal, headline_figures
 from warehouse.resolution.features import Corpus
@@ -25,6 +31,7 @@ CLUSTERS_SCHEMA = pa.schema(
         ("companies", pa.list_(pa.string())),
     ]
 )
+CLUSTERS_WITH_PARTIES = CLUSTERS_SCHEMA.append(pa.field("parties", PARTIES_TYPE))
 MEMBERS_SCHEMA = pa.schema(
     [("deal_id", pa.string()), ("commitment_id", pa.string()), ("tier", pa.string()), ("headline", pa.bool_())]
 )
@@ -33,19 +40,25 @@ MEMBERS_SCHEMA = pa.schema(
 def resolve(figure_rows: list[dict], mention_rows: list[dict], document_rows: list[dict],
             model: Model | None = None, threshold: float | None = None) -> list[Deal]:
     """The deals of the given figures, in order of their first report."""
+    return resolve_corpus(figure_rows, mention_rows, document_rows, model, threshold)[0]
+
+
+def resolve_corpus(figure_rows: list[dict], mention_rows: list[dict], document_rows: list[dict],
+                   model: Model | None = None, threshold: float | None = None) -> tuple[list[Deal], Corpus]:
+    """``resolve``, and the corpus counts its similarity features used."""
     model = model or load_model()
     docs = read_documents(document_rows, mention_rows)
     figures = read_figures(figure_rows, docs)
     frames = build_frames(figures, docs, model)
     corpus = Corpus.of(docs, [f for f in figures if f.is_commitment])
-    return [describe_deal(group) for group in cluster_frames(frames, docs, corpus, model, threshold)]
+    return [describe_deal(group) for group in cluster_frames(frames, docs, corpus, model, threshold)], corpus
 
 
-def to_tables(deals: list[Deal]) -> tuple[pa.Table, pa.Table]:
+def to_tables(deals: list[Deal], with_parties: bool = False) -> tuple[pa.Table, pa.Table]:
     clusters, members = [], []
     for deal in deals:
         clusters.append({"deal_id": deal.deal_id, "title": deal.title, "countries": deal.countries,
-                         "companies": deal.companies})
+                         "companies": deal.companies, **({"parties": deal.parties} if with_parties else {})})
         headline = headline_figures(deal.figures)
         members.extend(
             {"deal_id": deal.deal_id, "commitment_id": f.commitment_id, "tier": f.tier,
@@ -53,6 +66,7 @@ def to_tables(deals: list[Deal]) -> tuple[pa.Table, pa.Table]:
             for f in deal.figures
         )
     return (
-        pa.Table.from_pylist(sorted(clusters, key=lambda r: r["deal_id"]), schema=CLUSTERS_SCHEMA),
+        pa.Table.from_pylist(sorted(clusters, key=lambda r: r["deal_id"]),
+                             schema=CLUSTERS_WITH_PARTIES if with_parties else CLUSTERS_SCHEMA),
         pa.Table.from_pylist(sorted(members, key=lambda r: (r["deal_id"], r["commitment_id"])), schema=MEMBERS_SCHEMA),
     )

@@ -1,23 +1,36 @@
-"""The resolver's database side: read its inputs from the warehouse, persist its plan.
+"""The resolver's database side: read its inputs from the warehouse, persist its plan and its state.
 
 Everything else in the package is pure. ``read_inputs`` turns the warehouse rows into the plain
-records frames.py reads (figures, mentions, documents); ``build_deals`` runs the resolver and
-hands its two Arrow tables, ``deal_clusters`` and ``deal_members``, to the same SQL the rule-based
-clustering uses (warehouse/sql/record_deal_aliases.sql, build_deals.sql,
-record_commitment_deals.sql), so deal ids, aliases, titles, headline figures and the figure
-history are kept exactly as before.
+records frames.py reads (figures, mentions, documents), for every document or for the named ones;
+``persist_plan`` hands the two Arrow tables of a plan, ``deal_clusters`` and ``deal_members``, to
+the same SQL the rule-based clustering uses (warehouse/sql/record_deal_aliases.sql,
+build_deals.sql, record_commitment_deals.sql, then warehouse/deal_texts.py), so deal ids,
+aliases, titles, headline figures and the figure history are kept exactly as before.
+
+``build_deals`` is what the flow calls (TRACKER_DEAL_RESOLVER=model): it attaches new documents
+to the existing deals when it can (incremental.py says when) and otherwise calls
+``rebuild_deals``, the full rebuild, which also records the state the next increment starts from
+(``record_state``: migration 042's resolver_* tables).
 """
 
 from __future__ import annotations
 
+import hashlib
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
 from warehouse.db import DATA_DIR, fetch_dicts, run_sql, transaction
+from warehouse.db import SQL_DIR as WAREHOUSE_SQL
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
+PACKAGE = Path(__file__).resolve().parent
+REGISTRY = PACKAGE.parents[1] / "nlp" / "data" / "companies.jsonl"
+FRAMES_SCHEMA = pa.schema([("doc_id", pa.string()), ("frame_index", pa.int32()), ("commitment_id", pa.string()),
+                           ("reported_on", pa.date32()), ("blocking_key", pa.string())])
+CORPUS_SCHEMA = pa.schema([("kind", pa.string()), ("term", pa.string()), ("documents", pa.int64())])
 
 
 def read_query(con: duckdb.DuckDBPyConnection, name: str) -> list[dict]:
@@ -25,12 +38,141 @@ def read_query(con: duckdb.DuckDBPyConnection, name: str) -> list[dict]:
     return con.sql((SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")).to_arrow_table().to_pylist()
 
 
-def read_inputs(con: duckdb.DuckDBPyConnection) -> tuple[list[dict], list[dict], list[dict]]:
-    """(figure rows, mention rows, document rows) of every dated document with figures."""
-    figures = read_query(con, "figures")
-    mentions = fetch_dicts(con, "deal_mentions")
-    documents = read_query(con, "documents")
+def read_some(con: duckdb.DuckDBPyConnection, query: str, table: str) -> list[dict]:
+    """Rows of ``query`` (a file's text) whose doc_id is in the registered table ``table``."""
+    body = query.strip().rstrip(";")
+    return con.sql(f"select * from ({body}) where doc_id in (select doc_id from {table})").to_arrow_table().to_pylist()
+
+
+def read_inputs(con: duckdb.DuckDBPyConnection, doc_ids: list[str] | None = None
+                ) -> tuple[list[dict], list[dict], list[dict]]:
+    """(figure rows, mention rows, document rows) of every dated document with figures, or only
+    of the documents ``doc_ids`` names."""
+    if doc_ids is None:
+        return read_query(con, "figures"), fetch_dicts(con, "deal_mentions"), read_query(con, "documents")
+    con.register("resolver_wanted", pa.table({"doc_id": pa.array(sorted(set(doc_ids)), pa.string())}))
+    try:
+        figures = read_some(con, (SQL_DIR / "figures.sql").read_text(encoding="utf-8"), "resolver_wanted")
+        mentions = read_some(con, (WAREHOUSE_SQL / "deal_mentions.sql").read_text(encoding="utf-8"), "resolver_wanted")
+        documents = read_some(con, (SQL_DIR / "documents.sql").read_text(encoding="utf-8"), "resolver_wanted")
+    finally:
+        con.unregister("resolver_wanted")
+    figures.sort(key=lambda r: (r["reported_on"], r["doc_id"], r.get("start_char") is None,
+                                r.get("start_char") or 0, r["commitment_id"]))
     return figures, mentions, documents
+
+
+def fingerprint() -> str:
+    """What the resolver's results depend on besides the data: its code and SQL, its weights and
+    the company registry. A change to any of them makes the next build a full one."""
+    digest = hashlib.sha256()
+    paths = sorted([*PACKAGE.glob("*.py"), *SQL_DIR.glob("*.sql"), PACKAGE / "weights.json", REGISTRY])
+    for path in paths:
+        if path.exists():
+            digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def evidence_checksum(con: duckdb.DuckDBPyConnection) -> str:
+    """A checksum of deal_evidence: whether the deals are still the ones this resolver left."""
+    count, total = con.execute(
+        "select count(*), coalesce(sum(hash(deal_id || '|' || coalesce(commitment_id, ''))), 0) from deal_evidence"
+    ).fetchall()[0]
+    return f"{count}:{total}"
+
+
+def persist_plan(con: duckdb.DuckDBPyConnection) -> None:
+    """Write the staged ``deal_clusters`` and ``deal_members`` (registered tables or temp tables)
+    through the shared persistence SQL. Runs inside the caller's transaction."""
+    from warehouse.deal_texts import tell_deals
+
+    run_sql(con, "stage_deal_keywords", {"path": str(DATA_DIR / "deal_keywords.csv")})
+    run_sql(con, "record_deal_aliases")
+    run_sql(con, "build_deals")
+    tell_deals(con)
+    run_sql(con, "record_commitment_deals")
+
+
+def frame_rows(frames) -> list[dict]:
+    """resolver_frames rows of these frames: one per blocking key."""
+    from warehouse.resolution.clustering import blocking_keys
+
+    return [
+        {"doc_id": frame.doc_id, "frame_index": frame.index, "commitment_id": frame.figures[0].commitment_id,
+         "reported_on": frame.reported_on, "blocking_key": key_text(key)}
+        for frame in frames for key in sorted(blocking_keys(frame), key=repr)
+    ]
+
+
+def key_text(key: tuple) -> str:
+    """A blocking key as text (its parts joined by '|')."""
+    return "|".join(str(part) for part in key)
+
+
+def corpus_rows(corpus) -> list[dict]:
+    rows = [{"kind": "documents", "term": "", "documents": corpus.documents}]
+    rows += [{"kind": "word", "term": word, "documents": n} for word, n in corpus.word_docs.items()]
+    rows += [{"kind": "amount", "term": key_text(key), "documents": n} for key, n in corpus.amount_docs.items()]
+    return rows
+
+
+def read_corpus(con: duckdb.DuckDBPyConnection):
+    """The stored corpus counts as a features.Corpus."""
+    from warehouse.resolution.features import Corpus
+
+    corpus = Corpus()
+    for kind, term, n in con.execute("select kind, term, documents from resolver_corpus").fetchall():
+        if kind == "documents":
+            corpus.documents = n
+        elif kind == "word":
+            corpus.word_docs[term] = n
+        else:
+            figure_kind, bucket = term.rsplit("|", 1)
+            corpus.amount_docs[(figure_kind, int(bucket))] = n
+    return corpus
+
+
+def record_state(con: duckdb.DuckDBPyConnection, mode: str, frames, corpus, deals, doc_ids: list[str] | None,
+                 retired: list[str] = ()) -> None:
+    """Record what the next increment starts from. ``doc_ids`` None: a full build (every table
+    replaced); else an increment adding these documents, their frames and counts, and the
+    parties of ``deals`` (``retired``: deal ids the increment retired)."""
+    full = doc_ids is None
+    if full:
+        for table in ("resolver_documents", "resolver_frames", "resolver_corpus", "resolver_parties"):
+            con.execute(f"delete from {table}")
+    con.register("resolver_new_frames", pa.Table.from_pylist(frame_rows(frames), schema=FRAMES_SCHEMA))
+    con.register("resolver_new_corpus", pa.Table.from_pylist(corpus_rows(corpus), schema=CORPUS_SCHEMA))
+    parties = pa.Table.from_pylist([{"deal_id": d.deal_id, "parties": d.parties} for d in deals],
+                                   schema=pa.schema([("deal_id", pa.string()),
+                                                     ("parties", pa.list_(pa.struct([("name", pa.string()),
+                                                                                     ("role", pa.string())])))]))
+    con.register("resolver_new_parties", parties)
+    wanted = pa.table({"doc_id": pa.array(sorted(set(doc_ids or ())), pa.string())})
+    con.register("resolver_wanted", wanted)
+    try:
+        run_sql_file(con, "record_resolver_state", {"full": full})
+        ids = [d.deal_id for d in deals] + list(retired)
+        if ids:
+            con.execute("delete from resolver_parties where deal_id in (select unnest($ids))", {"ids": ids})
+        con.execute("insert into resolver_parties select deal_id, parties from resolver_new_parties")
+        con.execute("delete from resolver_state")
+        documents = con.execute("select count(*) from resolver_documents").fetchall()[0][0]
+        con.execute("insert into resolver_state values ($fingerprint, $mode, $documents, $checksum, $at)",
+                    {"fingerprint": fingerprint(), "mode": mode, "documents": documents,
+                     "checksum": evidence_checksum(con), "at": datetime.now(UTC).replace(tzinfo=None)})
+    finally:
+        for name in ("resolver_new_frames", "resolver_new_corpus", "resolver_new_parties", "resolver_wanted"):
+            con.unregister(name)
+
+
+def run_sql_file(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> None:
+    """Run every statement of ``warehouse/resolution/sql/<name>.sql``."""
+    text = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    for statement in (s.strip() for s in text.split(";")):
+        if statement and not all(line.startswith("--") for line in statement.splitlines() if line.strip()):
+            used = {k: v for k, v in (params or {}).items() if f"${k}" in statement}
+            con.execute(statement, used) if used else con.execute(statement)
 
 
 def plan_deals(con: duckdb.DuckDBPyConnection, model=None) -> tuple[pa.Table, pa.Table]:
@@ -41,23 +183,35 @@ def plan_deals(con: duckdb.DuckDBPyConnection, model=None) -> tuple[pa.Table, pa
     return to_tables(resolve(figures, mentions, documents, model=model))
 
 
-def build_deals(con: duckdb.DuckDBPyConnection) -> dict:
-    """Rebuild ``deals`` and ``deal_evidence`` with the resolver, in one transaction.
+def rebuild_deals(con: duckdb.DuckDBPyConnection, model=None) -> dict:
+    """Rebuild ``deals`` and ``deal_evidence`` from every document, in one transaction, and record
+    the resolver's state for later increments.
 
-    Same contract as warehouse.deals.build_deals: deterministic, retired ids kept in
-    ``deal_aliases`` with their successor, the figure history recorded. Returns
-    ``{"deals": n, "evidence": n}``.
+    Same contract as warehouse.deals.build_deals: deterministic (unchanged deals keep their ids:
+    an id is its earliest figure's), retired ids kept in ``deal_aliases`` with their successor,
+    the figure history recorded. Returns ``{"deals": n, "evidence": n, "mode": "full"}``.
     """
-    clusters, members = plan_deals(con)
+    from warehouse.resolution.resolve import resolve_corpus, to_tables
+
+    figures, mentions, documents = read_inputs(con)
+    deals, corpus = resolve_corpus(figures, mentions, documents, model=model)
+    clusters, members = to_tables(deals, with_parties=True)
     con.register("deal_clusters", clusters)
     con.register("deal_members", members)
     try:
         with transaction(con):
-            run_sql(con, "stage_deal_keywords", {"path": str(DATA_DIR / "deal_keywords.csv")})
-            run_sql(con, "record_deal_aliases")
-            run_sql(con, "build_deals")
-            run_sql(con, "record_commitment_deals")
+            persist_plan(con)
+            frames = [frame for deal in deals for frame in deal.frames]
+            record_state(con, "full", frames, corpus, deals, None)
     finally:
         con.unregister("deal_clusters")
         con.unregister("deal_members")
-    return {"deals": clusters.num_rows, "evidence": members.num_rows}
+    return {"deals": clusters.num_rows, "evidence": members.num_rows, "mode": "full"}
+
+
+def build_deals(con: duckdb.DuckDBPyConnection) -> dict:
+    """The flow's deals stage for the learned resolver: an increment when the stored state allows
+    one, else a full rebuild (incremental.py, ``update_deals``)."""
+    from warehouse.resolution.incremental import update_deals
+
+    return update_deals(con)

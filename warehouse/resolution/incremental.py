@@ -1,0 +1,244 @@
+"""Incremental deal resolution: a weekly run attaches its new documents to the existing deals
+instead of re-clustering all history.
+
+When (``plan_update``): the learned resolver keeps its state in the warehouse (migration 042:
+resolver_state, resolver_documents, resolver_frames, resolver_corpus, resolver_parties), written
+by every build. A run is incremental when all of these hold, and a full rebuild
+(store.rebuild_deals) otherwise, with the reason logged:
+
+- there is a state, from the same resolver: its fingerprint (the package's code and SQL,
+  weights.json, the company registry) is today's;
+- the deals are the ones that build left (deal_evidence's checksum): the rule-based resolver
+  did not rebuild them since;
+- no document it resolved has changed or gone: a re-extraction after a pipeline change, or a page
+  whose text changed, gives new figure ids, and the deals are rebuilt in full;
+- and some documents are new.
+
+How (``attach``), with the clustering's own functions:
+
+1. frames are built for the new documents only (frames.build_frames);
+2. each new frame's blocking keys (clustering.blocking_keys: host, party, project, figure bucket)
+   are looked up in resolver_frames: the existing frames sharing a key are its candidates (a key
+   shared by more than clustering.MAX_BLOCK frames: its clustering.NEIGHBOURS latest frames, as
+   candidate_pairs compares a late frame with its nearest neighbours in report order);
+3. the candidate deals' documents are read again and framed (frames are deterministic: same
+   code, same figures), so each candidate deal is known whole;
+4. pairs are scored with clustering.score_pairs, new against candidate frames and new against
+   new (clustering.candidate_pairs), with the stored corpus counts plus the new documents', so a
+   pair gets the score a full rebuild over the same documents would give it;
+5. clustering.cluster_average merges best first by average link over items: each candidate deal
+   is one item (weighted by its figures), each new frame another, under clustering.merge_rule's
+   constraints on the frames they hold; two existing deals are never merged. A new frame joins the
+   deal whose linkage reaches the learned ``cross`` threshold, or founds a new deal with other new
+   frames, or alone;
+6. the changed and new deals (describe.describe_deal: the id is the earliest figure's, so a deal
+   that gains later reports keeps its id) and every unchanged deal as stored are staged and
+   written by the same SQL as a full rebuild (store.persist_plan: aliases, deals, evidence, texts,
+   figure history).
+
+What an increment does not do that a full rebuild would: re-split or re-merge existing deals
+(a new report bridging two old deals joins the better one; they stay two), and re-score old pairs
+with the grown corpus counts. A full rebuild (any resolver change, any changed document, or
+``update_deals(con, full=True)``) redoes everything; unchanged deals keep their ids.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+import duckdb
+import pyarrow as pa
+
+from warehouse.db import transaction
+from warehouse.resolution.clustering import (
+    MAX_BLOCK,
+    NEIGHBOURS,
+    blocking_keys,
+    candidate_pairs,
+    cluster_average,
+    merge_rule,
+    same_document_rule,
+    score_pairs,
+)
+from warehouse.resolution.describe import describe_deal
+from warehouse.resolution.features import Corpus
+from warehouse.resolution.frames import Frame, build_frames, read_documents, read_figures
+from warehouse.resolution.model import load_model
+from warehouse.resolution.resolve import to_tables
+from warehouse.resolution.store import (
+    SQL_DIR,
+    evidence_checksum,
+    fingerprint,
+    key_text,
+    persist_plan,
+    read_corpus,
+    read_inputs,
+    read_query,
+    rebuild_deals,
+    record_state,
+    run_sql_file,
+)
+
+log = logging.getLogger("tracker.warehouse")
+
+
+def plan_update(con: duckdb.DuckDBPyConnection) -> tuple[str, list[str], str]:
+    """("incremental", new doc ids, "") or ("full", [], why) or ("none", [], why): module docstring."""
+    rows = con.execute("select fingerprint, evidence_checksum from resolver_state").fetchall()
+    state = rows[0] if rows else None
+    if state is None:
+        return "full", [], "no resolver state yet"
+    if state[0] != fingerprint():
+        return "full", [], "the resolver (code, weights or registry) changed"
+    if state[1] != evidence_checksum(con):
+        return "full", [], "the deals were rebuilt by another resolver since"
+    current = {row["doc_id"]: row["figures_hash"] for row in read_query(con, "document_hashes")}
+    known = dict(con.execute("select doc_id, figures_hash from resolver_documents").fetchall())
+    changed = sum(1 for doc_id, value in known.items() if current.get(doc_id) != value)
+    if changed:
+        return "full", [], f"{changed} resolved documents changed or went"
+    new = sorted(set(current) - set(known))
+    if not new:
+        return "none", [], "no new documents"
+    return "incremental", new, ""
+
+
+def update_deals(con: duckdb.DuckDBPyConnection, full: bool = False, model=None) -> dict:
+    """Bring the deals up to date: attach new documents when the state allows, else rebuild.
+    Returns ``{"deals": n, "evidence": n, "mode": "full" | "incremental" | "none", ...}``."""
+    mode, new, why = ("full", [], "asked for") if full else plan_update(con)
+    if mode == "full":
+        log.info("deals: full rebuild (%s)", why)
+        return rebuild_deals(con, model=model)
+    if mode == "none":
+        deals, evidence = con.execute(
+            "select (select count(*) from deals), (select count(*) from deal_evidence)").fetchall()[0]
+        return {"deals": deals, "evidence": evidence, "mode": "none"}
+    counts = attach(con, new, model or load_model())
+    log.info("deals: %s new documents attached incrementally (%s deals changed, %s new)", len(new),
+             counts["changed"], counts["new"])
+    return counts
+
+
+def candidate_frames(con: duckdb.DuckDBPyConnection, new_keys: dict[str, list[int]]) -> list[dict]:
+    """Existing frames sharing a blocking key with a new frame, with their deal (module docstring)."""
+    keys = pa.table({"blocking_key": pa.array(list(new_keys), pa.string()),
+                     "new_frames": pa.array([len(v) for v in new_keys.values()], pa.int64())})
+    con.register("resolver_new_keys", keys)
+    try:
+        query = (SQL_DIR / "candidate_frames.sql").read_text(encoding="utf-8")
+        return con.sql(query, params={"max_block": MAX_BLOCK, "neighbours": NEIGHBOURS}).to_arrow_table().to_pylist()
+    finally:
+        con.unregister("resolver_new_keys")
+
+
+def frames_of(con: duckdb.DuckDBPyConnection, doc_ids: list[str], model):
+    """(frames, docs, figures) of these documents, built as a full rebuild builds them."""
+    figure_rows, mention_rows, document_rows = read_inputs(con, doc_ids)
+    docs = read_documents(document_rows, mention_rows)
+    figures = read_figures(figure_rows, docs)
+    return build_frames(figures, docs, model), docs, figures
+
+
+def attach(con: duckdb.DuckDBPyConnection, new_ids: list[str], model) -> dict:
+    """Attach the frames of the documents ``new_ids`` to the existing deals or make new deals of
+    them, and persist (module docstring, steps 1 to 6)."""
+    new_frames, docs, figures = frames_of(con, new_ids, model)
+    new_frames.sort(key=lambda f: f.key)
+    added = Corpus.of(docs, [f for f in figures if f.is_commitment])
+    corpus = read_corpus(con)
+    corpus.documents += added.documents
+    corpus.word_docs.update(added.word_docs)
+    corpus.amount_docs.update(added.amount_docs)
+
+    keys: dict[str, list[int]] = {}
+    for number, frame in enumerate(new_frames):
+        for key in blocking_keys(frame):
+            keys.setdefault(key_text(key), []).append(number)
+    found = candidate_frames(con, keys) if keys else []
+    deal_ids = sorted({row["deal_id"] for row in found})
+    old_frames: list[Frame] = []
+    deal_of: dict[tuple[str, int], str] = {}
+    if deal_ids:
+        evidence = con.execute(
+            "select doc_id, commitment_id, deal_id from deal_evidence where deal_id in (select unnest($ids))",
+            {"ids": deal_ids}).fetchall()
+        by_figure = {commitment_id: deal_id for _, commitment_id, deal_id in evidence}
+        framed, old_docs, _ = frames_of(con, sorted({doc_id for doc_id, _, _ in evidence}), model)
+        docs.update(old_docs)
+        for frame in framed:
+            deal_id = by_figure.get(frame.figures[0].commitment_id)
+            if deal_id is not None:
+                old_frames.append(frame)
+                deal_of[(frame.doc_id, frame.index)] = deal_id
+
+    frames = sorted(new_frames + old_frames, key=lambda f: f.key)
+    number = {(f.doc_id, f.index): i for i, f in enumerate(frames)}
+    fresh = [number[(f.doc_id, f.index)] for f in new_frames]
+    rule = same_document_rule(model)
+    pairs = {tuple(sorted((fresh[i], fresh[j]))) for i, j in candidate_pairs(new_frames, rule)}
+    for row in found:
+        old = number.get((row["doc_id"], row["frame_index"]))
+        if old is None:
+            continue
+        for i in keys.get(row["blocking_key"], ()):
+            pairs.add(tuple(sorted((fresh[i], old))))
+    scores = score_pairs(frames, sorted(pairs), docs, corpus, model)
+
+    # items: each candidate deal whole, then each new frame
+    items = [[number[k] for k, d in sorted(deal_of.items()) if d == deal_id] for deal_id in deal_ids]
+    items = [members for members in items if members]
+    existing = len(items)
+    items += [[i] for i in fresh]
+    item_of = {frame: item for item, members in enumerate(items) for frame in members}
+    item_scores: Counter = Counter()
+    for (i, j), value in scores.items():
+        a, b = item_of[i], item_of[j]
+        if a != b and frames[i].doc_id != frames[j].doc_id:
+            item_scores[(min(a, b), max(a, b))] += value
+    rule_of_frames = merge_rule(frames, rule)
+
+    def may_merge(a: set[int], b: set[int]) -> bool:
+        if min(a) < existing and min(b) < existing:
+            return False  # two existing deals stay two (module docstring)
+        return rule_of_frames({f for i in a for f in items[i]}, {f for i in b for f in items[i]})
+
+    groups = cluster_average(
+        len(items), dict(item_scores), model.threshold("cross"),
+        sizes=[sum(len(frames[f].figures) for f in members) for members in items], may_merge=may_merge,
+        groups=[frames[m[0]].doc_id if i >= existing else f"deal:{i}" for i, m in enumerate(items)]
+        if rule in ("through", "guarded") else None,
+    )
+    changed, replaced, founded = [], [], 0
+    for group in groups:
+        if not any(i >= existing for i in group):
+            continue  # an existing deal nothing joined: unchanged
+        replaced += [deal_ids[i] for i in group if i < existing]
+        founded += not any(i < existing for i in group)
+        changed.append(describe_deal([frames[f] for i in sorted(group) for f in items[i]]))
+    write_increment(con, changed, replaced, new_frames, added, new_ids)
+    return {"deals": con.execute("select count(*) from deals").fetchall()[0][0],
+            "evidence": con.execute("select count(*) from deal_evidence").fetchall()[0][0],
+            "mode": "incremental", "documents": len(new_ids), "changed": len(changed) - founded, "new": founded,
+            "candidate_deals": len(deal_ids), "pairs": len(pairs)}
+
+
+def write_increment(con: duckdb.DuckDBPyConnection, changed, replaced: list[str], new_frames, added,
+                    new_ids: list[str]) -> None:
+    """Stage the changed deals and every unchanged one as stored, persist, record the state."""
+    clusters, members = to_tables(changed, with_parties=True)
+    con.register("resolver_changed_clusters", clusters)
+    con.register("resolver_changed_members", members)
+    con.register("resolver_replaced", pa.table({"deal_id": pa.array(sorted(set(replaced)), pa.string())}))
+    try:
+        with transaction(con):
+            run_sql_file(con, "stage_increment")
+            persist_plan(con)
+            retired = sorted(set(replaced) - {deal.deal_id for deal in changed})
+            record_state(con, "incremental", new_frames, added, changed, new_ids, retired)
+    finally:
+        for name in ("resolver_changed_clusters", "resolver_changed_members", "resolver_replaced"):
+            con.unregister(name)
+        con.execute("drop table if exists deal_clusters")
+        con.execute("drop table if exists deal_members")
