@@ -119,3 +119,31 @@ def test_a_long_summary_stays_one_short_sentence():
     summary = deal_summary(facts)
     assert len(summary) <= 220 and summary.endswith(".") and ". " not in summary
     assert "500 MW" in summary and "£12.5 billion" in summary and "September 2025" in summary
+
+
+def test_the_learned_resolver_tells_its_deals_from_their_frames():
+    from warehouse.resolution.describe import describe_deal
+    from warehouse.resolution.frames import Figure, Frame
+    from warehouse.resolution.frames import Party as FrameParty
+
+    def figure(cid: str, day: date, kind: str, amount: float, **extra) -> Figure:
+        return Figure(commitment_id=cid, doc_id=cid, reported_on=day, kind=kind, amount=amount,
+                      deal_type="data_center", countries=("NO",), sentence="...", **extra)
+
+    early, late = date(2025, 7, 31), date(2025, 9, 2)
+    frames = [
+        Frame(doc_id="a", index=0, reported_on=early, host="NO", project="Stargate Norway", deal_type="data_center",
+              figures=[figure("a", early, "power", 100.0)],
+              parties=[FrameParty("Nscale", "investor", 0.9), FrameParty("Aker", "partner", 0.8)]),
+        Frame(doc_id="b", index=0, reported_on=late, host="NO", project="Stargate Norway", deal_type="data_center",
+              figures=[figure("b", late, "power", 230.0), figure("c", late, "money", 1e9, currency="USD", usd=1e9),
+                       figure("d", late, "money", 9e11, currency="USD", usd=9e11, role="context")],
+              parties=[FrameParty("Aker", "partner", 0.7), FrameParty("Nscale", "investor", 0.9)]),
+    ]
+    deal = describe_deal(frames)
+    # the latest report's capacity, the investor first, the project's country not said twice;
+    # the $900bn context figure is never told
+    assert deal.title == "Stargate Norway: Nscale and Aker plan a 230 MW AI data centre"
+    assert deal.summary == ("Nscale and Aker plan a 230 MW AI data centre (Stargate Norway) in Norway; "
+                            "$1 billion committed; first reported in July 2025.")
+    assert deal.parties == [{"name": "Nscale", "role": "investor"}, {"name": "Aker", "role": "partner"}]
