@@ -63,8 +63,8 @@ describes each deal (step 4) and rebuilds the tables.
    a vote of its documents (each by its best-tied figure naming a country in its own sentence: S
    counts 3, M 2; W figures do not vote), ties to the founder's; then the other own countries of at
    least half of its documents. Companies: the core plus those named by at least half of its
-   documents. Parties: the deal companies, most mentioned by its documents first, a chip maker of
-   a deal with chip figures as its supplier. Title and summary: told from the deal's record once
+   documents. Parties: the deal companies, most mentioned by its documents first, a chip or
+   hardware maker as a supplier. Title and summary: told from the deal's record once
    build_deals.sql has chosen its figures, type and status (warehouse/deal_texts.py,
    warehouse/resolution/telling.py: project, at most three parties, a verb for the type and
    status, the main headline figure, the host country).
@@ -181,8 +181,8 @@ def deal_companies(deal: Deal, contexts: dict[str, DocContext] | None = None) ->
 
 def deal_parties(deal: Deal, contexts: dict[str, DocContext]) -> list[dict]:
     """The deal companies as its parties, most mentioned by its documents first (then named
-    earliest), each ``{name, role}``: a chip maker of a deal with chip figures is its supplier
-    (as the learned resolver's party roles say), the others' roles are not known."""
+    earliest), each ``{name, role}``: a chip or hardware maker (nlp/data/companies.jsonl) is a
+    supplier, the others' roles are not known."""
     docs = sorted({(f.reported_on, f.doc_id) for f in deal.figures})
 
     def key(company: str) -> tuple:
@@ -195,9 +195,8 @@ def deal_parties(deal: Deal, contexts: dict[str, DocContext]) -> list[dict]:
         return (-total, first, company)
 
     companies = sorted(deal_companies(deal, contexts), key=key)
-    chips = any(f.kind == "chips" for f in deal.figures)
     registry = company_registry()
-    return [{"name": c, "role": "supplier" if chips and registry.get(c, {}).get("type") in SUPPLIER_TYPES else None}
+    return [{"name": c, "role": "supplier" if registry.get(c, {}).get("type") in SUPPLIER_TYPES else None}
             for c in companies]
 
 

@@ -147,3 +147,14 @@ def test_the_learned_resolver_tells_its_deals_from_their_frames():
     assert deal.summary == ("Nscale and Aker plan a 230 MW AI data centre (Stargate Norway) in Norway; "
                             "$1 billion committed; first reported in July 2025.")
     assert deal.parties == [{"name": "Nscale", "role": "investor"}, {"name": "Aker", "role": "partner"}]
+
+
+def test_money_for_data_centres_and_chip_deals_without_roles():
+    google = DealFacts(parties=(Party("Google"),), deal_type="data_center", host="IN", money_value=15e9,
+                       money_currency="USD", money_usd=15e9)
+    assert deal_title(google) == "Google plans a $15 billion investment in AI data centres in India"
+    building = DealFacts(**{**google.__dict__, "status": "under_construction"})
+    assert deal_title(building) == "Google builds AI data centres worth $15 billion in India"
+    # who sells and who buys is not known: nobody is said to buy
+    chips = DealFacts(parties=(Party("OpenAI"),), deal_type="chip_supply", host="GB", chip_count=31000)
+    assert deal_title(chips) == "OpenAI announces a deal for 31,000 chips in the United Kingdom"

@@ -76,7 +76,7 @@ def test_a_figure_about_another_country_goes_to_another_deal(chaining):
     assert len(kenya) == 1 and kenya != uae
     row = deal(chaining, kenya.pop())
     assert row["countries"] == ["KE"]
-    assert row["title"] == "Microsoft and G42 plan a $1 billion AI data centre in Kenya"
+    assert row["title"] == "Microsoft and G42 plan a $1 billion investment in AI data centres in Kenya"
     assert row["money_value"] == 1e9
 
 

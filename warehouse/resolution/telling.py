@@ -236,6 +236,8 @@ def object_phrase(facts: DealFacts, figures: dict[str, str], kind: str | None) -
     }
     if kind == "power" and deal_type in ("partnership", "investment_programme", "fund", "sovereign_model"):
         return f"{figure} of AI data centre capacity", False
+    if kind == "money" and deal_type == "data_center":  # money is rarely one building's price
+        return f"{figure} investment in AI data centres", True
     noun = nouns.get(deal_type, "AI infrastructure deal")
     return (f"{figure} {noun}" if figure else noun), True
 
@@ -279,10 +281,13 @@ def predicate(facts: DealFacts, subject: list[str], receivers: list[str], thing:
     if facts.deal_type == "chip_supply" and receivers:
         supply = f"to supply {thing} to {join_names(receivers)}"
         return f"{verb('sign')} a deal {supply}" if facts.status == "signed" else supply
+    investing = kind == "money" and facts.deal_type == "data_center"
     if facts.status == "operational":
+        if investing:
+            return f"{verb('open')} AI data centres worth {money}"
         return f"{verb('open')} {thing_a}" if facts.deal_type == "data_center" else f"{verb('launch')} {thing_a}"
     if facts.status == "under_construction":
-        return f"{verb('build')} {thing_a}"
+        return f"{verb('build')} AI data centres worth {money}" if investing else f"{verb('build')} {thing_a}"
     if facts.status == "signed":
         return f"{verb('sign')} a deal for {thing_a}" if countable else f"{verb('sign')} a deal for {thing}"
     roles = {p.role for p in facts.parties if p.name in subject}
@@ -292,8 +297,11 @@ def predicate(facts: DealFacts, subject: list[str], receivers: list[str], thing:
     if facts.deal_type == "fund":
         return f"{verb('launch')} {thing_a}"
     if facts.deal_type == "chip_supply":
-        supplier = roles & set(SUPPLIER_ROLES)
-        return f"to supply {thing}" if supplier else f"to buy {thing}"
+        if roles & set(SUPPLIER_ROLES):
+            return f"to supply {thing}"
+        if roles & set(INVESTOR_ROLES):
+            return f"to buy {thing}"
+        return f"{verb('announce')} a deal for {thing}"  # who sells and who buys is not known
     if facts.deal_type in (None, "partnership") and kind in ("money", "chips"):
         return f"{verb('announce')} {thing_a}"
     return f"{verb('plan')} {thing_a}"
