@@ -49,9 +49,9 @@ test: install ## Lint (ruff, the layer order), then run the whole test suite, en
 test-fast: install ## Run the suite without the slow end-to-end tests
 	$(BIN)/pytest -m "not slow"
 
-BENCHMARKS := "extract_speed --report-only" "warehouse_load --report-only" crawl_speed flow_overhead render_speed scaling
+BENCHMARKS := "extract_speed --report-only" "warehouse_load --report-only" crawl_speed flow_overhead render_speed scaling deal_resolution
 
-bench: install ## Measure every stage next to its reference, ~14 min (benchmarks/results/latest.json)
+bench: install ## Measure every stage next to its reference, ~35 min (benchmarks/results/latest.json)
 	@status=0; started=$$(date +%s); \
 	for bench in $(BENCHMARKS); do \
 		echo "== python -m benchmarks.$$bench"; \

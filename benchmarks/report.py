@@ -91,12 +91,50 @@ def rows(r: dict) -> list[tuple[str, str, str, str, str, bool | None]]:
         out.append(("extract+load time per document, 100k vs 10k", f"x{growth('extract_load_seconds'):.2f}",
                     f"storing the documents (crawl loads): x{growth('documents_seconds'):.2f}", "1.00 = linear",
                     "linear", growth("extract_load_seconds") <= 1.15))
+    out.extend(deal_rows(r))
     for key, label in (("crawl_peak_rss_mb", "crawl of the pages above"),
                        ("flow_peak_rss_mb_10k", "`weekly_tracker` flow, 10k week (Prefect server included)"),
                        ("inprocess_peak_rss_mb_10k", "same stages in-process, 10k week"),
                        ("render_peak_rss_mb_1000_deals", "`tracker newsletter`, 1,000 deals")):
         if get(key):
             out.append((f"peak RSS: {label}", _num(get(key), 0, "MB"), "-", "-", "-", None))
+    return out
+
+
+def deal_seconds(run: dict | None) -> str:
+    if not run:
+        return "-"
+    if run.get("skipped"):
+        return "not attempted"
+    if run.get("over_cap"):
+        return f"> {run['seconds']:,.0f} s (stopped)"
+    return f"{run['seconds']:,.1f} s"
+
+
+def deal_rows(r: dict) -> list[tuple[str, str, str, str, str, bool | None]]:
+    """Deal resolution (benchmarks/deal_resolution.py): the learned resolver next to the rules."""
+    details = r.get("deal_resolution") or {}
+    runs = details.get("runs") or {}
+    out = []
+    for size in details.get("sizes") or []:
+        name = f"{size // 1000}k" if size % 1000 == 0 else str(size)
+        model, rules = runs.get(f"{name}_model"), runs.get(f"{name}_rules")
+        largest = size == max(details["sizes"])
+        met = None
+        if largest and model and not model.get("skipped"):
+            met = not model.get("over_cap") and model["seconds"] < details["targets"]["rebuild_100k_seconds"]
+        out.append((f"deal resolution, full rebuild of {size:,} documents (learned resolver)", deal_seconds(model),
+                    f"rules (warehouse/deals.py): {deal_seconds(rules)}", "-",
+                    "< 60 s" if largest else "-", met if largest else None))
+    if runs.get("increment_model") or runs.get("increment_rules"):
+        model = runs.get("increment_model")
+        met = None
+        if model and not model.get("skipped"):
+            met = not model.get("over_cap") and model["seconds"] < details["targets"]["increment_seconds"]
+        base = max(details.get("sizes") or [0])
+        out.append((f"weekly increment of {details.get('increment', 0):,} documents into {base:,} (learned resolver)",
+                    deal_seconds(model), f"rules, full rebuild: {deal_seconds(runs.get('increment_rules'))}", "-",
+                    "< 10 s", met))
     return out
 
 
