@@ -48,7 +48,7 @@ def roles(extract):
     ("market estimate",
      "The Southeast Asian data-centre market is expected to reach $30 billion by 2030, analysts say.",
      "$30 billion", "market is expected to reach"),
-    ("unit price", "The chips cost about $30,000 apiece.", "$30,000", "apiece"),
+    ("unit price", "The chips cost about $30,000 apiece.", "$30,000", "cost"),
     ("comparison", "For comparison, Google plans a $15 billion hub in India.", "$15 billion", "For comparison"),
     ("earlier deal", "The pledge comes after Amazon committed $5 billion to Indonesia last year.",
      "$5 billion", "last year"),
@@ -78,6 +78,9 @@ def test_context_figures(roles, family, paragraph, figure, cue):
     ("parts of the total", "Of the total, $2bn will go to data centres and $1bn to training programmes.",
      ["$2bn", "$1bn"]),
     ("capacity per site", "Two data centres of 100MW each will be built near Jakarta.", ["100MW"]),
+    # "more than" bounds an amount; it compares nothing ("bigger than" does)
+    ("bounded amount", "The partners will build nearly 7GW of capacity and invest more than $400bn.",
+     ["7GW", "$400bn"]),
 ])
 def test_commitment_figures(roles, case, paragraph, figures):
     found = roles(paragraph)
