@@ -5,8 +5,13 @@
 --   deal_keywords: the keyword patterns of data/deal_keywords.csv.
 -- Deal fields: money, MW and chips are the headline figures of the newest report giving one: among
 -- the deal's figures that may be headlines (its S and M figures, and the W ones an S or M figure
--- confirms; see warehouse/deals.py), the newest report's largest (money: in USD, then the first in
--- text). Titles and summaries are told after this from these fields (warehouse/deal_texts.py),
+-- confirms; see warehouse/deals.py) that the extractor finds plausible, the newest report's largest
+-- (money: in USD, then the first in text). Money comes from a figure the extractor calls a
+-- commitment whenever the deal has one: most context figures are money (revenue, GDP, valuations,
+-- fund sizes, market estimates) and one of them must not stand for a deal that reports its own
+-- commitment; a deal whose money figures are all called context keeps the best of them (the
+-- extractor's roles are right four times in five, and its title then says no commitment figure
+-- was reported). Titles and summaries are told after this from these fields (warehouse/deal_texts.py),
 -- leaving out a figure no commitment-role evidence figure carries; the title staged here is
 -- provisional. deal_type: the label with most keyword hits in evidence sentences and titles (default
 -- partnership), status the most advanced one named,
@@ -73,7 +78,8 @@ with evidence as (
         c.chip_model,
         c.sentence,
         c.start_char,
-        m.headline,
+        m.headline and c.plausible is not false as headline,
+        c.role = 'context' as context,
         d.title as doc_title,
         coalesce(d.source_id, d.doc_id) as source_key,
         coalesce(d.published, d.fetched_at::date) as reported_on
@@ -98,6 +104,7 @@ latest_money as (
     qualify row_number() over (
         partition by deal_id
         order by
+            context nulls first,
             reported_on desc,
             value_usd desc nulls last,
             start_char nulls last,
