@@ -61,7 +61,8 @@ def test_the_view_files_give_the_views_the_migrations_gave(tmp_path, con):
     before = migrations_only(tmp_path / "migrations-only.duckdb")
     expected = [r for r in view_definitions(before) if r[0] not in CHANGED_SINCE_MIGRATIONS]
     before.close()
-    actual = [r for r in view_definitions(con) if r[0] not in CHANGED_SINCE_MIGRATIONS]
+    migrated = {r[0] for r in expected}  # views added as files later have no migration to match
+    actual = [r for r in view_definitions(con) if r[0] in migrated]
     assert actual == expected, "a view file differs from the view its migration created: " \
         "when on purpose, add the view to CHANGED_SINCE_MIGRATIONS"
     # comments included: e.g. migration 011's description of weekly_deals.countries

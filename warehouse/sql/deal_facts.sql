@@ -15,23 +15,6 @@ with named as (
     where c.role is distinct from 'context'
 ),
 
-carried as (
-    select
-        e.deal_id,
-        bool_or(c.kind = 'money' and c.value_usd is not distinct from d.money_usd
-            and c.value is not distinct from d.money_value) as money,
-        bool_or(c.kind = 'power' and c.mw = d.mw) as power,
-        bool_or(c.kind = 'chips' and c.chip_count = d.chip_count) as chips
-    from deal_evidence as e
-    join commitments as c
-        on c.commitment_id = e.commitment_id
-    join deals as d
-        on d.deal_id = e.deal_id
-    where c.role is distinct from 'context'
-        and c.plausible is not false
-    group by e.deal_id
-),
-
 projects as (
     select
         deal_id,
@@ -63,12 +46,12 @@ select
     d.companies,
     coalesce(t.deal_type, d.deal_type) as deal_type,
     d.status,
-    case when k.money then d.money_value end as money_value,
-    case when k.money then d.money_currency end as money_currency,
-    case when k.money then d.money_usd end as money_usd,
-    case when k.power then d.mw end as mw,
-    case when k.chips then d.chip_count end as chip_count,
-    case when k.chips then d.chip_model end as chip_model,
+    case when k.money_committed then d.money_value end as money_value,
+    case when k.money_committed then d.money_currency end as money_currency,
+    case when k.money_committed then d.money_usd end as money_usd,
+    case when k.mw_committed then d.mw end as mw,
+    case when k.chips_committed then d.chip_count end as chip_count,
+    case when k.chips_committed then d.chip_model end as chip_model,
     d.first_reported,
     p.project
 from deals as d
@@ -76,6 +59,6 @@ left join projects as p
     on p.deal_id = d.deal_id
 left join types as t
     on t.deal_id = d.deal_id
-left join carried as k
+left join deal_committed_figures as k
     on k.deal_id = d.deal_id
 order by d.deal_id;

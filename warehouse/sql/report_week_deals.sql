@@ -3,23 +3,7 @@
 -- (deals.summary; null for deals built before migration 041 until their next rebuild).
 -- money_committed, mw_committed, chips_committed: whether a commitment-role evidence figure
 -- carries that headline figure (false when only a context figure does: a GDP, a valuation), so
--- the story of the week is always a real commitment.
-with carried as (
-    select
-        e.deal_id,
-        bool_or(c.kind = 'money' and c.value_usd is not distinct from d.money_usd) as money_committed,
-        bool_or(c.kind = 'power' and c.mw = d.mw) as mw_committed,
-        bool_or(c.kind = 'chips' and c.chip_count = d.chip_count) as chips_committed
-    from deal_evidence as e
-    join commitments as c
-        on c.commitment_id = e.commitment_id
-    join deals as d
-        on d.deal_id = e.deal_id
-    where c.role is distinct from 'context'
-        and c.plausible is not false
-    group by e.deal_id
-)
-
+-- the story of the week is always a real commitment (view deal_committed_figures).
 select
     w.deal_id,
     w.title,
@@ -44,7 +28,7 @@ select
 from weekly_deals as w
 join deals as d
     on d.deal_id = w.deal_id
-left join carried as k
+left join deal_committed_figures as k
     on k.deal_id = w.deal_id
 where w.iso_week = $week
 order by
