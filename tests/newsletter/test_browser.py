@@ -15,19 +15,16 @@ tmp dir: `pytest tests/newsletter/test_browser.py --basetemp=/tmp/shots` to look
 from __future__ import annotations
 
 import copy
-import html
 import json
 import os
-import shutil
 import struct
-import subprocess
-import tempfile
 import zlib
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
+from newsletter_templates.browser import CHROMIUM, framed_page, run_chromium, screenshot
 from newsletter_templates.render import render_newsletter
 from newsletter_templates.review import render_review
 from tests.warehouse.week_corpus import WEEK, build_week
@@ -35,13 +32,6 @@ from warehouse.db import connect
 from warehouse.report import week_sections
 from warehouse.review import review_context
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-extensions", "--hide-scrollbars", "--mute-audio",
-    "--host-resolver-rules=MAP * ~NOTFOUND",  # no name resolves: nothing can leave the machine
-]
 SCREENS = {"desktop": (1200, 900), "phone": (390, 844)}
 
 pytestmark = pytest.mark.skipif(
@@ -86,27 +76,8 @@ window.addEventListener("load", function () {
 
 
 def measuring_page(issue_html: str, width: int, height: int) -> str:
-    """A page showing the issue in an iframe of exactly width x height CSS px."""
-    return (
-        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>pending</title>'
-        "<style>html,body{margin:0;padding:0;overflow:hidden}iframe{display:block;border:0}</style>"
-        f'</head><body><iframe id="issue" width="{width}" height="{height}" '
-        f'srcdoc="{html.escape(issue_html, quote=True)}"></iframe>'
-        f"<script>{MEASURE}</script></body></html>"
-    )
-
-
-def run_chromium(page: Path, *args: str) -> str:
-    profile = tempfile.mkdtemp(prefix="chromium-profile-")
-    try:
-        done = subprocess.run(
-            [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args, page.as_uri()],
-            capture_output=True, text=True, timeout=90, check=False,
-        )
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    assert done.returncode == 0, f"chromium exited {done.returncode}: {done.stderr[-2000:]}"
-    return done.stdout
+    """A page showing the issue in an iframe of exactly width x height CSS px, measured by MEASURE."""
+    return framed_page(issue_html, width, height, MEASURE)
 
 
 class TitleReader(HTMLParser):
@@ -133,16 +104,6 @@ def measure(issue_html: str, width: int, height: int, folder: Path) -> dict:
     reader.feed(dom)
     assert reader.title.startswith("{"), f"the measuring script did not run: title {reader.title!r}"
     return json.loads(reader.title)
-
-
-def screenshot(issue_html: str, width: int, height: int, folder: Path, name: str) -> Path:
-    """A PNG of the first width x height px of the issue. The window may be laid out wider
-    (500 px at least), but the shot is cropped to the iframe's size at the top left."""
-    page = folder / f"{name}.html"
-    page.write_text(measuring_page(issue_html, width, height), encoding="utf-8")
-    png = folder / f"{name}.png"
-    run_chromium(page, f"--window-size={width},{height}", f"--screenshot={png}")
-    return png
 
 
 def png_facts(path: Path) -> tuple[int, int, int]:
