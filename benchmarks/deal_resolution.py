@@ -134,7 +134,10 @@ def measure(db: Path, resolver: str, mode: str, cap: float, keep: Path | None = 
         result.update(last_json_line(run["stdout"]))
         result["over_cap"] = False
     elif not result["over_cap"]:
-        raise RuntimeError(f"{resolver} {mode} build failed: exit status {run['returncode']}")
+        result["error"] = f"exit status {run['returncode']}"
+        print(f"  {resolver:5} {mode:11} FAILED ({result['error']})", flush=True)
+        copy.unlink(missing_ok=True)
+        return result
     if keep is None or result["over_cap"]:
         copy.unlink(missing_ok=True)
     shown = f"> {cap:.0f} s (stopped)" if result["over_cap"] else f"{result['seconds']:.1f} s"
@@ -199,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(values, indent=1))
     if not args.no_save:
         merge_results({**values, "deal_resolution": details, "machine": describe_machine()})
-    return 0
+    return 1 if any(run.get("error") for run in runs.values()) else 0
 
 
 def summarise(runs: dict, sizes: list[int], largest: int, args) -> dict:
@@ -207,7 +210,7 @@ def summarise(runs: dict, sizes: list[int], largest: int, args) -> dict:
     not attempted) and whether the targets were met."""
     values: dict = {}
     for key, run in runs.items():
-        if "seconds" not in run:
+        if "seconds" not in run or run.get("error"):
             continue
         name = f"deal_increment_seconds_{run['resolver']}" if key.startswith("increment_") \
             else f"deal_resolution_seconds_{key}"
