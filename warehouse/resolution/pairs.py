@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from warehouse.resolution.features import (
     YEAR_DAYS,
@@ -79,8 +79,23 @@ def lead_figures(frame: Frame) -> list[Figure]:
     return list(first.values())
 
 
-def company_vector(doc: Document) -> Counter:
-    return Counter(doc.companies)
+def company_vector(doc: Document) -> dict[str, float]:
+    """The document's company counts as a unit vector."""
+    norm = math.sqrt(sum(v * v for v in doc.companies.values()))
+    return {c: v / norm for c, v in doc.companies.items()} if norm else {}
+
+
+def document_facts(doc: Document, corpus: Corpus) -> tuple:
+    """What frame_pair reads of a document, worked out once per document (cached on the corpus):
+    its company vector, leading company, headline projects, companies in the title, title words."""
+    key = ("document-facts", doc.doc_id)
+    facts = corpus.vectors.get(key)
+    if facts is None:
+        facts = corpus.vectors[key] = (
+            company_vector(doc), doc.ranked("company")[:1], headline_projects(doc),
+            title_names(doc, "company"), Counter(tokens(doc.title)),
+        )
+    return facts
 
 
 def frame_pair(a: Frame, b: Frame, doc_a: Document, doc_b: Document, corpus: Corpus) -> FramePair:
@@ -91,28 +106,26 @@ def frame_pair(a: Frame, b: Frame, doc_a: Document, doc_b: Document, corpus: Cor
     gap = abs((a.reported_on - b.reported_on).days) if a.reported_on and b.reported_on else 0
     shared = sum(1 for x in a.figures if any(same_figure(x, y) for y in b.figures))
     sums = any(is_sum_of(x, b.figures) for x in a.figures) or any(is_sum_of(y, a.figures) for y in b.figures)
-    companies_cos = 0.0
-    ca, cb = company_vector(doc_a), company_vector(doc_b)
-    if ca and cb:
-        dot = sum(ca[c] * cb[c] for c in set(ca) & set(cb))
-        companies_cos = dot / (math.sqrt(sum(v * v for v in ca.values())) * math.sqrt(sum(v * v for v in cb.values())))
+    ca, company_a, projects_a, title_companies_a, title_a = document_facts(doc_a, corpus)
+    cb, company_b, projects_b, title_companies_b, title_b = document_facts(doc_b, corpus)
+    if len(ca) > len(cb):
+        ca, cb = cb, ca
+    companies_cos = sum(v * cb.get(c, 0.0) for c, v in ca.items())
     lead_a, lead_b = lead_figures(a), lead_figures(b)
     lead_same = any(same_figure(x, y) for x in lead_a for y in lead_b)
     lead_conflict = not lead_same and any(
         x.kind == y.kind and not is_sum_of(x, b.figures) and not is_sum_of(y, a.figures)
         for x in lead_a for y in lead_b
     )
-    lead_a, lead_b = doc_a.ranked("company")[:1], doc_b.ranked("company")[:1]
-    projects_a, projects_b = headline_projects(doc_a), headline_projects(doc_b)
     # both titles name one company and both frames have one host: the headline's who and where agree
-    title_party = bool(title_names(doc_a, "company") & title_names(doc_b, "company"))
+    title_party = bool(title_companies_a & title_companies_b)
     return FramePair(
         doc_project_same=float(bool(projects_a & projects_b)),
         title_party_host=float(title_party and a.host is not None and a.host == b.host),
         names_frame=corpus.cosine(a.names, b.names, (("names", a.doc_id, a.index, len(a.figures)),
                                                      ("names", b.doc_id, b.index, len(b.figures)))),
         names_text=corpus.cosine(doc_a.names, doc_b.names, (("doc-names", a.doc_id), ("doc-names", b.doc_id))),
-        lead_company_same=float(bool(lead_a) and lead_a == lead_b),
+        lead_company_same=float(bool(company_a) and company_a == company_b),
         lead_same=float(lead_same),
         lead_conflict=float(lead_conflict),
         party_overlap=jaccard(parties_a, parties_b),
@@ -122,8 +135,7 @@ def frame_pair(a: Frame, b: Frame, doc_a: Document, doc_b: Document, corpus: Cor
         host_same=float(a.host is not None and a.host == b.host),
         host_conflict=float(a.host is not None and b.host is not None and a.host != b.host),
         countries_overlap=jaccard(set(a.countries), set(b.countries)),
-        title_similarity=corpus.cosine(Counter(tokens(doc_a.title)), Counter(tokens(doc_b.title)),
-                                       (("title", a.doc_id), ("title", b.doc_id))),
+        title_similarity=corpus.cosine(title_a, title_b, (("title", a.doc_id), ("title", b.doc_id))),
         text_similarity=corpus.cosine(doc_a.words, doc_b.words, (("text", a.doc_id), ("text", b.doc_id))),
         frame_similarity=corpus.cosine(a.words, b.words, (("frame", a.doc_id, a.index, len(a.figures)),
                                                           ("frame", b.doc_id, b.index, len(b.figures)))),
@@ -170,7 +182,7 @@ def figure_agreement(a: Frame, b: Frame, corpus: Corpus) -> dict:
 
 def frame_features(a: Frame, b: Frame, doc_a: Document, doc_b: Document, corpus: Corpus) -> dict:
     """The ``cross`` model's features of two frames of different documents (module docstring)."""
-    features = asdict(frame_pair(a, b, doc_a, doc_b, corpus))
+    features = dict(vars(frame_pair(a, b, doc_a, doc_b, corpus)))  # asdict deep-copies: slow
     features.update(figure_agreement(a, b, corpus))
     features.update(
         owners_overlap=jaccard(a.owners, b.owners),
