@@ -121,16 +121,18 @@ def deal_rows(r: dict) -> list[tuple[str, str, str, str, str, bool | None]]:
         model, rules = runs.get(f"{name}_model"), runs.get(f"{name}_rules")
         largest = size == max(details["sizes"])
         met = None
-        if largest and model and not model.get("skipped"):
-            met = not model.get("over_cap") and model["seconds"] < details["targets"]["rebuild_100k_seconds"]
+        if largest and model:  # not attempted or stopped: the target is not met
+            met = (not model.get("skipped") and not model.get("over_cap") and not model.get("error")
+                   and model["seconds"] < details["targets"]["rebuild_100k_seconds"])
         out.append((f"deal resolution, full rebuild of {size:,} documents (learned resolver)", deal_seconds(model),
                     f"rules (warehouse/deals.py): {deal_seconds(rules)}", "-",
                     "< 60 s" if largest else "-", met if largest else None))
     if runs.get("increment_model") or runs.get("increment_rules"):
         model = runs.get("increment_model")
         met = None
-        if model and not model.get("skipped"):
-            met = not model.get("over_cap") and model["seconds"] < details["targets"]["increment_seconds"]
+        if model:
+            met = (not model.get("skipped") and not model.get("over_cap") and not model.get("error")
+                   and model["seconds"] < details["targets"]["increment_seconds"])
         base = max(details.get("sizes") or [0])
         out.append((f"weekly increment of {details.get('increment', 0):,} documents into {base:,} (learned resolver)",
                     deal_seconds(model), f"rules, full rebuild: {deal_seconds(runs.get('increment_rules'))}", "-",
