@@ -91,9 +91,16 @@ def test_a_changed_resolver_or_document_means_a_full_rebuild(warehouse, tmp_path
     assert (mode, why) == ("full", "1 resolved documents changed or went")
 
 
-@pytest.mark.parametrize("resolver", ["rules", "model"])
+BUILDS = {
+    "rules": build_by_rules,
+    "model": lambda con: update_deals(con, full=True),
+    "model-increment": update_deals,  # the second build attaches the new report to the deal
+}
+
+
+@pytest.mark.parametrize("resolver", sorted(BUILDS))
 def test_editors_decisions_made_before_a_rebuild_still_apply_after_it(warehouse, tmp_path, resolver):
-    build = build_by_rules if resolver == "rules" else (lambda con: update_deals(con, full=True))
+    build = BUILDS[resolver]
     load_some(warehouse, tmp_path, set(all_doc_ids()) - {STARGATE_UAE_FIRST})
     build(warehouse)
     stargate, microsoft = deal_of(warehouse, STARGATE_UAE_LATER, 1000), deal_of(warehouse, "ff99da95c58b709d", 15.2e9)
@@ -103,7 +110,8 @@ def test_editors_decisions_made_before_a_rebuild_still_apply_after_it(warehouse,
     ], via="cli")
     # an earlier report of Stargate UAE arrives; the rebuild gives the deal its earliest figure's id
     load_some(warehouse, tmp_path, {STARGATE_UAE_FIRST})
-    build(warehouse)
+    counts = build(warehouse)
+    assert counts.get("mode", "full") == ("incremental" if resolver == "model-increment" else "full")
     renamed = deal_of(warehouse, STARGATE_UAE_FIRST, 1000)
     assert deal_of(warehouse, STARGATE_UAE_LATER, 1000) == renamed != stargate
     assert warehouse.execute("select deal_id from deal_aliases where alias_id = ?", [stargate]).fetchall() == [
