@@ -185,7 +185,8 @@ def score_pairs(frames: list[Frame], pairs: Iterable[tuple[int, int]], docs: dic
     pair (pairs.py) for each of their figure pairs; two frames of one document, the ``within``
     probability of each of their figure pairs."""
     scores = {}
-    for i, j in pairs:
+    # the frame pairs of one pair of documents in a row: pairs.document_pair remembers the last
+    for i, j in sorted(pairs, key=lambda p: (frames[p[0]].doc_id, frames[p[1]].doc_id, p)):
         a, b = frames[i], frames[j]
         if a.doc_id == b.doc_id:
             doc = docs[a.doc_id]

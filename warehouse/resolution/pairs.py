@@ -98,6 +98,32 @@ def document_facts(doc: Document, corpus: Corpus) -> tuple:
     return facts
 
 
+def document_pair(doc_a: Document, doc_b: Document, corpus: Corpus) -> dict:
+    """What two documents share, whichever of their frames are compared: remembered for the last
+    pair of documents asked (score_pairs asks for the frame pairs of one document pair in a row;
+    a long article has several frames, and its text cosine is the costliest feature)."""
+    key = (doc_a.doc_id, doc_b.doc_id)
+    last = corpus.vectors.get("last-document-pair")
+    if last is not None and last[0] == key:
+        return last[1]
+    ca, company_a, projects_a, title_companies_a, title_a = document_facts(doc_a, corpus)
+    cb, company_b, projects_b, title_companies_b, title_b = document_facts(doc_b, corpus)
+    if len(ca) > len(cb):
+        ca, cb = cb, ca
+    shared = {
+        "company_similarity": sum(v * cb.get(c, 0.0) for c, v in ca.items()),
+        "doc_project_same": float(bool(projects_a & projects_b)),
+        "lead_company_same": float(bool(company_a) and company_a == company_b),
+        "title_party": bool(title_companies_a & title_companies_b),
+        "names_text": corpus.cosine(doc_a.names, doc_b.names,
+                                    (("doc-names", doc_a.doc_id), ("doc-names", doc_b.doc_id))),
+        "title_similarity": corpus.cosine(title_a, title_b, (("title", doc_a.doc_id), ("title", doc_b.doc_id))),
+        "text_similarity": corpus.cosine(doc_a.words, doc_b.words, (("text", doc_a.doc_id), ("text", doc_b.doc_id))),
+    }
+    corpus.vectors["last-document-pair"] = (key, shared)
+    return shared
+
+
 def frame_pair(a: Frame, b: Frame, doc_a: Document, doc_b: Document, corpus: Corpus) -> FramePair:
     parties_a, parties_b = a.principals, b.principals
     suppliers_a = {p.name for p in a.parties if p.role == "supplier"}
@@ -106,26 +132,21 @@ def frame_pair(a: Frame, b: Frame, doc_a: Document, doc_b: Document, corpus: Cor
     gap = abs((a.reported_on - b.reported_on).days) if a.reported_on and b.reported_on else 0
     shared = sum(1 for x in a.figures if any(same_figure(x, y) for y in b.figures))
     sums = any(is_sum_of(x, b.figures) for x in a.figures) or any(is_sum_of(y, a.figures) for y in b.figures)
-    ca, company_a, projects_a, title_companies_a, title_a = document_facts(doc_a, corpus)
-    cb, company_b, projects_b, title_companies_b, title_b = document_facts(doc_b, corpus)
-    if len(ca) > len(cb):
-        ca, cb = cb, ca
-    companies_cos = sum(v * cb.get(c, 0.0) for c, v in ca.items())
+    documents = document_pair(doc_a, doc_b, corpus)
     lead_a, lead_b = lead_figures(a), lead_figures(b)
     lead_same = any(same_figure(x, y) for x in lead_a for y in lead_b)
     lead_conflict = not lead_same and any(
         x.kind == y.kind and not is_sum_of(x, b.figures) and not is_sum_of(y, a.figures)
         for x in lead_a for y in lead_b
     )
-    # both titles name one company and both frames have one host: the headline's who and where agree
-    title_party = bool(title_companies_a & title_companies_b)
     return FramePair(
-        doc_project_same=float(bool(projects_a & projects_b)),
-        title_party_host=float(title_party and a.host is not None and a.host == b.host),
+        doc_project_same=documents["doc_project_same"],
+        # both titles name one company and both frames have one host: the headline's who and where agree
+        title_party_host=float(documents["title_party"] and a.host is not None and a.host == b.host),
         names_frame=corpus.cosine(a.names, b.names, (("names", a.doc_id, a.index, len(a.figures)),
                                                      ("names", b.doc_id, b.index, len(b.figures)))),
-        names_text=corpus.cosine(doc_a.names, doc_b.names, (("doc-names", a.doc_id), ("doc-names", b.doc_id))),
-        lead_company_same=float(bool(company_a) and company_a == company_b),
+        names_text=documents["names_text"],
+        lead_company_same=documents["lead_company_same"],
         lead_same=float(lead_same),
         lead_conflict=float(lead_conflict),
         party_overlap=jaccard(parties_a, parties_b),
@@ -135,8 +156,8 @@ def frame_pair(a: Frame, b: Frame, doc_a: Document, doc_b: Document, corpus: Cor
         host_same=float(a.host is not None and a.host == b.host),
         host_conflict=float(a.host is not None and b.host is not None and a.host != b.host),
         countries_overlap=jaccard(set(a.countries), set(b.countries)),
-        title_similarity=corpus.cosine(title_a, title_b, (("title", a.doc_id), ("title", b.doc_id))),
-        text_similarity=corpus.cosine(doc_a.words, doc_b.words, (("text", a.doc_id), ("text", b.doc_id))),
+        title_similarity=documents["title_similarity"],
+        text_similarity=documents["text_similarity"],
         frame_similarity=corpus.cosine(a.words, b.words, (("frame", a.doc_id, a.index, len(a.figures)),
                                                           ("frame", b.doc_id, b.index, len(b.figures)))),
         date_gap=min(2.0, gap / YEAR_DAYS),
@@ -144,7 +165,7 @@ def frame_pair(a: Frame, b: Frame, doc_a: Document, doc_b: Document, corpus: Cor
         type_same=float(bool(fam_a & fam_b)),
         project_same=float(bool(a.project) and a.project == b.project),
         project_conflict=float(bool(a.project) and bool(b.project) and a.project != b.project),
-        company_similarity=companies_cos,
+        company_similarity=documents["company_similarity"],
         sum_link=float(sums),
         shared_figures=min(1.0, shared / 2),
     )
