@@ -1,23 +1,33 @@
 -- grain: one row per editor decision that applies to the week's issue (parameter: week): the
 -- week's own decisions and the corrections of its deals made in any week, oldest first, with the
--- note: the review page's decision log.
+-- note: the review page's decision log. deal_id is the deal the decision applies to now: the id
+-- as decided, followed through deal_aliases when a rebuild retired it (as week_decisions.sql).
+with decisions as (
+    select
+        x.*,
+        coalesce(a.deal_id, x.deal_id) as current_deal_id
+    from editor_decisions as x
+    left join deal_aliases as a
+        on a.alias_id = x.deal_id
+)
+
 select
-    x.week,
-    x.deal_id,
-    x.action,
-    x.field,
-    x.value,
-    x.note,
-    x.editor,
-    x.via,
-    strftime(x.decided_at, '%Y-%m-%dT%H:%M:%SZ') as decided_at
-from editor_decisions as x
-where x.week = $week
-   or x.action = 'correct' and x.deal_id in (
+    week,
+    current_deal_id as deal_id,
+    action,
+    field,
+    value,
+    note,
+    editor,
+    via,
+    strftime(decided_at, '%Y-%m-%dT%H:%M:%SZ') as decided_at
+from decisions
+where week = $week
+   or action = 'correct' and current_deal_id in (
         select deal_id
         from weekly_deals
         where iso_week = $week
     )
 order by
-    x.decided_at,
-    x.decision_id;
+    decided_at,
+    decision_id;
