@@ -148,8 +148,11 @@ def record_state(con: duckdb.DuckDBPyConnection, mode: str, frames, corpus, deal
                                                      ("parties", pa.list_(pa.struct([("name", pa.string()),
                                                                                      ("role", pa.string())])))]))
     con.register("resolver_new_parties", parties)
-    wanted = pa.table({"doc_id": pa.array(sorted(set(doc_ids or ())), pa.string())})
-    con.register("resolver_wanted", wanted)
+    wanted = set(doc_ids or ())
+    hashes = [row for row in read_query(con, "document_hashes") if full or row["doc_id"] in wanted]
+    con.register("resolver_new_hashes", pa.Table.from_pylist(
+        sorted(hashes, key=lambda row: row["doc_id"]),
+        schema=pa.schema([("doc_id", pa.string()), ("figures_hash", pa.string())])))
     try:
         run_sql_file(con, "record_resolver_state", {"full": full})
         ids = [d.deal_id for d in deals] + list(retired)
@@ -162,7 +165,7 @@ def record_state(con: duckdb.DuckDBPyConnection, mode: str, frames, corpus, deal
                     {"fingerprint": fingerprint(), "mode": mode, "documents": documents,
                      "checksum": evidence_checksum(con), "at": datetime.now(UTC).replace(tzinfo=None)})
     finally:
-        for name in ("resolver_new_frames", "resolver_new_corpus", "resolver_new_parties", "resolver_wanted"):
+        for name in ("resolver_new_frames", "resolver_new_corpus", "resolver_new_parties", "resolver_new_hashes"):
             con.unregister(name)
 
 
