@@ -1,6 +1,8 @@
--- grain: what the learned deal resolver (TRACKER_DEAL_RESOLVER=model) keeps between runs so a
--- weekly run can attach its new documents to the existing deals instead of re-clustering all
--- history (warehouse/resolution/incremental.py). Written by every model build, full or
+-- grain: one row per resolver build (resolver_state), resolved document (resolver_documents), frame
+-- and blocking key (resolver_frames), corpus count (resolver_corpus) and deal (resolver_parties):
+-- what the learned deal resolver (TRACKER_DEAL_RESOLVER=model) keeps between runs so a weekly run
+-- can attach its new documents to the existing deals instead of re-clustering all history
+-- (warehouse/resolution/incremental.py). Written by every model build, full or
 -- incremental; the rule-based resolver ignores these tables. Empty until the first model build.
 create table resolver_state (
     fingerprint varchar not null,
