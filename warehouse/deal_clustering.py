@@ -23,8 +23,8 @@ from warehouse.deal_figures import (
     Figure,
     figure_keys,
     lookup_keys,
-    same_figure,
 )
+from warehouse.resolution.features import same_figure
 
 
 @dataclass

@@ -96,10 +96,9 @@ from warehouse.deal_figures import (
     DocContext,
     Figure,
     attribute_figures,
-    same_figure,
 )
 from warehouse.deal_texts import PARTIES_TYPE, tell_deals
-from warehouse.resolution.features import SUPPLIER_TYPES
+from warehouse.resolution.features import SUPPLIER_TYPES, same_figure
 from warehouse.resolution.frames import company_registry
 from warehouse.resolution.telling import DealFacts, Party
 from warehouse.resolution.telling import deal_title as deal_title_of
