@@ -3,6 +3,9 @@
 Two sources of names:
 1. The registry ``data/companies.jsonl`` (canonical name, aliases, legal names, HQ country, type),
    matched case-sensitively with a PhraseMatcher (each phrase also in upper case: "NVIDIA").
+   Another spelling of a name's capitals ("FluidStack", "DataVolt", "SK hynix", "Engie") is
+   matched too, as long as the text starts the name with a capital letter: a lower-case word
+   ("oracle") is a word, not the company.
    A legal suffix right after a match is absorbed ("Microsoft Corp."). Names flagged
    ``ambiguous_at_sentence_start`` (common words such as "Switch" or "Orange") are skipped
    when they open a sentence.
@@ -28,6 +31,7 @@ from .resources import read_json, read_jsonl
 from .tokens import Lexicon, Tokens, entities, set_entities, shared_matcher
 
 MAX_NAME_TOKENS = 5
+MIN_CASE_VARIANT = 4  # names this long or longer also match with other capitals ("FluidStack")
 APPOSITION_WINDOW = 7
 
 
@@ -51,6 +55,7 @@ class CompanyRecognizer:
         self.registry = load_registry(registry_path)
         self.lexicon = Lexicon(nlp.vocab)
         self.matcher = shared_matcher(nlp, "ORTH", name)
+        self.case_matcher = shared_matcher(nlp, "LOWER", name)
         self.canonical: dict[str, str] = {}
         self.registry_names = {row["name"] for row in self.registry}
         self.org = nlp.vocab.strings.add("ORG")
@@ -59,6 +64,9 @@ class CompanyRecognizer:
             names = {row["name"], *row["aliases"], *row["legal_names"]}
             phrases = names | {value.upper() for value in names if len(value) > 2}
             self.matcher.add(row["name"], [nlp.make_doc(value) for value in sorted(phrases)])
+            spelled = sorted(value for value in names if len(value) >= MIN_CASE_VARIANT)
+            if spelled:
+                self.case_matcher.add(row["name"], [nlp.make_doc(value) for value in spelled])
             for value in names:
                 self.canonical.setdefault(value.lower(), row["name"])
             if row.get("ambiguous_at_sentence_start"):
@@ -81,7 +89,9 @@ class CompanyRecognizer:
         matches = []
         strings = doc.vocab.strings
         n = t.n
-        for match_id, start, end in self.matcher(doc):
+        exact = list(self.matcher(doc))
+        spelled = [m for m in self.case_matcher(doc) if t.text(m[1])[:1].isupper()]
+        for match_id, start, end in exact + spelled:
             canonical = strings[match_id]
             if (canonical in self.sentence_start_ambiguous and t.sent_start(start) == 1
                     and (end >= n or not (t.is_punct(end) or t.text(end) in {"'s", "’s"}))):

@@ -27,6 +27,20 @@ def test_registry_names(extract, text, expected):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("FluidStack, the company behind the cluster, will start work in 2025.", ["Fluidstack"]),
+        ("NScale will host the GPUs.", ["Nscale"]),
+        ("Coreweave signed a lease.", ["CoreWeave"]),
+        ("Ask the oracle, not Oracle.", ["Oracle"]),  # a lower-case word is a word
+    ],
+)
+def test_registry_names_with_other_capitals(extract, text, expected):
+    """A registered name written with other capitals is still the company; lower case is not."""
+    assert extract(text)["companies"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("Acme Compute Holdings Ltd signed a lease.", ["Acme Compute"]),
         ("Power comes from Nordic Grid AS under a ten-year contract.", ["Nordic Grid"]),
         ("Nexacore, a Riyadh-based startup, raised money.", ["Nexacore"]),
