@@ -15,8 +15,9 @@ How (no parser: tokens, sentence starts, the entities and figures of the other c
 each figure is described by signals, and a logistic model adds up their weights.
 
 - cue families of ``data/role_cues.json`` (revenue, valuation, share price, economy, fund size,
-  funding round, estimate, a country's capacity, unit price, comparison, earlier deal, other deal,
-  total; and the commitment side: commitment verbs, future, the project), each looked for in three
+  funding round, estimate, a country's capacity, a level that grows, an aim, a company's yearly
+  capital spending, unit price, comparison, earlier deal, other deal, total; and the commitment
+  side: commitment verbs, future, the project), each looked for in three
   scopes: before the figure in its clause (within ``window_before`` tokens), after it in its clause
   (within ``window_after``), elsewhere in its sentence. A clause ends at , ; : ( ) and dashes;
 - the figure's place: in the title, in the lead paragraph, in the second half of the text,
@@ -24,7 +25,8 @@ each figure is described by signals, and a logistic model adds up their weights.
 - its sentence's parties: a company or country of the title, or one the title does not name;
 - years: a year before the published year (an earlier deal), or after it (a forecast or a plan);
 - the figure itself: its kind, a qualifier ("about", "up to"), a range, a very small or very
-  large dollar amount.
+  large dollar amount, far larger than the story's own figure of its kind (a fund, a market, a
+  worldwide plan), a place's own figure ("Kenya's installed capacity").
 
 The weights, bias, threshold and windows are in ``data/role_weights.json``, learned by
 ``data/build_roles.py`` on the labelled figures of the development gold set (never on the blind
@@ -61,6 +63,9 @@ APPROXIMATE = {"about", "around", "nearly", "almost", "approximately", "roughly"
                "close to", "an estimated", "estimated"}  # qualifiers of an estimate; others bound
 CROWDED = 3  # figures in one sentence from which it reads as a list (totals, comparisons)
 SMALL_USD, LARGE_USD = 1e8, 5e11  # dollar amounts below / above which money is seldom a deal's
+SCALE = 3.0  # a figure this many times the story's own (same kind, title or lead) is of another size
+POSSESSIVE = {"'s", "’s", "'"}  # the possessive marker, a token of its own
+OWNER_WINDOW = 10  # tokens from a place's possessive to the figure it owns ("India's data centre capacity to reach 8GW")
 
 if not Doc.has_extension("published"):
     Doc.set_extension("published", default=None)  # the record's date, YYYY-MM-DD (nlp.extract)
@@ -263,6 +268,7 @@ class RoleClassifier:
         title_keys = set()
         per_sentence: dict[int, int] = {}
         first_of_kind: dict[str, int] = {}  # the first statement of each kind after the title
+        story_size: dict[str, float] = {}  # the size of the story's first figure of each kind (title, lead)
         for (start, _, figure), key, sentence in zip(found, keys, sentences, strict=True):
             counts[key] = counts.get(key, 0) + 1
             if start >= title_tokens:
@@ -270,6 +276,10 @@ class RoleClassifier:
             else:
                 title_keys.add(key)
             per_sentence[sentence] = per_sentence.get(sentence, 0) + 1
+            if start < lead_end and figure["kind"] not in story_size:
+                size = self.size_of(figure, published)
+                if size:
+                    story_size[figure["kind"]] = size
 
         empty: set = set()
         names = self.signal_names
@@ -302,6 +312,9 @@ class RoleClassifier:
                 self.add_parties(found_here, places, parties, lead_places, lead_parties, "story")
                 party_signals[sentence] = found_here
             signals.update(party_signals[sentence])
+            self.add_owner(signals, t, named, sentence_bounds[sentence - 1], start)
+            if start >= lead_end and figure["kind"] in story_size:
+                self.add_scale(signals, self.size_of(figure, published), story_size[figure["kind"]])
             if sentence in years:
                 for signal, cue in years[sentence].items():
                     signals.setdefault(signal, cue)
@@ -399,6 +412,34 @@ class RoleClassifier:
                 signal = "past_year" if int(text) < year else "future_year"
                 found.setdefault(sentence, {}).setdefault(signal, (k, k + 1))
         return found
+
+    def add_owner(self, signals, t: Tokens, named, first: int, start: int) -> None:
+        """A place named with a possessive in the figure's clause, before it ("Kenya's installed
+        capacity", "Johor's data-centre capacity", "India's data centre capacity to reach 8GW"):
+        a country's or a state's own figure, not a party's commitment (``place_owner``)."""
+        for entity in named:
+            if entity[0] >= start:
+                break
+            if entity[0] >= first and entity[2] == self.gpe and entity[1] < t.n and t.lower(entity[1]) in POSSESSIVE \
+                    and start - entity[1] <= OWNER_WINDOW \
+                    and not any(t.orth[k] in self.break_orths for k in range(entity[1], start)):
+                signals["place_owner"] = (entity[0], entity[1] + 1)
+
+    @staticmethod
+    def size_of(figure: dict, published: str | None) -> float | None:
+        """A figure's size comparable across statements of its kind: dollars, MW, chips."""
+        if figure["kind"] != "money":
+            return float(figure[VALUE_KEYS[figure["kind"]]]) or None
+        found = usd_rate(figure["currency"], published[:7] if published else None)
+        return figure["value"] * found[0] if found is not None and figure["value"] else None
+
+    @staticmethod
+    def add_scale(signals, size: float | None, story: float) -> None:
+        """A figure far larger than the story's own: a fund, a market, a worldwide plan, a
+        package of many deals (``larger_than_story``). Far smaller says little: parts and phases
+        of the deal are smaller too."""
+        if size is not None and size >= SCALE * story:
+            signals["larger_than_story"] = None
 
     @staticmethod
     def add_figure(signals, figure, published):
