@@ -19,10 +19,15 @@ each figure is described by signals, and a logistic model adds up their weights.
   capital spending, unit price, comparison, earlier deal, other deal, total; and the commitment
   side: commitment verbs, future, the project), each looked for in three
   scopes: before the figure in its clause (within ``window_before`` tokens), after it in its clause
-  (within ``window_after``), elsewhere in its sentence. A clause ends at , ; : ( ) and dashes;
+  (within ``window_after``), elsewhere in its sentence (not for the families of the commitment
+  side: a commitment verb away from the figure is as often another deal's). A clause ends at
+  , ; : ( ) and dashes;
 - the figure's place: in the title, in the lead paragraph, in the second half of the text,
   repeated, its value also in the title, in a crowded sentence (three figures or more);
 - its sentence's parties: a company or country of the title, or one the title does not name;
+  a project of the story (named in the title or lead: ``tracker_projects`` runs first), or
+  another one (a named project's figure is a deal's own more often than not, even when the deal
+  is another one cited: the learned weight leans to commitment);
 - years: a year before the published year (an earlier deal), or after it (a forecast or a plan);
 - the figure itself: its kind, a qualifier ("about", "up to"), a range, a very small or very
   large dollar amount, far larger than the story's own figure of its kind (a fund, a market, a
@@ -50,6 +55,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from .currencies import rate_for
+from .projects import project_mentions
 from .resources import read_json
 from .tokens import IDX_COLUMN, LIKE_NUM_COLUMN, Lexicon, Tokens, entities, figures, sent_starts, static_arrays
 
@@ -105,6 +111,12 @@ class RoleClassifier:
             self.matcher.add(family, [nlp.make_doc(phrase) for phrase in spec["phrases"]])
             self.families[nlp.vocab.strings[family]] = family
         self.leans = {family: spec["leans"] for family, spec in cues["families"].items()}
+        # families that say what a figure is only next to it: the commitment side (its verbs, its
+        # project, "part of") is as common in a sentence about another deal cited
+        self.near_only = frozenset(family for family, leans in self.leans.items() if leans == COMMITMENT)
+        # families that speak only of some kinds of figure ("per" and "cost" make a price of money,
+        # not of megawatts): their cues are not looked for around the others
+        self.kinds = {family: frozenset(spec["kinds"]) for family, spec in cues["families"].items() if "kinds" in spec}
         decisive = cues["decisive"]
         for side, key in (("before", DECISIVE_BEFORE), ("after", DECISIVE_AFTER)):
             self.matcher.add(key, [nlp.make_doc(phrase) for phrase in decisive[side]])
@@ -261,6 +273,7 @@ class RoleClassifier:
                     title.add(kb_id)
                 if start < lead_end:
                     lead.add(kb_id)
+        story_projects, projects_by_sentence = self.find_projects(doc, bounds, wanted, lead_end)
         published = doc._.published
         years = self.find_years(t, bounds, wanted, int(published[:4]) if published else None)
         keys = [figure_key(figure) for _, _, figure in found]
@@ -282,13 +295,15 @@ class RoleClassifier:
                     story_size[figure["kind"]] = size
 
         empty: set = set()
-        names = self.signal_names
+        names, near_only, kinds = self.signal_names, self.near_only, self.kinds
         party_signals: dict[int, dict[str, None]] = {}
         described = []
         for (start, end, figure), key, sentence in zip(found, keys, sentences, strict=True):
             signals: dict[str, tuple[int, int] | None] = {KIND_SIGNALS[figure["kind"]]: None}
             first = sentence_bounds[sentence - 1]
             for cue_start, cue_end, family in cues_by_sentence.get(sentence, ()):
+                if family in kinds and figure["kind"] not in kinds[family]:
+                    continue
                 if family[0] == "\x00":  # a decisive cue: only right before or right after the figure
                     if family == DECISIVE_BEFORE:
                         scope = self.scope_of(t, first, cue_start, cue_end, start, end, self.decisive_before, 0)
@@ -300,6 +315,8 @@ class RoleClassifier:
                 scope = self.scope_of(t, first, cue_start, cue_end, start, end, window_before, window_after)
                 if scope is None:
                     continue  # a cue inside the figure ("chips" in "18,000 chips") says nothing more
+                if scope == "sentence" and family in near_only:
+                    continue  # a commitment cue elsewhere in the sentence is as often another deal's
                 signals.setdefault(names[family, scope], (cue_start, cue_end))
             self.add_place(signals, start, title_tokens, lead_end, n, counts[key], key in title_keys,
                            per_sentence[sentence])
@@ -313,6 +330,12 @@ class RoleClassifier:
                 party_signals[sentence] = found_here
             signals.update(party_signals[sentence])
             self.add_owner(signals, t, named, sentence_bounds[sentence - 1], start)
+            here = projects_by_sentence.get(sentence)
+            if here:
+                if here & story_projects:
+                    signals["story_project"] = None
+                if start >= lead_end and here - story_projects:
+                    signals["other_project"] = None
             if start >= lead_end and figure["kind"] in story_size:
                 self.add_scale(signals, self.size_of(figure, published), story_size[figure["kind"]])
             if sentence in years:
@@ -424,6 +447,26 @@ class RoleClassifier:
                     and start - entity[1] <= OWNER_WINDOW \
                     and not any(t.orth[k] in self.break_orths for k in range(entity[1], start)):
                 signals["place_owner"] = (entity[0], entity[1] + 1)
+
+    @staticmethod
+    def find_projects(doc: Doc, bounds, sentences: set, lead_end: int) -> tuple[set[str], dict[int, set[str]]]:
+        """The projects the title and lead name (the story's), and those each of ``sentences``
+        names (``tracker_projects`` runs first): a figure's sentence naming the story's project
+        is about the story's deal (``story_project``); one after the lead naming another project
+        ("Meta's Hyperion", "Stargate's Texas campus") is about a named deal, the story's or
+        another one cited (``other_project``)."""
+        mentions = project_mentions(doc)
+        story: set[str] = set()
+        by_sentence: dict[int, set[str]] = {}
+        if not mentions:
+            return story, by_sentence
+        where = numpy.searchsorted(bounds, [start for start, _, _ in mentions], side="right").tolist()
+        for (start, _, name), sentence in zip(mentions, where, strict=True):
+            if start < lead_end:
+                story.add(name)
+            if sentence in sentences:
+                by_sentence.setdefault(sentence, set()).add(name)
+        return story, by_sentence
 
     @staticmethod
     def size_of(figure: dict, published: str | None) -> float | None:

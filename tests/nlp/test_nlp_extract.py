@@ -83,7 +83,7 @@ def test_pipeline_is_cached():
     assert load_pipeline() is load_pipeline()
     assert load_pipeline().pipe_names == [
         "tracker_sentences", "tracker_companies", "tracker_countries", "tracker_commitments", "tracker_linking",
-        "tracker_roles", "tracker_projects",
+        "tracker_projects", "tracker_roles",
     ]
 
 

@@ -86,3 +86,21 @@ def test_larger_than_story(signals, paragraph, figure, larger):
 ])
 def test_place_owner(signals, paragraph, figure, owned):
     assert ("place_owner" in signals(paragraph)[figure]) is owned
+
+
+def test_project_signals(extract):
+    """A sentence naming the story's project (title or lead) speaks of the story's deal; one
+    naming another project speaks of a named deal, maybe another one cited."""
+    from nlp.extract import load_pipeline, make_doc
+
+    nlp = load_pipeline()
+    title = "G42 and OpenAI switch on the first 200MW of Stargate UAE"
+    text = ("The first 200MW of Stargate UAE, a 1GW cluster in Abu Dhabi, went live on Monday, G42 said.\n\n"
+            "Stargate UAE will reach 1GW by 2029. Meta's Hyperion campus in Louisiana is designed to grow to 5GW.")
+    doc = make_doc(nlp, {"id": "p", "title": title, "text": text, "published": "2026-02-02"})
+    for _, pipe in nlp.pipeline:
+        doc = pipe(doc)
+    found = {doc[start:end].text: set(signals) for start, end, _, signals in nlp.get_pipe("tracker_roles").describe(doc)
+             if doc[start].idx > len(title) + 60}
+    assert "story_project" in found["1GW"] and "other_project" not in found["1GW"]
+    assert "other_project" in found["5GW"] and "story_project" not in found["5GW"]

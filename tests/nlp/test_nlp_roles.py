@@ -48,7 +48,7 @@ def roles(extract):
     ("market estimate",
      "The Southeast Asian data-centre market is expected to reach $30 billion by 2030, analysts say.",
      "$30 billion", "market is expected to reach"),
-    ("unit price", "The chips cost about $30,000 apiece.", "$30,000", "cost"),
+    ("unit price", "The chips cost about $30,000 apiece.", "$30,000", "apiece"),
     ("comparison", "For comparison, Google plans a $15 billion hub in India.", "$15 billion", "For comparison"),
     ("earlier deal", "The pledge comes after Amazon committed $5 billion to Indonesia last year.",
      "$5 billion", "last year"),
@@ -126,7 +126,8 @@ def test_the_data_files_agree():
     assert cues[DECISIVE]["before"] and cues[DECISIVE]["after"]
     places = {"in_title", "in_lead", "second_half", "repeated", "value_in_title", "crowded_sentence",
               "first_of_kind", "past_year", "future_year", "approximate", "bounded", "range", "small_money",
-              "large_money", "kind:money", "kind:power", "kind:chips", "larger_than_story", "place_owner"}
+              "large_money", "kind:money", "kind:power", "kind:chips", "larger_than_story", "place_owner",
+              "story_project", "other_project"}
     parties = {f"{scope}_{what}" for scope in ("title", "story")
                for what in ("country", "other_country", "company", "other_company")}
     cue_signals = {f"{family}@{scope}" for family in families for scope in (*SCOPES, "opener")}
