@@ -59,7 +59,9 @@ def cluster_average(
     With ``groups`` (e.g. each item's document), pairs within one group are not counted: two
     clusters are compared only by their members from different groups, so a document's frames
     may still meet in one deal through other documents. Merges go best first (ties: lowest item
-    numbers) while the linkage is >= threshold and ``may_merge`` allows.
+    numbers) while the linkage is >= threshold and ``may_merge`` allows. A ``may_merge`` that is
+    a MergeRule is asked through per-cluster summaries (kept as clusters merge), so a check costs
+    what the clusters' documents, owners and hosts count, not their members.
     """
     sizes = list(sizes or [1] * count)
     members: dict[int, set[int]] = {i: {i} for i in range(count)}
@@ -68,42 +70,61 @@ def cluster_average(
         if value > 0:
             links[i][j] = links[i].get(j, 0.0) + value
             links[j][i] = links[j].get(i, 0.0) + value
-    per_group: dict[int, Counter] = {
-        i: Counter({groups[i] if groups else i: sizes[i]}) for i in range(count)
-    }
+    # without groups every item is its own group: no pairs between two clusters are left out
+    per_group: dict[int, Counter] | None = (
+        {i: Counter({groups[i]: sizes[i]}) for i in range(count)} if groups else None
+    )
     size = {i: sizes[i] for i in range(count)}
     low = {i: i for i in range(count)}  # lowest item of a cluster, for deterministic ties
+    rule = may_merge if isinstance(may_merge, MergeRule) else None
+    summaries = {i: rule.summary(i) for i in range(count)} if rule is not None else None
 
-    def pairs_between(a: int, b: int) -> int:
-        small, large = sorted((per_group[a], per_group[b]), key=len)
-        return size[a] * size[b] - sum(n * large.get(g, 0) for g, n in small.items())
+    def linkage(a: int, b: int, score: float) -> float:
+        """``score`` (links[a][b]) over the number of member pairs between a and b."""
+        between = size[a] * size[b]
+        if per_group is not None:
+            small, large = per_group[a], per_group[b]
+            if len(small) > len(large):
+                small, large = large, small
+            for group, n in small.items():
+                m = large.get(group)
+                if m:
+                    between -= n * m
+        return score / between if between > 0 else 0.0
 
-    def linkage(a: int, b: int) -> float:
-        between = pairs_between(a, b)
-        return links[a].get(b, 0.0) / between if between > 0 else 0.0
-
+    # a pair below the threshold is never pushed: the loop would stop at the first one popped, and
+    # a cluster's linkage only changes when it merges (then its pairs are pushed again)
     heap = []
     for i in range(count):
-        for j in links[i]:
+        for j, score in links[i].items():
             if i < j:
-                heapq.heappush(heap, (-linkage(i, j), i, j, i, j))
+                value = linkage(i, j, score)
+                if value >= threshold:
+                    heap.append((-value, i, j, i, j))
+    heapq.heapify(heap)
     next_id = count
     while heap:
         negative, _, _, a, b = heapq.heappop(heap)
         if a not in members or b not in members:
             continue
-        value = linkage(a, b)
+        value = linkage(a, b, links[a].get(b, 0.0))
         if abs(value + negative) > 1e-12:
             continue  # stale entry: the clusters changed since it was pushed
         if value < threshold:
             break
-        if may_merge is not None and not may_merge(members[a], members[b]):
+        if rule is not None:
+            if not rule.allows(summaries[a], summaries[b], members[a], members[b]):
+                continue
+        elif may_merge is not None and not may_merge(members[a], members[b]):
             continue
         new = next_id
         next_id += 1
         members[new] = members.pop(a) | members.pop(b)
         size[new] = size.pop(a) + size.pop(b)
-        per_group[new] = per_group.pop(a) + per_group.pop(b)
+        if per_group is not None:
+            per_group[new] = per_group.pop(a) + per_group.pop(b)
+        if summaries is not None:
+            summaries[new] = rule.join(summaries.pop(a), summaries.pop(b))
         low[new] = min(low.pop(a), low.pop(b))
         merged: dict[int, float] = {}
         for old in (a, b):
@@ -113,11 +134,17 @@ def cluster_average(
                 merged[other] = merged.get(other, 0.0) + score
                 del links[other][old]
         links[new] = merged
+        low_new = low[new]
         for other, score in merged.items():
             links[other][new] = score
-            first, second = sorted((low[new], low[other]))
-            pair = (new, other) if low[new] <= low[other] else (other, new)
-            heapq.heappush(heap, (-linkage(new, other), first, second, *pair))
+            value = linkage(new, other, score)
+            if value < threshold:
+                continue
+            low_other = low[other]
+            if low_new <= low_other:
+                heapq.heappush(heap, (-value, low_new, low_other, new, other))
+            else:
+                heapq.heappush(heap, (-value, low_other, low_new, other, new))
     return list(members.values())
 
 
@@ -204,31 +231,121 @@ def host_votes(frames: list[Frame], members: set[int]) -> Counter:
     return Counter(frames[i].host for i in members if frames[i].host)
 
 
-def merge_rule(frames: list[Frame], same_document: str = "apart",
-               apart: set[tuple[int, int]] = frozenset()) -> Callable[[set[int], set[int]], bool]:
-    """The constraints of the module docstring: no two frames of one document (or, "guarded",
-    none the within-document model tells apart), one host, no disjoint principal parties."""
+class Summary:
+    """What MergeRule checks of one cluster: its frames by document, owners, host votes and
+    leading host (None when two hosts tie: the tie is then broken as host_votes breaks it)."""
 
-    def may_merge(a: set[int], b: set[int]) -> bool:
-        if same_document == "apart" and {frames[i].doc_id for i in a} & {frames[i].doc_id for i in b}:
+    __slots__ = ("docs", "owners", "hosts", "top", "existing")
+
+    def __init__(self, docs: dict, owners: set, hosts: Counter, existing: bool):
+        self.docs, self.owners, self.hosts, self.existing = docs, owners, hosts, existing
+        self.top = leading_host(hosts)
+
+
+def leading_host(hosts: Counter) -> str | None:
+    """The most voted host when it is alone at the top, else None."""
+    if not hosts:
+        return None
+    best = max(hosts.values())
+    leaders = [host for host, n in hosts.items() if n == best]
+    return leaders[0] if len(leaders) == 1 else None
+
+
+class MergeRule:
+    """The constraints of the module docstring: no two frames of one document (or, "guarded",
+    none the within-document model tells apart), one host, no disjoint principal parties.
+
+    Called with two sets of items it answers directly; cluster_average instead keeps a Summary
+    per cluster (``summary``, ``join``) and asks ``allows``, which costs the clusters' documents,
+    owners and hosts, not their members' pairs. ``items`` maps an item to its frames (default:
+    item i is frame i); ``existing``: items below it are existing deals, never merged together.
+    """
+
+    def __init__(self, frames: list[Frame], same_document: str = "apart",
+                 apart: set[tuple[int, int]] = frozenset(), items: list[list[int]] | None = None,
+                 existing: int = 0):
+        self.frames, self.same_document, self.apart = frames, same_document, apart
+        self.items, self.existing = items, existing
+
+    def frames_of(self, members: set[int]) -> set[int]:
+        return members if self.items is None else {f for i in members for f in self.items[i]}
+
+    def __call__(self, a: set[int], b: set[int]) -> bool:
+        if self.existing and min(a) < self.existing and min(b) < self.existing:
+            return False  # two existing deals stay two (incremental.py)
+        frames = self.frames
+        a, b = self.frames_of(a), self.frames_of(b)
+        if self.same_document == "apart" and {frames[i].doc_id for i in a} & {frames[i].doc_id for i in b}:
             return False
-        if apart and any((min(i, j), max(i, j)) in apart for i in a for j in b
-                         if frames[i].doc_id == frames[j].doc_id):
+        if self.apart and any((min(i, j), max(i, j)) in self.apart for i in a for j in b
+                              if frames[i].doc_id == frames[j].doc_id):
             return False
         if DISJOINT_PARTIES_APART:
             parties_a = set().union(*(frames[i].owners for i in a))
             parties_b = set().union(*(frames[i].owners for i in b))
             if parties_a and parties_b and not parties_a & parties_b:
                 return False
-        votes_a, votes_b = host_votes(frames, a), host_votes(frames, b)
-        if votes_a and votes_b:
-            top_a = votes_a.most_common(1)[0][0]
-            top_b = votes_b.most_common(1)[0][0]
-            if top_a != top_b and top_a not in votes_b and top_b not in votes_a:
-                return False
-        return True
+        return hosts_agree(host_votes(frames, a), host_votes(frames, b))
 
-    return may_merge
+    def summary(self, item: int) -> Summary:
+        docs: dict[str, list[int]] = {}
+        owners: set[str] = set()
+        hosts: Counter = Counter()
+        for number in ([item] if self.items is None else self.items[item]):
+            frame = self.frames[number]
+            docs.setdefault(frame.doc_id, []).append(number)
+            owners |= frame.owners
+            if frame.host:
+                hosts[frame.host] += 1
+        return Summary(docs, owners, hosts, item < self.existing)
+
+    @staticmethod
+    def join(x: Summary, y: Summary) -> Summary:
+        """The summary of two merged clusters (the larger one is reused: both are retired)."""
+        big, small = (x, y) if len(x.docs) >= len(y.docs) else (y, x)
+        for doc_id, numbers in small.docs.items():
+            big.docs.setdefault(doc_id, []).extend(numbers)
+        big.owners |= small.owners
+        big.hosts.update(small.hosts)
+        big.top = leading_host(big.hosts)
+        big.existing = big.existing or small.existing
+        return big
+
+    def allows(self, x: Summary, y: Summary, a: set[int], b: set[int]) -> bool:
+        """``self(a, b)`` from the clusters' summaries (a and b only to break a tie of hosts)."""
+        if x.existing and y.existing:
+            return False
+        small, big = (x, y) if len(x.docs) <= len(y.docs) else (y, x)
+        shared = [doc_id for doc_id in small.docs if doc_id in big.docs]
+        if shared and self.same_document == "apart":
+            return False
+        if shared and self.apart:
+            for doc_id in shared:
+                if any((min(i, j), max(i, j)) in self.apart for i in small.docs[doc_id] for j in big.docs[doc_id]):
+                    return False
+        if DISJOINT_PARTIES_APART and x.owners and y.owners and x.owners.isdisjoint(y.owners):
+            return False
+        if not x.hosts or not y.hosts:
+            return True
+        if x.top is None or y.top is None:  # a tie at the top: host_votes's order decides, as in __call__
+            return hosts_agree(host_votes(self.frames, self.frames_of(a)), host_votes(self.frames, self.frames_of(b)))
+        return x.top == y.top or x.top in y.hosts or y.top in x.hosts
+
+
+def hosts_agree(votes_a: Counter, votes_b: Counter) -> bool:
+    """One host: the clusters' leading hosts are the same, or each is among the other's votes."""
+    if votes_a and votes_b:
+        top_a = votes_a.most_common(1)[0][0]
+        top_b = votes_b.most_common(1)[0][0]
+        if top_a != top_b and top_a not in votes_b and top_b not in votes_a:
+            return False
+    return True
+
+
+def merge_rule(frames: list[Frame], same_document: str = "apart",
+               apart: set[tuple[int, int]] = frozenset()) -> MergeRule:
+    """The constraints of the module docstring (MergeRule)."""
+    return MergeRule(frames, same_document, apart)
 
 
 def score_frames(frames: list[Frame], docs: dict[str, Document], corpus: Corpus, model
