@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable
 from warehouse.resolution.features import Corpus, amount_bucket, within_features
 from warehouse.resolution.frames import Document, Frame
 from warehouse.resolution.pairs import frame_features
+from warehouse.resolution.workers import map_ranges
 
 # two frames of one document: "apart" (never one deal), "within" (their pairs scored by the
 # within-document model), "through" (not compared: they meet only through other documents)
@@ -210,20 +211,27 @@ def score_pairs(frames: list[Frame], pairs: Iterable[tuple[int, int]], docs: dic
     """The score of each candidate pair of frames, summed over its figure pairs (the clustering
     divides by their number): two frames of different documents, the ``cross`` probability of the
     pair (pairs.py) for each of their figure pairs; two frames of one document, the ``within``
-    probability of each of their figure pairs."""
-    scores = {}
+    probability of each of their figure pairs. Scored on every core (workers.py)."""
     # the frame pairs of one pair of documents in a row: pairs.document_pair remembers the last
-    for i, j in sorted(pairs, key=lambda p: (frames[p[0]].doc_id, frames[p[1]].doc_id, p)):
+    ordered = sorted(pairs, key=lambda p: (frames[p[0]].doc_id, frames[p[1]].doc_id, p))
+    return dict(zip(ordered, map_ranges(score_range, len(ordered), frames, ordered, docs, corpus, model), strict=True))
+
+
+def score_range(frames: list[Frame], ordered: list[tuple[int, int]], docs: dict[str, Document], corpus: Corpus,
+                model, start: int, stop: int) -> list[float]:
+    """The scores of ``ordered[start:stop]`` (score_pairs)."""
+    scores = []
+    for i, j in ordered[start:stop]:
         a, b = frames[i], frames[j]
         if a.doc_id == b.doc_id:
             doc = docs[a.doc_id]
-            scores[(i, j)] = sum(
+            scores.append(sum(
                 model.probability("within", within_features(x, y, doc, a.figures + b.figures))
                 for x in a.figures for y in b.figures
-            )
+            ))
             continue
         probability = model.probability("cross", frame_features(a, b, docs[a.doc_id], docs[b.doc_id], corpus))
-        scores[(i, j)] = probability * len(a.figures) * len(b.figures)
+        scores.append(probability * len(a.figures) * len(b.figures))
     return scores
 
 
