@@ -59,15 +59,16 @@ describes each deal (step 4) and rebuilds the tables.
    documents, then one the candidate's document supports, then one holding the same figure, then
    the Jaccard, the latest report and the earliest founded.
 4. What each deal shows: deal_id = 'd-' + 12 hex of sha256(earliest evidence commitment_id),
-   earliest by report date then commitment_id (stable across rebuilds of the same data). Country:
-   a vote of its documents (each by its best-tied figure naming a country in its own sentence: S
+   earliest by report date then commitment_id (stable across rebuilds of the same data). Country: a
+   vote of its documents (each by its best-tied figure naming a country in its own sentence: S
    counts 3, M 2; W figures do not vote), ties to the founder's; then the other own countries of at
-   least half of its documents. Companies: the core plus those named by at least half of its
-   documents. Parties: the deal companies, most mentioned by its documents first, a chip or
-   hardware maker as a supplier. Title and summary: told from the deal's record once
-   build_deals.sql has chosen its figures, type and status (warehouse/deal_texts.py,
-   warehouse/resolution/telling.py: project, at most three parties, a verb for the type and
-   status, the main headline figure, the host country).
+   least half of its documents. A deal whose reports name no country at all is placed at the home
+   its core companies share (suppliers left out; companies from two countries: no country).
+   Companies: the core plus those named by at least half of its documents. Parties: the deal
+   companies, most mentioned by its documents first, a chip or hardware maker as a supplier. Title
+   and summary: told from the deal's record once build_deals.sql has chosen its figures, type and
+   status (warehouse/deal_texts.py, warehouse/resolution/telling.py: project, at most three
+   parties, a verb for the type and status, the main headline figure, the host country).
    Headline figures (SQL, warehouse/sql/build_deals.sql): per kind, the latest report's largest
    figure among the S and M figures and the W figures an S or M figure of the deal confirms; a deal
    with only W figures of a kind uses them.
@@ -156,7 +157,18 @@ def deal_countries(deal: Deal) -> list[str]:
         strong = {c for f, _ in members if f.tier != TIER_W for c in f.own_countries}
         counts.update(strong or {c for f, _ in members for c in f.own_countries + f.weak_countries})
     others = {c for c, n in counts.items() if 2 * n >= len(docs)} - {anchor, None}
+    if not anchor and not others:
+        anchor = home_of_core(deal)
     return ([anchor] if anchor else []) + sorted(others)
+
+
+def home_of_core(deal: Deal) -> str | None:
+    """A deal whose reports name no country at all: the home of its core companies other than
+    suppliers, when they all share one (OpenAI's chip contracts, a Texas campus told by city)."""
+    registry = company_registry()
+    owners = [c for c in deal.core if registry.get(c, {}).get("type") not in SUPPLIER_TYPES]
+    homes = {registry.get(c, {}).get("country") for c in owners}
+    return homes.pop() if len(homes) == 1 and None not in homes else None
 
 
 def deal_companies(deal: Deal, contexts: dict[str, DocContext] | None = None) -> list[str]:

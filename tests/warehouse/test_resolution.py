@@ -150,6 +150,17 @@ def test_the_same_figure_by_different_companies_in_one_country_is_two_deals():
     assert all(d.countries[0] == "SA" for d in deals)
 
 
+def test_a_deal_naming_no_country_is_placed_at_its_owners_home():
+    names = {"OpenAI": ("company", "OpenAI"), "AMD": ("company", "AMD")}
+    deals = run(article(
+        "o1", "2025-10-06", "AMD to supply OpenAI with 6 gigawatts of GPUs",
+        "OpenAI will deploy 6 gigawatts of AMD Instinct GPUs over several years, the two companies said.",
+        names, [("6 gigawatts", "power", 6000, None, "commitment"),
+                ("6 gigawatts", "power", 6000, None, "commitment")],
+    ))
+    assert [d.countries for d in deals] == [["US"]]  # AMD supplies: the owner is OpenAI, at home in the US
+
+
 def test_a_total_and_its_two_parts_are_one_deal():
     names = {"Microsoft": ("company", "Microsoft"), "UAE": ("country", "AE"), "the UAE": ("country", "AE")}
     total = article(

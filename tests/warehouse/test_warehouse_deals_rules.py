@@ -181,6 +181,18 @@ def test_a_figure_about_another_country_keeps_its_own():
     assert len(deals) == 2
 
 
+def test_a_deal_naming_no_country_is_placed_at_its_owners_home():
+    _, deals = cluster(
+        Article("a", 1, "[OpenAI] and [AMD] sign chip deal",
+                ["[AMD] will supply [OpenAI] with {6 gigawatts|power=6000} of accelerators."]),
+        Article("b", 1, "[Humain] and [OpenAI] talk",
+                ["[Humain] and [OpenAI] plan a {1GW|power=1000} campus."]),
+    )
+    countries = {tuple(sorted({f.amount for f in d.figures})): deal_countries(d) for d in deals}
+    assert countries[(6000,)] == ["US"]  # AMD supplies: OpenAI's home
+    assert countries[(1000,)] == []  # owners from two countries: no guess
+
+
 # ---------------------------------------------------------------------------------------------
 # Joining deals
 # ---------------------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ objects. Three steps:
    pair model (features.py ``within_features``; average link over the pair probabilities, the
    threshold learned with the weights) and describes each frame: its host country (the learned
    host ranking over the countries the figures' sentences, paragraphs and document name: where
-   the infrastructure is or the money is spent, not the investor's home), its parties with roles
+   the infrastructure is or the money is spent, not the investor's home; a document naming no
+   country at all: the home its owners share, ``home_of_owners``), its parties with roles
    (the learned party ranking: investor or buyer, supplier, partner), project, deal type, date.
 """
 
@@ -444,6 +445,14 @@ def build_frames(figures: list[Figure], docs: dict[str, Document], model) -> lis
     return frames
 
 
+def home_of_owners(frame: Frame) -> str | None:
+    """A frame whose document names no country at all: the home of its owners, when they all
+    share one (OpenAI's and AMD's chip deal, Crusoe's campus "in Abilene, Texas"). A story that
+    names no place is told from where its companies are; one naming another place never gets here."""
+    homes = {company_registry().get(name, {}).get("country") for name in frame.owners}
+    return homes.pop() if len(homes) == 1 and None not in homes else None
+
+
 def describe_frame(doc: Document, figures: list[Figure], index: int, model) -> Frame:
     """A frame's host, parties, project, deal type and words."""
     from warehouse.resolution.features import host_candidates, party_candidates
@@ -467,6 +476,11 @@ def describe_frame(doc: Document, figures: list[Figure], index: int, model) -> F
             parties.append(Party(company, role, score))
     parties.sort(key=lambda p: (-p.score, p.name))
     frame.parties = parties
+    if frame.host is None:
+        frame.host = home_of_owners(frame)
+        frame.countries = tuple([frame.host] if frame.host else [])
+        for figure in figures:
+            figure.host = frame.host
     projects = Counter(f.project for f in figures if f.project)
     if projects:  # only a project its own sentences name: a document may name several
         frame.project = min(projects, key=lambda p: (-projects[p], p))
