@@ -16,20 +16,22 @@ to the existing deals when it can (incremental.py says when) and otherwise calls
 from __future__ import annotations
 
 import hashlib
+import re
+from bisect import bisect_left
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from warehouse.db import DATA_DIR, fetch_dicts, run_sql, transaction
-from warehouse.db import SQL_DIR as WAREHOUSE_SQL
+from warehouse.db import DATA_DIR, run_sql, transaction
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 PACKAGE = Path(__file__).resolve().parent
 REGISTRY = PACKAGE.parents[1] / "nlp" / "data" / "companies.jsonl"
 FRAMES_SCHEMA = pa.schema([("doc_id", pa.string()), ("frame_index", pa.int32()), ("commitment_id", pa.string()),
                            ("reported_on", pa.date32()), ("blocking_key", pa.string())])
+LINE_BREAK = re.compile("\n")  # paragraphs of the analysed text are its lines
 CORPUS_SCHEMA = pa.schema([("kind", pa.string()), ("term", pa.string()), ("documents", pa.int64())])
 
 
@@ -47,19 +49,56 @@ def read_some(con: duckdb.DuckDBPyConnection, query: str, table: str) -> list[di
 def read_inputs(con: duckdb.DuckDBPyConnection, doc_ids: list[str] | None = None
                 ) -> tuple[list[dict], list[dict], list[dict]]:
     """(figure rows, mention rows, document rows) of every dated document with figures, or only
-    of the documents ``doc_ids`` names."""
+    of the documents ``doc_ids`` names; where each figure and mention sits in its document's
+    text added by ``place_rows``."""
     if doc_ids is None:
-        return read_query(con, "figures"), fetch_dicts(con, "deal_mentions"), read_query(con, "documents")
-    con.register("resolver_wanted", pa.table({"doc_id": pa.array(sorted(set(doc_ids)), pa.string())}))
-    try:
-        figures = read_some(con, (SQL_DIR / "figures.sql").read_text(encoding="utf-8"), "resolver_wanted")
-        mentions = read_some(con, (WAREHOUSE_SQL / "deal_mentions.sql").read_text(encoding="utf-8"), "resolver_wanted")
-        documents = read_some(con, (SQL_DIR / "documents.sql").read_text(encoding="utf-8"), "resolver_wanted")
-    finally:
-        con.unregister("resolver_wanted")
-    figures.sort(key=lambda r: (r["reported_on"], r["doc_id"], r.get("start_char") is None,
-                                r.get("start_char") or 0, r["commitment_id"]))
+        figures, mentions, documents = (read_query(con, name) for name in ("figures", "mentions", "documents"))
+    else:
+        con.register("resolver_wanted", pa.table({"doc_id": pa.array(sorted(set(doc_ids)), pa.string())}))
+        try:
+            figures, mentions, documents = (
+                read_some(con, (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8"), "resolver_wanted")
+                for name in ("figures", "mentions", "documents")
+            )
+        finally:
+            con.unregister("resolver_wanted")
+        # in the order of the files' own ORDER BY (a filter by join does not keep it)
+        figures.sort(key=lambda r: (r["reported_on"], r["doc_id"], r.get("start_char") is None,
+                                    r.get("start_char") or 0, r["commitment_id"]))
+        mentions.sort(key=lambda r: (r["doc_id"], r["start_char"] is None, r["start_char"] or 0, r["kind"], r["value"]))
+        documents.sort(key=lambda r: r["doc_id"])
+    place_rows(figures, mentions, documents)
     return figures, mentions, documents
+
+
+def place_rows(figures: list[dict], mentions: list[dict], documents: list[dict]) -> None:
+    """Add where each row sits in its document's analysed text (documents.sql): a mention's and a
+    figure's ``paragraph_no`` (line breaks before it; deal_mentions.sql and deal_figures.sql count
+    the same way), a figure's ``sentence_start`` (where its sentence is found, searching from its
+    length before the figure; None when it is not) and ``in_title``. Done here, once per document,
+    because SQL counted the line breaks of a document's whole prefix once per row."""
+    texts = {row["doc_id"]: row["analysed"] for row in documents}
+    title_ends = {row["doc_id"]: len(row["title"]) for row in documents}
+    breaks: dict[str, list[int]] = {}
+
+    def paragraph_of(doc_id: str, start: int | None) -> int | None:
+        if start is None:
+            return None
+        offsets = breaks.get(doc_id)
+        if offsets is None:
+            offsets = breaks[doc_id] = [m.start() for m in LINE_BREAK.finditer(texts.get(doc_id, ""))]
+        return bisect_left(offsets, start)
+
+    for row in mentions:
+        row["paragraph_no"] = paragraph_of(row["doc_id"], row["start_char"])
+    for row in figures:
+        start, sentence, text = row.get("start_char"), row.get("sentence"), texts.get(row["doc_id"], "")
+        found = None
+        if start is not None and sentence is not None:
+            found = text.find(sentence, max(start - len(sentence), 0))
+        row["sentence_start"] = found if found is not None and found >= 0 else None
+        row["in_title"] = start is not None and start < title_ends.get(row["doc_id"], 0)
+        row["paragraph_no"] = paragraph_of(row["doc_id"], start)
 
 
 def fingerprint() -> str:
