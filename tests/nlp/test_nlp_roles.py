@@ -51,7 +51,7 @@ def roles(extract):
     ("unit price", "The chips cost about $30,000 apiece.", "$30,000", "apiece"),
     ("comparison", "For comparison, Google plans a $15 billion hub in India.", "$15 billion", "For comparison"),
     ("earlier deal", "The pledge comes after Amazon committed $5 billion to Indonesia last year.",
-     "$5 billion", "last year"),
+     "$5 billion", "comes after"),
     ("earlier deal, past tense",
      "It adds to the $1.7 billion the company had already invested in the country since 2020.", "$1.7 billion", None),
     ("worldwide total", "Microsoft expects to spend $80 billion worldwide on AI data centres this fiscal year.",
