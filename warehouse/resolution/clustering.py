@@ -127,13 +127,27 @@ def cluster_average(
         if summaries is not None:
             summaries[new] = rule.join(summaries.pop(a), summaries.pop(b))
         low[new] = min(low.pop(a), low.pop(b))
-        merged: dict[int, float] = {}
-        for old in (a, b):
-            for other, score in links.pop(old).items():
-                if other in (a, b):
-                    continue
-                merged[other] = merged.get(other, 0.0) + score
-                del links[other][old]
+        # the larger link table becomes the new cluster's (float addition is commutative: the
+        # sums are the ones a fresh table would hold)
+        merged, smaller = links.pop(a), links.pop(b)
+        if len(merged) < len(smaller):
+            merged, smaller = smaller, merged
+        merged.pop(a, None)
+        merged.pop(b, None)
+        for other in merged:
+            theirs = links[other]
+            theirs.pop(a, None)
+            theirs.pop(b, None)
+        for other, score in smaller.items():
+            if other in (a, b):
+                continue
+            if other in merged:
+                merged[other] += score
+            else:
+                merged[other] = score
+                theirs = links[other]
+                theirs.pop(a, None)
+                theirs.pop(b, None)
         links[new] = merged
         low_new = low[new]
         for other, score in merged.items():

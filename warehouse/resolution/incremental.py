@@ -54,10 +54,10 @@ from warehouse.db import transaction
 from warehouse.resolution.clustering import (
     MAX_BLOCK,
     NEIGHBOURS,
+    MergeRule,
     blocking_keys,
     candidate_pairs,
     cluster_average,
-    merge_rule,
     same_document_rule,
     score_pairs,
 )
@@ -187,7 +187,10 @@ def attach(con: duckdb.DuckDBPyConnection, new_ids: list[str], model) -> dict:
     scores = score_pairs(frames, sorted(pairs), docs, corpus, model)
 
     # items: each candidate deal whole, then each new frame
-    items = [[number[k] for k, d in sorted(deal_of.items()) if d == deal_id] for deal_id in deal_ids]
+    by_deal: dict[str, list[int]] = {}
+    for key, deal_id in sorted(deal_of.items()):
+        by_deal.setdefault(deal_id, []).append(number[key])
+    items = [by_deal.get(deal_id, []) for deal_id in deal_ids]
     items = [members for members in items if members]
     existing = len(items)
     items += [[i] for i in fresh]
@@ -197,12 +200,8 @@ def attach(con: duckdb.DuckDBPyConnection, new_ids: list[str], model) -> dict:
         a, b = item_of[i], item_of[j]
         if a != b and frames[i].doc_id != frames[j].doc_id:
             item_scores[(min(a, b), max(a, b))] += value
-    rule_of_frames = merge_rule(frames, rule)
-
-    def may_merge(a: set[int], b: set[int]) -> bool:
-        if min(a) < existing and min(b) < existing:
-            return False  # two existing deals stay two (module docstring)
-        return rule_of_frames({f for i in a for f in items[i]}, {f for i in b for f in items[i]})
+    # two existing deals stay two (module docstring); MergeRule's constraints on the frames items hold
+    may_merge = MergeRule(frames, rule, items=items, existing=existing)
 
     groups = cluster_average(
         len(items), dict(item_scores), model.threshold("cross"),
