@@ -20,7 +20,8 @@ Measured, each in a fresh child process on a copy of the warehouse, with its pea
 
 A child that runs longer than ``--cap`` seconds is stopped and reported as over the cap (the
 figure is then a lower bound); a bigger run of a resolver that went over the cap at a smaller
-size is not attempted. Targets (issue 15): the increment under 10 s, the 100k rebuild under 60 s.
+size, or whose smaller build scaled linearly already exceeds the cap, is not attempted.
+Targets (issue 15): the increment under 10 s, the 100k rebuild under 60 s.
 
     .venv/bin/python -m benchmarks.deal_resolution                       # 10k, 100k, +1,000
     .venv/bin/python -m benchmarks.deal_resolution --sizes 300 --increment 30 --no-save
@@ -179,6 +180,14 @@ def main(argv: list[str] | None = None) -> int:
                     runs[key] = {"resolver": resolver, "mode": "full", "skipped": "over the cap at a smaller size"}
                     print(f"  {resolver:5} full        not attempted (over the cap at a smaller size)")
                     continue
+                projected = projection(runs, resolver, sizes, size)
+                if projected is not None and projected > args.cap:
+                    over.add(resolver)
+                    runs[key] = {"resolver": resolver, "mode": "full", "projected_seconds": round(projected),
+                                 "skipped": "projected over the cap (the smaller build's time, scaled linearly)"}
+                    print(f"  {resolver:5} full        not attempted"
+                          f" (projected {projected:.0f} s from a smaller build)")
+                    continue
                 keep = db.with_name(f"base-{resolver}.duckdb") if size == largest else None
                 runs[key] = measure(db, resolver, "full", args.cap, keep=keep)
                 if runs[key]["over_cap"]:
@@ -203,6 +212,15 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_save:
         merge_results({**values, "deal_resolution": details, "machine": describe_machine()})
     return 1 if any(run.get("error") for run in runs.values()) else 0
+
+
+def projection(runs: dict, resolver: str, sizes: list[int], size: int) -> float | None:
+    """Seconds a build of ``size`` documents would take at least, from the last smaller build of
+    the same resolver scaled linearly (its time only grows faster); None without one."""
+    smaller = [n for n in sizes if n < size and "seconds" in runs.get(f"{label(n)}_{resolver}", {})]
+    if not smaller:
+        return None
+    return runs[f"{label(smaller[-1])}_{resolver}"]["seconds"] * size / smaller[-1]
 
 
 def summarise(runs: dict, sizes: list[int], largest: int, args) -> dict:
