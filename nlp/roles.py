@@ -71,7 +71,8 @@ CROWDED = 3  # figures in one sentence from which it reads as a list (totals, co
 SMALL_USD, LARGE_USD = 1e8, 5e11  # dollar amounts below / above which money is seldom a deal's
 SCALE = 3.0  # a figure this many times the story's own (same kind, title or lead) is of another size
 POSSESSIVE = {"'s", "’s", "'"}  # the possessive marker, a token of its own
-OWNER_WINDOW = 10  # tokens from a place's possessive to the figure it owns ("India's data centre capacity to reach 8GW")
+# tokens from a place's possessive to the figure it owns ("India's data centre capacity to reach 8GW")
+OWNER_WINDOW = 10
 
 if not Doc.has_extension("published"):
     Doc.set_extension("published", default=None)  # the record's date, YYYY-MM-DD (nlp.extract)

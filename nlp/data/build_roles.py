@@ -20,8 +20,9 @@ being small, readable (one weight per cue family and scope, written to the JSON)
 with a few hundred rows. The regularisation strength and the two cue windows are picked by
 cross-validation over groups of articles (articles about the same deal stay in the same fold, so a
 story told by five outlets cannot be learned from four and tested on the fifth; five different
-splits pooled, since one split moves accuracy by a point or two by luck); the threshold is 0.5. The cross-validated scores are written next to the weights: they, not the scores on the
-training rows, say what to expect on new text.
+splits pooled, since one split moves accuracy by a point or two by luck); the threshold is 0.5.
+The cross-validated scores are written next to the weights: they, not the scores on the training
+rows, say what to expect on new text.
 
 ``--measure GOLD`` runs the extractor (``nlp.extract.extract_records``, the output users see) on a
 gold set and aligns its commitments the same way: role accuracy, context recall (gold context
@@ -149,7 +150,7 @@ def split_decisive(rows):
 
 def fold_of(group: str, repeat: int) -> int:
     """The fold of a story in one repeat: a hash of both, so folds are fixed from run to run."""
-    return zlib.crc32(f"{repeat}:{group}".encode("utf-8")) % FOLDS
+    return zlib.crc32(f"{repeat}:{group}".encode()) % FOLDS
 
 
 def cross_validate(rows, strength: float) -> tuple[dict, float, numpy.ndarray, numpy.ndarray]:

@@ -39,7 +39,8 @@ def test_context_figures(roles, signal, paragraph, figure):
 
 @pytest.mark.parametrize(("case", "paragraph", "figures"), [
     ("a phase of the story's deal", "The first phase will draw 20MW and open in 2026.", ["20MW"]),
-    ("a later phase", "A second phase of 30MW will follow in 2027 with 10,000 more GPUs.", ["30MW", "10,000 more GPUs"]),
+    ("a later phase", "A second phase of 30MW will follow in 2027 with 10,000 more GPUs.",
+     ["30MW", "10,000 more GPUs"]),
     ("an amount added by the news", "Nscale will also put a further $300 million into the site's cooling.",
      ["$300 million"]),
 ])
