@@ -16,7 +16,7 @@ by every build. A run is incremental when all of these hold, and a full rebuild
 
 How (``attach``), with the clustering's own functions:
 
-1. frames are built for the new documents only (frames.build_frames);
+1. frames are built for the new documents only (frames.build_frames, resolve.build_all_frames);
 2. each new frame's blocking keys (clustering.blocking_keys: host, party, project, figure bucket)
    are looked up in resolver_frames: the existing frames sharing a key are its candidates (a key
    shared by more than clustering.MAX_BLOCK frames: its clustering.NEIGHBOURS latest frames, as
@@ -63,9 +63,9 @@ from warehouse.resolution.clustering import (
 )
 from warehouse.resolution.describe import describe_deal
 from warehouse.resolution.features import Corpus
-from warehouse.resolution.frames import Frame, build_frames, read_documents, read_figures
+from warehouse.resolution.frames import Frame, read_documents, read_figures
 from warehouse.resolution.model import load_model
-from warehouse.resolution.resolve import to_tables
+from warehouse.resolution.resolve import build_all_frames, to_tables
 from warehouse.resolution.store import (
     SQL_DIR,
     evidence_checksum,
@@ -138,7 +138,7 @@ def frames_of(con: duckdb.DuckDBPyConnection, doc_ids: list[str], model):
     figure_rows, mention_rows, document_rows = read_inputs(con, doc_ids)
     docs = read_documents(document_rows, mention_rows)
     figures = read_figures(figure_rows, docs)
-    return build_frames(figures, docs, model), docs, figures
+    return build_all_frames(figures, docs, model), docs, figures
 
 
 def attach(con: duckdb.DuckDBPyConnection, new_ids: list[str], model) -> dict:

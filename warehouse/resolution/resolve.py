@@ -20,8 +20,9 @@ from warehouse.deal_texts import PARTIES_TYPE
 from warehouse.resolution.clustering import cluster_frames
 from warehouse.resolution.describe import Deal, describe_deal, headline_figures
 from warehouse.resolution.features import Corpus
-from warehouse.resolution.frames import build_frames, read_documents, read_figures
+from warehouse.resolution.frames import Frame, build_frames, read_documents, read_figures
 from warehouse.resolution.model import Model, load_model
+from warehouse.resolution.workers import map_objects
 
 CLUSTERS_SCHEMA = pa.schema(
     [
@@ -32,6 +33,7 @@ CLUSTERS_SCHEMA = pa.schema(
     ]
 )
 CLUSTERS_WITH_PARTIES = CLUSTERS_SCHEMA.append(pa.field("parties", PARTIES_TYPE))
+FRAMES_PARALLEL_MIN = 1000  # fewer documents than this are framed in this process
 MEMBERS_SCHEMA = pa.schema(
     [("deal_id", pa.string()), ("commitment_id", pa.string()), ("tier", pa.string()), ("headline", pa.bool_())]
 )
@@ -49,9 +51,24 @@ def resolve_corpus(figure_rows: list[dict], mention_rows: list[dict], document_r
     model = model or load_model()
     docs = read_documents(document_rows, mention_rows)
     figures = read_figures(figure_rows, docs)
-    frames = build_frames(figures, docs, model)
+    frames = build_all_frames(figures, docs, model)
     corpus = Corpus.of(docs, [f for f in figures if f.is_commitment])
     return [describe_deal(group) for group in cluster_frames(frames, docs, corpus, model, threshold)], corpus
+
+
+def build_all_frames(figures: list, docs: dict, model) -> list[Frame]:
+    """frames.build_frames over every document, the documents split between worker processes
+    (workers.py: a document's frames depend on that document only); the frames in report order.
+    The workers' frames hold copies of the figures, with their frame and host set."""
+    order = list(dict.fromkeys(f.doc_id for f in figures))
+    frames = map_objects(frames_range, len(order), figures, order, docs, model, minimum=FRAMES_PARALLEL_MIN)
+    frames.sort(key=lambda f: f.key)
+    return frames
+
+
+def frames_range(figures: list, order: list[str], docs: dict, model, start: int, stop: int) -> list[Frame]:
+    wanted = set(order[start:stop])
+    return build_frames([f for f in figures if f.doc_id in wanted], docs, model)
 
 
 def to_tables(deals: list[Deal], with_parties: bool = False) -> tuple[pa.Table, pa.Table]:

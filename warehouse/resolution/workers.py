@@ -1,4 +1,5 @@
-"""Pure work spread over the machine's cores: the resolver's pair scoring (clustering.score_pairs).
+"""Pure work spread over the machine's cores: the resolver's pair scoring (clustering.score_pairs)
+and frame building (resolve.build_all_frames).
 
 Scoring candidate pairs is most of a full rebuild (about 0.07 ms a pair, several hundred pairs per
 document on busy coverage) and every pair is scored on its own, so the ordered pairs are cut into
@@ -44,24 +45,46 @@ def run_range(bounds: tuple[int, int]) -> bytes:
     return array("d", function(*arguments, *bounds)).tobytes()
 
 
-def map_ranges(function: Callable[..., list[float]], total: int, *arguments) -> list[float]:
-    """``function(*arguments, start, stop)`` (a list of floats, one per item) over 0..total in
-    ranges, in worker processes when it pays; the results joined in order."""
+def run_objects(bounds: tuple[int, int]) -> list:
+    function, arguments = _job
+    return function(*arguments, *bounds)
+
+
+def in_workers(runner: Callable, function: Callable, total: int, arguments: tuple, minimum: int) -> list | None:
+    """``runner`` over the ranges of 0..total in forked workers; None when this process should
+    do it all (one worker, fewer than ``minimum`` items, or no fork)."""
     workers = worker_count()
-    if workers <= 1 or total < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
-        return list(function(*arguments, 0, total))
+    if workers <= 1 or total < minimum or "fork" not in multiprocessing.get_all_start_methods():
+        return None
     global _job
     parts = workers * CHUNKS_PER_WORKER
     bounds = [(total * k // parts, total * (k + 1) // parts) for k in range(parts)]
     _job = (function, arguments)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            chunks = pool.map(run_range, bounds, chunksize=1)
+            return pool.map(runner, bounds, chunksize=1)
     finally:
         _job = None
+
+
+def map_ranges(function: Callable[..., list[float]], total: int, *arguments) -> list[float]:
+    """``function(*arguments, start, stop)`` (a list of floats, one per item) over 0..total in
+    ranges, in worker processes when it pays; the results joined in order."""
+    chunks = in_workers(run_range, function, total, arguments, PARALLEL_MIN)
+    if chunks is None:
+        return list(function(*arguments, 0, total))
     values: list[float] = []
     for chunk in chunks:
         part = array("d")
         part.frombytes(chunk)
         values.extend(part)
     return values
+
+
+def map_objects(function: Callable[..., list], total: int, *arguments, minimum: int = PARALLEL_MIN) -> list:
+    """``map_ranges`` for any picklable results: ``function(*arguments, start, stop)`` returns a
+    list; the lists joined in order."""
+    chunks = in_workers(run_objects, function, total, arguments, minimum)
+    if chunks is None:
+        return list(function(*arguments, 0, total))
+    return [item for chunk in chunks for item in chunk]
