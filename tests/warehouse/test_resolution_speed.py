@@ -110,3 +110,54 @@ def test_paragraphs_and_sentences_are_found_as_the_sql_found_them():
         ).fetchone()
         assert (figure["sentence_start"], figure["in_title"], figure["paragraph_no"]) == expected
         assert mention["paragraph_no"] == expected[2]
+
+
+def report_rows(number: int) -> tuple[list[dict], list[dict], dict]:
+    """A short report's figure, mention and document rows: a company's investment and campus
+    capacity in a country."""
+    company, country = COMPANIES[number % 4], HOSTS[number % 3]
+    title = f"{company} to invest $ {number + 1} billion in {country}"
+    first = f"{company} will invest ${number + 1} billion in {country} by 2027."
+    second = f"The campus in {country} will reach {100 * (number % 2 + 1)} MW."
+    text = f"{title}\n\n{first} {second}"
+    doc_id, day = f"report-{number}", date(2025, 3, 1 + number)
+    mentions = []
+    for value, kind in ((company, "company"), (country, "country")):
+        for found in (text.find(value), text.rfind(value)):
+            sentence = title if found < len(title) else (first if found < text.index(second) else second)
+            mentions.append({"doc_id": doc_id, "kind": kind, "value": value, "surface": value, "start_char": found,
+                             "end_char": found + len(value), "sentence": sentence})
+    figures = [
+        {"commitment_id": f"{doc_id}-money", "doc_id": doc_id, "reported_on": day, "kind": "money",
+         "value": (number + 1) * 1e9, "currency": "USD", "value_usd": (number + 1) * 1e9,
+         "start_char": text.index("$", len(title)), "end_char": text.index(" by"), "sentence": first,
+         "countries": [country], "companies": [company]},
+        {"commitment_id": f"{doc_id}-power", "doc_id": doc_id, "reported_on": day, "kind": "power",
+         "mw": 100.0 * (number % 2 + 1), "start_char": text.index(" MW") - 3, "end_char": text.index(" MW") + 3,
+         "sentence": second, "countries": [country], "companies": []},
+    ]
+    document = {"doc_id": doc_id, "reported_on": day, "source_key": f"outlet-{number}", "title": title,
+                "analysed": text}
+    return figures, mentions, document
+
+
+def test_frames_built_in_worker_processes_are_the_frames_of_one_process(monkeypatch):
+    from warehouse.resolution import resolve
+    from warehouse.resolution.frames import build_frames, read_documents, read_figures
+    from warehouse.resolution.model import load_model
+
+    figures, mentions, documents = [], [], []
+    for number in range(12):
+        rows, names, document = report_rows(number)
+        figures += rows
+        mentions += names
+        documents.append(document)
+    place_rows(figures, mentions, documents)
+    monkeypatch.setattr(resolve, "FRAMES_PARALLEL_MIN", 0)
+    monkeypatch.setenv(workers.WORKERS_ENV, "2")
+    model = load_model()
+    docs = read_documents(documents, mentions)
+    in_workers = resolve.build_all_frames(read_figures(figures, docs), docs, model)
+    here = build_frames(read_figures(figures, docs), docs, model)
+    assert in_workers == here
+    assert {frame.host for frame in here} >= {"India", "Norway"}
