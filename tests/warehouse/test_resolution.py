@@ -281,3 +281,21 @@ def test_the_flow_picks_the_resolver_the_environment_names(monkeypatch):
     monkeypatch.setenv("TRACKER_DEAL_RESOLVER", "magic")
     with pytest.raises(ValueError, match="TRACKER_DEAL_RESOLVER='magic': expected one of rules, model"):
         deal_resolver()
+
+
+def test_text_similarity_does_not_depend_on_the_order_words_were_counted_in():
+    """A frame's words come from a set of sentences, whose order varies with the hash seed; the
+    similarity must be the same to the last bit, or two runs could resolve differently."""
+    import random
+    from collections import Counter
+
+    words = [f"w{n}" for n in range(300)]
+    counts = {w: 1 + (n * 7919) % 13 for n, w in enumerate(words)}
+    shuffled = words[:]
+    random.Random(0).shuffle(shuffled)  # an order in which a plain sum of squares rounds differently
+    other = Counter({w: 1 + n % 4 for n, w in enumerate(words[::2])})
+    corpus = Corpus(documents=1000, word_docs=Counter({w: 1 + (n * 104729) % 997 for n, w in enumerate(words)}))
+    forward = Counter({w: counts[w] for w in words})
+    mixed = Counter({w: counts[w] for w in shuffled})
+    assert forward == mixed
+    assert corpus.cosine(forward, other, (("a",), ("c",))) == corpus.cosine(mixed, other, (("b",), ("c",)))

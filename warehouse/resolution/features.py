@@ -409,7 +409,9 @@ class Corpus:
         cached = self.vectors.get(key)
         if cached is None:
             weights = {w: n * self.idf(w) for w, n in counts.items()}
-            norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
+            # fsum: exact, so the norm does not depend on the order the words were counted in (a
+            # frame's words come from a set of sentences, whose order varies with the hash seed)
+            norm = math.sqrt(math.fsum(v * v for v in weights.values())) or 1.0
             cached = self.vectors[key] = {w: v / norm for w, v in weights.items()}
         return cached
 
@@ -421,6 +423,7 @@ class Corpus:
         if not keys:
             self.vectors.pop(("tmp", id(a)), None)
             self.vectors.pop(("tmp", id(b)), None)
-        # the shared words by set intersection (in C), then a sum over those only; fsum rounds
-        # exactly, so the set's order (which varies with the hash seed) cannot change the result
-        return math.fsum(va[w] * vb[w] for w in va.keys() & vb.keys())
+        # the shorter vector's words looked up in the longer one; fsum rounds exactly, so the
+        # order of the terms cannot change the result
+        small, big = (va, vb) if len(va) <= len(vb) else (vb, va)
+        return math.fsum([v * big[w] for w, v in small.items() if w in big])
