@@ -1,12 +1,9 @@
 """Clustering frames into deals: block candidate pairs, score them, merge by average link.
 
-Pure. ``candidate_pairs`` blocks cheaply: two frames of different documents are compared only
-when they share a project, a figure (same kind and amount bucket), or a host and a party, a party
-and a figure, a host and a figure (``blocking_keys``); a key shared by many frames compares each
-frame with its nearest neighbours in report order only, so the work per frame is bounded (by
-2 x NEIGHBOURS per key, and a frame has about 17 keys: on the benchmark corpus a frame meets 45
-others at 1k documents, 77 at 3k, 133 at 10k, still growing towards that bound). Everything not
-compared is a different deal.
+Pure. ``candidate_pairs`` (blocking.py) blocks cheaply: two frames of different documents are
+compared only when they share a project, a figure (same kind and amount bucket), or a host and a
+party, a party and a figure, a host and a figure, and each frame with at most blocking.BUDGET
+others, the most alike. Everything not compared is a different deal.
 ``score_pairs`` gives each compared pair of frames the ``cross`` model's probability that they
 report one deal (pairs.py), counted once per pair of their figures, in worker processes
 (workers.py). ``cluster_average`` then merges clusters best first while the average probability
@@ -32,7 +29,8 @@ import heapq
 from collections import Counter
 from collections.abc import Callable, Iterable
 
-from warehouse.resolution.features import Corpus, amount_bucket, within_features
+from warehouse.resolution.blocking import MAX_BLOCK, NEIGHBOURS, blocking_keys, candidate_pairs, figure_buckets
+from warehouse.resolution.features import Corpus, within_features
 from warehouse.resolution.frames import Document, Frame
 from warehouse.resolution.pairs import frame_features
 from warehouse.resolution.workers import map_ranges
@@ -43,8 +41,6 @@ from warehouse.resolution.workers import map_ranges
 SAME_DOCUMENT = "apart"
 GUARD = 0.25  # a mean within-document probability under this keeps two frames of one document apart
 DISJOINT_PARTIES_APART = True  # clusters naming no principal party in common are different deals
-MAX_BLOCK = 60  # a blocking key shared by more frames than this is compared by neighbourhood only
-NEIGHBOURS = 30  # ... each frame with the next NEIGHBOURS frames of that key in report order
 
 
 def cluster_average(
@@ -164,63 +160,6 @@ def cluster_average(
             else:
                 heapq.heappush(heap, (-value, low_other, low_new, other, new))
     return list(members.values())
-
-
-def figure_buckets(frame: Frame) -> set[tuple]:
-    """The amount buckets of a frame's figures and their neighbours (an amount near a bucket's
-    edge still meets the same amount rounded the other way)."""
-    buckets = set()
-    for figure in frame.figures:
-        bucket = amount_bucket(figure)
-        if bucket is not None:
-            buckets.update((bucket[0], bucket[1] + step) for step in (-1, 0, 1))
-    return buckets
-
-
-def blocking_keys(frame: Frame) -> set[tuple]:
-    """Keys two frames must share to be compared: the same project, the same figure, or two
-    things at once: host and party, party and figure, host and figure. A host or a party alone is
-    shared by too many frames of other deals (one country's or one company's every deal) to be
-    worth comparing: on the development set the pairs keys give fall from 17,782 to 3,754 and keep
-    94 % of the pairs of figures of one deal."""
-    keys: set[tuple] = set()
-    buckets = figure_buckets(frame)
-    if frame.project:
-        keys.add(("project", frame.project.casefold()))
-    keys.update(("figure", *bucket) for bucket in buckets)
-    for party in frame.principals:
-        if frame.host:
-            keys.add(("host-party", frame.host, party))
-        keys.update(("party-figure", party, *bucket) for bucket in buckets)
-    if frame.host:
-        keys.update(("host-figure", frame.host, *bucket) for bucket in buckets)
-    return keys
-
-
-def candidate_pairs(frames: list[Frame], same_document: str = "apart") -> list[tuple[int, int]]:
-    """Pairs of frames (indexes, i < j) of different documents that share a blocking key."""
-    index: dict[tuple, list[int]] = {}
-    for number, frame in enumerate(frames):
-        for key in blocking_keys(frame):
-            index.setdefault(key, []).append(number)
-    pairs = set()
-    for numbers in index.values():
-        # a key many frames share (a big country, a busy company): each frame meets only its
-        # NEIGHBOURS nearest in report order (frames are numbered in that order)
-        reach = len(numbers) if len(numbers) <= MAX_BLOCK else NEIGHBOURS
-        for x, i in enumerate(numbers):
-            for j in numbers[x + 1:x + 1 + reach]:
-                if frames[i].doc_id != frames[j].doc_id:
-                    pairs.add((min(i, j), max(i, j)))
-    if same_document in ("within", "guarded"):
-        by_doc: dict[str, list[int]] = {}
-        for number, frame in enumerate(frames):
-            by_doc.setdefault(frame.doc_id, []).append(number)
-        for numbers in by_doc.values():
-            for x, i in enumerate(numbers):
-                for j in numbers[x + 1:]:
-                    pairs.add((min(i, j), max(i, j)))
-    return sorted(pairs)
 
 
 def score_pairs(frames: list[Frame], pairs: Iterable[tuple[int, int]], docs: dict[str, Document],
@@ -377,7 +316,8 @@ def score_frames(frames: list[Frame], docs: dict[str, Document], corpus: Corpus,
                  ) -> tuple[list[Frame], dict[tuple[int, int], float]]:
     """The frames in order (date, doc_id, index) and the scores of their candidate pairs."""
     frames = sorted(frames, key=lambda f: f.key)
-    return frames, score_pairs(frames, candidate_pairs(frames, same_document_rule(model)), docs, corpus, model)
+    pairs = candidate_pairs(frames, same_document_rule(model), docs, corpus, model.component("cross").weights)
+    return frames, score_pairs(frames, pairs, docs, corpus, model)
 
 
 def same_document_rule(model) -> str:
@@ -407,3 +347,7 @@ def cluster_frames(frames: list[Frame], docs: dict[str, Document], corpus: Corpu
     deals = [[frames[i] for i in sorted(group)] for group in groups]
     deals.sort(key=lambda d: d[0].key)
     return deals
+
+
+__all__ = ["MAX_BLOCK", "NEIGHBOURS", "blocking_keys", "candidate_pairs", "figure_buckets", "cluster_average",
+           "cluster_frames", "MergeRule", "merge_rule", "score_frames", "score_pairs", "same_document_rule"]

@@ -17,14 +17,17 @@ by every build. A run is incremental when all of these hold, and a full rebuild
 How (``attach``), with the clustering's own functions:
 
 1. frames are built for the new documents only (frames.build_frames, resolve.build_all_frames);
-2. each new frame's blocking keys (clustering.blocking_keys: host, party, project, figure bucket)
+2. each new frame's blocking keys (blocking.blocking_keys: host, party, project, figure bucket)
    are looked up in resolver_frames: the existing frames sharing a key are its candidates (a key
-   shared by more than clustering.MAX_BLOCK frames: its clustering.NEIGHBOURS latest frames, as
-   candidate_pairs compares a late frame with its nearest neighbours in report order);
+   shared by more than blocking.MAX_BLOCK frames: its blocking.NEIGHBOURS latest frames, as
+   candidate_pairs compares a late frame with its nearest neighbours in report order), at most
+   blocking.BUDGET of them per new frame: those sharing the strongest keys (summed
+   blocking.KEY_WEIGHTS, ties to the latest; the stored state has no words to rank them by
+   similarity, as a full rebuild does);
 3. the candidate deals' documents are read again and framed (frames are deterministic: same
    code, same figures), so each candidate deal is known whole;
 4. pairs are scored with clustering.score_pairs, new against candidate frames and new against
-   new (clustering.candidate_pairs), with the stored corpus counts plus the new documents', so a
+   new (blocking.candidate_pairs, with its budget), with the stored corpus counts plus the new documents', so a
    pair gets the score a full rebuild over the same documents would give it;
 5. clustering.cluster_average merges best first by average link over items: each candidate deal
    is one item (weighted by its figures), each new frame another, under clustering.merge_rule's
@@ -51,12 +54,9 @@ import duckdb
 import pyarrow as pa
 
 from warehouse.db import transaction
+from warehouse.resolution.blocking import BUDGET, KEY_WEIGHTS, MAX_BLOCK, NEIGHBOURS, blocking_keys, candidate_pairs
 from warehouse.resolution.clustering import (
-    MAX_BLOCK,
-    NEIGHBOURS,
     MergeRule,
-    blocking_keys,
-    candidate_pairs,
     cluster_average,
     same_document_rule,
     score_pairs,
@@ -121,14 +121,21 @@ def update_deals(con: duckdb.DuckDBPyConnection, full: bool = False, model=None)
     return counts
 
 
-def candidate_frames(con: duckdb.DuckDBPyConnection, new_keys: dict[str, list[int]]) -> list[dict]:
-    """Existing frames sharing a blocking key with a new frame, with their deal (module docstring)."""
-    keys = pa.table({"blocking_key": pa.array(list(new_keys), pa.string()),
-                     "new_frames": pa.array([len(v) for v in new_keys.values()], pa.int64())})
+def candidate_frames(con: duckdb.DuckDBPyConnection, new_frames: list[Frame]) -> list[dict]:
+    """The existing frames each new frame is compared with (new_frame: its number), with their
+    deal: those sharing a blocking key, at most blocking.BUDGET per new frame (module docstring)."""
+    rows = [(key_text(key), number, KEY_WEIGHTS[key[0]])
+            for number, frame in enumerate(new_frames) for key in blocking_keys(frame)]
+    if not rows:
+        return []
+    keys = pa.table({"blocking_key": pa.array([r[0] for r in rows], pa.string()),
+                     "new_frame": pa.array([r[1] for r in rows], pa.int64()),
+                     "weight": pa.array([r[2] for r in rows], pa.int64())})
     con.register("resolver_new_keys", keys)
     try:
         query = (SQL_DIR / "candidate_frames.sql").read_text(encoding="utf-8")
-        return con.sql(query, params={"max_block": MAX_BLOCK, "neighbours": NEIGHBOURS}).to_arrow_table().to_pylist()
+        params = {"max_block": MAX_BLOCK, "neighbours": NEIGHBOURS, "budget": BUDGET}
+        return con.sql(query, params=params).to_arrow_table().to_pylist()
     finally:
         con.unregister("resolver_new_keys")
 
@@ -152,11 +159,7 @@ def attach(con: duckdb.DuckDBPyConnection, new_ids: list[str], model) -> dict:
     corpus.word_docs.update(added.word_docs)
     corpus.amount_docs.update(added.amount_docs)
 
-    keys: dict[str, list[int]] = {}
-    for number, frame in enumerate(new_frames):
-        for key in blocking_keys(frame):
-            keys.setdefault(key_text(key), []).append(number)
-    found = candidate_frames(con, keys) if keys else []
+    found = candidate_frames(con, new_frames)
     deal_ids = sorted({row["deal_id"] for row in found})
     old_frames: list[Frame] = []
     deal_of: dict[tuple[str, int], str] = {}
@@ -177,13 +180,12 @@ def attach(con: duckdb.DuckDBPyConnection, new_ids: list[str], model) -> dict:
     number = {(f.doc_id, f.index): i for i, f in enumerate(frames)}
     fresh = [number[(f.doc_id, f.index)] for f in new_frames]
     rule = same_document_rule(model)
-    pairs = {tuple(sorted((fresh[i], fresh[j]))) for i, j in candidate_pairs(new_frames, rule)}
+    pairs = {tuple(sorted((fresh[i], fresh[j])))
+             for i, j in candidate_pairs(new_frames, rule, docs, corpus, model.component("cross").weights)}
     for row in found:
         old = number.get((row["doc_id"], row["frame_index"]))
-        if old is None:
-            continue
-        for i in keys.get(row["blocking_key"], ()):
-            pairs.add(tuple(sorted((fresh[i], old))))
+        if old is not None:
+            pairs.add(tuple(sorted((fresh[row["new_frame"]], old))))
     scores = score_pairs(frames, sorted(pairs), docs, corpus, model)
 
     # items: each candidate deal whole, then each new frame

@@ -134,7 +134,7 @@ def persist_plan(con: duckdb.DuckDBPyConnection) -> None:
 
 def frame_rows(frames) -> list[dict]:
     """resolver_frames rows of these frames: one per blocking key."""
-    from warehouse.resolution.clustering import blocking_keys
+    from warehouse.resolution.blocking import blocking_keys
 
     return [
         {"doc_id": frame.doc_id, "frame_index": frame.index, "commitment_id": frame.figures[0].commitment_id,
