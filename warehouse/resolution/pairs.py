@@ -124,16 +124,43 @@ def document_pair(doc_a: Document, doc_b: Document, corpus: Corpus) -> dict:
     return shared
 
 
+class FrameFacts:
+    """What frame_pair and frame_features read of one frame, worked out once per frame (cached on
+    the corpus, as document_facts): its principal parties, owners and suppliers, deal type
+    families, lead figures, figure kinds, and whether a figure is past or part of a whole."""
+
+    __slots__ = ("principals", "owners", "suppliers", "families", "lead", "kinds", "past", "part_of")
+
+    def __init__(self, frame: Frame):
+        self.principals = frame.principals
+        self.owners = frame.owners
+        self.suppliers = {p.name for p in frame.parties if p.role == "supplier"}
+        self.families = families(frame.figures)
+        self.lead = lead_figures(frame)
+        self.kinds = {f.kind for f in frame.figures}
+        self.past = any(f.past for f in frame.figures)
+        self.part_of = any(f.part_of for f in frame.figures)
+
+
+def frame_facts(frame: Frame, corpus: Corpus) -> FrameFacts:
+    """The frame's FrameFacts, cached on the corpus under the frame's key and size."""
+    key = ("frame-facts", frame.doc_id, frame.index, len(frame.figures))
+    facts = corpus.vectors.get(key)
+    if facts is None:
+        facts = corpus.vectors[key] = FrameFacts(frame)
+    return facts
+
+
 def frame_pair(a: Frame, b: Frame, doc_a: Document, doc_b: Document, corpus: Corpus) -> FramePair:
-    parties_a, parties_b = a.principals, b.principals
-    suppliers_a = {p.name for p in a.parties if p.role == "supplier"}
-    suppliers_b = {p.name for p in b.parties if p.role == "supplier"}
-    fam_a, fam_b = families(a.figures), families(b.figures)
+    facts_a, facts_b = frame_facts(a, corpus), frame_facts(b, corpus)
+    parties_a, parties_b = facts_a.principals, facts_b.principals
+    suppliers_a, suppliers_b = facts_a.suppliers, facts_b.suppliers
+    fam_a, fam_b = facts_a.families, facts_b.families
     gap = abs((a.reported_on - b.reported_on).days) if a.reported_on and b.reported_on else 0
     shared = sum(1 for x in a.figures if any(same_figure(x, y) for y in b.figures))
     sums = any(is_sum_of(x, b.figures) for x in a.figures) or any(is_sum_of(y, a.figures) for y in b.figures)
     documents = document_pair(doc_a, doc_b, corpus)
-    lead_a, lead_b = lead_figures(a), lead_figures(b)
+    lead_a, lead_b = facts_a.lead, facts_b.lead
     lead_same = any(same_figure(x, y) for x in lead_a for y in lead_b)
     lead_conflict = not lead_same and any(
         x.kind == y.kind and not is_sum_of(x, b.figures) and not is_sum_of(y, a.figures)
@@ -181,7 +208,7 @@ def figure_agreement(a: Frame, b: Frame, corpus: Corpus) -> dict:
         if any(related_figure(x, y, small.figures, big.figures) for y in big.figures):
             matched += 1
             rarity = max(rarity, corpus.amount_rarity(x))
-    kinds = {f.kind for f in a.figures} & {f.kind for f in b.figures}
+    kinds = frame_facts(a, corpus).kinds & frame_facts(b, corpus).kinds
     mismatch, closest = 0.0, 1.0
     for kind in kinds:
         xs = [f for f in a.figures if f.kind == kind]
@@ -205,13 +232,15 @@ def frame_features(a: Frame, b: Frame, doc_a: Document, doc_b: Document, corpus:
     """The ``cross`` model's features of two frames of different documents (module docstring)."""
     features = dict(vars(frame_pair(a, b, doc_a, doc_b, corpus)))  # asdict deep-copies: slow
     features.update(figure_agreement(a, b, corpus))
+    facts_a, facts_b = frame_facts(a, corpus), frame_facts(b, corpus)
+    owners_a, owners_b = facts_a.owners, facts_b.owners
     features.update(
-        owners_overlap=jaccard(a.owners, b.owners),
-        owners_conflict=float(bool(a.owners) and bool(b.owners) and not a.owners & b.owners),
-        no_parties=float(not a.principals or not b.principals),
+        owners_overlap=jaccard(owners_a, owners_b),
+        owners_conflict=float(bool(owners_a) and bool(owners_b) and not owners_a & owners_b),
+        no_parties=float(not facts_a.principals or not facts_b.principals),
         host_missing=float(a.host is None or b.host is None),
-        any_past=float(any(f.past for f in a.figures + b.figures)),
-        any_part_of=float(any(f.part_of for f in a.figures + b.figures)),
+        any_past=float(facts_a.past or facts_b.past),
+        any_part_of=float(facts_a.part_of or facts_b.part_of),
         size=math.log(len(a.figures) * len(b.figures)) if a.figures and b.figures else 0.0,
     )
     return features
