@@ -54,7 +54,7 @@ def roles(extract):
      "$5 billion", "comes after"),
     ("earlier deal, past tense",
      "It adds to the $1.7 billion the company had already invested in the country since 2020.", "$1.7 billion", None),
-    ("worldwide total", "Microsoft expects to spend $80 billion worldwide on AI data centres this fiscal year.",
+    ("worldwide total", "Microsoft expects to spend $80 billion worldwide on AI data centres.",
      "$80 billion", "worldwide"),
     ("total of many pledges", "Indonesia has secured $40 billion of foreign investment pledges in total this year.",
      "$40 billion", None),
