@@ -51,10 +51,19 @@ import logging
 from collections import Counter
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from warehouse.db import transaction
-from warehouse.resolution.blocking import BUDGET, KEY_WEIGHTS, MAX_BLOCK, NEIGHBOURS, blocking_keys, candidate_pairs
+from warehouse.resolution.blocking import (
+    BUDGET,
+    KEY_WEIGHTS,
+    MAX_BLOCK,
+    NEIGHBOURS,
+    blocking_keys,
+    candidate_pairs,
+    similarity,
+)
 from warehouse.resolution.clustering import (
     MergeRule,
     cluster_average,
@@ -66,6 +75,7 @@ from warehouse.resolution.features import Corpus
 from warehouse.resolution.frames import Frame, read_documents, read_figures
 from warehouse.resolution.model import load_model
 from warehouse.resolution.resolve import build_all_frames, to_tables
+from warehouse.resolution.saved import FrameStub, unpack
 from warehouse.resolution.store import (
     SQL_DIR,
     evidence_checksum,
@@ -81,6 +91,7 @@ from warehouse.resolution.store import (
 )
 
 log = logging.getLogger("tracker.warehouse")
+SHORTLIST = 4 * BUDGET  # existing frames per new frame read back (by shared keys), then ranked by similarity
 
 
 def plan_update(con: duckdb.DuckDBPyConnection) -> tuple[str, list[str], str]:
@@ -134,7 +145,7 @@ def candidate_frames(con: duckdb.DuckDBPyConnection, new_frames: list[Frame]) ->
     con.register("resolver_new_keys", keys)
     try:
         query = (SQL_DIR / "candidate_frames.sql").read_text(encoding="utf-8")
-        params = {"max_block": MAX_BLOCK, "neighbours": NEIGHBOURS, "budget": BUDGET}
+        params = {"max_block": MAX_BLOCK, "neighbours": NEIGHBOURS, "budget": SHORTLIST}
         return con.sql(query, params=params).to_arrow_table().to_pylist()
     finally:
         con.unregister("resolver_new_keys")
@@ -146,6 +157,59 @@ def frames_of(con: duckdb.DuckDBPyConnection, doc_ids: list[str], model):
     docs = read_documents(document_rows, mention_rows)
     figures = read_figures(figure_rows, docs)
     return build_all_frames(figures, docs, model), docs, figures
+
+
+def stored_frames(con: duckdb.DuckDBPyConnection, doc_ids, model) -> tuple[dict, dict]:
+    """({(doc_id, index): frame}, {doc_id: document}) of these documents as the build that
+    resolved them kept them (saved.py); a document without a kept state is framed again."""
+    frames: dict[tuple[str, int], Frame] = {}
+    docs: dict = {}
+    wanted = sorted(set(doc_ids))
+    if not wanted:
+        return frames, docs
+    rows = con.execute("select doc_id, state from resolver_document_states where doc_id in (select unnest($ids))",
+                       {"ids": wanted}).fetchall()
+    for doc_id, state in rows:
+        docs[doc_id], kept = unpack(state)
+        frames.update(((f.doc_id, f.index), f) for f in kept)
+    missing = sorted(set(wanted) - docs.keys())
+    if missing:
+        framed, missing_docs, _ = frames_of(con, missing, model)
+        docs.update(missing_docs)
+        frames.update(((f.doc_id, f.index), f) for f in framed)
+    return frames, docs
+
+
+def most_alike(found: list[dict], new_frames: list[Frame], loaded: dict, docs: dict, corpus: Corpus, model
+               ) -> list[dict]:
+    """Of each new frame's shortlisted existing frames, the BUDGET most alike (blocking.similarity,
+    as a full rebuild's budget ranks; ties to the shortlist's order)."""
+    rows = [row for row in found if (row["doc_id"], row["frame_index"]) in loaded]
+    if not rows:
+        return []
+    olds = list(dict.fromkeys((row["doc_id"], row["frame_index"]) for row in rows))
+    place = {key: len(new_frames) + n for n, key in enumerate(olds)}
+    both = new_frames + [loaded[key] for key in olds]
+    i = np.fromiter((row["new_frame"] for row in rows), np.int64, len(rows))
+    j = np.fromiter((place[(row["doc_id"], row["frame_index"])] for row in rows), np.int64, len(rows))
+    alike = similarity(both, docs, corpus, i, j, model.component("cross").weights)
+    order = np.lexsort((np.arange(len(rows)), -alike, i))
+    own = i[order]
+    first = np.flatnonzero(np.r_[True, own[1:] != own[:-1]])
+    rank = np.arange(len(own)) - np.repeat(first, np.diff(np.r_[first, len(own)]))
+    return [rows[n] for n in sorted(order[rank < BUDGET].tolist())]
+
+
+def deal_frames(con: duckdb.DuckDBPyConnection, deal_ids: list[str]) -> list[tuple]:
+    """(deal_id, doc_id, frame_index, figures, host, owners) of every stored frame of these deals."""
+    if not deal_ids:
+        return []
+    return con.execute(
+        """select e.deal_id, f.doc_id, f.frame_index, f.figures, f.host, f.owners
+           from resolver_frame_facts as f
+           join deal_evidence as e on e.commitment_id = f.commitment_id
+           where e.deal_id in (select unnest($ids))
+           order by e.deal_id, f.doc_id, f.frame_index""", {"ids": deal_ids}).fetchall()
 
 
 def attach(con: duckdb.DuckDBPyConnection, new_ids: list[str], model) -> dict:
@@ -160,23 +224,12 @@ def attach(con: duckdb.DuckDBPyConnection, new_ids: list[str], model) -> dict:
     corpus.amount_docs.update(added.amount_docs)
 
     found = candidate_frames(con, new_frames)
-    deal_ids = sorted({row["deal_id"] for row in found})
-    old_frames: list[Frame] = []
-    deal_of: dict[tuple[str, int], str] = {}
-    if deal_ids:
-        evidence = con.execute(
-            "select doc_id, commitment_id, deal_id from deal_evidence where deal_id in (select unnest($ids))",
-            {"ids": deal_ids}).fetchall()
-        by_figure = {commitment_id: deal_id for _, commitment_id, deal_id in evidence}
-        framed, old_docs, _ = frames_of(con, sorted({doc_id for doc_id, _, _ in evidence}), model)
-        docs.update(old_docs)
-        for frame in framed:
-            deal_id = by_figure.get(frame.figures[0].commitment_id)
-            if deal_id is not None:
-                old_frames.append(frame)
-                deal_of[(frame.doc_id, frame.index)] = deal_id
-
-    frames = sorted(new_frames + old_frames, key=lambda f: f.key)
+    loaded, old_docs = stored_frames(con, {row["doc_id"] for row in found}, model)
+    docs.update(old_docs)
+    found = most_alike(found, new_frames, loaded, docs, corpus, model)
+    wanted = {(r["doc_id"], r["frame_index"]) for r in found}
+    compared = [loaded[key] for key in sorted(wanted) if key in loaded]
+    frames: list = sorted(new_frames + compared, key=lambda f: f.key)
     number = {(f.doc_id, f.index): i for i, f in enumerate(frames)}
     fresh = [number[(f.doc_id, f.index)] for f in new_frames]
     rule = same_document_rule(model)
@@ -188,14 +241,23 @@ def attach(con: duckdb.DuckDBPyConnection, new_ids: list[str], model) -> dict:
             pairs.add(tuple(sorted((fresh[row["new_frame"]], old))))
     scores = score_pairs(frames, sorted(pairs), docs, corpus, model)
 
-    # items: each candidate deal whole, then each new frame
+    # items: each candidate deal whole (its frames not compared stand in as stubs), then each new frame
+    deal_ids = sorted({row["deal_id"] for row in found if (row["doc_id"], row["frame_index"]) in number})
     by_deal: dict[str, list[int]] = {}
-    for key, deal_id in sorted(deal_of.items()):
+    figures_of: dict[int, int] = {}
+    for deal_id, doc_id, index, count, host, owners in deal_frames(con, deal_ids):
+        key = (doc_id, index)
+        if key not in number:
+            number[key] = len(frames)
+            frames.append(FrameStub(doc_id, index, host, owners))
+        figures_of[number[key]] = count
         by_deal.setdefault(deal_id, []).append(number[key])
-    items = [by_deal.get(deal_id, []) for deal_id in deal_ids]
-    items = [members for members in items if members]
+    items = [by_deal[deal_id] for deal_id in deal_ids if deal_id in by_deal]
+    deal_ids = [deal_id for deal_id in deal_ids if deal_id in by_deal]
     existing = len(items)
     items += [[i] for i in fresh]
+    for i in fresh:
+        figures_of[i] = len(frames[i].figures)
     item_of = {frame: item for item, members in enumerate(items) for frame in members}
     item_scores: Counter = Counter()
     for (i, j), value in scores.items():
@@ -207,26 +269,30 @@ def attach(con: duckdb.DuckDBPyConnection, new_ids: list[str], model) -> dict:
 
     groups = cluster_average(
         len(items), dict(item_scores), model.threshold("cross"),
-        sizes=[sum(len(frames[f].figures) for f in members) for members in items], may_merge=may_merge,
+        sizes=[sum(figures_of[f] for f in members) for members in items], may_merge=may_merge,
         groups=[frames[m[0]].doc_id if i >= existing else f"deal:{i}" for i, m in enumerate(items)]
         if rule in ("through", "guarded") else None,
     )
+    grown = [group for group in groups if any(i >= existing for i in group)]  # the others: unchanged
+    # the changed deals' frames not read back yet
+    stubs = {frames[f].doc_id for group in grown for i in group for f in items[i] if isinstance(frames[f], FrameStub)}
+    more, more_docs = stored_frames(con, stubs, model)
     changed, replaced, founded = [], [], 0
-    for group in groups:
-        if not any(i >= existing for i in group):
-            continue  # an existing deal nothing joined: unchanged
+    for group in grown:
         replaced += [deal_ids[i] for i in group if i < existing]
         founded += not any(i < existing for i in group)
-        changed.append(describe_deal([frames[f] for i in sorted(group) for f in items[i]]))
-    write_increment(con, changed, replaced, new_frames, added, new_ids)
+        members = [frames[f] for i in group for f in items[i]]
+        members = [more[(f.doc_id, f.index)] if isinstance(f, FrameStub) else f for f in members]
+        changed.append(describe_deal(sorted(members, key=lambda f: f.key)))
+    write_increment(con, changed, replaced, new_frames, added, new_ids, {d: docs[d] for d in new_ids if d in docs})
     return {"deals": con.execute("select count(*) from deals").fetchall()[0][0],
             "evidence": con.execute("select count(*) from deal_evidence").fetchall()[0][0],
             "mode": "incremental", "documents": len(new_ids), "changed": len(changed) - founded, "new": founded,
-            "candidate_deals": len(deal_ids), "pairs": len(pairs)}
+            "candidate_deals": len(deal_ids), "pairs": len(pairs), "frames_read_back": len(loaded) + len(more)}
 
 
 def write_increment(con: duckdb.DuckDBPyConnection, changed, replaced: list[str], new_frames, added,
-                    new_ids: list[str]) -> None:
+                    new_ids: list[str], new_docs: dict) -> None:
     """Stage the changed deals and every unchanged one as stored, persist, record the state."""
     clusters, members = to_tables(changed, with_parties=True)
     con.register("resolver_changed_clusters", clusters)
@@ -237,7 +303,7 @@ def write_increment(con: duckdb.DuckDBPyConnection, changed, replaced: list[str]
             run_sql_file(con, "stage_increment")
             persist_plan(con)
             retired = sorted(set(replaced) - {deal.deal_id for deal in changed})
-            record_state(con, "incremental", new_frames, added, changed, new_ids, retired)
+            record_state(con, "incremental", new_frames, added, changed, new_ids, retired, docs=new_docs)
     finally:
         for name in ("resolver_changed_clusters", "resolver_changed_members", "resolver_replaced"):
             con.unregister(name)

@@ -8,8 +8,9 @@ warehouse.deals.plan_deals: ``deal_clusters`` (deal_id, title, countries, compan
 ``deal_clusters`` also carries each deal's ``parties`` (name and role, in title order) for
 warehouse/deal_texts.py.
 
-``resolve_corpus`` is ``resolve`` that also returns the corpus counts it used, which store.py
-keeps so a later incremental run (incremental.py) scores new pairs as this build would.
+``resolve_corpus`` is ``resolve`` that also returns the corpus counts it used and the documents
+it read, which store.py keeps (with the frames, saved.py) so a later incremental run
+(incremental.py) scores new pairs as this build would.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from warehouse.deal_texts import PARTIES_TYPE
 from warehouse.resolution.clustering import cluster_frames
 from warehouse.resolution.describe import Deal, describe_deal, headline_figures
 from warehouse.resolution.features import Corpus
-from warehouse.resolution.frames import Frame, build_frames, read_documents, read_figures
+from warehouse.resolution.frames import Document, Frame, build_frames, read_documents, read_figures
 from warehouse.resolution.model import Model, load_model
 from warehouse.resolution.workers import map_objects
 
@@ -46,14 +47,15 @@ def resolve(figure_rows: list[dict], mention_rows: list[dict], document_rows: li
 
 
 def resolve_corpus(figure_rows: list[dict], mention_rows: list[dict], document_rows: list[dict],
-                   model: Model | None = None, threshold: float | None = None) -> tuple[list[Deal], Corpus]:
-    """``resolve``, and the corpus counts its similarity features used."""
+                   model: Model | None = None, threshold: float | None = None
+                   ) -> tuple[list[Deal], Corpus, dict[str, Document]]:
+    """``resolve``, the corpus counts its similarity features used, and the documents read."""
     model = model or load_model()
     docs = read_documents(document_rows, mention_rows)
     figures = read_figures(figure_rows, docs)
     frames = build_all_frames(figures, docs, model)
     corpus = Corpus.of(docs, [f for f in figures if f.is_commitment])
-    return [describe_deal(group) for group in cluster_frames(frames, docs, corpus, model, threshold)], corpus
+    return [describe_deal(group) for group in cluster_frames(frames, docs, corpus, model, threshold)], corpus, docs
 
 
 def build_all_frames(figures: list, docs: dict, model) -> list[Frame]:

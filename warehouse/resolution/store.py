@@ -32,6 +32,9 @@ REGISTRY = PACKAGE.parents[1] / "nlp" / "data" / "companies.jsonl"
 FRAMES_SCHEMA = pa.schema([("doc_id", pa.string()), ("frame_index", pa.int32()), ("commitment_id", pa.string()),
                            ("reported_on", pa.date32()), ("blocking_key", pa.string())])
 LINE_BREAK = re.compile("\n")  # paragraphs of the analysed text are its lines
+FACTS_SCHEMA = pa.schema([("doc_id", pa.string()), ("frame_index", pa.int32()), ("commitment_id", pa.string()),
+                          ("figures", pa.int32()), ("host", pa.string()), ("owners", pa.list_(pa.string()))])
+STATES_SCHEMA = pa.schema([("doc_id", pa.string()), ("state", pa.binary())])
 CORPUS_SCHEMA = pa.schema([("kind", pa.string()), ("term", pa.string()), ("documents", pa.int64())])
 
 
@@ -172,14 +175,18 @@ def read_corpus(con: duckdb.DuckDBPyConnection):
 
 
 def record_state(con: duckdb.DuckDBPyConnection, mode: str, frames, corpus, deals, doc_ids: list[str] | None,
-                 retired: list[str] = ()) -> None:
+                 retired: list[str] = (), docs: dict | None = None) -> None:
     """Record what the next increment starts from. ``doc_ids`` None: a full build (every table
     replaced); else an increment adding these documents, their frames and counts, and the
-    parties of ``deals`` (``retired``: deal ids the increment retired)."""
+    parties of ``deals`` (``retired``: deal ids the increment retired). ``docs``: the documents
+    of ``frames``, kept with them (migration 043, saved.py)."""
     full = doc_ids is None
     if full:
-        for table in ("resolver_documents", "resolver_frames", "resolver_corpus", "resolver_parties"):
+        for table in ("resolver_documents", "resolver_frames", "resolver_corpus", "resolver_parties",
+                      "resolver_frame_facts", "resolver_document_states"):
             con.execute(f"delete from {table}")
+    if docs is not None:
+        save_frames(con, frames, docs)
     con.register("resolver_new_frames", pa.Table.from_pylist(frame_rows(frames), schema=FRAMES_SCHEMA))
     con.register("resolver_new_corpus", pa.Table.from_pylist(corpus_rows(corpus), schema=CORPUS_SCHEMA))
     parties = pa.Table.from_pylist([{"deal_id": d.deal_id, "parties": d.parties} for d in deals],
@@ -206,6 +213,28 @@ def record_state(con: duckdb.DuckDBPyConnection, mode: str, frames, corpus, deal
     finally:
         for name in ("resolver_new_frames", "resolver_new_corpus", "resolver_new_parties", "resolver_new_hashes"):
             con.unregister(name)
+
+
+def save_frames(con: duckdb.DuckDBPyConnection, frames, docs: dict) -> None:
+    """Keep ``frames`` (resolver_frame_facts) and, per document, its frames and facts serialised
+    (resolver_document_states): what an increment reads back instead of framing again."""
+    from warehouse.resolution.saved import fact_row, pack
+
+    by_doc: dict[str, list] = {}
+    for frame in frames:
+        by_doc.setdefault(frame.doc_id, []).append(frame)
+    facts = pa.Table.from_pylist([fact_row(frame) for frame in frames], schema=FACTS_SCHEMA)
+    states = pa.Table.from_pylist(
+        [{"doc_id": doc_id, "state": pack(docs[doc_id], sorted(group, key=lambda f: f.index))}
+         for doc_id, group in sorted(by_doc.items())], schema=STATES_SCHEMA)
+    con.register("resolver_new_facts", facts)
+    con.register("resolver_new_states", states)
+    try:
+        con.execute("insert or replace into resolver_frame_facts by name select * from resolver_new_facts")
+        con.execute("insert or replace into resolver_document_states by name select * from resolver_new_states")
+    finally:
+        con.unregister("resolver_new_facts")
+        con.unregister("resolver_new_states")
 
 
 def run_sql_file(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> None:
@@ -236,7 +265,7 @@ def rebuild_deals(con: duckdb.DuckDBPyConnection, model=None) -> dict:
     from warehouse.resolution.resolve import resolve_corpus, to_tables
 
     figures, mentions, documents = read_inputs(con)
-    deals, corpus = resolve_corpus(figures, mentions, documents, model=model)
+    deals, corpus, docs = resolve_corpus(figures, mentions, documents, model=model)
     clusters, members = to_tables(deals, with_parties=True)
     con.register("deal_clusters", clusters)
     con.register("deal_members", members)
@@ -244,7 +273,7 @@ def rebuild_deals(con: duckdb.DuckDBPyConnection, model=None) -> dict:
         with transaction(con):
             persist_plan(con)
             frames = [frame for deal in deals for frame in deal.frames]
-            record_state(con, "full", frames, corpus, deals, None)
+            record_state(con, "full", frames, corpus, deals, None, docs=docs)
     finally:
         con.unregister("deal_clusters")
         con.unregister("deal_members")
