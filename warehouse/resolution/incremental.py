@@ -2,9 +2,10 @@
 instead of re-clustering all history.
 
 When (``plan_update``): the learned resolver keeps its state in the warehouse (migration 042:
-resolver_state, resolver_documents, resolver_frames, resolver_corpus, resolver_parties), written
-by every build. A run is incremental when all of these hold, and a full rebuild
-(store.rebuild_deals) otherwise, with the reason logged:
+resolver_state, resolver_documents, resolver_frames, resolver_corpus, resolver_parties; migration
+043: resolver_frame_facts, resolver_document_states), written by every build. A run is
+incremental when all of these hold, and a full rebuild (store.rebuild_deals) otherwise, with the
+reason logged:
 
 - there is a state, from the same resolver: its fingerprint (the package's code and SQL,
   weights.json, the company registry) is today's;
@@ -20,24 +21,26 @@ How (``attach``), with the clustering's own functions:
 2. each new frame's blocking keys (blocking.blocking_keys: host, party, project, figure bucket)
    are looked up in resolver_frames: the existing frames sharing a key are its candidates (a key
    shared by more than blocking.MAX_BLOCK frames: its blocking.NEIGHBOURS latest frames, as
-   candidate_pairs compares a late frame with its nearest neighbours in report order), at most
-   blocking.BUDGET of them per new frame: those sharing the strongest keys (summed
-   blocking.KEY_WEIGHTS, ties to the latest; the stored state has no words to rank them by
-   similarity, as a full rebuild does);
-3. the candidate deals' documents are read again and framed (frames are deterministic: same
-   code, same figures), so each candidate deal is known whole;
-4. pairs are scored with clustering.score_pairs, new against candidate frames and new against
-   new (blocking.candidate_pairs, with its budget), with the stored corpus counts plus the new documents', so a
-   pair gets the score a full rebuild over the same documents would give it;
+   candidate_pairs compares a late frame with its nearest neighbours in report order); a
+   shortlist of SHORTLIST of them per new frame, those sharing the strongest keys (summed
+   blocking.KEY_WEIGHTS, ties to the latest: candidate_frames.sql);
+3. the shortlisted frames are read back as the build that resolved them kept them (saved.py:
+   frames are deterministic, same code, same figures, so they are the frames framing again
+   would give), and each new frame keeps the blocking.BUDGET most alike (blocking.similarity,
+   as a full rebuild's budget ranks: ``most_alike``);
+4. pairs are scored with clustering.score_pairs, new against kept frames and new against new
+   (blocking.candidate_pairs, with its budget), with the stored corpus counts plus the new
+   documents', so a pair gets the score a full rebuild over the same documents would give it;
 5. clustering.cluster_average merges best first by average link over items: each candidate deal
-   is one item (weighted by its figures), each new frame another, under clustering.merge_rule's
-   constraints on the frames they hold; two existing deals are never merged. A new frame joins the
-   deal whose linkage reaches the learned ``cross`` threshold, or founds a new deal with other new
-   frames, or alone;
-6. the changed and new deals (describe.describe_deal: the id is the earliest figure's, so a deal
-   that gains later reports keeps its id) and every unchanged deal as stored are staged and
-   written by the same SQL as a full rebuild (store.persist_plan: aliases, deals, evidence, texts,
-   figure history).
+   (the deal of a kept frame) is one item, weighted by its figures, each new frame another, under
+   clustering.merge_rule's constraints on the frames they hold (a deal's frames not read back
+   stand in as saved.FrameStub: document, owners, host, from resolver_frame_facts); two existing
+   deals are never merged. A new frame joins the deal whose linkage reaches the learned ``cross``
+   threshold, or founds a new deal with other new frames, or alone;
+6. the changed and new deals (their other frames read back now; describe.describe_deal: the id
+   is the earliest figure's, so a deal that gains later reports keeps its id) and every
+   unchanged deal as stored are staged and written by the same SQL as a full rebuild
+   (store.persist_plan: aliases, deals, evidence, texts, figure history).
 
 What an increment does not do that a full rebuild would: re-split or re-merge existing deals
 (a new report bridging two old deals joins the better one; they stay two), and re-score old pairs

@@ -44,6 +44,12 @@ def pack(doc: Document, frames: list[Frame]) -> bytes:
     return zlib.compress(pickle.dumps((slim(doc), frames), protocol=pickle.HIGHEST_PROTOCOL), LEVEL)
 
 
+def pack_range(order: list[str], by_doc: dict[str, list[Frame]], docs: dict[str, Document], start: int,
+               stop: int) -> list[bytes]:
+    """``pack`` of the documents ``order[start:stop]`` with their frames in index order (workers.py)."""
+    return [pack(docs[doc_id], sorted(by_doc[doc_id], key=lambda f: f.index)) for doc_id in order[start:stop]]
+
+
 def unpack(state: bytes) -> tuple[Document, list[Frame]]:
     return pickle.loads(zlib.decompress(state))
 

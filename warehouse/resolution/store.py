@@ -34,6 +34,7 @@ FRAMES_SCHEMA = pa.schema([("doc_id", pa.string()), ("frame_index", pa.int32()),
 LINE_BREAK = re.compile("\n")  # paragraphs of the analysed text are its lines
 FACTS_SCHEMA = pa.schema([("doc_id", pa.string()), ("frame_index", pa.int32()), ("commitment_id", pa.string()),
                           ("figures", pa.int32()), ("host", pa.string()), ("owners", pa.list_(pa.string()))])
+PACK_PARALLEL_MIN = 5000  # fewer documents than this are packed in this process
 STATES_SCHEMA = pa.schema([("doc_id", pa.string()), ("state", pa.binary())])
 CORPUS_SCHEMA = pa.schema([("kind", pa.string()), ("term", pa.string()), ("documents", pa.int64())])
 
@@ -135,15 +136,20 @@ def persist_plan(con: duckdb.DuckDBPyConnection) -> None:
     run_sql(con, "record_commitment_deals")
 
 
-def frame_rows(frames) -> list[dict]:
-    """resolver_frames rows of these frames: one per blocking key."""
+def frame_table(frames) -> pa.Table:
+    """resolver_frames rows of these frames, one per blocking key, as an Arrow table built by
+    columns (millions of rows at 100k documents)."""
     from warehouse.resolution.blocking import blocking_keys
 
-    return [
-        {"doc_id": frame.doc_id, "frame_index": frame.index, "commitment_id": frame.figures[0].commitment_id,
-         "reported_on": frame.reported_on, "blocking_key": key_text(key)}
-        for frame in frames for key in sorted(blocking_keys(frame), key=repr)
-    ]
+    columns: dict[str, list] = {name: [] for name in FRAMES_SCHEMA.names}
+    for frame in frames:
+        keys = sorted(blocking_keys(frame), key=repr)
+        columns["doc_id"] += [frame.doc_id] * len(keys)
+        columns["frame_index"] += [frame.index] * len(keys)
+        columns["commitment_id"] += [frame.figures[0].commitment_id] * len(keys)
+        columns["reported_on"] += [frame.reported_on] * len(keys)
+        columns["blocking_key"] += [key_text(key) for key in keys]
+    return pa.Table.from_pydict(columns, schema=FRAMES_SCHEMA)
 
 
 def key_text(key: tuple) -> str:
@@ -187,7 +193,7 @@ def record_state(con: duckdb.DuckDBPyConnection, mode: str, frames, corpus, deal
             con.execute(f"delete from {table}")
     if docs is not None:
         save_frames(con, frames, docs)
-    con.register("resolver_new_frames", pa.Table.from_pylist(frame_rows(frames), schema=FRAMES_SCHEMA))
+    con.register("resolver_new_frames", frame_table(frames))
     con.register("resolver_new_corpus", pa.Table.from_pylist(corpus_rows(corpus), schema=CORPUS_SCHEMA))
     parties = pa.Table.from_pylist([{"deal_id": d.deal_id, "parties": d.parties} for d in deals],
                                    schema=pa.schema([("deal_id", pa.string()),
@@ -218,15 +224,18 @@ def record_state(con: duckdb.DuckDBPyConnection, mode: str, frames, corpus, deal
 def save_frames(con: duckdb.DuckDBPyConnection, frames, docs: dict) -> None:
     """Keep ``frames`` (resolver_frame_facts) and, per document, its frames and facts serialised
     (resolver_document_states): what an increment reads back instead of framing again."""
-    from warehouse.resolution.saved import fact_row, pack
+    from warehouse.resolution.saved import fact_row, pack_range
+    from warehouse.resolution.workers import map_objects
 
     by_doc: dict[str, list] = {}
     for frame in frames:
         by_doc.setdefault(frame.doc_id, []).append(frame)
+    order = sorted(by_doc)
     facts = pa.Table.from_pylist([fact_row(frame) for frame in frames], schema=FACTS_SCHEMA)
-    states = pa.Table.from_pylist(
-        [{"doc_id": doc_id, "state": pack(docs[doc_id], sorted(group, key=lambda f: f.index))}
-         for doc_id, group in sorted(by_doc.items())], schema=STATES_SCHEMA)
+    # packed in worker processes (workers.py): a pickle per document, 100k of them in a big rebuild
+    packed = map_objects(pack_range, len(order), order, by_doc, docs, minimum=PACK_PARALLEL_MIN)
+    states = pa.table({"doc_id": pa.array(order, pa.string()), "state": pa.array(packed, pa.binary())},
+                      schema=STATES_SCHEMA)
     con.register("resolver_new_facts", facts)
     con.register("resolver_new_states", states)
     try:
