@@ -161,6 +161,19 @@ def test_a_deal_naming_no_country_is_placed_at_its_owners_home():
     assert [d.countries for d in deals] == [["US"]]  # AMD supplies: the owner is OpenAI, at home in the US
 
 
+def test_a_deal_placed_by_a_state_is_hosted_in_that_states_country():
+    # Nscale is at home in the UK; the campus is in Texas and no country is named: the state says
+    # where the money is spent (nlp/places.py), not the builder's home
+    names = {"Nscale": ("company", "Nscale")}
+    deals = run(article(
+        "t1", "2025-10-15", "Nscale plans a 300MW AI campus near Abilene",
+        "Nscale will build a 300MW AI data centre campus in Taylor County, Texas, next to Abilene. "
+        "The company said the first halls would open in 2027.",
+        names, [("300MW", "power", 300, None, "commitment"), ("300MW", "power", 300, None, "commitment")],
+    ))
+    assert [d.countries[:1] for d in deals] == [["US"]]
+
+
 def test_a_total_and_its_two_parts_are_one_deal():
     names = {"Microsoft": ("company", "Microsoft"), "UAE": ("country", "AE"), "the UAE": ("country", "AE")}
     total = article(

@@ -153,7 +153,17 @@ def host_candidates(doc: Document, figures: list[Figure]) -> list[tuple[str, dic
         for country in doc.paragraph_countries.get(paragraph, ()):
             in_paragraph[country] += 1
     paragraphs = max(1, len({f.paragraph for f in figures}))
-    candidates = set(named_in_sentence) | set(in_paragraph) | set(doc.countries)
+    place_in_sentence: Counter = Counter()
+    for f in figures:
+        if f.sentence_start is not None:
+            low, high = f.sentence_start, f.sentence_start + len(f.sentence)
+            place_in_sentence.update({country for start, country, _ in doc.place_spans if low <= start < high})
+    frame_paragraphs = {f.paragraph for f in figures}
+    place_in_paragraph = Counter()
+    for paragraph in frame_paragraphs:
+        place_in_paragraph.update({country for _, country, p in doc.place_spans if p == paragraph})
+    places = max(1, sum(doc.places.values()))
+    candidates = set(named_in_sentence) | set(in_paragraph) | set(doc.countries) | set(doc.places)
     total = max(1, sum(doc.countries.values()))
     ranking = doc.ranked("country")
     companies = {c for f in figures for c in f.sentence_companies} | set(doc.ranked("company")[:2])
@@ -179,6 +189,12 @@ def host_candidates(doc: Document, figures: list[Figure]) -> list[tuple[str, dic
             "first": 1.0 / (1 + ranking.index(country)) if country in ranking else 0.0,
             "only_one": float(len(candidates) == 1),
             "spent_in_sentence": spent_in[country] / len(figures),
+            # named through a state, region or city (nlp/places.py): where a site stands
+            "place_in_sentence": place_in_sentence[country] / len(figures),
+            "place_in_paragraph": place_in_paragraph[country] / paragraphs,
+            "place_share": doc.places.get(country, 0) / places,
+            "place_after_in": doc.place_cues.get(country, 0) / max(1, doc.places.get(country, 0)),
+            "place_only": float(count == 0),
         }))
     return rows
 

@@ -22,6 +22,7 @@ objects. Three steps:
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -61,6 +62,8 @@ COMPARE_CUE = re.compile(
     r"\b(?:compar\w+|similar|follows|followed|rival\w*|dwarf\w*|bigger than|larger than|smaller than|versus)\b",
     re.I,
 )
+# words before a place naming it as where a site stands ("in Louisiana", "near Narvik", "at Abilene")
+PLACE_CUE = re.compile(r"\b(?:in|to|into|at|near|across|outside)\s+$", re.I)
 DEMONYM_ENDINGS = ("an", "ish", "ese", "ian", "ch", "i")
 
 
@@ -122,6 +125,9 @@ class Document:
     entities: list = field(default_factory=list)  # (start, end, kind, value, paragraph, adjective), in text order
     words: Counter = field(default_factory=Counter)  # content words of the whole text
     names: Counter = field(default_factory=Counter)  # capitalised words of the whole text
+    places: Counter = field(default_factory=Counter)  # countries named through a state, region or city
+    place_cues: Counter = field(default_factory=Counter)  # ... after "in", "to", "at", "near": a site
+    place_spans: list = field(default_factory=list)  # (start, country, paragraph), in text order
     figure_count: int = 0  # its commitment figures
     actors: Counter = field(default_factory=Counter)  # who its figures are about (not inherited)
 
@@ -280,7 +286,28 @@ def read_documents(document_rows: list[dict], mention_rows: list[dict]) -> dict[
             doc.projects[value] += 1
     for doc in docs.values():
         doc.entities.sort()
+        read_places(doc)
     return docs
+
+
+def read_places(doc: Document) -> None:
+    """The states, regions and cities the document names (nlp/places.py), each standing for its
+    country; a place inside a company's or country's own mention ("Beijing" in a company name the
+    extractor found, "Western Australia" around "Australia") is theirs, not a place."""
+    from nlp.places import find_places
+
+    found = find_places(doc.text)
+    if not found:
+        return
+    spans = [(start, end) for start, end, *_ in doc.entities]
+    breaks = [i for i, char in enumerate(doc.text) if char == "\n"]
+    for start, end, _, country in found:
+        if any(a < end and start < b for a, b in spans):
+            continue
+        doc.places[country] += 1
+        if PLACE_CUE.search(doc.text[max(0, start - 8):start]):
+            doc.place_cues[country] += 1
+        doc.place_spans.append((start, country, bisect.bisect_left(breaks, start)))
 
 
 # ---------------------------------------------------------------------------------------------
