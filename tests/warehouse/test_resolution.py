@@ -174,6 +174,20 @@ def test_a_deal_placed_by_a_state_is_hosted_in_that_states_country():
     assert [d.countries[:1] for d in deals] == [["US"]]
 
 
+def test_the_kingdom_stands_for_the_monarchy_the_article_names():
+    # told from Washington, naming the US more often than Saudi Arabia: "in the kingdom" says where
+    names = {"Humain": ("company", "Humain"), "xAI": ("company", "xAI"), "Saudi Arabia": ("country", "SA"),
+             "Washington": ("country", "US"), "United States": ("country", "US"), "US": ("country", "US")}
+    deals = run(article(
+        "k1", "2025-11-19", "Saudi Arabia's crown prince ends his Washington visit with AI deals",
+        "Saudi Arabia's crown prince ended a visit to Washington with US chip approvals and a pledge to "
+        "invest more in the United States.\n\nAt a forum on Wednesday, Humain and xAI said they would build "
+        "a 500MW data centre in the kingdom.",
+        names, [("500MW", "power", 500, None, "commitment")],
+    ))
+    assert [d.countries[:1] for d in deals] == [["SA"]]
+
+
 def test_a_total_and_its_two_parts_are_one_deal():
     names = {"Microsoft": ("company", "Microsoft"), "UAE": ("country", "AE"), "the UAE": ("country", "AE")}
     total = article(

@@ -64,6 +64,15 @@ COMPARE_CUE = re.compile(
 )
 # words before a place naming it as where a site stands ("in Louisiana", "near Narvik", "at Abilene")
 PLACE_CUE = re.compile(r"\b(?:in|to|into|at|near|across|outside)\s+$", re.I)
+# "the kingdom", "the emirate": the document's own monarchy, named as a place ("a 500-megawatt data
+# centre in the kingdom"); each word points at the country of its kind the document names most
+STATE_WORD = re.compile(r"\b[Tt]he (kingdom|emirate|sultanate|city-state)\b(?! of\b)")
+STATE_KINDS = {
+    "kingdom": ("SA", "BH", "MA", "JO", "GB", "NO", "SE", "DK", "NL", "BE", "ES", "TH"),
+    "emirate": ("AE", "QA", "KW"),
+    "sultanate": ("OM", "BN"),
+    "city-state": ("SG",),
+}
 DEMONYM_ENDINGS = ("an", "ish", "ese", "ian", "ch", "i")
 
 
@@ -292,13 +301,20 @@ def read_documents(document_rows: list[dict], mention_rows: list[dict]) -> dict[
 
 def read_places(doc: Document) -> None:
     """The states, regions and cities the document names (nlp/places.py), each standing for its
-    country; a place inside a company's or country's own mention ("Beijing" in a company name the
-    extractor found, "Western Australia" around "Australia") is theirs, not a place."""
+    country, and "the kingdom" or "the emirate" for the monarchy of that kind it names most. A
+    place inside a company's or country's own mention ("Beijing" in a company name the extractor
+    found, "Western Australia" around "Australia") is theirs, not a place."""
     from nlp.places import find_places
 
     found = find_places(doc.text)
+    for match in STATE_WORD.finditer(doc.text):
+        named = [c for c in STATE_KINDS[match.group(1)] if doc.countries.get(c)]
+        if named:
+            country = min(named, key=lambda c: (-doc.countries[c], doc.first.get(("country", c), 1 << 30)))
+            found.append((match.start(), match.end(), match.group(0), country))
     if not found:
         return
+    found.sort()
     spans = [(start, end) for start, end, *_ in doc.entities]
     breaks = [i for i, char in enumerate(doc.text) if char == "\n"]
     for start, end, _, country in found:
