@@ -32,13 +32,16 @@ the pairs one deal with the budget that were without):
     80         667,163      2,980   1.0      1.0
 
 and on the development gold set (612 frames, 7,904 candidate pairs, a frame sharing keys with up
-to 111 others): 40 drops 118 pairs, 60 drops 7, 80 none. So 80: nothing changes on the gold sets
-or the sample corpus's key (95 frames, at most 26 candidates a frame), and the cost per frame is
-bounded; a corpus where no frame has more candidates than the budget is not ranked at all.
+to 111 others): 40 drops 118 pairs, 60 drops 7, 80 none. So 80: the gold sets score the same, the
+cost per frame is bounded. Checked again on the grown set (481 articles, 718 frames, 10,189
+pairs, up to 116 a frame): 80 drops 1 pair and every figure of ``tracker eval --deals`` is the
+same as without a budget; the sample corpus's key (97 frames, at most 27 a frame) is left whole.
+A corpus where no frame has more candidates than the budget is not ranked at all. As the gold
+sets grow, compare ``candidate_pairs(..., budget=None)`` with the budget on them again.
 
 The work is done with numpy on arrays of (key, frame) postings: the pairs of a block are made
 offset by offset, their strengths summed per pair, and each frame's best BUDGET kept by one
-sort; about a second per 10k frames.
+sort: 3.4 s for the 12,975 frames of 3k documents, similarity included.
 """
 
 from __future__ import annotations
