@@ -249,56 +249,6 @@ def party_candidates(doc: Document, figures: list[Figure]) -> list[tuple[str, st
 
 
 # ---------------------------------------------------------------------------------------------
-# the document's main deal
-# ---------------------------------------------------------------------------------------------
-
-
-def main_features(figure: Figure, doc: Document, figures: list[Figure]) -> dict:
-    """Whether a figure reports its document's main deal (the one its title is about) or another
-    deal it names: a part with its own party, an earlier programme, a deal cited beside it."""
-    titled = [f for f in figures if f.in_title and f is not figure]
-    same_kind = [f for f in titled if f.kind == figure.kind]
-    repeats = any(same_figure(figure, f) for f in titled)
-    value = comparable(figure) or 0.0
-    leaders = doc.ranked("company")[:2]
-    lead = set(leaders[:1])
-    title_companies = {value for kind, value in doc.in_title if kind == "company"}
-    own = set(figure.companies)
-    top_country = doc.ranked("country")[:1]
-    projects = doc.ranked("project")
-    paragraphs = max([f.paragraph or 0 for f in figures] + [1])
-    first = min(figures, key=lambda f: f.start) is figure
-    family = families([figure])
-    title_families = families(titled)
-    return {
-        "in_title": float(figure.in_title),
-        "first_figure": float(first),
-        "repeats_title": float(repeats and not figure.in_title),
-        "other_amount_than_title": float(bool(same_kind) and not repeats
-                                         and not any(adds_up(f, figure, figures) for f in same_kind)),
-        "bigger_than_title": float(bool(same_kind) and not repeats
-                                   and value > max(comparable(f) or 0 for f in same_kind)),
-        "part_of_title": float(any(adds_up(f, figure, figures) for f in same_kind)),
-        "clause_has_lead": float(bool(lead) and lead <= own),
-        "clause_in_title": float(bool(own) and own <= title_companies),
-        "clause_other_company": float(bool(own - set(leaders) - title_companies)),
-        "clause_no_company": float(not own),
-        "sentence_top_country": float(bool(top_country) and top_country[0] in figure.countries),
-        "sentence_other_country": float(bool(figure.countries) and bool(top_country)
-                                        and top_country[0] not in figure.countries),
-        "project_main": float(bool(figure.project) and bool(projects) and figure.project == projects[0]),
-        "project_other": float(bool(figure.project) and bool(projects) and figure.project != projects[0]),
-        "past": float(figure.past),
-        "part_of": float(figure.part_of),
-        "part_whole": float(figure.part_whole),
-        "compared": float(figure.compared),
-        "late": (figure.paragraph or 0) / paragraphs,
-        "type_other_than_title": float(bool(family) and bool(title_families) and not family & title_families),
-        "shared_sentence": float(figure.shared_sentence > 1),
-    }
-
-
-# ---------------------------------------------------------------------------------------------
 # pairs of figures
 # ---------------------------------------------------------------------------------------------
 
