@@ -9,7 +9,7 @@ After it runs, every ``span._.figure`` in ``doc.spans["commitments"]`` has ``rol
   comparison ("after its $1.5bn stake in G42", "last year's $3bn");
 - ``role_cue``: the cue, as written, that weighed most for the role given ("valued at", "GDP",
   "earlier", "will invest"); None when no cue did (the figure's place decided: the title, the
-  lead, a country the title does not name...).
+  lead, a company the story does not name...).
 
 How (no parser: tokens, sentence starts, the entities and figures of the other components):
 each figure is described by signals, and a logistic model adds up their weights.
@@ -24,7 +24,13 @@ each figure is described by signals, and a logistic model adds up their weights.
   , ; : ( ) and dashes;
 - the figure's place: in the title, in the lead paragraph, in the second half of the text,
   repeated, its value also in the title, in a crowded sentence (three figures or more);
-- its sentence's parties: a company or country of the title, or one the title does not name;
+- its sentence's parties: a company of the title (or of the title and lead), or one they do not
+  name; the company named last before the figure in its sentence, its subject or owner most
+  often ("Amazon intends to put $12.7 billion", "Meta's $60 billion push"): one of the story's
+  (``actor_story``) or another one (``actor_other``: a figure of another company, cited).
+  Countries named in the sentence are not signals (a company's home, "Singapore's STT GDC", is
+  named as often as a deal's place; learned on one part of the coverage, they misled on the next),
+  nor are the title's cue words (the same for every figure of a story);
   a project of the story (named in the title or lead: ``tracker_projects`` runs first), or
   another one (a named project's figure is a deal's own more often than not, even when the deal
   is another one cited: the learned weight leans to commitment);
@@ -103,7 +109,7 @@ class RoleClassifier:
         self.name = name
         cues = read_json(cues_path)
         model = read_json(weights_path)
-        # a matcher of its own, run only on the sentences that hold a figure and on the title: its
+        # a matcher of its own, run only on the sentences that hold a figure: its
         # cue words are common ("will", "was"), and matching them everywhere cost a fifth of the
         # extraction time
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -138,11 +144,10 @@ class RoleClassifier:
 
     # -- scoring --------------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
-        described, title_cues = self.describe_figures(doc)
+        described = self.describe(doc)
         if not described:
             return doc
-        title_weight = sum(map(self.weights.get, title_cues, repeat(0.0, len(title_cues))))
-        scores = [self.probability(signals, title_weight) for _, _, _, signals in described]
+        scores = [self.probability(signals) for _, _, _, signals in described]
         orth = static_arrays(doc)[1]
         # a conversion in brackets right after a figure takes that figure's score
         for number in range(1, len(described)):
@@ -166,19 +171,17 @@ class RoleClassifier:
             figure["role"], figure["role_cue"] = decided[best[figure_key(figure)]]
         return doc
 
-    def probability(self, signals: dict[str, tuple[int, int] | None], title_weight: float = 0.0) -> float:
+    def probability(self, signals: dict[str, tuple[int, int] | None]) -> float:
         """The probability that a figure with these signals is context: 1 with a decisive cue,
-        else the logistic of the bias plus the weights of its signals (``title_weight``: those of
-        the title's, the same for every figure of the doc)."""
+        else the logistic of the bias plus the weights of its signals."""
         if DECISIVE in signals:
             return 1.0
-        total = self.bias + title_weight + sum(map(self.weights.get, signals, repeat(0.0, len(signals))))
+        total = self.bias + sum(map(self.weights.get, signals, repeat(0.0, len(signals))))
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, total))))
 
     def reason(self, signals: dict[str, tuple[int, int] | None], role: str) -> tuple[int, int] | None:
         """The tokens of the cue given for ``role``: the decisive cue, else the cue of the
-        figure's own sentence that pulled hardest towards the role (the title's cues also count
-        in the sum, but they say what the story is about, not what this figure is)."""
+        figure's own sentence that pulled hardest towards the role."""
         if DECISIVE in signals:
             return signals[DECISIVE]
         weights = self.weights
@@ -192,17 +195,14 @@ class RoleClassifier:
         return cue
 
     def explains(self, signal: str, role: str) -> bool:
-        """Whether a signal's cue may be given as the reason for ``role``: a cue of the figure's
-        own sentence (not the title's: that says what the story is about) from a family written
-        for that role (a commitment verb pulls a little towards context, since other deals cited
+        """Whether a signal's cue may be given as the reason for ``role``: a cue from a family
+        written for that role (a commitment verb pulls a little towards context, since other deals cited
         have them too, but it is no reason to call a figure context), or a year."""
         key = (signal, role)
         if key not in self.explanations:
             family = signal.split("@", 1)[0]
             leans = self.leans.get(family)
-            if signal.startswith("title:"):
-                self.explanations[key] = False
-            elif leans is None:
+            if leans is None:
                 self.explanations[key] = role == CONTEXT and signal == "past_year"
             else:
                 self.explanations[key] = leans == role
@@ -211,22 +211,17 @@ class RoleClassifier:
     # -- signals --------------------------------------------------------------------------------
     def describe(self, doc: Doc, window_before: int | None = None, window_after: int | None = None,
                  ) -> list[tuple[int, int, dict, dict[str, tuple[int, int] | None]]]:
-        """``(start, end, figure, signals)`` per figure statement, the title's signals included
-        (what build_roles.py learns from); see ``describe_figures``."""
-        described, title_cues = self.describe_figures(doc, window_before, window_after)
-        return [(start, end, figure, {**signals, **title_cues}) for start, end, figure, signals in described]
+        """``(start, end, figure, signals)`` per figure statement, in text order (what
+        build_roles.py learns from). ``signals`` maps each signal present to the tokens of the cue
+        behind it, ``(start, end)`` (None for a signal that is not a cue). The windows default to
+        the model's (build_roles.py tries others). Only the sentences holding a figure are read.
 
-    def describe_figures(self, doc: Doc, window_before: int | None = None, window_after: int | None = None,
-                         ) -> tuple[list[tuple[int, int, dict, dict[str, tuple[int, int] | None]]],
-                                    dict[str, tuple[int, int]]]:
-        """``(start, end, figure, signals)`` per figure statement, in text order, and the title's
-        cue signals (``title:<family>``, the same for every figure). ``signals`` maps each signal
-        present to the tokens of the cue behind it, ``(start, end)`` (None for a signal that is
-        not a cue). The windows default to the model's (build_roles.py tries others). Only the
-        title and the sentences holding a figure are read."""
+        The title's cues are not signals: they are the same for every figure of a story, and
+        learned on one part of the coverage they said more about how its outlets write titles
+        than about any figure (dropping them raised the score on the next part)."""
         found = figures(doc)
         if not found:
-            return [], {}
+            return []
         window_before = self.window_before if window_before is None else window_before
         window_after = self.window_after if window_after is None else window_after
         t = Tokens(doc, self.lexicon)
@@ -246,34 +241,28 @@ class RoleClassifier:
         wanted = set(sentences)
 
         cues_by_sentence: dict[int, list[tuple[int, int, str]]] = {}
-        title_cues: dict[str, tuple[int, int]] = {}  # what the title speaks of: a family, its first cue there
-        matches = self.cue_matches(doc, sorted(wanted), sentence_bounds, title_tokens)
+        matches = self.cue_matches(doc, sorted(wanted), sentence_bounds)
         if matches:
             where = numpy.searchsorted(bounds, [start for _, start, _ in matches], side="right").tolist()
             for (match_id, start, end), sentence in zip(matches, where, strict=True):
                 family = self.families[match_id]
                 if sentence in wanted:
                     cues_by_sentence.setdefault(sentence, []).append((start, end, family))
-                if end <= title_tokens and family[0] != "\x00":
-                    title_cues.setdefault(f"title:{family}", (start, end))
-        title_places, title_parties = set(), set()  # named in the title
-        lead_places, lead_parties = set(), set()  # named in the title or the lead
-        places_by_sentence: dict[int, set] = {}
+        title_parties: set = set()  # companies named in the title
+        lead_parties: set = set()  # in the title or the lead
         parties_by_sentence: dict[int, set] = {}
         named = [entity for entity in entities(doc) if entity[2] == self.gpe or entity[2] == self.org]
         if named:
             where = numpy.searchsorted(bounds, [entity[0] for entity in named], side="right").tolist()
             for (start, _, label, kb_id), sentence in zip(named, where, strict=True):
-                if label == self.gpe:
-                    table, title, lead = places_by_sentence, title_places, lead_places
-                else:
-                    table, title, lead = parties_by_sentence, title_parties, lead_parties
+                if label != self.org:
+                    continue
                 if sentence in wanted:
-                    table.setdefault(sentence, set()).add(kb_id)
+                    parties_by_sentence.setdefault(sentence, set()).add(kb_id)
                 if start < title_tokens:
-                    title.add(kb_id)
+                    title_parties.add(kb_id)
                 if start < lead_end:
-                    lead.add(kb_id)
+                    lead_parties.add(kb_id)
         story_projects, projects_by_sentence = self.find_projects(doc, bounds, wanted, lead_end)
         published = doc._.published
         years = self.find_years(t, bounds, wanted, int(published[:4]) if published else None)
@@ -324,13 +313,14 @@ class RoleClassifier:
             if first_of_kind.get(figure["kind"]) == start:
                 signals["first_of_kind"] = None
             if sentence not in party_signals:  # the same for every figure of the sentence
-                places, parties = places_by_sentence.get(sentence, empty), parties_by_sentence.get(sentence, empty)
+                parties = parties_by_sentence.get(sentence, empty)
                 found_here: dict[str, None] = {}
-                self.add_parties(found_here, places, parties, title_places, title_parties, "title")
-                self.add_parties(found_here, places, parties, lead_places, lead_parties, "story")
+                self.add_parties(found_here, parties, title_parties, "title")
+                self.add_parties(found_here, parties, lead_parties, "story")
                 party_signals[sentence] = found_here
             signals.update(party_signals[sentence])
             self.add_owner(signals, t, named, sentence_bounds[sentence - 1], start)
+            self.add_actor(signals, named, sentence_bounds[sentence - 1], start, lead_parties)
             here = projects_by_sentence.get(sentence)
             if here:
                 if here & story_projects:
@@ -344,7 +334,7 @@ class RoleClassifier:
                     signals.setdefault(signal, cue)
             self.add_figure(signals, figure, published)
             described.append((start, end, figure, signals))
-        return described, title_cues
+        return described
 
     def scope_of(self, t: Tokens, first: int, cue_start: int, cue_end: int, start: int, end: int,
                  before: int, after: int) -> str | None:
@@ -366,9 +356,9 @@ class RoleClassifier:
             return "sentence"
         return None
 
-    def cue_matches(self, doc: Doc, sentences: list[int], sentence_bounds: list[int], title_tokens: int):
-        """Cue matches (doc offsets) in the title and in ``sentences`` (numbers from 1, sorted)."""
-        spans = [(0, title_tokens)] if title_tokens else []
+    def cue_matches(self, doc: Doc, sentences: list[int], sentence_bounds: list[int]):
+        """Cue matches (doc offsets) in ``sentences`` (numbers from 1, sorted)."""
+        spans: list[tuple[int, int]] = []
         for sentence in sentences:
             first, last = sentence_bounds[sentence - 1], sentence_bounds[sentence]
             if spans and first <= spans[-1][1]:
@@ -378,7 +368,17 @@ class RoleClassifier:
         matches = []
         for first, last in spans:
             matches.extend(self.matcher(doc[first:last]))
-        return matches
+        return self.drop_contained(matches)
+
+    def drop_contained(self, matches: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+        """Family cues without those inside a longer cue of another family: the longer phrase
+        says what the words mean together ("of the total" is a part of a total, not a total;
+        "capital spending" a yearly budget, not a commitment verb). Decisive cues stay."""
+        family = self.families
+        longer = [(start, end) for match_id, start, end in matches if family[match_id][0] != "\x00"]
+        return [(match_id, start, end) for match_id, start, end in matches
+                if family[match_id][0] == "\x00"
+                or not any(s <= start and end <= e and e - s > end - start for s, e in longer)]
 
     @staticmethod
     def lead_end(title_tokens: int, line_breaks: list[int], n: int) -> int:
@@ -404,13 +404,12 @@ class RoleClassifier:
             signals["crowded_sentence"] = None
 
     @staticmethod
-    def add_parties(signals, places, parties, known_places, known_parties, scope):
-        """Whether the sentence names a country or company of ``scope`` (the title; the story:
-        title and lead), or one that ``scope`` does not name."""
-        if places & known_places:
-            signals[f"{scope}_country"] = None
-        if known_places and places - known_places:
-            signals[f"{scope}_other_country"] = None
+    def add_parties(signals, parties, known_parties, scope):
+        """Whether the sentence names a company of ``scope`` (the title; the story: title and
+        lead), or one that ``scope`` does not name. Countries are left out: a sentence names a
+        company's home ("Singapore's STT GDC") as often as the place of a deal, and the country
+        signals learned on one part of the coverage pointed the wrong way on the next.
+        """
         if parties & known_parties:
             signals[f"{scope}_company"] = None
         if known_parties and parties - known_parties:
@@ -440,14 +439,31 @@ class RoleClassifier:
     def add_owner(self, signals, t: Tokens, named, first: int, start: int) -> None:
         """A place named with a possessive in the figure's clause, before it ("Kenya's installed
         capacity", "Johor's data-centre capacity", "India's data centre capacity to reach 8GW"):
-        a country's or a state's own figure, not a party's commitment (``place_owner``)."""
+        a country's or a state's own figure, not a party's commitment (``place_owner``). Not a
+        company's home ("Australia's NextDC has earmarked 13.7 billion baht"): the figure is the
+        company's."""
+        company_starts = {entity[0] for entity in named if entity[2] == self.org}
         for entity in named:
             if entity[0] >= start:
                 break
             if entity[0] >= first and entity[2] == self.gpe and entity[1] < t.n and t.lower(entity[1]) in POSSESSIVE \
-                    and start - entity[1] <= OWNER_WINDOW \
+                    and start - entity[1] <= OWNER_WINDOW and entity[1] + 1 not in company_starts \
                     and not any(t.orth[k] in self.break_orths for k in range(entity[1], start)):
                 signals["place_owner"] = (entity[0], entity[1] + 1)
+
+    def add_actor(self, signals, named, first: int, start: int, story_parties: set) -> None:
+        """The company the figure's sentence names last before it (its subject or owner, most
+        often: "Amazon intends to put $12.7 billion", "Meta's $60 billion push"): one of the
+        story's (named in the title or lead: ``actor_story``, the deal's own figure or its
+        history) or another one (``actor_other``: a figure of another company, cited)."""
+        actor = None
+        for entity in named:
+            if entity[0] >= start:
+                break
+            if entity[0] >= first and entity[2] == self.org:
+                actor = entity[3]
+        if actor is not None and story_parties:
+            signals["actor_story" if actor in story_parties else "actor_other"] = None
 
     @staticmethod
     def find_projects(doc: Doc, bounds, sentences: set, lead_end: int) -> tuple[set[str], dict[int, set[str]]]:

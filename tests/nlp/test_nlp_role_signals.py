@@ -86,6 +86,7 @@ def test_larger_than_story(signals, paragraph, figure, larger):
 @pytest.mark.parametrize(("paragraph", "figure", "owned"), [
     ("Malaysia's installed data-centre capacity stands at about 1,000MW.", "1,000MW", True),
     ("Malaysia's government, for its part, will add 1,000MW.", "1,000MW", False),  # a comma ends the clause
+    ("Singapore's STT GDC has earmarked 500MW for the state.", "500MW", False),  # a company's home, not its owner
 ])
 def test_place_owner(signals, paragraph, figure, owned):
     assert ("place_owner" in signals(paragraph)[figure]) is owned
@@ -107,3 +108,20 @@ def test_project_signals(extract):
              if doc[start].idx > len(title) + 60}
     assert "story_project" in found["1GW"] and "other_project" not in found["1GW"]
     assert "other_project" in found["5GW"] and "story_project" not in found["5GW"]
+
+
+# the company named last before the figure in its sentence: the story's (title or lead) or another one
+@pytest.mark.parametrize(("paragraph", "figure", "actor"), [
+    ("Amazon intends to put $12.7 billion into cloud infrastructure in India by 2030.", "$12.7 billion", "actor_other"),
+    ("Nscale had already spent $200 million on the site's land and grid connection.", "$200 million", "actor_story"),
+    ("Data-centre capacity in the state will reach 3GW by 2030.", "3GW", None),  # no company named before it
+])
+def test_actor(signals, paragraph, figure, actor):
+    found = signals(paragraph)[figure] & {"actor_story", "actor_other"}
+    assert found == ({actor} if actor else set())
+
+
+def test_no_country_or_title_signals(signals):
+    """Countries of the sentence and the title's cue words are not signals (see nlp/roles.py)."""
+    found = signals("Malaysia's Johor state will host a 300MW campus that Singapore's STT GDC builds.")["300MW"]
+    assert not {s for s in found if s.startswith("title:") or s.endswith(("_country", "_other_country"))}

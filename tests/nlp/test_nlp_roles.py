@@ -128,10 +128,9 @@ def test_the_data_files_agree():
               "first_of_kind", "past_year", "future_year", "approximate", "bounded", "range", "small_money",
               "large_money", "kind:money", "kind:power", "kind:chips", "larger_than_story", "place_owner",
               "story_project", "other_project"}
-    parties = {f"{scope}_{what}" for scope in ("title", "story")
-               for what in ("country", "other_country", "company", "other_company")}
+    parties = {f"{scope}_{what}" for scope in ("title", "story") for what in ("company", "other_company")}
+    parties |= {"actor_story", "actor_other"}
     cue_signals = {f"{family}@{scope}" for family in families for scope in (*SCOPES, "opener")}
-    cue_signals |= {f"title:{family}" for family in families}
     unknown = set(model["weights"]) - places - parties - cue_signals
     assert not unknown, f"role_weights.json has weights for signals nothing makes: {sorted(unknown)}"
     assert 0 < model["threshold"] < 1
