@@ -98,3 +98,28 @@ def test_a_kept_frame_scores_as_the_frame_itself():
     assert [f.index for f in kept_frames] == [0, 1]
     assert frame_features(kept_frames[0], b, kept_doc, docs[b.doc_id], Corpus.of(docs, [])) == \
         frame_features(a, b, docs[a.doc_id], docs[b.doc_id], corpus)
+
+
+def test_an_increment_reads_back_the_kept_frames_instead_of_framing_again(con, sources, tmp_path):
+    """A full build keeps every framed document's frames (migration 043); an increment reads back
+    the ones its new frames are compared with and gives the deals a full rebuild gives."""
+    from tests.warehouse.test_resolution_incremental import STARGATE_UAE_FIRST, all_doc_ids, deals, load_some
+    from warehouse.load import load_sources
+    from warehouse.resolution.incremental import update_deals
+
+    load_sources(con, sources)
+    first_week = {STARGATE_UAE_FIRST, "ff99da95c58b709d", "b88afe0373ef2dc9", "5d28ffa7267b50c0"}
+    load_some(con, tmp_path, first_week)
+    assert update_deals(con)["mode"] == "full"
+    kept = con.execute("select count(*), count(distinct doc_id) from resolver_frame_facts").fetchall()[0]
+    framed = con.execute("select count(distinct doc_id) from resolver_frames").fetchall()[0][0]
+    assert kept[0] > 0 and kept[1] == framed
+    assert con.execute("select count(*) from resolver_document_states").fetchall()[0][0] == framed
+    load_some(con, tmp_path, set(all_doc_ids()) - first_week)
+    counts = update_deals(con)
+    assert counts["mode"] == "incremental" and counts["frames_read_back"] > 0
+    assert con.execute("select count(*) from resolver_document_states").fetchall()[0][0] == \
+        con.execute("select count(distinct doc_id) from resolver_frames").fetchall()[0][0]
+    incremental = deals(con)
+    assert update_deals(con, full=True)["mode"] == "full"
+    assert deals(con) == incremental
