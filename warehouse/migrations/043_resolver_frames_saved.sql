@@ -27,4 +27,4 @@ comment on column resolver_frame_facts.host is 'The frame''s host country (ISO c
 comment on column resolver_frame_facts.owners is 'The frame''s principal parties other than suppliers (company names).';
 comment on table resolver_document_states is 'One row per document the learned resolver framed: its frames and what the pair features read of the document, serialised (warehouse/resolution/saved.py), valid only for the resolver fingerprint in resolver_state.';
 comment on column resolver_document_states.doc_id is 'Document (documents.doc_id).';
-comment on column resolver_document_states.state is 'zlib-compressed pickle of (document facts, frames) written by this code version; read back only by the same version (resolver_state.fingerprint).';
+comment on column resolver_document_states.state is 'zlib-compressed JSON of (document facts, frames) written by this code version; read back only by the same version (resolver_state.fingerprint).';

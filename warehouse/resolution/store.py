@@ -232,7 +232,7 @@ def save_frames(con: duckdb.DuckDBPyConnection, frames, docs: dict) -> None:
         by_doc.setdefault(frame.doc_id, []).append(frame)
     order = sorted(by_doc)
     facts = pa.Table.from_pylist([fact_row(frame) for frame in frames], schema=FACTS_SCHEMA)
-    # packed in worker processes (workers.py): a pickle per document, 100k of them in a big rebuild
+    # packed in worker processes (workers.py): one compressed JSON text per document, 100k of them in a big rebuild
     packed = map_objects(pack_range, len(order), order, by_doc, docs, minimum=PACK_PARALLEL_MIN)
     states = pa.table({"doc_id": pa.array(order, pa.string()), "state": pa.array(packed, pa.binary())},
                       schema=STATES_SCHEMA)
