@@ -46,8 +46,6 @@ sort: 3.4 s for the 12,975 frames of 3k documents, similarity included.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from scipy import sparse
 
@@ -154,12 +152,17 @@ def within_budget(i: np.ndarray, j: np.ndarray, strength: np.ndarray, budget: in
     own = np.concatenate([i, j])
     other = np.concatenate([j, i])
     order = np.lexsort((other, np.abs(own - other), -np.concatenate([strength, strength]), own))
-    own = own[order]
-    first = np.flatnonzero(np.r_[True, own[1:] != own[:-1]])
-    rank = np.arange(len(own)) - np.repeat(first, np.diff(np.r_[first, len(own)]))
     keep = np.zeros(pairs, bool)
-    keep[order[rank < budget] % pairs] = True
+    keep[order[ranks_in_groups(own[order]) < budget] % pairs] = True
     return keep
+
+
+def ranks_in_groups(groups: np.ndarray) -> np.ndarray:
+    """For an array sorted by group, each element's place within its group (0, 1, 2, ...)."""
+    if not len(groups):
+        return np.zeros(0, np.int64)
+    first = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    return np.arange(len(groups)) - np.repeat(first, np.diff(np.r_[first, len(groups)]))
 
 
 def similarity(frames: list[Frame], docs: dict[str, Document], corpus: Corpus, i: np.ndarray, j: np.ndarray,
@@ -171,9 +174,10 @@ def similarity(frames: list[Frame], docs: dict[str, Document], corpus: Corpus, i
     rows = np.arange(len(frames))
     doc_row = {doc_id: n for n, doc_id in enumerate(dict.fromkeys(f.doc_id for f in frames))}
     of_doc = np.fromiter((doc_row[f.doc_id] for f in frames), np.int64, len(frames))
-    parts = (
-        (max(0.0, weights.get("frame_similarity", 0.0)), [f.words for f in frames], rows),
-        (max(0.0, weights.get("names_text", 0.0)), [docs[d].names for d in doc_row], of_doc),
+    parts = (  # the keys features.Corpus.cosine caches these vectors under (pairs.py)
+        (max(0.0, weights.get("frame_similarity", 0.0)),
+         [(("frame", f.doc_id, f.index, len(f.figures)), f.words) for f in frames], rows),
+        (max(0.0, weights.get("names_text", 0.0)), [(("doc-names", d), docs[d].names) for d in doc_row], of_doc),
     )
     for weight, bags, row in parts:
         if weight > 0 and len(i):
@@ -184,16 +188,16 @@ def similarity(frames: list[Frame], docs: dict[str, Document], corpus: Corpus, i
     return rank
 
 
-def unit_vectors(bags: list, corpus: Corpus) -> sparse.csr_matrix:
-    """Each bag of words as a row of unit-length tf-idf weights (features.Corpus.vector's)."""
+def unit_vectors(bags: list[tuple], corpus: Corpus) -> sparse.csr_matrix:
+    """Each (key, bag of words) as a row of the unit-length tf-idf weights the pair features use
+    (features.Corpus.vector, cached there under the same key). Words in sorted order, so a row's
+    products are summed in the same order whatever order the words were counted in."""
     vocabulary: dict[str, int] = {}
     pointers, columns, values = [0], [], []
-    for counts in bags:
-        weights = {word: count * corpus.idf(word) for word, count in counts.items()}
-        norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
-        for word, value in weights.items():
+    for key, counts in bags:
+        for word, value in sorted(corpus.vector(key, counts).items()):
             columns.append(vocabulary.setdefault(word, len(vocabulary)))
-            values.append(value / norm)
+            values.append(value)
         pointers.append(len(columns))
     return sparse.csr_matrix((values, columns, pointers), shape=(len(bags), max(1, len(vocabulary))))
 

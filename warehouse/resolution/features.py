@@ -152,14 +152,14 @@ def host_candidates(doc: Document, figures: list[Figure]) -> list[tuple[str, dic
     for paragraph in {f.paragraph for f in figures}:
         for country in doc.paragraph_countries.get(paragraph, ()):
             in_paragraph[country] += 1
-    paragraphs = max(1, len({f.paragraph for f in figures}))
+    frame_paragraphs = {f.paragraph for f in figures}
+    paragraphs = max(1, len(frame_paragraphs))
     place_in_sentence: Counter = Counter()
     for f in figures:
         if f.sentence_start is not None:
             low, high = f.sentence_start, f.sentence_start + len(f.sentence)
             place_in_sentence.update({country for start, country, _ in doc.place_spans if low <= start < high})
-    frame_paragraphs = {f.paragraph for f in figures}
-    place_in_paragraph = Counter()
+    place_in_paragraph: Counter = Counter()
     for paragraph in frame_paragraphs:
         place_in_paragraph.update({country for _, country, p in doc.place_spans if p == paragraph})
     places = max(1, sum(doc.places.values()))

@@ -4,7 +4,8 @@ Pure: the input is the rows store.py reads (figures, mentions, documents), the o
 objects. Three steps:
 
 1. ``read_documents`` gathers what each document names: its countries and companies (how often,
-   where first, in the title, per paragraph), the projects it names, its title words.
+   where first, in the title, per paragraph), the projects it names, its title words, and the
+   states, regions and cities that stand for a country (``read_places``).
 2. ``read_figures`` gives each figure its links: the companies of its own clause (a company goes
    with the figures after it until the next company; companies after a clause's last figure go
    with that figure), the companies named inside it ("23,000 Nvidia GPUs": a supplier), the
@@ -22,7 +23,6 @@ objects. Three steps:
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -316,14 +316,14 @@ def read_places(doc: Document) -> None:
         return
     found.sort()
     spans = [(start, end) for start, end, *_ in doc.entities]
-    breaks = [i for i, char in enumerate(doc.text) if char == "\n"]
     for start, end, _, country in found:
         if any(a < end and start < b for a, b in spans):
             continue
         doc.places[country] += 1
         if PLACE_CUE.search(doc.text[max(0, start - 8):start]):
             doc.place_cues[country] += 1
-        doc.place_spans.append((start, country, bisect.bisect_left(breaks, start)))
+        # its paragraph counted as the mentions' paragraph_no: the line breaks before it
+        doc.place_spans.append((start, country, doc.text.count("\n", 0, start)))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -65,6 +65,7 @@ from warehouse.resolution.blocking import (
     NEIGHBOURS,
     blocking_keys,
     candidate_pairs,
+    ranks_in_groups,
     similarity,
 )
 from warehouse.resolution.clustering import (
@@ -197,10 +198,7 @@ def most_alike(found: list[dict], new_frames: list[Frame], loaded: dict, docs: d
     j = np.fromiter((place[(row["doc_id"], row["frame_index"])] for row in rows), np.int64, len(rows))
     alike = similarity(both, docs, corpus, i, j, model.component("cross").weights)
     order = np.lexsort((np.arange(len(rows)), -alike, i))
-    own = i[order]
-    first = np.flatnonzero(np.r_[True, own[1:] != own[:-1]])
-    rank = np.arange(len(own)) - np.repeat(first, np.diff(np.r_[first, len(own)]))
-    return [rows[n] for n in sorted(order[rank < BUDGET].tolist())]
+    return [rows[n] for n in sorted(order[ranks_in_groups(i[order]) < BUDGET].tolist())]
 
 
 def deal_frames(con: duckdb.DuckDBPyConnection, deal_ids: list[str]) -> list[tuple]:
