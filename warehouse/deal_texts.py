@@ -1,8 +1,14 @@
-"""Tell each rebuilt deal for readers: write ``deals.title`` and ``deals.summary``.
+"""Tell each rebuilt deal for readers: write ``deals.deal_type``, ``deals.status``, ``deals.title``
+and ``deals.summary``.
 
-The words come from warehouse/resolution/telling.py (pure); this module gathers what it needs once
-the deals are rebuilt, because the record's headline figures, deal type and status are chosen by
-warehouse/sql/build_deals.sql: ``deal_facts.sql`` reads them with the project most of the deal's
+Type and status first (``record_keywords``): the keyword patterns of data/deal_keywords.csv
+(``deal_keywords``, staged by stage_deal_keywords.sql) are matched against the deal's evidence
+sentences and document titles one pattern at a time (match_deal_keyword.sql: a constant pattern is
+compiled once, a pattern read from a joined table once per text), and record_deal_keywords.sql
+picks the type with most hits and the most advanced status. Then the words, from
+warehouse/resolution/telling.py (pure); this module gathers what it needs once the deals are
+rebuilt, because the record's headline figures are chosen by warehouse/sql/build_deals.sql:
+``deal_facts.sql`` reads them with the deal type, status and the project most of the deal's
 commitment figures name, and the clustering hands over the deal's parties in order, with their
 roles when it knows them (the ``parties`` column of ``deal_clusters``: a list of
 ``{name, role}``; without it, the deal's companies are its parties, roles unknown).
@@ -15,7 +21,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-from warehouse.db import fetch_dicts, run_sql
+from warehouse.db import fetch_dicts, fetch_rows, run_sql
 from warehouse.resolution.telling import DealFacts, Party, deal_summary, deal_title
 
 TEXTS_SCHEMA = pa.schema([("deal_id", pa.string()), ("title", pa.string()), ("summary", pa.string())])
@@ -52,8 +58,18 @@ def cluster_parties(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
     return {row["deal_id"]: row["parties"] for row in rows if row["parties"] is not None}
 
 
+def record_keywords(con: duckdb.DuckDBPyConnection) -> None:
+    """Write every rebuilt deal's type and status from its keyword hits (record_deal_keywords.sql)."""
+    run_sql(con, "stage_deal_keyword_texts")
+    for field, label, priority, pattern in fetch_rows(con, "deal_keyword_patterns"):
+        run_sql(con, "match_deal_keyword", {"field": field, "label": label, "priority": priority, "pattern": pattern})
+    run_sql(con, "record_deal_keywords")
+
+
 def tell_deals(con: duckdb.DuckDBPyConnection) -> int:
-    """Write every deal's title and summary (see the module docstring); returns the deals told."""
+    """Write every deal's type, status, title and summary (see the module docstring); returns the
+    deals told."""
+    record_keywords(con)
     parties = cluster_parties(con)
     rows = []
     for row in fetch_dicts(con, "deal_facts"):

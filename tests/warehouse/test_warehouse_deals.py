@@ -119,3 +119,34 @@ def test_deal_id_hashes_the_earliest_commitment(seeded, doc):
     assert deal_id == "d-" + hashlib.sha256(earliest.encode()).hexdigest()[:12]
 
 
+
+
+def test_keyword_patterns_matched_one_at_a_time_give_the_joined_hits(seeded):
+    # warehouse/deal_texts.py matches each pattern in its own statement (a joined pattern column is
+    # compiled once per text); the hits must be those of one join of every text and every pattern
+    from warehouse.db import DATA_DIR, run_sql
+
+    run_sql(seeded, "stage_deal_keywords", {"path": str(DATA_DIR / "deal_keywords.csv")})
+    expected = seeded.execute("""
+        with texts as (
+            select distinct e.deal_id, lower(e.sentence) as text from deal_evidence as e
+            where e.sentence is not null
+            union
+            select distinct e.deal_id, lower(d.title) from deal_evidence as e
+            join documents as d on d.doc_id = e.doc_id where d.title is not null
+        ),
+        hits as (
+            select t.deal_id, k.field, k.label, min(k.priority) as priority, count(*) as hits
+            from texts as t join deal_keywords as k on regexp_matches(t.text, k.pattern)
+            group by all
+        )
+        select
+            d.deal_id,
+            coalesce((select label from hits as h where h.deal_id = d.deal_id and field = 'deal_type'
+                      order by hits desc, priority, label limit 1), 'partnership'),
+            (select label from hits as h where h.deal_id = d.deal_id and field = 'status'
+             order by priority, label limit 1)
+        from deals as d order by d.deal_id
+    """).fetchall()
+    assert len({row[1] for row in expected}) > 1
+    assert seeded.execute("select deal_id, deal_type, status from deals order by deal_id").fetchall() == expected

@@ -2,7 +2,6 @@
 --   deal_clusters (deal_id, title, countries, companies): one row per deal;
 --   deal_members (deal_id, commitment_id, tier, headline): one row per commitment of a deal, with
 --     its link tier (S, M, W) and whether it may be the deal's headline figure of its kind;
---   deal_keywords: the keyword patterns of data/deal_keywords.csv.
 -- Deal fields: money, MW and chips are the headline figures of the newest report giving one: among
 -- the deal's figures that may be headlines (its S and M figures, and the W ones an S or M figure
 -- confirms; see warehouse/deals.py) that the extractor finds plausible, the newest report's largest
@@ -13,8 +12,8 @@
 -- extractor's roles are right four times in five, and its title then says no commitment figure
 -- was reported). Titles and summaries are told after this from these fields (warehouse/deal_texts.py),
 -- leaving out a figure no commitment-role evidence figure carries; the title staged here is
--- provisional. deal_type: the label with most keyword hits in evidence sentences and titles (default
--- partnership), status the most advanced one named,
+-- provisional, and so are deal_type ('partnership') and status (null): warehouse/deal_texts.py
+-- records them from the keyword patterns of data/deal_keywords.csv first (record_deal_keywords.sql).
 -- confidence 0.3 + 0.2 per source (up to 3) + 0.05 per kind of figure, at most 0.99.
 delete from deal_evidence;
 
@@ -76,11 +75,9 @@ with evidence as (
         c.mw,
         c.chip_count,
         c.chip_model,
-        c.sentence,
         c.start_char,
         m.headline and c.plausible is not false as headline,
         c.role = 'context' as context,
-        d.title as doc_title,
         coalesce(d.source_id, d.doc_id) as source_key,
         coalesce(d.published, d.fetched_at::date) as reported_on
     from deal_members as m
@@ -148,60 +145,6 @@ latest_chips as (
     ) = 1
 ),
 
-texts as (
-    select distinct
-        deal_id,
-        lower(sentence) as text
-    from evidence
-    where sentence is not null
-    union
-    select distinct
-        deal_id,
-        lower(doc_title) as text
-    from evidence
-    where doc_title is not null
-),
-
-keyword_hits as (
-    select
-        t.deal_id,
-        k.field,
-        k.label,
-        min(k.priority) as priority,
-        count(*) as hits
-    from texts as t
-    join deal_keywords as k
-        on regexp_matches(t.text, k.pattern)
-    group by
-        t.deal_id,
-        k.field,
-        k.label
-),
-
-deal_types as (
-    select
-        deal_id,
-        label as deal_type
-    from keyword_hits
-    where field = 'deal_type'
-    qualify row_number() over (
-        partition by deal_id
-        order by hits desc, priority, label
-    ) = 1
-),
-
-statuses as (
-    select
-        deal_id,
-        label as status
-    from keyword_hits
-    where field = 'status'
-    qualify row_number() over (
-        partition by deal_id
-        order by priority, label
-    ) = 1
-),
-
 stats as (
     select
         deal_id,
@@ -219,8 +162,8 @@ select
     k.title,
     k.countries,
     k.companies,
-    coalesce(deal_types.deal_type, 'partnership') as deal_type,
-    statuses.status,
+    'partnership' as deal_type,
+    null as status,
     latest_money.money_value,
     latest_money.money_currency,
     latest_money.money_usd,
@@ -235,10 +178,6 @@ select
 from deal_clusters as k
 join stats
     on stats.deal_id = k.deal_id
-left join deal_types
-    on deal_types.deal_id = k.deal_id
-left join statuses
-    on statuses.deal_id = k.deal_id
 left join latest_money
     on latest_money.deal_id = k.deal_id
 left join latest_power
