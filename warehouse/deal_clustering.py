@@ -42,6 +42,21 @@ class Candidate:
     doc_principals: frozenset[str] = frozenset()  # the document's two most mentioned companies
     long_window: int = LONG_WINDOW_DAYS  # how far apart a report may repeat a figure of the deal
     held_by: frozenset[int] = frozenset()  # ids of deals already known to hold one of its figures
+    day: int = field(init=False, repr=False, compare=False)  # reported_on as a day number
+    # (id(deal), id(figure)) -> how many of the deal's documents report the figure (up to two):
+    # deals do not change while a candidate is being placed, so each is counted once
+    held: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.day = self.reported_on.toordinal()
+
+    def documents_holding(self, deal: Deal, figure: Figure) -> int:
+        """``deal.documents_holding(figure)``, counted once per deal and figure of this candidate."""
+        key = (id(deal), id(figure))
+        count = self.held.get(key)
+        if count is None:
+            count = self.held[key] = deal.documents_holding(figure)
+        return count
 
     @cached_property
     def places(self) -> frozenset[str]:
@@ -69,6 +84,17 @@ class Deal:
     companies: frozenset[str] = frozenset()  # the core and the companies of its S figures
     countries_named: set[str] = field(default_factory=set)  # countries its figures' sentences name
     by_amount: dict = field(default_factory=dict)  # figure_keys -> its figures (same_figure lookups)
+    # kept as figures are added, for the join test: report days as day numbers, the figures, the
+    # type families (TYPE_FAMILIES) and the figures of each document
+    first_day: int = field(default=0, init=False, repr=False)
+    last_day: int = field(default=0, init=False, repr=False)
+    _figures: list = field(default_factory=list, init=False, repr=False)
+    families: set = field(default_factory=set, init=False, repr=False)
+    per_doc: Counter = field(default_factory=Counter, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.first_day = self.first_reported.toordinal()
+        self.last_day = self.last_reported.toordinal()
 
     def add_figure(self, figure: Figure, companies: frozenset[str], principals: frozenset[str] = frozenset()) -> None:
         if not self.core and companies:
@@ -80,30 +106,41 @@ class Deal:
             self.companies = self.companies | companies
         self.named |= principals
         self.members.append((figure, companies))
+        self._figures.append(figure)
+        self.families.add(TYPE_FAMILIES.get(figure.deal_type))
+        self.per_doc[figure.doc_id] += 1
         self.docs.add(figure.doc_id)
         self.countries_named.update(figure.own_countries + figure.weak_countries)
         for key in figure_keys(figure):
             self.by_amount.setdefault(key, []).append(figure)
-        self.first_reported = min(self.first_reported, figure.reported_on)
-        self.last_reported = max(self.last_reported, figure.reported_on)
+        if figure.reported_on < self.first_reported:
+            self.first_reported = figure.reported_on
+            self.first_day = figure.reported_on.toordinal()
+        if figure.reported_on > self.last_reported:
+            self.last_reported = figure.reported_on
+            self.last_day = figure.reported_on.toordinal()
 
     @property
     def figures(self) -> list[Figure]:
-        return [figure for figure, _ in self.members]
+        return list(self._figures)
 
-    def holds(self, figure: Figure, documents: int = 1) -> bool:
-        """Whether at least ``documents`` of its documents report the same figure as this one."""
+    def documents_holding(self, figure: Figure, limit: int = 2) -> int:
+        """How many of its documents (counted up to ``limit``) report the same figure as this one."""
         seen: set[str] = set()
         for key in lookup_keys(figure):
             for other in self.by_amount.get(key, ()):
                 if other.doc_id not in seen and same_figure(figure, other):
                     seen.add(other.doc_id)
-                    if len(seen) >= documents:
-                        return True
-        return False
+                    if len(seen) >= limit:
+                        return limit
+        return len(seen)
+
+    def holds(self, figure: Figure, documents: int = 1) -> bool:
+        """Whether at least ``documents`` of its documents report the same figure as this one."""
+        return self.documents_holding(figure, documents) >= documents
 
     def types(self) -> set[str]:
-        return {TYPE_FAMILIES.get(f.deal_type) for f in self.figures} - {None}
+        return self.families - {None}
 
 
 def jaccard(a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> float:
@@ -113,10 +150,11 @@ def jaccard(a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> float
 
 def gap_days(deal: Deal, candidate: Candidate) -> int:
     """Days between the candidate's report and the nearest end of the deal's reports (0: inside)."""
-    if candidate.reported_on > deal.last_reported:
-        return (candidate.reported_on - deal.last_reported).days
-    if candidate.reported_on < deal.first_reported:
-        return (deal.first_reported - candidate.reported_on).days
+    day = candidate.day
+    if day > deal.last_day:
+        return day - deal.last_day
+    if day < deal.first_day:
+        return deal.first_day - day
     return 0
 
 
@@ -143,7 +181,8 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
 
     def shared() -> bool:
         if not known:
-            known.append(id(deal) in candidate.held_by or any(deal.holds(f) for f in candidate.figures))
+            known.append(id(deal) in candidate.held_by
+                         or any(candidate.documents_holding(deal, f) for f in candidate.figures))
         return known[0]
 
     if gap > WINDOW_DAYS:
@@ -201,9 +240,20 @@ def may_place(deal: Deal, candidate: Candidate) -> bool:
             or candidate.anchor in deal.countries_named)
 
 
+def best_of(candidate: Candidate, deals: list[Deal]) -> tuple[Deal | None, tuple | None]:
+    """The deal that ranks the candidate highest (``joins``) and its score; (None, None): none takes it.
+    Scores end with the deal's founding order, so no two tie and the deals' order does not matter."""
+    best, best_score = None, None
+    for deal in deals:
+        score = joins(deal, candidate)
+        if score is not None and (best_score is None or score > best_score):
+            best, best_score = deal, score
+    return best, best_score
+
+
 def _confirmed(deal: Deal, candidate: Candidate) -> bool:
     """Two or more of the deal's documents report one of the candidate's figures."""
-    return any(deal.holds(f, documents=2) for f in candidate.figures)
+    return any(candidate.documents_holding(deal, f) >= 2 for f in candidate.figures)
 
 
 class Clustering:
@@ -211,7 +261,10 @@ class Clustering:
 
     Deals are indexed by anchor country, by figure (kind and amount bucket) and by document, so a
     candidate is only compared with the deals it could join: those of its country, and those
-    holding one of its figures.
+    holding one of its figures. The deals of its own document are compared first, and when one of
+    them is confirmed (two documents report one of its figures) no other can rank higher, so the
+    others are not compared at all (``best``, ``matching_deal``). Comparisons are the same as
+    trying every deal: tests/warehouse/test_warehouse_deals_search.py checks it.
     """
 
     def __init__(self, figures: list[Figure], contexts: dict[str, DocContext]):
@@ -221,7 +274,7 @@ class Clustering:
         self.founded = 0
         self.deal_of: dict[str, Deal] = {}  # commitment_id -> deal
         self.by_anchor: dict[str | None, list[Deal]] = {}
-        self.by_key: dict[tuple, list[Deal]] = {}
+        self.by_key: dict[tuple, dict[int, Deal]] = {}  # figure_keys -> the deals holding one, by id
         self.by_doc: dict[str, list[Deal]] = {}
         self._principals: dict[str, frozenset[str]] = {}
 
@@ -251,35 +304,53 @@ class Clustering:
     def attach(
         self, deal: Deal, figure: Figure, companies: frozenset[str], principals: frozenset[str] = frozenset()
     ) -> None:
+        # a deal is listed under a key (a document) from its first figure with that key (of that
+        # document) on; a dropped deal never takes figures again
+        new_keys = [key for key in figure_keys(figure) if key not in deal.by_amount]
+        new_doc = figure.doc_id not in deal.docs
         deal.add_figure(figure, companies, principals)
         self.deal_of[figure.commitment_id] = deal
-        for key in figure_keys(figure):
-            listed = self.by_key.setdefault(key, [])
-            if deal not in listed:
-                listed.append(deal)
-        listed = self.by_doc.setdefault(figure.doc_id, [])
-        if deal not in listed:
-            listed.append(deal)
+        for key in new_keys:
+            self.by_key.setdefault(key, {})[id(deal)] = deal
+        if new_doc:
+            self.by_doc.setdefault(figure.doc_id, []).append(deal)
 
     def drop(self, deal: Deal) -> None:
         self.deals.remove(deal)
-        for index in (self.by_anchor, self.by_key, self.by_doc):
+        for index in (self.by_anchor, self.by_doc):
             for listed in index.values():
                 if deal in listed:
                     listed.remove(deal)
+        for holding in self.by_key.values():
+            holding.pop(id(deal), None)
 
     def pool(self, candidate: Candidate) -> list[Deal]:
-        """The deals a candidate could join: its country's, and those holding one of its figures,
-        reported within LONG_WINDOW_DAYS of it."""
-        found = {
-            id(d): d for d in self.by_anchor.get(candidate.anchor, ()) if gap_days(d, candidate) <= LONG_WINDOW_DAYS
-        }
-        for figure in candidate.figures:
-            for key in lookup_keys(figure):
-                for deal in self.by_key.get(key, ()):
-                    if gap_days(deal, candidate) <= LONG_WINDOW_DAYS:
-                        found[id(deal)] = deal
+        """The deals a candidate could join (those ``joins`` would not refuse at once): its
+        country's reported within WINDOW_DAYS of it, and those holding a figure in the amount
+        buckets of one of its figures, reported within LONG_WINDOW_DAYS of it, that it may be placed
+        with (``may_place``). (A deal of its country reported further away takes it only with a
+        figure it holds or a document it has, and a deal with a figure of its document is reported
+        that day.)"""
+        day, anchor, places = candidate.day, candidate.anchor, candidate.places
+        found = {id(deal): deal for deal in self.by_anchor.get(anchor, ()) if gap_days(deal, candidate) <= WINDOW_DAYS}
+        for i, deal in self.holding_keys(candidate.figures).items():
+            if (
+                i not in found
+                and deal.first_day - LONG_WINDOW_DAYS <= day <= deal.last_day + LONG_WINDOW_DAYS
+                and (deal.anchor == anchor or deal.anchor in places or anchor in deal.countries_named)
+            ):
+                found[i] = deal
         return sorted(found.values(), key=lambda d: d.order)
+
+    def holding_keys(self, figures: list[Figure]) -> dict[int, Deal]:
+        """The deals holding a figure in the amount buckets of one of these (by id)."""
+        found: dict[int, Deal] = {}
+        for figure in figures:
+            for key in lookup_keys(figure):
+                holding = self.by_key.get(key)
+                if holding:
+                    found.update(holding)
+        return found
 
     # -- helpers ---------------------------------------------------------------------------------
     def candidate(self, figures: list[Figure], companies: frozenset[str]) -> Candidate:
@@ -310,12 +381,27 @@ class Clustering:
         return found
 
     def best(self, candidate: Candidate, among: list[Deal] | None = None) -> Deal | None:
-        best, best_key = None, None
-        for deal in among if among is not None else self.pool(candidate):
-            key = joins(deal, candidate)
-            if key is not None and (best_key is None or key > best_key):
-                best, best_key = deal, key
-        return best
+        """The deal among ``among`` (default: the pool) that ranks the candidate highest (``joins``).
+
+        Without ``among``, the deals of the candidate's own document in the pool are ranked first:
+        one of them that two documents confirm outranks any deal of other documents (the score
+        puts confirmation and the same document first), so the rest of the pool is not needed."""
+        if among is not None:
+            return best_of(candidate, among)[0]
+        keys = {key for f in candidate.figures for key in lookup_keys(f)}
+        local = [
+            d for d in self.by_doc.get(candidate.doc_id, ())
+            if gap_days(d, candidate) <= LONG_WINDOW_DAYS
+            and (d.anchor == candidate.anchor or not keys.isdisjoint(d.by_amount))
+        ]
+        deal, score = best_of(candidate, local)
+        if score is not None and score[0] and score[1]:
+            return deal
+        seen = {id(d) for d in local}
+        other, other_score = best_of(candidate, [d for d in self.pool(candidate) if id(d) not in seen])
+        if other_score is not None and (score is None or other_score > score):
+            return other
+        return deal
 
     def place(self, candidate: Candidate, prefer: list[Deal] | None = None) -> Deal:
         deal = (self.best(candidate, prefer) if prefer else None) or self.best(candidate)
@@ -325,15 +411,25 @@ class Clustering:
         return deal
 
     def matching_deal(self, figure: Figure, companies: frozenset[str]) -> Deal | None:
-        """The best deal holding a figure the same as this one that would take it."""
+        """The best deal holding a figure the same as this one that would take it (the deals of its
+        own document first, as in ``best``)."""
         window = REVISION_WINDOW_DAYS if figure.restated else LONG_WINDOW_DAYS
         candidate = self.candidate([figure], companies)
         candidate.long_window = window
-        holding = {
-            id(d): d for key in lookup_keys(figure) for d in self.by_key.get(key, ())
-            if abs((d.last_reported - figure.reported_on).days) <= window + (d.last_reported - d.first_reported).days
-            and may_place(d, candidate) and d.holds(figure)
-        }
+        day = candidate.day
+        keys = lookup_keys(figure)
+
+        def holds(d: Deal) -> bool:
+            return bool(abs(d.last_day - day) <= window + d.last_day - d.first_day
+                        and may_place(d, candidate) and candidate.documents_holding(d, figure))
+
+        local = [d for d in self.by_doc.get(figure.doc_id, ()) if any(k in d.by_amount for k in keys) and holds(d)]
+        if local:
+            candidate.held_by = frozenset(id(d) for d in local)
+            deal, score = best_of(candidate, local)
+            if score is not None and score[0] and score[1]:
+                return deal
+        holding = {i: d for i, d in self.holding_keys([figure]).items() if holds(d)}
         if not holding:
             return None
         candidate.held_by = frozenset(holding)
@@ -480,7 +576,7 @@ class Clustering:
                 continue
             if family is not None and deal.types() and family not in deal.types():
                 continue
-            here = sum(1 for f in deal.figures if f.doc_id == figure.doc_id)
+            here = deal.per_doc[figure.doc_id]
             key = (len(weak & deal.companies), here, -deal.order)
             if best_key is None or key > best_key:
                 best, best_key = deal, key
