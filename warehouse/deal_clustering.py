@@ -91,6 +91,7 @@ class Deal:
     _figures: list = field(default_factory=list, init=False, repr=False)
     families: set = field(default_factory=set, init=False, repr=False)
     per_doc: Counter = field(default_factory=Counter, init=False, repr=False)
+    _by_document: tuple | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.first_day = self.first_reported.toordinal()
@@ -141,6 +142,17 @@ class Deal:
 
     def types(self) -> set[str]:
         return self.families - {None}
+
+    def by_document(self) -> dict[str, list[tuple[Figure, frozenset[str]]]]:
+        """Its members grouped by document, each in the order it joined (read only: kept until the
+        deal grows)."""
+        cached = self._by_document
+        if cached is None or cached[0] != len(self.members):
+            docs: dict[str, list[tuple[Figure, frozenset[str]]]] = {}
+            for figure, companies in self.members:
+                docs.setdefault(figure.doc_id, []).append((figure, companies))
+            cached = self._by_document = (len(self.members), docs)
+        return cached[1]
 
 
 def jaccard(a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> float:
