@@ -233,10 +233,14 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
         return None
     if not companies:
         # a body sentence naming no company belongs with its article's deal (a headline naming
-        # none is a programme of its own); any such figure may join a deal it repeats
+        # none is a programme of its own); any such figure may join a deal it repeats when its
+        # story is about the deal's parties, or the figure is confirmed in the deal's country and
+        # the story names no company the deal does not (a round amount links nothing else)
         detail = same_doc and all(f.tier == TIER_S for f in candidate.figures)
+        about_others = not candidate.doc_companies <= deal.companies | deal.named
         if detail or (
-            shared() and (not core or candidate.doc_companies & core or _confirmed(deal, candidate))
+            shared() and (not core or candidate.doc_companies & core
+                          or (same_anchor and not about_others and _confirmed(deal, candidate)))
         ):
             return score(1.0 if not core else 0.0)
         return None
@@ -495,8 +499,8 @@ class Clustering:
         return {leader}
 
     def settle(self, known: int) -> None:
-        """A deal founded today that now joins an earlier deal it shares a figure or a document with
-        is merged into it (the report that links them may have come later in the day)."""
+        """A deal founded today that now joins an earlier deal of its country it shares a figure or a
+        document with is merged into it (the report that links them may have come later in the day)."""
         for deal in [d for d in self.deals if d.order >= known]:
             figures = deal.figures
             candidate = self.candidate(figures, deal.core)
@@ -505,6 +509,8 @@ class Clustering:
             target = self.best(candidate, older)
             if target is None or not (deal.docs & target.docs or any(target.holds(f) for f in figures)):
                 continue
+            if deal.anchor and target.anchor and deal.anchor != target.anchor:
+                continue  # one host: the same parties' deals in two countries stay two
             cores = (deal.core, target.core)
             if not (cores[0] <= cores[1] or cores[1] <= cores[0] or jaccard(*cores) >= MIN_JACCARD):
                 continue  # only the same parties are merged

@@ -159,8 +159,24 @@ def _sentence_companies(
     return {cid: (own[cid], supplier[cid], trailing[cid]) for cid in own}
 
 
+SHARED_CURRENCIES = {"USD", "EUR", "XAF", "XOF", "XCD", "XPF", "XDR"}  # used in many countries
+
+
+def currency_country(figure: Figure) -> str | None:
+    """The country of a money figure's national currency (ISO 4217 codes start with the ISO 3166
+    code: THB Thailand, INR India, GBP the United Kingdom); None for dollars, euros and the other
+    currencies of many countries."""
+    code = figure.currency if figure.kind == "money" else None
+    if not code or len(code) != 3 or code in SHARED_CURRENCIES:
+        return None
+    return code[:2]
+
+
 def choose_anchor(figure: Figure, ctx: DocContext) -> str | None:
     """The host country of a figure (module docstring, step 1)."""
+    home = currency_country(figure)
+    if home is not None and ctx.countries.get(home):
+        return home
     pool = list(figure.own_countries or figure.weak_countries)
     primary = ctx.primary
     paragraph = ctx.paragraph_countries.get(figure.paragraph, Counter())

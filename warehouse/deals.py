@@ -24,7 +24,10 @@ describes each deal (step 4) and rebuilds the tables.
    paragraph names most, then its document, then the first; the document's main country (most
    mentions, a dateline not counted) competes when the sentence names several countries or none and
    the paragraph names it ("EUR 20bn from Canadian Brookfield", in a paragraph on France, is
-   anchored in France; "$1bn in Kenya" stays in Kenya).
+   anchored in France; "$1bn in Kenya" stays in Kenya). Money in a national currency is spent in
+   that currency's country when the document names it ("Singapore's STT GDC follows with 4.5
+   billion baht", in a story on Thailand's approvals, is anchored in Thailand; ISO 4217 codes start
+   with the country's code); dollars, euros and other currencies of many countries say nothing.
 2. Same figure (``same_figure``): the same kind and amount within 1 % (money in the same currency,
    or within 1.5 % in US dollars). It is the strongest sign that two reports are about one deal.
 3. Leader clustering (``Clustering``), documents in report order (date, doc_id); for each day the
@@ -35,11 +38,11 @@ describes each deal (step 4) and rebuilds the tables.
    to its own deal); the others, grouped by their own companies (a company named a third as often
    as the sentence's other one is its object and is folded in), follow a sibling's deal when they
    share its subject, else join a deal or found one. A deal founded that day that then joins an
-   earlier deal sharing a figure or a document, with the same parties, is merged into it
-   (``settle``). After all days, each W figure joins the deal holding the same figure, else a deal
-   its own document already supports (of a compatible deal type, in the country of its paragraph if
-   the paragraph names one); a document whose figures are all W founds deals with them; any other W
-   figure is left out (it stays in ``commitments``).
+   earlier deal sharing a figure or a document, with the same parties and the same country, is
+   merged into it (``settle``). After all days, each W figure joins the deal holding the same
+   figure, else a deal its own document already supports (of a compatible deal type, in the
+   country of its paragraph if the paragraph names one); a document whose figures are all W founds
+   deals with them; any other W figure is left out (it stays in ``commitments``).
    ``joins``: within WINDOW_DAYS (45) of the deal's reports, the candidate's anchor is the deal's
    (or it repeats a figure of the deal and either side's sentences name the other's country), and
    its companies match the deal's *core* (its founder's companies, fixed: A~B and B~C never pull
@@ -47,7 +50,11 @@ describes each deal (step 4) and rebuilds the tables.
    deal's companies when it repeats a figure or comes from a document the deal already has, or a
    core or main company when it repeats a figure; an S figure naming a company the deal's figures
    in the same document do not name is another deal; a figure naming no company joins its own
-   article's deal (body sentences) or a deal it repeats; a deal without companies takes a
+   article's deal (body sentences) or a deal it repeats when its document names one of the deal's
+   core companies, or the deal has none, or two of the deal's reports give the figure in the same
+   country and its document names no company the deal does not (a round amount, "1 GW", "EUR
+   20bn", repeated by two reports of a deal is no link for a story of other companies or of
+   another country); a deal without companies takes a
    candidate naming some only when it repeats a figure and the deal's documents are about one of
    them. Up to LONG_WINDOW_DAYS (183), only with the same figure (or its document's other one), the
    same anchor and no new company. A sentence revising a figure ("from $600bn to nearly $1tn",

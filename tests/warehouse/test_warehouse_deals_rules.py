@@ -13,6 +13,7 @@ import random
 import re
 from datetime import date, timedelta
 
+from warehouse.deal_clustering import Clustering
 from warehouse.deals import (
     TIER_M,
     TIER_S,
@@ -26,7 +27,7 @@ from warehouse.deals import (
 )
 
 TOKEN = re.compile(r"\[([^\]|]+)(?:\|([A-Z]{2}))?\]|\{([^}|]+)\|(money|power|chips)=([0-9.e]+)(?: ([A-Z]{3}))?\}")
-USD = {"USD": 1.0, "EUR": 1.1, "GBP": 1.3, "SAR": 0.27}
+USD = {"USD": 1.0, "EUR": 1.1, "GBP": 1.3, "SAR": 0.27, "THB": 0.03}
 
 
 class Article:
@@ -181,6 +182,19 @@ def test_a_figure_about_another_country_keeps_its_own():
     assert len(deals) == 2
 
 
+def test_money_in_a_national_currency_is_spent_in_that_country():
+    figures, deals = cluster(Article(
+        "a", 1, "[Thailand|TH] approves data centres",
+        ["The investment board of [Thailand|TH] approved three data-centre projects on Monday."],
+        ["[Singapore|SG]'s [STT GDC] follows with {4.5 billion baht|money=4.5e9 THB}.",
+         "The [United States|US] firm [Switch] plans {$1bn|money=1e9 USD} in the [US|US]."],
+    ))
+    anchors = {f.amount: f.anchor for f in figures}
+    assert anchors[4.5e9] == "TH"  # baht: spent in Thailand, whatever the investor's home
+    assert anchors[1e9] == "US"  # dollars say nothing of the place
+    assert sorted(deal_countries(d)[0] for d in deals) == ["TH", "US"]
+
+
 def test_a_deal_naming_no_country_is_placed_at_its_owners_home():
     _, deals = cluster(
         Article("a", 1, "[OpenAI] and [AMD] sign chip deal",
@@ -239,6 +253,65 @@ def test_the_same_round_figure_elsewhere_is_another_deal():
                  ["[Deutsche Telekom] will run {10,000 [Nvidia] GPUs|chips=10000} in [Germany|DE]."])
     _, deals = cluster(uk, de)
     assert docs_of(deals) == [["de"], ["uk"]]
+
+
+def test_a_figure_naming_nobody_joins_a_deal_abroad_only_through_its_parties():
+    # a round amount two reports give for a deal in one country is no link for a figure of
+    # another country's story that names no company: 1 GW is the size of many campuses
+    us = [Article(doc, day, "[OpenAI] campus in [Texas|US]",
+                  ["[OpenAI] will build a {1GW|power=1000} campus in the [United States|US]."])
+          for doc, day in (("us1", 1), ("us2", 2))]
+    india = Article(
+        "in", 3, "[Google] unveils an AI hub in [India|IN]",
+        ["[Google] will invest {$15bn|money=15e9 USD} in [India|IN]."],
+        ["The first campus will draw {1GW|power=1000}."],
+        ["[Google] was founded in the [United States|US]."], deal_type="data_center",
+    )
+    _, deals = cluster(*us, india)
+    weak = next(f for d in deals for f in d.figures if f.doc_id == "in" and f.kind == "power")
+    assert weak.tier == TIER_W
+    assert docs_of(deals) == [["in"], ["us1", "us2"]]
+    assert deal_with(deals, "in", "power") is deal_with(deals, "in", "money")
+
+
+def test_a_repeated_round_figure_is_no_link_for_a_story_of_other_companies():
+    brookfield = [Article(doc, day, "[Brookfield] in [France|FR]",
+                          ["[Brookfield] will invest {EUR 20bn|money=20e9 EUR} in [France|FR]."])
+                  for doc, day in (("b1", 1), ("b2", 2))]
+    # the same amount, no company in its sentence, in a story of other companies: another deal
+    fund = Article("fund", 3, "[Mistral] and [SAP] welcome a gigafactory fund",
+                   ["The plan sets aside {EUR 20bn|money=20e9 EUR} for AI gigafactories in [France|FR]."])
+    # the same amount in a report naming no company at all still joins the deal it repeats
+    brief = Article("brief", 3, "Investment news",
+                    ["A further {EUR 20bn|money=20e9 EUR} goes to data centres in [France|FR]."])
+    _, deals = cluster(*brookfield, fund, brief)
+    assert docs_of(deals) == [["b1", "b2", "brief"], ["fund"]]
+
+
+def test_a_deal_founded_the_same_day_is_not_merged_into_one_in_another_country():
+    # settle merges a deal founded during a day into an earlier one of the same parties that it
+    # shares a figure or a document with; never across hosts (a stake in a Gulf firm and the same
+    # two companies' campus in East Africa are two deals)
+    stake = Article("stake", 1, "[Microsoft] buys into [G42]",
+                    ["[Microsoft] will invest {$1.5bn|money=1.5e9 USD} in [G42] of the [UAE|AE]."])
+    kenya = Article(
+        "kenya", 5, "[Microsoft] and [G42] head for [Kenya|KE]",
+        ["[Microsoft] and [G42], the [UAE|AE] group, will build a {$1bn|money=1e9 USD} campus in [Kenya|KE]."],
+        ["[Microsoft] and [G42] recalled the {$1.5bn|money=1.5e9 USD} deal of last year in [Kenya|KE]."],
+    )
+    figure_rows, mention_rows = [], []
+    for article in (stake, kenya):
+        f, m = article.rows()
+        figure_rows += f
+        mention_rows += m
+    figures, contexts = attribute_figures(figure_rows, mention_rows)
+    clustering = Clustering(figures, contexts)
+    by_doc = {doc: [f for f in figures if f.doc_id == doc] for doc in ("stake", "kenya")}
+    clustering.found(clustering.candidate(by_doc["stake"], frozenset({"G42", "Microsoft"})))
+    campus = clustering.found(clustering.candidate(by_doc["kenya"], frozenset({"G42", "Microsoft"})))
+    assert campus.anchor == "KE"
+    clustering.settle(known=1)
+    assert docs_of(clustering.deals) == [["kenya"], ["stake"]]
 
 
 def test_a_headline_summing_up_several_deals_sends_each_figure_to_its_own():
