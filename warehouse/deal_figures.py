@@ -8,8 +8,10 @@ import bisect
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from itertools import pairwise
 
 from warehouse.resolution.features import AMOUNT_TOLERANCE, USD_TOLERANCE
@@ -71,9 +73,10 @@ class DocContext:
     first: dict = field(default_factory=dict)  # (kind, value) -> first offset
     paragraph_countries: dict = field(default_factory=dict)  # paragraph_no -> Counter
 
-    @property
+    @cached_property
     def primary(self) -> str | None:
-        """The main country: most mentions, a dateline not counted (it says where the story was filed)."""
+        """The main country: most mentions, a dateline not counted (it says where the story was filed).
+        Read once the context is complete (it is kept)."""
         if not self.countries:
             return None
         return min(
@@ -88,6 +91,7 @@ class DocContext:
 
 
 NO_CONTEXT = DocContext()  # of a document naming nothing (read only)
+_NO_COUNTS: Counter = Counter()  # read only
 
 
 # ---------------------------------------------------------------------------------------------
@@ -95,20 +99,97 @@ NO_CONTEXT = DocContext()  # of a document naming nothing (read only)
 # ---------------------------------------------------------------------------------------------
 
 
+Mention = tuple  # (kind, value, start_char): a country or company mention of a figure's sentence
+_LINE_BREAK = re.compile("\n")  # paragraphs of an analysed text are its lines
+
+
 def document_contexts(mentions: list[dict]) -> dict[str, DocContext]:
+    """What each document names, from its mentions (rows as deal_mentions.sql gives them)."""
     contexts: dict[str, DocContext] = {}
     for m in mentions:
-        ctx = contexts.setdefault(m["doc_id"], DocContext())
+        ctx = contexts.get(m["doc_id"])
+        if ctx is None:
+            ctx = contexts[m["doc_id"]] = DocContext()
         key = (m["kind"], m["value"])
         ctx.first[key] = min(ctx.first.get(key, m["start_char"]), m["start_char"])
         if m["kind"] == "country":
             ctx.countries[m["value"]] += 1
             if is_dateline(m.get("surface")):
                 ctx.datelines[m["value"]] += 1
-            ctx.paragraph_countries.setdefault(m["paragraph_no"], Counter())[m["value"]] += 1
+            paragraph = ctx.paragraph_countries.get(m["paragraph_no"])
+            if paragraph is None:
+                paragraph = ctx.paragraph_countries[m["paragraph_no"]] = Counter()
+            paragraph[m["value"]] += 1
         elif m["kind"] == "company":
             ctx.companies[m["value"]] += 1
     return contexts
+
+
+def count_contexts(counts: Iterable[tuple], breaks: dict[str, list[int]]) -> dict[str, DocContext]:
+    """``document_contexts`` from the mentions summed up per document, kind, value and surface
+    (deal_document_mentions.sql rows as tuples: doc_id, kind, value, surface, mentions, first
+    offset, a country's offsets), each country mention placed in its paragraph by its document's
+    line breaks (``line_breaks``)."""
+    contexts: dict[str, DocContext] = {}
+    datelines: dict[str | None, bool] = {}
+    for doc_id, kind, value, surface, mentions, first, starts in counts:
+        ctx = contexts.get(doc_id)
+        if ctx is None:
+            ctx = contexts[doc_id] = DocContext()
+        key = (kind, value)
+        known = ctx.first.get(key)
+        if known is None or first < known:
+            ctx.first[key] = first
+        if kind == "country":
+            ctx.countries[value] += mentions
+            dateline = datelines.get(surface)
+            if dateline is None:
+                dateline = datelines[surface] = is_dateline(surface)
+            if dateline:
+                ctx.datelines[value] += mentions
+            offsets = breaks.get(doc_id, ())
+            for start in starts:
+                paragraph_no = None if start is None else bisect.bisect_left(offsets, start)
+                paragraph = ctx.paragraph_countries.get(paragraph_no)
+                if paragraph is None:
+                    paragraph = ctx.paragraph_countries[paragraph_no] = Counter()
+                paragraph[value] += 1
+        elif kind == "company":
+            ctx.companies[value] += mentions
+    return contexts
+
+
+def sentence_mentions(mentions: list[dict]) -> dict[tuple[str, str], list[Mention]]:
+    """The mentions of each sentence, ``(doc_id, sentence) -> [(kind, value, start_char)]``, from
+    mention rows (deal_mentions.sql)."""
+    found: dict[tuple[str, str], list[Mention]] = {}
+    for m in mentions:
+        found.setdefault((m["doc_id"], m["sentence"]), []).append((m["kind"], m["value"], m["start_char"]))
+    return found
+
+
+def line_breaks(text: str) -> list[int]:
+    """Offsets of the line breaks of an analysed text: an offset's paragraph_no is how many come
+    before it (deal_mentions.sql counts the same way)."""
+    return [match.start() for match in _LINE_BREAK.finditer(text)]
+
+
+def place_figures(rows: list[dict], title_end: int, text: str, breaks: list[int]) -> None:
+    """Add where each figure row of one document sits in its analysed text ``text`` (title first,
+    ending at ``title_end``; ``breaks``: its line breaks): ``sentence_start``, where the row's
+    sentence is found searching from its length before the figure (None: not found; the same
+    sentence can occur twice, and only its occurrence around the figure counts), ``in_title`` and
+    ``paragraph_no`` (deal_figures.sql tells what is left to this function)."""
+    for row in rows:
+        start, sentence = row["start_char"], row["sentence"]
+        found = None
+        if start is not None and sentence is not None:
+            since = max(start - len(sentence), 0)
+            at = text.find(sentence, since) if sentence else since  # SQL's strpos finds '' at once
+            found = at if at >= 0 else None
+        row["sentence_start"] = found
+        row["in_title"] = start is not None and start < title_end
+        row["paragraph_no"] = None if start is None else bisect.bisect_left(breaks, start)
 
 
 def is_dateline(surface: str | None) -> bool:
@@ -118,7 +199,7 @@ def is_dateline(surface: str | None) -> bool:
 
 
 def _sentence_companies(
-    figures: list[Figure], mentions: list[dict], clause_of=lambda offset: 0
+    figures: list[Figure], mentions: list[Mention], clause_of=lambda offset: 0
 ) -> dict[str, tuple[set, set, bool]]:
     """Own and supplier companies of each figure of one sentence (module docstring, step 1), and
     whether its own companies all come after it.
@@ -126,14 +207,16 @@ def _sentence_companies(
     A company goes with the figures after it until the next company, within its clause; companies
     after a clause's last figure go with that figure; a company inside a figure is its supplier.
     """
+    if not mentions:  # no company in the sentence
+        return {f.commitment_id: (set(), set(), False) for f in figures}
     figures = sorted(figures, key=lambda f: (f.start, f.commitment_id))
     own: dict[str, set] = {f.commitment_id: set() for f in figures}
     supplier: dict[str, set] = {f.commitment_id: set() for f in figures}
     free = []
     for m in mentions:
-        inside = next((f for f in figures if f.start <= m["start_char"] < max(f.end, f.start + 1)), None)
+        inside = next((f for f in figures if f.start <= m[2] < max(f.end, f.start + 1)), None)
         if inside is not None:
-            supplier[inside.commitment_id].add(m["value"])
+            supplier[inside.commitment_id].add(m[1])
         else:
             free.append(m)
     previous: set = set()
@@ -142,8 +225,8 @@ def _sentence_companies(
         same_clause = index and figures[index - 1].clause == figure.clause
         low = figures[index - 1].end if same_clause else -1
         before = {
-            m["value"] for m in free
-            if low <= m["start_char"] < figure.start and clause_of(m["start_char"]) == figure.clause
+            m[1] for m in free
+            if low <= m[2] < figure.start and clause_of(m[2]) == figure.clause
         }
         own[figure.commitment_id] = before or (set(previous) if same_clause else set())
         previous = own[figure.commitment_id]
@@ -151,8 +234,8 @@ def _sentence_companies(
         after: set = set()
         if last_in_clause:
             after = {
-                m["value"] for m in free
-                if m["start_char"] >= figure.end and clause_of(m["start_char"]) == figure.clause
+                m[1] for m in free
+                if m[2] >= figure.end and clause_of(m[2]) == figure.clause
             }
             own[figure.commitment_id] |= after
         trailing[figure.commitment_id] = bool(after) and own[figure.commitment_id] == after
@@ -179,7 +262,7 @@ def choose_anchor(figure: Figure, ctx: DocContext) -> str | None:
         return home
     pool = list(figure.own_countries or figure.weak_countries)
     primary = ctx.primary
-    paragraph = ctx.paragraph_countries.get(figure.paragraph, Counter())
+    paragraph = ctx.paragraph_countries.get(figure.paragraph, _NO_COUNTS)
     # the document's main country competes when the sentence names several countries (investors
     # and hosts) or none, and the paragraph names it; "$1bn in Kenya" stays in Kenya
     if primary is not None and primary not in pool and (
@@ -194,36 +277,45 @@ def choose_anchor(figure: Figure, ctx: DocContext) -> str | None:
 
 
 def attribute_figures(figure_rows: list[dict], mention_rows: list[dict]) -> tuple[list[Figure], dict[str, DocContext]]:
-    """Figures with their own and weak links, tiers and anchors, in report order."""
+    """Figures with their own and weak links, tiers and anchors, in report order, and the document
+    contexts, from rows as deal_figures.sql (placed: ``place_figures``) and deal_mentions.sql give
+    them."""
     contexts = document_contexts(mention_rows)
-    by_sentence: dict[tuple[str, str], list[dict]] = {}
-    for m in mention_rows:
-        by_sentence.setdefault((m["doc_id"], m["sentence"]), []).append(m)
+    return link_figures(figure_rows, contexts, sentence_mentions(mention_rows)), contexts
+
+
+def link_figures(
+    figure_rows: list[dict], contexts: dict[str, DocContext], by_sentence: dict[tuple[str, str], list[Mention]]
+) -> list[Figure]:
+    """Figures with their own and weak links, tiers and anchors, in report order, from placed
+    figure rows, the document contexts and the mentions of each sentence (``sentence_mentions``)."""
     figures = [_figure(row) for row in figure_rows]
-    groups: dict[tuple[str, str], list[Figure]] = {}
-    for figure in figures:
-        groups.setdefault((figure.doc_id, figure.sentence), []).append(figure)
-    rows = {row["commitment_id"]: row for row in figure_rows}
-    for key, group in groups.items():
-        mentions = by_sentence.get(key, []) if key[1] else []
-        start = rows[group[0].commitment_id].get("sentence_start")
+    groups: dict[tuple[str, str], list[tuple[Figure, dict]]] = {}
+    for figure, row in zip(figures, figure_rows, strict=True):
+        groups.setdefault((figure.doc_id, figure.sentence), []).append((figure, row))
+    for (doc_id, sentence), pairs in groups.items():
+        group = [figure for figure, _ in pairs]
+        mentions = by_sentence.get((doc_id, sentence), []) if sentence else []
+        start = pairs[0][1].get("sentence_start")
         boundaries: list[int] = []
         if start is not None:  # the occurrence of the sentence that holds the figures
-            mentions = [m for m in mentions if start <= m["start_char"] < start + len(key[1])]
-            boundaries = [start + i for i, char in enumerate(key[1]) if char == ";"]
+            end = start + len(sentence)
+            mentions = [m for m in mentions if start <= m[2] < end]
+            if ";" in sentence:
+                boundaries = [start + i for i, char in enumerate(sentence) if char == ";"]
 
         def clause_of(offset: int, boundaries=boundaries) -> int:
-            return bisect.bisect_right(boundaries, offset)
+            return bisect.bisect_right(boundaries, offset) if boundaries else 0
 
         for figure in group:
             figure.clause = clause_of(figure.start)
         if start is not None and len(group) > 1:
-            mark_revisions(group, key[1], start)
-        company_mentions = [m for m in mentions if m["kind"] == "company"]
-        sentence_countries = {m["value"] for m in mentions if m["kind"] == "country"}
+            mark_revisions(group, sentence, start)
+        company_mentions = [m for m in mentions if m[0] == "company"]
+        sentence_countries = {m[1] for m in mentions if m[0] == "country"}
         companies = _sentence_companies(group, company_mentions, clause_of)
-        for figure in group:
-            row = rows[figure.commitment_id]
+        ctx = contexts.get(doc_id, NO_CONTEXT)
+        for figure, row in pairs:
             trusted = row["link_scope"] in (None, "sentence")  # the extractor's lists are the sentence's
             own_companies, suppliers, figure.trailing = companies[figure.commitment_id]
             own_countries = set(sentence_countries)
@@ -241,8 +333,8 @@ def attribute_figures(figure_rows: list[dict], mention_rows: list[dict]) -> tupl
                 figure.tier = TIER_S
             else:
                 figure.tier = TIER_W
-            figure.anchor = choose_anchor(figure, contexts.get(figure.doc_id, NO_CONTEXT))
-    return figures, contexts
+            figure.anchor = choose_anchor(figure, ctx)
+    return figures
 
 
 # "from $600 billion to nearly $1 trillion", "to 1GW, up from 200MW": the sentence itself says

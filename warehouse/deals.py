@@ -8,9 +8,10 @@ tests/e2e/test_sample_deals.py checks the whole against the sample's deal answer
 Step 1 is in warehouse/deal_figures.py, steps 2 and 3 in warehouse/deal_clustering.py; this module
 describes each deal (step 4) and rebuilds the tables.
 
-1. Links of a figure (inputs: warehouse/sql/deal_figures.sql and deal_mentions.sql). Its *own*
-   countries and companies are those named in its own sentence; the extractor's others are
-   *borrowed* from the paragraph or title (its ``link_scope``). In a sentence with several figures
+1. Links of a figure (inputs: warehouse/sql/deal_figures.sql and deal_mentions.sql; the rebuild
+   reads the mentions summed up, ``read_figures``). Its *own* countries and companies are those
+   named in its own sentence; the extractor's others are *borrowed* from the paragraph or title
+   (its ``link_scope``). In a sentence with several figures
    (and in the headline, which sums up the article) a company goes with the figures after it until
    the next company, within a clause (semicolons end one), and companies after a clause's last
    figure go with that figure: "Nvidia will provide 18,000 chips for Humain, and AMD agreed a $10bn
@@ -92,7 +93,7 @@ from contextlib import contextmanager
 import duckdb
 import pyarrow as pa
 
-from warehouse.db import DATA_DIR, fetch_dicts, run_sql, transaction
+from warehouse.db import DATA_DIR, fetch_dicts, read_sql, run_sql, transaction
 from warehouse.deal_clustering import (
     Deal,
     cluster_figures,
@@ -107,7 +108,11 @@ from warehouse.deal_figures import (
     DocContext,
     Figure,
     attribute_figures,
+    count_contexts,
     figure_keys,
+    line_breaks,
+    link_figures,
+    place_figures,
 )
 from warehouse.deal_texts import PARTIES_TYPE, tell_deals
 from warehouse.resolution.features import SUPPLIER_TYPES, same_figure
@@ -294,8 +299,33 @@ def plan_deals(con: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table]:
         return _plan_deals(con)
 
 
+def read_figures(con: duckdb.DuckDBPyConnection) -> tuple[list[Figure], dict[str, DocContext]]:
+    """Step 1 from the warehouse: the figures of deal_figures.sql placed in their documents' texts
+    (deal_documents.sql), and linked through the mentions summed up per document
+    (deal_document_mentions.sql) and listed per sentence (deal_sentence_mentions.sql). The same
+    figures and contexts as ``attribute_figures`` of the deal_figures.sql and deal_mentions.sql
+    rows (tests/warehouse/test_warehouse_deals_reading.py), without a Python row per mention."""
+    figure_rows = fetch_dicts(con, "deal_figures")
+    by_doc: dict[str, list[dict]] = {}
+    for row in figure_rows:
+        by_doc.setdefault(row["doc_id"], []).append(row)
+    breaks: dict[str, list[int]] = {}
+    for batch in con.sql(read_sql("deal_documents")).to_arrow_reader(10_000):
+        for doc_id, title_end, text in zip(*(column.to_pylist() for column in batch.columns), strict=True):
+            breaks[doc_id] = line_breaks(text)
+            if doc_id in by_doc:
+                place_figures(by_doc[doc_id], title_end, text, breaks[doc_id])
+    counts = con.sql(read_sql("deal_document_mentions")).to_arrow_table()
+    contexts = count_contexts(zip(*(column.to_pylist() for column in counts.columns), strict=True), breaks)
+    sentences: dict[tuple[str, str], list] = {}
+    listed = con.sql(read_sql("deal_sentence_mentions")).to_arrow_table()
+    for doc_id, sentence, kinds, values, starts in zip(*(c.to_pylist() for c in listed.columns), strict=True):
+        sentences[(doc_id, sentence)] = list(zip(kinds, values, starts, strict=True))
+    return link_figures(figure_rows, contexts, sentences), contexts
+
+
 def _plan_deals(con: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table]:
-    figures, contexts = attribute_figures(fetch_dicts(con, "deal_figures"), fetch_dicts(con, "deal_mentions"))
+    figures, contexts = read_figures(con)
     clusters_rows: list[dict] = []
     member_columns: dict[str, list] = {name: [] for name in _MEMBERS_SCHEMA.names}
     for deal in cluster_figures(figures, contexts):

@@ -250,3 +250,15 @@ def test_a_rerun_gives_identical_deal_tables(sample_run):
 
 def test_the_rerun_fetches_nothing_new(sample_run):
     assert sample_run["first"] == sample_run["second"]
+
+
+def test_the_deals_read_the_sample_as_a_reading_row_by_row_does(con):
+    # warehouse/deals.py sums mentions up in SQL and places figures in Python; the sample's
+    # headlines carry figures, repeated in the bodies (tests/warehouse/test_warehouse_deals_reading.py)
+    from tests.warehouse.test_warehouse_deals_reading import assert_same_reading, read_by_rows
+    from warehouse.deals import read_figures
+
+    cursor = con.cursor()  # the module's connection may hold an unfinished result
+    figures, contexts = read_figures(cursor)
+    assert any(f.in_title for f in figures) and any(f.paragraph for f in figures)
+    assert_same_reading((figures, contexts), read_by_rows(cursor))

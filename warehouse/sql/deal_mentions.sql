@@ -1,7 +1,11 @@
 -- grain: one row per country or company mention of a document that has figures: the mentions the
 -- deal clustering (warehouse/deals.py) reads to see which countries and companies a figure's own
--- sentence names, which its paragraph names (paragraph_no as in deal_figures.sql) and how
--- prominent each is in the document (surface: a dateline such as ABU DHABI is written in capitals).
+-- sentence names, which its paragraph names (paragraph_no: the line breaks before it, as
+-- place_figures counts a figure's) and how prominent each is in the document (surface: a dateline
+-- such as ABU DHABI is written in capitals). The rebuild reads the same mentions summed up per
+-- document (deal_document_mentions.sql) and listed per sentence (deal_sentence_mentions.sql), not
+-- row by row; ``attribute_figures`` takes these rows (tests/warehouse/test_warehouse_deals_reading.py
+-- checks that both readings agree).
 with docs as (
     select
         doc_id,
