@@ -41,22 +41,10 @@ class Candidate:
     principal: frozenset[str] = frozenset()
     doc_principals: frozenset[str] = frozenset()  # the document's two most mentioned companies
     long_window: int = LONG_WINDOW_DAYS  # how far apart a report may repeat a figure of the deal
-    held_by: frozenset[int] = frozenset()  # ids of deals already known to hold one of its figures
     day: int = field(init=False, repr=False, compare=False)  # reported_on as a day number
-    # (id(deal), id(figure)) -> how many of the deal's documents report the figure (up to two):
-    # deals do not change while a candidate is being placed, so each is counted once
-    held: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.day = self.reported_on.toordinal()
-
-    def documents_holding(self, deal: Deal, figure: Figure) -> int:
-        """``deal.documents_holding(figure)``, counted once per deal and figure of this candidate."""
-        key = (id(deal), id(figure))
-        count = self.held.get(key)
-        if count is None:
-            count = self.held[key] = deal.documents_holding(figure)
-        return count
 
     @cached_property
     def places(self) -> frozenset[str]:
@@ -92,6 +80,9 @@ class Deal:
     families: set = field(default_factory=set, init=False, repr=False)
     per_doc: Counter = field(default_factory=Counter, init=False, repr=False)
     _by_document: tuple | None = field(default=None, init=False, repr=False)
+    # (kind, currency, amount, usd) -> (documents holding it up to two, len(members) then): a count
+    # of two stays, a smaller one holds until the deal grows
+    _holding: dict = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.first_day = self.first_reported.toordinal()
@@ -126,7 +117,18 @@ class Deal:
         return list(self._figures)
 
     def documents_holding(self, figure: Figure, limit: int = 2) -> int:
-        """How many of its documents (counted up to ``limit``) report the same figure as this one."""
+        """How many of its documents (counted up to ``limit``) report the same figure as this one.
+        Up to two, counted once per amount (same_figure reads nothing else of a figure) until the
+        deal grows."""
+        if limit > 2:
+            return self._count_holding(figure, limit)
+        amount = (figure.kind, figure.currency, figure.amount, figure.usd)
+        known = self._holding.get(amount)
+        if known is None or (known[0] < 2 and known[1] != len(self.members)):
+            known = self._holding[amount] = (self._count_holding(figure, 2), len(self.members))
+        return min(known[0], limit)
+
+    def _count_holding(self, figure: Figure, limit: int) -> int:
         seen: set[str] = set()
         for key in lookup_keys(figure):
             for other in self.by_amount.get(key, ()):
@@ -193,8 +195,7 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
 
     def shared() -> bool:
         if not known:
-            known.append(id(deal) in candidate.held_by
-                         or any(candidate.documents_holding(deal, f) for f in candidate.figures))
+            known.append(any(deal.documents_holding(f) for f in candidate.figures))
         return known[0]
 
     if gap > WINDOW_DAYS:
@@ -267,9 +268,37 @@ def best_of(candidate: Candidate, deals: list[Deal]) -> tuple[Deal | None, tuple
     return best, best_score
 
 
+def match_of(deal: Deal, candidate: Candidate) -> float:
+    """The company match of a deal that takes the candidate: the fourth part of its score (``joins``)."""
+    companies, core = candidate.companies, deal.core
+    if companies and core:
+        return jaccard(companies, core)
+    return 1.0 if not companies and not core else 0.0
+
+
+def best_ranked(candidate: Candidate, deals: list[Deal], takes=None) -> tuple[Deal | None, tuple | None]:
+    """``best_of`` for deals of other documents than the candidate's (their scores' second part is
+    false), tried in the order of the rest of their scores (the company match, the latest report,
+    the earliest founded; ``takes``, if given, must hold first): the first one that takes the
+    candidate and is confirmed is the best, and no other is tried."""
+    ranked = sorted(deals, key=lambda d: (match_of(d, candidate), d.last_day, -d.order), reverse=True)
+    best, best_score = None, None
+    for deal in ranked:
+        if takes is not None and not takes(deal):
+            continue
+        score = joins(deal, candidate)
+        if score is None:
+            continue
+        if score[0]:
+            return deal, score
+        if best_score is None or score > best_score:
+            best, best_score = deal, score
+    return best, best_score
+
+
 def _confirmed(deal: Deal, candidate: Candidate) -> bool:
     """Two or more of the deal's documents report one of the candidate's figures."""
-    return any(candidate.documents_holding(deal, f) >= 2 for f in candidate.figures)
+    return any(deal.documents_holding(f) >= 2 for f in candidate.figures)
 
 
 class Clustering:
@@ -279,7 +308,9 @@ class Clustering:
     candidate is only compared with the deals it could join: those of its country, and those
     holding one of its figures. The deals of its own document are compared first, and when one of
     them is confirmed (two documents report one of its figures) no other can rank higher, so the
-    others are not compared at all (``best``, ``matching_deal``). Comparisons are the same as
+    others are not compared at all (``best``, ``matching_deal``); the others are compared in the
+    order of the rest of their scores, up to the first confirmed one (``best_ranked``). A deal
+    keeps how many of its documents report an amount until it grows. The result is the same as
     trying every deal: tests/warehouse/test_warehouse_deals_search.py checks it.
     """
 
@@ -414,7 +445,7 @@ class Clustering:
         if score is not None and score[0] and score[1]:
             return deal
         seen = {id(d) for d in local}
-        other, other_score = best_of(candidate, [d for d in self.pool(candidate) if id(d) not in seen])
+        other, other_score = best_ranked(candidate, [d for d in self.pool(candidate) if id(d) not in seen])
         if other_score is not None and (score is None or other_score > score):
             return other
         return deal
@@ -435,21 +466,23 @@ class Clustering:
         day = candidate.day
         keys = lookup_keys(figure)
 
-        def holds(d: Deal) -> bool:
-            return bool(abs(d.last_day - day) <= window + d.last_day - d.first_day
-                        and may_place(d, candidate) and candidate.documents_holding(d, figure))
+        def near(d: Deal) -> bool:
+            return abs(d.last_day - day) <= window + d.last_day - d.first_day and may_place(d, candidate)
 
-        local = [d for d in self.by_doc.get(figure.doc_id, ()) if any(k in d.by_amount for k in keys) and holds(d)]
-        if local:
-            candidate.held_by = frozenset(id(d) for d in local)
-            deal, score = best_of(candidate, local)
-            if score is not None and score[0] and score[1]:
-                return deal
-        holding = {i: d for i, d in self.holding_keys([figure]).items() if holds(d)}
-        if not holding:
-            return None
-        candidate.held_by = frozenset(holding)
-        return self.best(candidate, sorted(holding.values(), key=lambda d: d.order))
+        def holds(d: Deal) -> bool:
+            return d.documents_holding(figure) > 0
+
+        local = [d for d in self.by_doc.get(figure.doc_id, ()) if any(k in d.by_amount for k in keys)
+                 and near(d) and holds(d)]
+        deal, score = best_of(candidate, local)
+        if score is not None and score[0] and score[1]:
+            return deal
+        seen = {id(d) for d in local}
+        others = [d for i, d in self.holding_keys([figure]).items() if i not in seen and near(d)]
+        other, other_score = best_ranked(candidate, others, takes=holds)
+        if other_score is not None and (score is None or other_score > score):
+            return other
+        return deal
 
     def revised_deal(self, figure: Figure) -> Deal | None:
         """The deal of the earlier figure this one revises in its sentence ("from $600bn to $1tn")."""

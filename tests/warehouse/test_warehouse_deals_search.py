@@ -2,9 +2,10 @@
 
 ``Clustering`` compares a candidate only with the deals its indexes list (the pool: its country's and
 those holding one of its figures), ranks the deals of its own document first and stops there when
-one of them is confirmed, and counts once per candidate how many documents of a deal report each
-of its figures. None of this may change a deal: here the same generated articles are clustered
-once so and once by trying every deal for every candidate, counting afresh each time.
+one of them is confirmed, then tries the others in the order of their scores and stops at the
+first confirmed one, and keeps how many documents of a deal report an amount until the deal grows.
+None of this may change a deal: here the same generated articles are clustered once so and once by
+trying every deal for every candidate, counting afresh each time.
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ CHIPS = ["18000", "100000"]
 
 
 class EveryDeal(Clustering):
-    """Step 3 without shortcuts: every current deal is tried, holdings counted for every test."""
+    """Step 3 without shortcuts: every current deal is tried for every candidate."""
 
     def best(self, candidate, among=None):
         found, found_score = None, None
         for deal in among if among is not None else list(self.deals):
-            candidate.held.clear()
+            deal._holding.clear()  # counted afresh
             score = joins(deal, candidate)
             if score is not None and (found_score is None or score > found_score):
                 found, found_score = deal, score
@@ -44,11 +45,10 @@ class EveryDeal(Clustering):
         holding = [
             d for d in self.deals
             if abs((d.last_reported - figure.reported_on).days) <= window + (d.last_reported - d.first_reported).days
-            and may_place(d, candidate) and d.holds(figure)
+            and may_place(d, candidate) and d._count_holding(figure, 1)
         ]
         if not holding:
             return None
-        candidate.held_by = frozenset(id(d) for d in holding)
         return self.best(candidate, holding)
 
 
