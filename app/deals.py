@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 
 from warehouse.db import connect
-from warehouse.deals import build_deals as build_by_rules
+from warehouse.deals import update_deals as build_by_rules
 from warehouse.resolution import build_deals as build_by_model
 
 log = logging.getLogger("tracker.app")
@@ -27,9 +27,10 @@ def deal_resolver() -> Callable:
 
 def build_deals(db: str, resolver: Callable | None = None,
                 logger: logging.Logger | logging.LoggerAdapter = log) -> dict:
-    """Rebuild every deal of the warehouse `db` with `resolver` (a `build_deals(con)`: by default
-    the rules of warehouse/deals.py; the flow passes the one TRACKER_DEAL_RESOLVER names).
-    Returns its counts (deals, evidence)."""
+    """Bring the deals of the warehouse `db` up to date with `resolver` (a `build_deals(con)`: by
+    default the rules of warehouse/deals.py, ``update_deals``: new documents attached to the
+    existing deals when the stored state allows, else a full rebuild; the flow passes the one
+    TRACKER_DEAL_RESOLVER names). Returns its counts (deals, evidence, mode)."""
     started = time.perf_counter()
     con = connect(db, create=False)
     try:

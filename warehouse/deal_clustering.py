@@ -326,6 +326,20 @@ class Clustering:
         self._principals: dict[str, frozenset[str]] = {}
 
     # -- deals and their indexes -----------------------------------------------------------------
+    def seed(self, deals: list[Deal], next_order: int) -> None:
+        """Continue from ``deals`` an earlier run left (an increment, warehouse/deals.py
+        ``update_deals``): they are indexed as if founded here, and the deals founded from now on
+        are numbered from ``next_order`` on (after every stored deal)."""
+        for deal in sorted(deals, key=lambda d: d.order):
+            self.deals.append(deal)
+            self.by_anchor.setdefault(deal.anchor, []).append(deal)
+            self.deal_of.update((figure.commitment_id, deal) for figure in deal.figures)
+            for key in deal.by_amount:
+                self.by_key.setdefault(key, {})[id(deal)] = deal
+            for doc_id in deal.docs:
+                self.by_doc.setdefault(doc_id, []).append(deal)
+        self.founded = max(self.founded, next_order)
+
     def found(self, candidate: Candidate) -> Deal:
         deal = Deal(
             anchor=candidate.anchor,
@@ -677,6 +691,11 @@ def merge_subordinate(parts: list[list[Figure]], ctx: DocContext) -> list[tuple[
     return merged
 
 
-def cluster_figures(figures: list[Figure], contexts: dict[str, DocContext] | None = None) -> list[Deal]:
-    """The leader clustering (module docstring, step 3) of attributed figures."""
-    return Clustering(figures, contexts or {}).run()
+def cluster_figures(figures: list[Figure], contexts: dict[str, DocContext] | None = None,
+                    seeded: list[Deal] = (), next_order: int = 0) -> list[Deal]:
+    """The leader clustering (module docstring, step 3) of attributed figures; ``seeded``: deals
+    of an earlier run they may join (``Clustering.seed``), returned with the others."""
+    clustering = Clustering(figures, contexts or {})
+    if seeded:
+        clustering.seed(list(seeded), next_order)
+    return clustering.run()

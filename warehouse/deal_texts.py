@@ -66,13 +66,17 @@ def record_keywords(con: duckdb.DuckDBPyConnection) -> None:
     run_sql(con, "record_deal_keywords")
 
 
-def tell_deals(con: duckdb.DuckDBPyConnection) -> int:
+def tell_deals(con: duckdb.DuckDBPyConnection, only_staged: bool = False) -> int:
     """Write every deal's type, status, title and summary (see the module docstring); returns the
-    deals told."""
+    deals told. ``only_staged``: only the deals of ``deal_clusters`` (an increment's changed and
+    new deals; the others keep the texts they were told)."""
     record_keywords(con)
     parties = cluster_parties(con)
+    staged = {row[0] for row in con.execute("select deal_id from deal_clusters").fetchall()} if only_staged else None
     rows = []
     for row in fetch_dicts(con, "deal_facts"):
+        if staged is not None and row["deal_id"] not in staged:
+            continue
         facts = facts_of(row, parties.get(row["deal_id"]))
         rows.append({"deal_id": row["deal_id"], "title": deal_title(facts), "summary": deal_summary(facts)})
     con.register("deal_texts", pa.Table.from_pylist(rows, schema=TEXTS_SCHEMA))

@@ -79,21 +79,50 @@ describes each deal (step 4) and rebuilds the tables.
    parties, a verb for the type and status, the main headline figure, the host country).
    Headline figures (SQL, warehouse/sql/build_deals.sql): per kind, the latest report's largest
    figure among the S and M figures and the W figures an S or M figure of the deal confirms; a deal
-   with only W figures of a kind uses them.
+   with only W figures of a kind uses them. Step 4 reads a deal's documents summed up one by one
+   (``Summary``), so a deal an increment restores is described from its stored summary plus its
+   new documents'.
+
+The weekly increment (``update_deals``: what the flow, the CLI and the benchmark call). Every rules
+build keeps the clustering's state (warehouse/deal_state.py, migration 044): each deal's
+founder's fields, what its figures added, its summary, and each figure's deal, amount and tier.
+A run is an increment when there is a state from today's rules (fingerprint of their code, SQL,
+keyword patterns and the company registry), the deals are the ones that build left (another
+resolver did not rebuild them since), no clustered document changed or went (a re-extraction or
+a changed text gives new figure ids) and some documents are new; otherwise a full rebuild, the
+reason logged (``update_deals(con, full=True)`` asks for one). An increment reads the figures of
+the new documents only (step 1), restores the stored deals they could join (those of their
+anchors or their documents' main countries, those holding a figure in the amount buckets of one
+of theirs, within the longest window a join reaches; of their figures, stand-ins for the amounts
+near the new figures), continues the clustering from them (steps 2 and 3: the same passes, day
+by day, over the new figures only), describes the changed and new deals (step 4: a deal's id is
+its earliest figure's, so a deal that gains later reports keeps its id; one that gains an earlier
+report takes the new id and its old one is kept in ``deal_aliases``), and writes only those deals
+with the full rebuild's SQL. Where an increment may differ from a full rebuild over the same
+documents: it never re-splits or re-merges stored deals (a new report bridging two deals joins the
+better one; they stay two), the new documents are clustered after the stored ones, even when
+reported earlier (a full rebuild clusters in report order, so an earlier report may found the
+deal a later one joined), and the stored documents' W figures stay where they went (a full
+rebuild places them after every S and M figure, the new ones too). On the handmade fixtures, new
+documents in report order give the deals of a full rebuild
+(tests/warehouse/test_warehouse_deals_increment.py).
 """
 
 from __future__ import annotations
 
 import gc
 import hashlib
+import json
+import logging
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
 
-from warehouse.db import DATA_DIR, fetch_dicts, read_sql, run_sql, transaction
+from warehouse.db import DATA_DIR, read_sql, run_sql, transaction
 from warehouse.deal_clustering import (
     Deal,
     cluster_figures,
@@ -114,6 +143,7 @@ from warehouse.deal_figures import (
     link_figures,
     place_figures,
 )
+from warehouse.deal_state import STAND_IN, Described, deals_to_restore, plan_update, record_state, restore_deals
 from warehouse.deal_texts import PARTIES_TYPE, tell_deals
 from warehouse.resolution.features import SUPPLIER_TYPES, same_figure
 from warehouse.resolution.frames import company_registry
@@ -125,7 +155,7 @@ from warehouse.resolution.telling import deal_title as deal_title_of
 __all__ = [
     "TIER_M", "TIER_S", "TIER_W", "Deal", "DocContext", "Figure", "attribute_figures", "build_deals",
     "cluster_figures", "deal_anchor", "deal_companies", "deal_countries", "deal_id_for", "deal_parties", "deal_title",
-    "headline_figures", "plan_deals",
+    "headline_figures", "plan_deals", "update_deals",
 ]
 
 
@@ -134,26 +164,93 @@ __all__ = [
 # ---------------------------------------------------------------------------------------------
 
 
-def deal_id_for(deal: Deal) -> str:
+LAST_MENTION = ("9999-12-31", "", 0)  # the first mention of a company no document of the deal names
+
+
+@dataclass
+class Summary:
+    """What step 4 reads of a deal's documents, summed up document by document: a deal an
+    increment restores (warehouse/deal_state.py) is described from its stored summary plus its
+    new documents' share, as if from all its figures."""
+
+    documents: int = 0
+    votes: Counter = field(default_factory=Counter)  # anchor -> votes of its documents' best-tied figures
+    countries: Counter = field(default_factory=Counter)  # country -> documents naming it
+    named: Counter = field(default_factory=Counter)  # company -> documents whose figures name it
+    borrowed: Counter = field(default_factory=Counter)  # company -> documents speaking through it (none named)
+    mentions: dict = field(default_factory=dict)  # company -> [mentions, (report date, doc_id, first offset)]
+    earliest: tuple | None = None  # (report date, commitment_id) of its earliest figure
+    strong_kinds: set = field(default_factory=set)  # kinds of its S and M figures
+
+    def add(self, deal: Deal, contexts: dict[str, DocContext]) -> Summary:
+        """Add the share of the deal's documents (those of its members: a restored deal's new ones)."""
+        for doc_id, members in deal.by_document().items():
+            self.documents += 1
+            voter = min(
+                (f for f, _ in members if f.own_countries and f.anchor and TIER_VOTES[f.tier]),
+                key=lambda f: (f.tier, f.start, f.commitment_id), default=None,
+            )
+            if voter is not None:
+                self.votes[voter.anchor] += TIER_VOTES[voter.tier]
+            strong = {c for f, _ in members if f.tier != TIER_W for c in f.own_countries}
+            self.countries.update(strong or {c for f, _ in members for c in f.own_countries + f.weak_countries})
+            named = set().union(*(companies for _, companies in members))
+            ctx = contexts.get(doc_id, NO_CONTEXT)
+            if named:
+                self.named.update(named)
+            else:
+                borrowed = {c for f, _ in members for c in f.weak_companies}
+                self.borrowed.update(borrowed | set(sorted(ctx.companies, key=lambda c: ctx.rank("company", c))[:2]))
+            reported = members[0][0].reported_on.isoformat()
+            for company, n in ctx.companies.items():
+                known = self.mentions.get(company)
+                first = (reported, doc_id, ctx.first[("company", company)]) if ("company", company) in ctx.first \
+                    else LAST_MENTION
+                if known is None:
+                    self.mentions[company] = [n, first]
+                else:
+                    known[0] += n
+                    known[1] = min(known[1], first)
+            for f, _ in members:
+                earliest = (f.reported_on.isoformat(), f.commitment_id)
+                if self.earliest is None or earliest < self.earliest:
+                    self.earliest = earliest
+                if f.tier != TIER_W:
+                    self.strong_kinds.add(f.kind)
+        return self
+
+    def to_json(self) -> str:
+        return json.dumps({"documents": self.documents, "votes": self.votes, "countries": self.countries,
+                           "named": self.named, "borrowed": self.borrowed, "mentions": self.mentions,
+                           "earliest": self.earliest, "strong_kinds": sorted(self.strong_kinds)},
+                          sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str | None) -> Summary:
+        if not text:
+            return cls()
+        data = json.loads(text)
+        return cls(documents=data["documents"], votes=Counter(data["votes"]), countries=Counter(data["countries"]),
+                   named=Counter(data["named"]), borrowed=Counter(data["borrowed"]),
+                   mentions={c: [n, tuple(first)] for c, (n, first) in data["mentions"].items()},
+                   earliest=tuple(data["earliest"]) if data["earliest"] else None,
+                   strong_kinds=set(data["strong_kinds"]))
+
+
+def summary_of(deal: Deal, contexts: dict[str, DocContext] | None = None) -> Summary:
+    """The summary of all of a deal's documents (a deal built in this run)."""
+    return Summary().add(deal, contexts or {})
+
+
+def deal_id_for(deal: Deal, summary: Summary | None = None) -> str:
     """'d-' + 12 hex of sha256 of the earliest evidence commitment_id."""
-    earliest = min((f.reported_on, f.commitment_id) for f in deal.figures)[1]
+    earliest = (summary or summary_of(deal)).earliest[1]
     return "d-" + hashlib.sha256(earliest.encode("utf-8")).hexdigest()[:12]
 
 
-def _per_document(deal: Deal) -> dict[str, list[tuple[Figure, frozenset[str]]]]:
-    return deal.by_document()
-
-
-def deal_anchor(deal: Deal) -> str | None:
+def deal_anchor(deal: Deal, summary: Summary | None = None) -> str | None:
     """The documents' vote (module docstring, step 4); ties and no votes: the founder's anchor."""
-    votes: Counter = Counter()
-    for members in _per_document(deal).values():
-        voter = min(
-            (f for f, _ in members if f.own_countries and f.anchor and TIER_VOTES[f.tier]),
-            key=lambda f: (f.tier, f.start, f.commitment_id), default=None,
-        )
-        if voter is not None:
-            votes[voter.anchor] += TIER_VOTES[voter.tier]
+    votes = (summary or summary_of(deal)).votes
     if not votes:
         return deal.anchor
     top = max(votes.values())
@@ -161,15 +258,11 @@ def deal_anchor(deal: Deal) -> str | None:
     return deal.anchor if deal.anchor in leaders else min(leaders)
 
 
-def deal_countries(deal: Deal) -> list[str]:
+def deal_countries(deal: Deal, summary: Summary | None = None) -> list[str]:
     """The anchor first, then the other own countries of at least half of its documents (sorted)."""
-    anchor = deal_anchor(deal)
-    docs = _per_document(deal)
-    counts: Counter = Counter()
-    for members in docs.values():
-        strong = {c for f, _ in members if f.tier != TIER_W for c in f.own_countries}
-        counts.update(strong or {c for f, _ in members for c in f.own_countries + f.weak_countries})
-    others = {c for c, n in counts.items() if 2 * n >= len(docs)} - {anchor, None}
+    summary = summary or summary_of(deal)
+    anchor = deal_anchor(deal, summary)
+    others = {c for c, n in summary.countries.items() if 2 * n >= summary.documents} - {anchor, None}
     if not anchor and not others:
         anchor = home_of_core(deal)
     return ([anchor] if anchor else []) + sorted(others)
@@ -184,41 +277,31 @@ def home_of_core(deal: Deal) -> str | None:
     return homes.pop() if len(homes) == 1 and None not in homes else None
 
 
-def deal_companies(deal: Deal, contexts: dict[str, DocContext] | None = None) -> list[str]:
+def deal_companies(deal: Deal, contexts: dict[str, DocContext] | None = None, summary: Summary | None = None
+                   ) -> list[str]:
     """The core plus the companies named by at least half of its documents, sorted.
 
     A document whose figures name no company of their own speaks through the companies their
     paragraphs or titles name and its own two main companies (only for a deal with companies: a
     programme without any does not borrow them).
     """
-    docs = _per_document(deal)
-    counts: Counter = Counter()
-    for doc_id, members in docs.items():
-        named = set().union(*(companies for _, companies in members))
-        if not named and deal.core:
-            ctx = (contexts or {}).get(doc_id, NO_CONTEXT)
-            named = {c for f, _ in members for c in f.weak_companies}
-            named |= set(sorted(ctx.companies, key=lambda c: ctx.rank("company", c))[:2])
-        counts.update(named)
-    return sorted(set(deal.core) | {c for c, n in counts.items() if 2 * n >= len(docs)})
+    summary = summary or summary_of(deal, contexts)
+    counts = summary.named + summary.borrowed if deal.core else summary.named
+    return sorted(set(deal.core) | {c for c, n in counts.items() if 2 * n >= summary.documents})
 
 
-def deal_parties(deal: Deal, contexts: dict[str, DocContext]) -> list[dict]:
+def deal_parties(deal: Deal, contexts: dict[str, DocContext] | None = None, summary: Summary | None = None
+                 ) -> list[dict]:
     """The deal companies as its parties, most mentioned by its documents first (then named
     earliest), each ``{name, role}``: a chip or hardware maker (nlp/data/companies.jsonl) is a
     supplier, the others' roles are not known."""
-    docs = sorted({(f.reported_on, f.doc_id) for f in deal.figures})
+    summary = summary or summary_of(deal, contexts)
 
     def key(company: str) -> tuple:
-        total = sum(contexts.get(d, NO_CONTEXT).companies.get(company, 0) for _, d in docs)
-        first = next(
-            ((n, contexts[d].first[("company", company)]) for n, (_, d) in enumerate(docs)
-             if d in contexts and ("company", company) in contexts[d].first),
-            (len(docs), 0),
-        )
+        total, first = summary.mentions.get(company, (0, LAST_MENTION))
         return (-total, first, company)
 
-    companies = sorted(deal_companies(deal, contexts), key=key)
+    companies = sorted(deal_companies(deal, contexts, summary), key=key)
     registry = company_registry()
     return [{"name": c, "role": "supplier" if registry.get(c, {}).get("type") in SUPPLIER_TYPES else None}
             for c in companies]
@@ -276,6 +359,7 @@ _MEMBERS_SCHEMA = pa.schema(
     [("deal_id", pa.string()), ("commitment_id", pa.string()), ("tier", pa.string()), ("headline", pa.bool_())]
 )
 TIER_NAMES = {TIER_S: "S", TIER_M: "M", TIER_W: "W"}
+log = logging.getLogger("tracker.warehouse")
 
 
 @contextmanager
@@ -299,26 +383,48 @@ def plan_deals(con: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table]:
         return _plan_deals(con)
 
 
-def read_figures(con: duckdb.DuckDBPyConnection) -> tuple[list[Figure], dict[str, DocContext]]:
+def read_figures(con: duckdb.DuckDBPyConnection, doc_ids: list[str] | None = None
+                 ) -> tuple[list[Figure], dict[str, DocContext]]:
     """Step 1 from the warehouse: the figures of deal_figures.sql placed in their documents' texts
     (deal_documents.sql), and linked through the mentions summed up per document
     (deal_document_mentions.sql) and listed per sentence (deal_sentence_mentions.sql). The same
     figures and contexts as ``attribute_figures`` of the deal_figures.sql and deal_mentions.sql
-    rows (tests/warehouse/test_warehouse_deals_reading.py), without a Python row per mention."""
-    figure_rows = fetch_dicts(con, "deal_figures")
+    rows (tests/warehouse/test_warehouse_deals_reading.py), without a Python row per mention.
+    ``doc_ids``: only these documents' (an increment's new documents)."""
+    if doc_ids is not None:
+        con.register("deal_wanted", pa.table({"doc_id": pa.array(sorted(set(doc_ids)), pa.string())}))
+    try:
+        return _read_figures(con, lambda name: _only_wanted(read_sql(name)) if doc_ids is not None else read_sql(name),
+                             ordered=doc_ids is None)
+    finally:
+        if doc_ids is not None:
+            con.unregister("deal_wanted")
+
+
+def _only_wanted(query: str) -> str:
+    """A query file's rows of the documents in the registered table ``deal_wanted``."""
+    body = query.strip().rstrip(";")
+    return f"select * from ({body}) where doc_id in (select doc_id from deal_wanted)"
+
+
+def _read_figures(con: duckdb.DuckDBPyConnection, query, ordered: bool) -> tuple[list[Figure], dict[str, DocContext]]:
+    figure_rows = con.sql(query("deal_figures")).to_arrow_table().to_pylist()
+    if not ordered:  # in the file's own order (a filtered query does not keep it)
+        figure_rows.sort(key=lambda r: (r["reported_on"], r["doc_id"], r["start_char"] is None, r["start_char"] or 0,
+                                        r["commitment_id"]))
     by_doc: dict[str, list[dict]] = {}
     for row in figure_rows:
         by_doc.setdefault(row["doc_id"], []).append(row)
     breaks: dict[str, list[int]] = {}
-    for batch in con.sql(read_sql("deal_documents")).to_arrow_reader(10_000):
+    for batch in con.sql(query("deal_documents")).to_arrow_reader(10_000):
         for doc_id, title_end, text in zip(*(column.to_pylist() for column in batch.columns), strict=True):
             breaks[doc_id] = line_breaks(text)
             if doc_id in by_doc:
                 place_figures(by_doc[doc_id], title_end, text, breaks[doc_id])
-    counts = con.sql(read_sql("deal_document_mentions")).to_arrow_table()
+    counts = con.sql(query("deal_document_mentions")).to_arrow_table()
     contexts = count_contexts(zip(*(column.to_pylist() for column in counts.columns), strict=True), breaks)
     sentences: dict[tuple[str, str], list] = {}
-    listed = con.sql(read_sql("deal_sentence_mentions")).to_arrow_table()
+    listed = con.sql(query("deal_sentence_mentions")).to_arrow_table()
     for doc_id, sentence, kinds, values, starts in zip(*(c.to_pylist() for c in listed.columns), strict=True):
         sentences[(doc_id, sentence)] = list(zip(kinds, values, starts, strict=True))
     return link_figures(figure_rows, contexts, sentences), contexts
@@ -326,22 +432,36 @@ def read_figures(con: duckdb.DuckDBPyConnection) -> tuple[list[Figure], dict[str
 
 def _plan_deals(con: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table]:
     figures, contexts = read_figures(con)
+    clusters, members, _ = describe_deals(cluster_figures(figures, contexts), contexts)
+    return clusters, members
+
+
+def describe_deals(deals: list[Deal], contexts: dict[str, DocContext], stored: dict[int, str] | None = None
+                   ) -> tuple[pa.Table, pa.Table, list[Described]]:
+    """Step 4 for these deals: the two Arrow tables the persistence SQL reads (deal_clusters;
+    deal_members: the figures of ``deal.figures``) and each deal described. ``stored``: the
+    stored summaries of restored deals (by ``id(deal)``; their figures are the new ones, whose
+    headline flags ``new_headlines`` gives)."""
     clusters_rows: list[dict] = []
+    described: list[Described] = []
     member_columns: dict[str, list] = {name: [] for name in _MEMBERS_SCHEMA.names}
-    for deal in cluster_figures(figures, contexts):
-        deal_id = deal_id_for(deal)
-        parties = deal_parties(deal, contexts)
+    for deal in deals:
+        kept = (stored or {}).get(id(deal))
+        summary = Summary.from_json(kept).add(deal, contexts)
+        deal_id = deal_id_for(deal, summary)
+        parties = deal_parties(deal, contexts, summary)
+        described.append(Described(deal_id, deal, parties, summary.to_json()))
         clusters_rows.append(
             {
                 "deal_id": deal_id,
                 "title": deal_title_of(DealFacts(parties=tuple(Party(p["name"], p["role"]) for p in parties),
-                                                 host=deal_anchor(deal))),
-                "countries": deal_countries(deal),
-                "companies": deal_companies(deal, contexts),
+                                                 host=deal_anchor(deal, summary))),
+                "countries": deal_countries(deal, summary),
+                "companies": deal_companies(deal, contexts, summary),
                 "parties": parties,
             }
         )
-        headline = headline_figures(deal)
+        headline = headline_figures(deal) if kept is None else new_headlines(deal, Summary.from_json(kept))[0]
         for f in deal.figures:
             member_columns["deal_id"].append(deal_id)
             member_columns["commitment_id"].append(f.commitment_id)
@@ -349,7 +469,74 @@ def _plan_deals(con: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table]:
             member_columns["headline"].append(f.commitment_id in headline)
     clusters = pa.Table.from_pylist(sorted(clusters_rows, key=lambda r: r["deal_id"]), schema=_CLUSTERS_SCHEMA)
     members = pa.Table.from_pydict(member_columns, schema=_MEMBERS_SCHEMA)
-    return clusters, members.sort_by([("deal_id", "ascending"), ("commitment_id", "ascending")])
+    return clusters, members.sort_by([("deal_id", "ascending"), ("commitment_id", "ascending")]), described
+
+
+def new_headlines(deal: Deal, stored: Summary) -> tuple[set[str], list[tuple], set[str]]:
+    """``headline_figures`` of a restored deal that gained figures (``deal.figures``; of the
+    figures it held, ``deal.by_amount`` has stand-ins near them: warehouse/deal_state.py):
+    (the new figures that may be headlines, the amounts (kind, currency, amount, usd) of held W
+    figures an S or M figure now repeats, the kinds whose held W figures stop being headlines
+    unless repeated: kinds that had no S or M figure until now)."""
+    new = deal.figures
+    strong_kinds = stored.strong_kinds | {f.kind for f in new if f.tier != TIER_W}
+
+    def repeated(figure: Figure, among) -> bool:
+        return any(
+            other.tier != TIER_W and other is not figure and among(other) and same_figure(figure, other)
+            for kind, unit, bucket in figure_keys(figure) for step in (-2, -1, 0, 1, 2)
+            for other in deal.by_amount.get((kind, unit, bucket + step), ())
+        )
+
+    headline = {f.commitment_id for f in new
+                if f.tier != TIER_W or f.kind not in strong_kinds or repeated(f, lambda other: True)}
+    fresh = {f.commitment_id for f in new}
+    amounts = sorted({
+        (f.kind, f.currency, f.amount, f.usd)
+        for key in deal.by_amount for f in deal.by_amount[key]
+        if f.commitment_id == STAND_IN and f.tier == TIER_W
+        and repeated(f, lambda other: other.commitment_id in fresh)
+    }, key=repr)
+    return headline, amounts, strong_kinds - stored.strong_kinds
+
+
+def persist_deals(con: duckdb.DuckDBPyConnection) -> None:
+    """Write the staged ``deal_clusters`` and ``deal_members`` (registered or temp tables) of a
+    full rebuild: deal aliases, deals, evidence, texts, figure history. Inside the caller's
+    transaction."""
+    run_sql(con, "stage_deal_keywords", {"path": str(DATA_DIR / "deal_keywords.csv")})
+    run_sql(con, "record_deal_aliases")
+    run_sql(con, "build_deals")
+    tell_deals(con)
+    run_sql(con, "record_commitment_deals")
+
+
+def persist_increment(con: duckdb.DuckDBPyConnection) -> None:
+    """Write an increment's changed and new deals (``deal_changed_clusters``, their new figures
+    ``deal_new_members``, ``deal_renamed``: the changed deals' stored ids -> ids now) with the
+    full rebuild's SQL, each step kept to those deals: aliases and the renamed deals' evidence
+    (record_deal_increment.sql, which also removes their stored deals rows), build_deals.sql's
+    inserts (not its deletes of every deal: the evidence of the new figures, then the deals rows,
+    from every figure of those deals, stage_deal_increment.sql), their texts, and the first
+    statement of record_commitment_deals.sql (not the second, which clears the figures of every
+    deal not staged). Inside the caller's transaction."""
+    inserts = {statement.split()[2]: statement for statement in sql_statements("build_deals")
+               if statement.lower().startswith("insert into")}
+    con.execute("create or replace temp table deal_clusters as select * from deal_changed_clusters")
+    con.execute("create or replace temp table deal_members as select * from deal_new_members")
+    run_sql(con, "record_deal_increment")
+    con.execute(inserts["deal_evidence"])
+    run_sql(con, "stage_deal_increment")
+    con.execute(inserts["deals"])
+    run_sql(con, "stage_deal_keywords", {"path": str(DATA_DIR / "deal_keywords.csv")})
+    tell_deals(con, only_staged=True)
+    con.execute(sql_statements("record_commitment_deals")[0])
+
+
+def sql_statements(name: str) -> list[str]:
+    """The statements of ``warehouse/sql/<name>.sql``, its comment lines left out."""
+    text = "\n".join(line for line in read_sql(name).splitlines() if not line.strip().startswith("--"))
+    return [statement.strip() for statement in text.split(";") if statement.strip()]
 
 
 def build_deals(con: duckdb.DuckDBPyConnection) -> dict:
@@ -358,19 +545,99 @@ def build_deals(con: duckdb.DuckDBPyConnection) -> dict:
     Deterministic: the same warehouse content gives the same rows and deal ids. A deal id that the
     rebuild no longer produces is kept in ``deal_aliases`` with its successor (the new deal holding
     its evidence), so saved ids still resolve; current figures in ``commitment_history`` record
-    their deal (the deal figure history). Returns counts ``{"deals": n, "evidence": n}``.
+    their deal (the deal figure history). The clustering's state is recorded for later increments
+    (warehouse/deal_state.py). Returns counts ``{"deals": n, "evidence": n}``.
     """
-    clusters, members = plan_deals(con)
+    with collector_paused():
+        figures, contexts = read_figures(con)
+        deals = cluster_figures(figures, contexts)
+        clusters, members, described = describe_deals(deals, contexts)
     con.register("deal_clusters", clusters)
     con.register("deal_members", members)
     try:
         with transaction(con):
-            run_sql(con, "stage_deal_keywords", {"path": str(DATA_DIR / "deal_keywords.csv")})
-            run_sql(con, "record_deal_aliases")
-            run_sql(con, "build_deals")
-            tell_deals(con)
-            run_sql(con, "record_commitment_deals")
+            persist_deals(con)
+            next_order = 1 + max((d.order for d in deals), default=-1)
+            record_state(con, "full", described, figures, None, next_order=next_order)
     finally:
         con.unregister("deal_clusters")
         con.unregister("deal_members")
     return {"deals": clusters.num_rows, "evidence": members.num_rows}
+
+
+# ---------------------------------------------------------------------------------------------
+# The weekly increment
+# ---------------------------------------------------------------------------------------------
+
+
+def update_deals(con: duckdb.DuckDBPyConnection, full: bool = False) -> dict:
+    """Bring the deals up to date: attach the new documents when the stored state allows
+    (deal_state.plan_update), else rebuild in full (``build_deals``), the reason logged.
+
+    What the flow, the CLI and the benchmark call. Returns ``{"deals": n, "evidence": n, "mode":
+    "full" | "incremental" | "none", ...}``."""
+    mode, new, why = ("full", [], "asked for") if full else plan_update(con)
+    if mode == "full":
+        log.info("deals: full rebuild (%s)", why)
+        return {**build_deals(con), "mode": "full", "reason": why}
+    if mode == "none":
+        deals, evidence = con.execute(
+            "select (select count(*) from deals), (select count(*) from deal_evidence)").fetchall()[0]
+        return {"deals": deals, "evidence": evidence, "mode": "none"}
+    with collector_paused():
+        counts = attach(con, new)
+    log.info("deals: %s new documents attached incrementally (%s deals changed, %s new)", len(new),
+             counts["changed"], counts["new"])
+    return counts
+
+
+_AMOUNTS_SCHEMA = pa.schema([("deal_id", pa.string()), ("kind", pa.string()), ("currency", pa.string()),
+                             ("amount", pa.float64()), ("usd", pa.float64()), ("headline", pa.bool_())])
+
+
+def attach(con: duckdb.DuckDBPyConnection, new_ids: list[str]) -> dict:
+    """Attach the figures of the documents ``new_ids`` to the stored deals they join, or found
+    deals with them, and persist (module docstring, "The weekly increment")."""
+    figures, contexts = read_figures(con, new_ids)
+    anchors = {f.anchor for f in figures} | {contexts[d].primary for d in new_ids if d in contexts}
+    stored = restore_deals(con, deals_to_restore(con, figures, anchors), figures)
+    old_id = {id(deal): deal_id for deal_id, (deal, _) in stored.items()}
+    next_order = con.execute("select next_order from deal_rule_state").fetchall()[0][0]
+    deals = cluster_figures(figures, contexts, seeded=[deal for deal, _ in stored.values()], next_order=next_order)
+    changed = [d for d in deals if d.members]  # a restored deal's members are the figures it gained
+    summaries = {id(deal): summary for deal, summary in stored.values()}
+    clusters, members, described = describe_deals(changed, contexts, summaries)
+    renamed = {old_id[id(d.deal)]: d.deal_id for d in described if id(d.deal) in old_id}
+    amounts, kinds = [], []
+    for d in described:
+        if id(d.deal) in old_id:
+            _, repeated, lost = new_headlines(d.deal, Summary.from_json(summaries[id(d.deal)]))
+            amounts += [(old_id[id(d.deal)], *amount, True) for amount in repeated]
+            kinds += [(old_id[id(d.deal)], kind) for kind in sorted(lost)]
+    tables = {
+        "deal_changed_clusters": clusters,
+        "deal_new_members": members,
+        "deal_renamed": pa.table({"old_id": pa.array(sorted(renamed), pa.string()),
+                                  "new_id": pa.array([renamed[k] for k in sorted(renamed)], pa.string())}),
+        "deal_headline_amounts": pa.Table.from_pylist(
+            [dict(zip(_AMOUNTS_SCHEMA.names, row, strict=True)) for row in amounts], schema=_AMOUNTS_SCHEMA),
+        "deal_headline_kinds": pa.table({"deal_id": pa.array([k[0] for k in kinds], pa.string()),
+                                         "kind": pa.array([k[1] for k in kinds], pa.string())}),
+    }
+    for name, table in tables.items():
+        con.register(name, table)
+    try:
+        with transaction(con):
+            persist_increment(con)
+            record_state(con, "incremental", described, figures, new_ids, renamed,
+                         next_order=1 + max((d.order for d in deals), default=next_order - 1))
+    finally:
+        for name in tables:
+            con.unregister(name)
+        con.execute("drop table if exists deal_clusters")
+        con.execute("drop table if exists deal_members")
+    founded = sum(1 for d in changed if id(d) not in old_id)
+    return {"deals": con.execute("select count(*) from deals").fetchall()[0][0],
+            "evidence": con.execute("select count(*) from deal_evidence").fetchall()[0][0],
+            "mode": "incremental", "documents": len(new_ids), "changed": len(changed) - founded, "new": founded,
+            "restored": len(stored)}
