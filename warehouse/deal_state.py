@@ -184,20 +184,26 @@ def deals_to_restore(con: duckdb.DuckDBPyConnection, figures: list[Figure], anch
         return []
     keys = sorted({key_text(key) for f in figures for key in lookup_keys(f)})
     days = [f.reported_on for f in figures]
-    rows = con.execute(
-        """with holding as (
-               select distinct deal_id
-               from deal_rule_figures
-               where deal_id is not null and list_has_any(amount_keys, $keys)
-           )
-           select d.deal_id
-           from deal_rule_deals as d
-           where d.last_reported >= $low - $reach and d.first_reported <= $high + $reach
-               and (d.anchor is null or list_contains($anchors, d.anchor)
-                    or d.deal_id in (select deal_id from holding))
-           order by d.deal_id""",
-        {"keys": keys, "low": min(days), "high": max(days), "reach": REVISION_WINDOW_DAYS,
-         "anchors": sorted(a for a in anchors if a)}).fetchall()
+    con.register("deal_rule_keys", pa.table({"key": pa.array(keys, pa.string())}))
+    try:
+        rows = con.execute(
+            """with holding as (
+                   select distinct f.deal_id
+                   from (select deal_id, unnest(amount_keys) as key from deal_rule_figures where deal_id is not null)
+                       as f
+                   semi join deal_rule_keys as k
+                       on k.key = f.key
+               )
+               select d.deal_id
+               from deal_rule_deals as d
+               where d.last_reported >= $low - $reach and d.first_reported <= $high + $reach
+                   and (d.anchor is null or list_contains($anchors, d.anchor)
+                        or d.deal_id in (select deal_id from holding))
+               order by d.deal_id""",
+            {"low": min(days), "high": max(days), "reach": REVISION_WINDOW_DAYS,
+             "anchors": sorted(a for a in anchors if a)}).fetchall()
+    finally:
+        con.unregister("deal_rule_keys")
     return [row[0] for row in rows]
 
 
@@ -217,15 +223,24 @@ def restore_deals(con: duckdb.DuckDBPyConnection, deal_ids: list[str], figures: 
     try:
         heads = con.sql("select * from deal_rule_deals where deal_id in (select deal_id from deal_rule_wanted) "
                         "order by deal_id").to_arrow_table().to_pylist()
+        con.register("deal_rule_keys", pa.table({"key": pa.array(keys, pa.string())}))
         amounts = con.execute(
-            """select deal_id, kind, currency, amount, usd, tier = 2 as weak,
+            """with near as (
+                   select f.commitment_id
+                   from (select commitment_id, deal_id, unnest(amount_keys) as key from deal_rule_figures) as f
+                   semi join deal_rule_keys as k
+                       on k.key = f.key
+                   where f.deal_id in (select deal_id from deal_rule_wanted)
+               )
+               select deal_id, kind, currency, amount, usd, tier = 2 as weak,
                    list(distinct doc_id order by doc_id)[1:2] as docs
                from deal_rule_figures
-               where deal_id in (select deal_id from deal_rule_wanted) and list_has_any(amount_keys, $keys)
+               where commitment_id in (select commitment_id from near)
                group by all
-               order by all""", {"keys": keys}).fetchall()
+               order by all""").fetchall()
     finally:
         con.unregister("deal_rule_wanted")
+        con.unregister("deal_rule_keys")
     deals: dict[str, tuple[Deal, str]] = {}
     for head in heads:
         deal = Deal(

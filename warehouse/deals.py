@@ -391,20 +391,18 @@ def read_figures(con: duckdb.DuckDBPyConnection, doc_ids: list[str] | None = Non
     figures and contexts as ``attribute_figures`` of the deal_figures.sql and deal_mentions.sql
     rows (tests/warehouse/test_warehouse_deals_reading.py), without a Python row per mention.
     ``doc_ids``: only these documents' (an increment's new documents)."""
-    if doc_ids is not None:
-        con.register("deal_wanted", pa.table({"doc_id": pa.array(sorted(set(doc_ids)), pa.string())}))
-    try:
-        return _read_figures(con, lambda name: _only_wanted(read_sql(name)) if doc_ids is not None else read_sql(name),
-                             ordered=doc_ids is None)
-    finally:
-        if doc_ids is not None:
-            con.unregister("deal_wanted")
+    if doc_ids is None:
+        return _read_figures(con, read_sql, ordered=True)
+    return _read_figures(con, lambda name: _only_wanted(read_sql(name), doc_ids), ordered=False)
 
 
-def _only_wanted(query: str) -> str:
-    """A query file's rows of the documents in the registered table ``deal_wanted``."""
+def _only_wanted(query: str, doc_ids: list[str]) -> str:
+    """A query file's rows of the documents ``doc_ids``, named in the query (DuckDB pushes a list
+    of constants down to the tables it reads, not a filter by another table: 0.03 s instead of
+    0.9 s for the texts of 1,000 new documents in 100k)."""
     body = query.strip().rstrip(";")
-    return f"select * from ({body}) where doc_id in (select doc_id from deal_wanted)"
+    listed = ", ".join("'" + doc_id.replace("'", "''") + "'" for doc_id in sorted(set(doc_ids))) or "null"
+    return f"select * from ({body}) where doc_id in ({listed})"
 
 
 def _read_figures(con: duckdb.DuckDBPyConnection, query, ordered: bool) -> tuple[list[Figure], dict[str, DocContext]]:

@@ -197,3 +197,12 @@ def test_an_increment_flags_headline_figures_as_a_full_rebuild(con, case):
     flags.update({f.commitment_id: f.commitment_id in headline for f in deal.figures})
     assert flags == {f.commitment_id: f.commitment_id in headline_figures(full) for f in full.figures}
     assert amounts if case == "repeated" else kinds == {"power"}
+
+
+def test_an_increment_reads_the_new_documents_as_a_full_read_does(seeded, doc):
+    every, contexts = read_figures(seeded)
+    wanted = [doc.stargate_uae_dcwire, doc.humain_gov, "no such document"]
+    figures, some = read_figures(seeded, wanted)
+    assert figures == [f for f in every if f.doc_id in wanted] and figures
+    assert some == {d: ctx for d, ctx in contexts.items() if d in wanted}
+    assert read_figures(seeded, []) == ([], {})
