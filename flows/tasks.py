@@ -138,7 +138,8 @@ def load_extraction_lines(db: str, batches: list[list[dict]], work_dir: str, fir
 
 @task(name="build-deals", cache_policy=NONE)
 def build_deal_records(db: str) -> dict:
-    """Rebuild the deals with the resolver TRACKER_DEAL_RESOLVER names (app.deals.build_deals)."""
+    """Bring the deals up to date with the resolver TRACKER_DEAL_RESOLVER names (app.deals.build_deals:
+    the week's new documents attached to the stored deals, or a full rebuild when they cannot be)."""
     return app.deals.build_deals(db, app.deals.deal_resolver(), logger=_logger())
 
 
