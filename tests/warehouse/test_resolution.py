@@ -304,7 +304,7 @@ def test_the_flow_picks_the_resolver_the_environment_names(monkeypatch):
     monkeypatch.setenv("TRACKER_DEAL_RESOLVER", "model")
     assert deal_resolver() is warehouse.resolution.build_deals
     monkeypatch.setenv("TRACKER_DEAL_RESOLVER", "rules")
-    assert deal_resolver() is warehouse.deals.build_deals
+    assert deal_resolver() is warehouse.deals.update_deals  # attaches new documents when it can
     monkeypatch.setenv("TRACKER_DEAL_RESOLVER", "magic")
     with pytest.raises(ValueError, match="TRACKER_DEAL_RESOLVER='magic': expected one of rules, model"):
         deal_resolver()
