@@ -146,6 +146,9 @@ def measure(db: Path, resolver: str, mode: str, cap: float, keep: Path | None = 
     if keep is None or result["over_cap"]:
         copy.unlink(missing_ok=True)
     shown = f"> {cap:.0f} s (stopped)" if result["over_cap"] else f"{result['seconds']:.1f} s"
+    if run["returncode"] < 0 and run["seconds"] < cap:  # ended by a signal before the cap: the OOM killer
+        result["signal"] = -run["returncode"]
+        shown = f"ended by signal {-run['returncode']} after {run['seconds']:.0f} s"
     print(f"  {resolver:5} {mode:11} {shown}, peak {result['peak_rss_mb']:.0f} MB"
           + (f", {result.get('deals')} deals" if not result["over_cap"] else "")
           + (f" ({result['documents']} documents attached: {result['changed']} deals grew, {result['new']} new"
