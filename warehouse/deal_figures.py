@@ -261,6 +261,8 @@ def choose_anchor(figure: Figure, ctx: DocContext) -> str | None:
     if home is not None and ctx.countries.get(home):
         return home
     pool = list(figure.own_countries or figure.weak_countries)
+    if not pool and home is not None:
+        return home  # no country named around it: rupees are still spent in India
     primary = ctx.primary
     paragraph = ctx.paragraph_countries.get(figure.paragraph, _NO_COUNTS)
     # the document's main country competes when the sentence names several countries (investors

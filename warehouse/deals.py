@@ -28,7 +28,9 @@ describes each deal (step 4) and rebuilds the tables.
    anchored in France; "$1bn in Kenya" stays in Kenya). Money in a national currency is spent in
    that currency's country when the document names it ("Singapore's STT GDC follows with 4.5
    billion baht", in a story on Thailand's approvals, is anchored in Thailand; ISO 4217 codes start
-   with the country's code); dollars, euros and other currencies of many countries say nothing.
+   with the country's code), and so is a figure whose sentence and paragraph name no country ("Rs
+   10,372 crore" for the IndiaAI Mission, in a story naming no country but Japan); dollars, euros
+   and other currencies of many countries say nothing.
 2. Same figure (``same_figure``): the same kind and amount within 1 % (money in the same currency,
    or within 1.5 % in US dollars). It is the strongest sign that two reports are about one deal.
 3. Leader clustering (``Clustering``), documents in report order (date, doc_id); for each day the

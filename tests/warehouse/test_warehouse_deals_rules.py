@@ -27,7 +27,7 @@ from warehouse.deals import (
 )
 
 TOKEN = re.compile(r"\[([^\]|]+)(?:\|([A-Z]{2}))?\]|\{([^}|]+)\|(money|power|chips)=([0-9.e]+)(?: ([A-Z]{3}))?\}")
-USD = {"USD": 1.0, "EUR": 1.1, "GBP": 1.3, "SAR": 0.27, "THB": 0.03}
+USD = {"USD": 1.0, "EUR": 1.1, "GBP": 1.3, "SAR": 0.27, "THB": 0.03, "INR": 0.012}
 
 
 class Article:
@@ -193,6 +193,17 @@ def test_money_in_a_national_currency_is_spent_in_that_country():
     assert anchors[4.5e9] == "TH"  # baht: spent in Thailand, whatever the investor's home
     assert anchors[1e9] == "US"  # dollars say nothing of the place
     assert sorted(deal_countries(d)[0] for d in deals) == ["TH", "US"]
+
+
+def test_money_in_a_national_currency_needs_no_country_named():
+    figures, _ = cluster(Article(
+        "a", 1, "Cabinet approves AI mission",
+        ["The Cabinet approved the IndiaAI Mission with {Rs 10,372 crore|money=1.0372e11 INR}."],
+        ["A fund of {$2bn|money=2e9 USD} was launched in [Japan|JP] the same week."],
+    ))
+    anchors = {f.amount: f.anchor for f in figures}
+    assert anchors[1.0372e11] == "IN"  # the document names only Japan; the rupees say where
+    assert anchors[2e9] == "JP"
 
 
 def test_a_deal_naming_no_country_is_placed_at_its_owners_home():
