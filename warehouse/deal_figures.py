@@ -11,8 +11,10 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 from itertools import pairwise
+
+import pycountry
 
 from warehouse.resolution.features import AMOUNT_TOLERANCE, USD_TOLERANCE
 
@@ -248,11 +250,16 @@ SHARED_CURRENCIES = {"USD", "EUR", "XAF", "XOF", "XCD", "XPF", "XDR"}  # used in
 def currency_country(figure: Figure) -> str | None:
     """The country of a money figure's national currency (ISO 4217 codes start with the ISO 3166
     code: THB Thailand, INR India, GBP the United Kingdom); None for dollars, euros and the other
-    currencies of many countries."""
+    currencies of many countries, and for codes of no country (XAU, gold)."""
     code = figure.currency if figure.kind == "money" else None
     if not code or len(code) != 3 or code in SHARED_CURRENCIES:
         return None
-    return code[:2]
+    return code[:2] if is_country_code(code[:2]) else None
+
+
+@lru_cache(maxsize=512)
+def is_country_code(code: str) -> bool:
+    return pycountry.countries.get(alpha_2=code) is not None
 
 
 def choose_anchor(figure: Figure, ctx: DocContext) -> str | None:

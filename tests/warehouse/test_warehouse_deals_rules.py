@@ -27,7 +27,7 @@ from warehouse.deals import (
 )
 
 TOKEN = re.compile(r"\[([^\]|]+)(?:\|([A-Z]{2}))?\]|\{([^}|]+)\|(money|power|chips)=([0-9.e]+)(?: ([A-Z]{3}))?\}")
-USD = {"USD": 1.0, "EUR": 1.1, "GBP": 1.3, "SAR": 0.27, "THB": 0.03, "INR": 0.012}
+USD = {"USD": 1.0, "EUR": 1.1, "GBP": 1.3, "SAR": 0.27, "THB": 0.03, "INR": 0.012, "XAU": 2000.0}
 
 
 class Article:
@@ -204,6 +204,14 @@ def test_money_in_a_national_currency_needs_no_country_named():
     anchors = {f.amount: f.anchor for f in figures}
     assert anchors[1.0372e11] == "IN"  # the document names only Japan; the rupees say where
     assert anchors[2e9] == "JP"
+
+
+def test_a_currency_of_no_country_places_nothing():
+    figures, _ = cluster(Article(
+        "a", 1, "Miner pledges gold",
+        ["A reserve of {XAU 5,000,000|money=5e6 XAU} backs the AI fund."],
+    ))
+    assert [f.anchor for f in figures] == [None]
 
 
 def test_a_deal_naming_no_country_is_placed_at_its_owners_home():
