@@ -128,8 +128,8 @@ def read_prediction(db: Path, doc_ids: dict[str, str]) -> Prediction:
     article_of = {doc_id: article for article, doc_id in doc_ids.items()}
     figures = [
         PredictedFigure(figure_id=cid, article=article_of[doc_id], kind=kind, amount=float(amount),
-                        currency=currency, start=start, deal=deal_id, surface=surface or "")
-        for cid, doc_id, kind, amount, currency, start, surface, deal_id in figure_rows
+                        currency=currency, start=start, deal=deal_id, surface=surface or "", role=role)
+        for cid, doc_id, kind, amount, currency, start, surface, deal_id, role in figure_rows
         if doc_id in article_of and amount is not None
     ]
     deals = {}

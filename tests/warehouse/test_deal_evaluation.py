@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from dataclasses import replace
 import sys
 from pathlib import Path
 
@@ -156,10 +157,29 @@ def test_a_context_figure_in_a_deal_is_counted(tiny):
     deals["p-stargate-uae"] = PredictedDeal("p-stargate-uae", "G42, OpenAI in UAE", ("AE",), ("G42", "OpenAI"),
                                             (("money", 300e9, "USD"),))
     report = evaluate(tiny, Prediction(predict(tiny, shown), deals), PARTY_NAMES, errors=True)
-    assert report["context_as_deal_figures"] == {"context": 1, "in_deals": 1, "share": 1.0, "as_headline": 1}
+    assert report["context_as_deal_figures"] == {"context": 1, "shown": 1, "share": 1.0, "as_headline": 1,
+                                                 "in_deals": 1}
     assert report["pairwise"]["precision"] == 1.0  # only commitment pairs are scored pairwise
     a3 = next(e for e in report["errors"]["articles"] if e["article"] == "a3")
     assert a3["context_in_deals"][0]["predicted_deal"] == "p-stargate-uae"
+    assert a3["context_in_deals"][0]["shown"] is True
+
+
+def test_a_context_figure_kept_as_evidence_but_marked_context_is_not_shown(tiny):
+    # the pipeline keeps OpenAI's valuation as evidence of Stargate UAE but calls it context: the
+    # newsletter leaves it out and the review page strikes it through, so it is no deal figure
+    figures = [
+        replace(f, role="context") if (f.article, f.figure_id) == ("a3", "c-a3-1") else f
+        for f in predict(tiny, {("a3", 1): "p-stargate-uae"})
+    ]
+    report = evaluate(tiny, Prediction(figures, dict(RIGHT_DEALS)), PARTY_NAMES, errors=True)
+    assert report["context_as_deal_figures"] == {"context": 1, "shown": 0, "share": 0.0, "as_headline": 0,
+                                                 "in_deals": 1}
+    a3 = next(e for e in report["errors"]["articles"] if e["article"] == "a3")
+    assert a3["context_in_deals"][0]["shown"] is False
+    assert "kept, marked context: money" in format_errors(report["errors"])
+    line = next(x for x in format_report(report).splitlines() if x.startswith("context figures as deal figures"))
+    assert "(0/1)" in line and "1 of them marked context" in line
 
 
 def test_figures_not_extracted_count_against_recall_not_precision(tiny):

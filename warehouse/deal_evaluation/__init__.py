@@ -13,7 +13,8 @@ built from them (scoring.py, pure):
 - deals reported by two or more articles kept whole (one predicted deal, holding no other deal);
 - host country right (the main predicted deal's first country is the gold host);
 - principal parties right (recall and precision of its companies against the gold parties);
-- context figures shown as deal figures (count and share of gold context figures).
+- context figures shown as deal figures (count and share of gold context figures that are evidence
+  of a deal and not marked context by the pipeline; those kept marked are counted apart).
 
 report.py prints the scores and, with ``errors``, each gold deal's figures and where they went.
 """

@@ -78,7 +78,7 @@ def article_errors(scorer: Scorer) -> list[dict]:
         if context:
             entry["context_in_deals"] = [
                 {"figure": f.describe(), "what": f.what, "predicted_deal": scorer.predicted_deal(f),
-                 "title": _deal_title(scorer, scorer.predicted_deal(f))}
+                 "title": _deal_title(scorer, scorer.predicted_deal(f)), "shown": scorer.match(f).shown}
                 for f in context
             ]
         unlisted = [
@@ -127,8 +127,9 @@ def format_report(report: dict) -> str:
          + (f"  ({host['without_host']} deal(s) without a host left out)" if host["without_host"] else "")),
         ("principal parties recall", _share(parties["right"], parties["gold"], parties["recall"])),
         ("principal parties precision", _share(parties["right"], parties["predicted"], parties["precision"])),
-        ("context figures as deal figures", _share(context["in_deals"], context["context"], context["share"])
-         + f"  {context['as_headline']} as a headline figure"),
+        ("context figures as deal figures", _share(context["shown"], context["context"], context["share"])
+         + f"  {context['as_headline']} as a headline figure; {context['in_deals']} evidence of a deal, "
+         + f"{context['in_deals'] - context['shown']} of them marked context"),
         ("predicted deals",
          f"{predicted['deals']:6d}  ({predicted['without_gold_commitment']} with no gold commitment)"),
     ]
@@ -167,7 +168,8 @@ def format_errors(errors: dict) -> str:
         for item in entry.get("not_extracted", []):
             lines.append(f"  - not extracted: {item['figure']} ({item['deal'] or item['role']})")
         for item in entry.get("context_in_deals", []):
-            lines.append(f"  + context as a deal figure: {item['figure']} ({item['what']}) in "
+            lines.append(f"  + context {'as a deal figure' if item['shown'] else 'kept, marked context'}: "
+                         f"{item['figure']} ({item['what']}) in "
                          f"{item['predicted_deal']}: {item['title']}")
         for item in entry.get("unlisted_in_deals", []):
             lines.append(f"  + deal figure not in the key: {item['figure']} in {item['predicted_deal']}: "

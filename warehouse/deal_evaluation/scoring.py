@@ -41,6 +41,13 @@ class PredictedFigure:
     start: int | None = None  # offset in the analysed text (title, blank line, body)
     deal: str | None = None
     surface: str = ""
+    role: str | None = None  # the extractor's: "context" figures are never shown as a deal's figures
+
+    @property
+    def shown(self) -> bool:
+        """Shown as a figure of its deal: evidence of one, and not a figure the pipeline marks as
+        context (the newsletter leaves those out, the review page strikes them through)."""
+        return self.deal is not None and self.role != "context"
 
 
 @dataclass(frozen=True)
@@ -309,14 +316,17 @@ class Scorer:
 
     def context(self) -> dict:
         """(e) Gold context figures (revenue, GDP, valuations, fund sizes, other deals cited...)
-        whose matched predicted figure is evidence of a predicted deal: shown as a deal figure.
-        ``share`` is of all gold context figures; ``as_headline`` counts those that are also the
-        deal's headline figure of their kind."""
+        shown as a deal figure: their matched predicted figure is evidence of a predicted deal and
+        the pipeline does not mark it as context (``PredictedFigure.shown``). ``share`` is of all
+        gold context figures; ``as_headline`` counts those that are also the deal's headline
+        figure of their kind; ``in_deals`` counts every one that is evidence of a deal, shown or
+        kept as marked context (the review page shows those struck through as context)."""
         figures = [f for article in self.gold.articles for f in article.figures if not f.is_commitment]
         in_deals = [f for f in figures if self.predicted_deal(f) is not None]
+        shown = [f for f in in_deals if self.match(f).shown]
         headline = [f for f in in_deals if self.is_headline(f)]
-        return {"context": len(figures), "in_deals": len(in_deals),
-                "share": ratio(len(in_deals), len(figures), 0.0), "as_headline": len(headline)}
+        return {"context": len(figures), "shown": len(shown), "share": ratio(len(shown), len(figures), 0.0),
+                "as_headline": len(headline), "in_deals": len(in_deals)}
 
     def is_headline(self, figure: GoldFigure) -> bool:
         found = self.match(figure)
