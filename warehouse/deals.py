@@ -149,6 +149,7 @@ from warehouse.deal_state import STAND_IN, Described, deals_to_restore, plan_upd
 from warehouse.deal_texts import PARTIES_TYPE, tell_deals
 from warehouse.resolution.features import SUPPLIER_TYPES, same_figure
 from warehouse.resolution.frames import company_registry
+from warehouse.resolution.store import persist_plan
 from warehouse.resolution.telling import DealFacts, Party
 from warehouse.resolution.telling import deal_title as deal_title_of
 
@@ -502,20 +503,17 @@ def new_headlines(deal: Deal, stored: Summary) -> tuple[set[str], list[tuple], s
 
 def persist_deals(con: duckdb.DuckDBPyConnection) -> None:
     """Write the staged ``deal_clusters`` and ``deal_members`` (registered or temp tables) of a
-    full rebuild: deal aliases, deals, evidence, texts, figure history. Inside the caller's
-    transaction."""
-    run_sql(con, "stage_deal_keywords", {"path": str(DATA_DIR / "deal_keywords.csv")})
-    run_sql(con, "record_deal_aliases")
-    run_sql(con, "build_deals")
-    tell_deals(con)
-    run_sql(con, "record_commitment_deals")
+    full rebuild: deal aliases, deals, evidence, texts, figure history, with the learned
+    resolver's own persistence (the same SQL for both). Inside the caller's transaction."""
+    persist_plan(con)
 
 
 def persist_increment(con: duckdb.DuckDBPyConnection) -> None:
     """Write an increment's changed and new deals (``deal_changed_clusters``, their new figures
     ``deal_new_members``, ``deal_renamed``: the changed deals' stored ids -> ids now) with the
     full rebuild's SQL, each step kept to those deals: aliases and the renamed deals' evidence
-    (record_deal_increment.sql, which also removes their stored deals rows), build_deals.sql's
+    (record_deal_increment.sql, which also removes their stored deals rows, and
+    record_current_deal_aliases.sql), build_deals.sql's
     inserts (not its deletes of every deal: the evidence of the new figures, then the deals rows,
     from every figure of those deals, stage_deal_increment.sql), their texts, and the first
     statement of record_commitment_deals.sql (not the second, which clears the figures of every
@@ -525,6 +523,7 @@ def persist_increment(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create or replace temp table deal_clusters as select * from deal_changed_clusters")
     con.execute("create or replace temp table deal_members as select * from deal_new_members")
     run_sql(con, "record_deal_increment")
+    run_sql(con, "record_current_deal_aliases")
     con.execute(inserts["deal_evidence"])
     run_sql(con, "stage_deal_increment")
     con.execute(inserts["deals"])

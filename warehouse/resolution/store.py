@@ -131,6 +131,7 @@ def persist_plan(con: duckdb.DuckDBPyConnection) -> None:
 
     run_sql(con, "stage_deal_keywords", {"path": str(DATA_DIR / "deal_keywords.csv")})
     run_sql(con, "record_deal_aliases")
+    run_sql(con, "record_current_deal_aliases")
     run_sql(con, "build_deals")
     tell_deals(con)
     run_sql(con, "record_commitment_deals")

@@ -111,31 +111,3 @@ update deal_aliases
 set deal_id = r.new_id
 from retired_deals as r
 where deal_aliases.deal_id = r.old_id;
-
-insert into deal_aliases (
-    alias_id,
-    deal_id,
-    successor_id,
-    title,
-    reason,
-    retired_at
-)
-select
-    deal_id,
-    deal_id,
-    null,
-    title,
-    'current',
-    null
-from deal_clusters
-order by deal_id
-on conflict (alias_id) do update set
-    deal_id = excluded.deal_id,
-    successor_id = null,
-    title = excluded.title,
-    reason = 'current',
-    retired_at = null
-where deal_aliases.deal_id is distinct from excluded.deal_id
-    or deal_aliases.successor_id is not null
-    or deal_aliases.title is distinct from excluded.title
-    or deal_aliases.reason <> 'current';
