@@ -158,7 +158,7 @@ from warehouse.resolution.telling import deal_title as deal_title_of
 __all__ = [
     "TIER_M", "TIER_S", "TIER_W", "Deal", "DocContext", "Figure", "attribute_figures", "build_deals",
     "cluster_figures", "deal_anchor", "deal_companies", "deal_countries", "deal_id_for", "deal_parties", "deal_title",
-    "headline_figures", "plan_deals", "update_deals",
+    "headline_figures", "update_deals",
 ]
 
 
@@ -380,12 +380,6 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def plan_deals(con: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table]:
-    """The clustering as two Arrow tables: deal_clusters and deal_members."""
-    with collector_paused():
-        return _plan_deals(con)
-
-
 def read_figures(con: duckdb.DuckDBPyConnection, doc_ids: list[str] | None = None
                  ) -> tuple[list[Figure], dict[str, DocContext]]:
     """Step 1 from the warehouse: the figures of deal_figures.sql placed in their documents' texts
@@ -429,12 +423,6 @@ def _read_figures(con: duckdb.DuckDBPyConnection, query, ordered: bool) -> tuple
     for doc_id, sentence, kinds, values, starts in zip(*(c.to_pylist() for c in listed.columns), strict=True):
         sentences[(doc_id, sentence)] = list(zip(kinds, values, starts, strict=True))
     return link_figures(figure_rows, contexts, sentences), contexts
-
-
-def _plan_deals(con: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table]:
-    figures, contexts = read_figures(con)
-    clusters, members, _ = describe_deals(cluster_figures(figures, contexts), contexts)
-    return clusters, members
 
 
 def describe_deals(deals: list[Deal], contexts: dict[str, DocContext], stored: dict[int, str] | None = None

@@ -3,7 +3,7 @@
 frames.py builds each document's deal frames, clustering.py merges frames of different documents
 into deals with the cross-document model, describe.py says what each deal shows. ``to_tables``
 gives the two tables the persistence SQL reads, with the same columns and meaning as
-warehouse.deals.plan_deals: ``deal_clusters`` (deal_id, title, countries, companies) and
+warehouse.deals.describe_deals: ``deal_clusters`` (deal_id, title, countries, companies) and
 ``deal_members`` (deal_id, commitment_id, tier, headline); with ``with_parties`` (store.py),
 ``deal_clusters`` also carries each deal's ``parties`` (name and role, in title order) for
 warehouse/deal_texts.py.

@@ -3,7 +3,8 @@
 -- previous build. A previous deal id absent from the new clustering is retired: its successor is
 -- the new deal holding most of its figures, then with the same anchor country, then sharing most of
 -- its documents, then the smallest id (null when none of its documents supports a deal any more).
--- Aliases pointing at a retired id follow it to the successor; every new deal id is current.
+-- Aliases pointing at a retired id follow it to the successor; record_current_deal_aliases.sql,
+-- run next, makes every new deal id current.
 -- retired_at is data time (the newest fetched_at among the documents), so reruns give the same rows.
 create or replace temp table retired_deals as
 with old_evidence as (

@@ -1,7 +1,8 @@
 -- before an increment's deals are written (warehouse/deals.py, persist_increment; deal_clusters:
 -- the changed and new deals): a changed deal whose id changed (it gained an earlier report)
 -- retires its stored id, superseded by its id now, as record_deal_aliases.sql does after a full
--- rebuild; aliases pointing at the retired id follow it; the changed and new deals are current.
+-- rebuild; aliases pointing at the retired id follow it (record_current_deal_aliases.sql, run
+-- next, makes the changed and new deals current).
 -- Its evidence takes its id now; the changed deals' stored rows go (build_deals.sql's insert
 -- writes them again).
 insert into deal_aliases (
