@@ -3,16 +3,20 @@ deals, the rules by which a candidate joins a deal, and splitting by companies."
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
 from warehouse.deal_figures import (
+    KNOWN_SHARE,
     LONG_WINDOW_DAYS,
     MIN_JACCARD,
     NO_CONTEXT,
     REVISION_WINDOW_DAYS,
+    STATED_KINDS,
     SUBORDINATE_RATIO,
     TIER_M,
     TIER_S,
@@ -24,7 +28,7 @@ from warehouse.deal_figures import (
     figure_keys,
     lookup_keys,
 )
-from warehouse.resolution.features import same_figure
+from warehouse.resolution.features import USD_TOLERANCE, close, comparable, same_figure
 
 
 @dataclass
@@ -83,10 +87,27 @@ class Deal:
     # (kind, currency, amount, usd) -> (documents holding it up to two, len(members) then): a count
     # of two stays, a smaller one holds until the deal grows
     _holding: dict = field(default_factory=dict, init=False, repr=False)
+    # STATED_KINDS -> the amounts (comparable) its headline and own-sentence figures state, sorted,
+    # and the sums of two such amounts of one of its documents, sorted (``disagrees``)
+    stated: dict = field(default_factory=dict, init=False, repr=False)
+    stated_sums: dict = field(default_factory=dict, init=False, repr=False)
+    _stated_by_doc: dict = field(default_factory=dict, init=False, repr=False)
+    # how many of its documents name each company in an S figure, have it as a main company, name
+    # each country in a figure's sentence (``known``); earlier_reports: its documents of an earlier
+    # run, not in ``docs`` (a restored deal, warehouse/deal_state.py)
+    company_reports: Counter = field(default_factory=Counter, init=False, repr=False)
+    principal_reports: Counter = field(default_factory=Counter, init=False, repr=False)
+    country_reports: Counter = field(default_factory=Counter, init=False, repr=False)
+    earlier_reports: int = field(default=0, init=False, repr=False)
+    _counted: dict = field(default_factory=dict, init=False, repr=False)  # (what, doc_id) -> names counted
+    _known: dict = field(default_factory=dict, init=False, repr=False)  # what -> (reports, version, names)
+    _version: int = field(default=0, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.first_day = self.first_reported.toordinal()
         self.last_day = self.last_reported.toordinal()
+        self._tallies = {"companies": self.company_reports, "principals": self.principal_reports,
+                         "countries": self.country_reports}
 
     def add_figure(self, figure: Figure, companies: frozenset[str], principals: frozenset[str] = frozenset()) -> None:
         if not self.core and companies:
@@ -96,13 +117,16 @@ class Deal:
             self.companies = self.companies | companies
         if figure.tier == TIER_S:  # headline and shared sentences sum up more than the deal
             self.companies = self.companies | companies
-        self.named |= principals
+            self.count("companies", figure.doc_id, companies)
+        self.note_principals(figure.doc_id, principals)
         self.members.append((figure, companies))
         self._figures.append(figure)
         self.families.add(TYPE_FAMILIES.get(figure.deal_type))
         self.per_doc[figure.doc_id] += 1
         self.docs.add(figure.doc_id)
         self.countries_named.update(figure.own_countries + figure.weak_countries)
+        self.count("countries", figure.doc_id, figure.own_countries + figure.weak_countries)
+        self.state(figure)
         for key in figure_keys(figure):
             self.by_amount.setdefault(key, []).append(figure)
         if figure.reported_on < self.first_reported:
@@ -111,6 +135,66 @@ class Deal:
         if figure.reported_on > self.last_reported:
             self.last_reported = figure.reported_on
             self.last_day = figure.reported_on.toordinal()
+
+    def note_principals(self, doc_id: str, principals: Iterable[str]) -> None:
+        """The main companies of one of its documents."""
+        self.named.update(principals)
+        self.count("principals", doc_id, principals)
+
+    def count(self, what: str, doc_id: str, names: Iterable[str]) -> None:
+        counted = self._counted.get((what, doc_id))
+        fresh = [name for name in names if counted is None or name not in counted]
+        if not fresh:
+            return
+        if counted is None:
+            counted = self._counted[(what, doc_id)] = set()
+        counted.update(fresh)
+        self._tallies[what].update(fresh)
+        self._version += 1
+
+    @property
+    def reports(self) -> int:
+        return self.earlier_reports + len(self.docs)
+
+    def tallies(self) -> dict[str, Counter]:
+        """What ``known`` counts: companies, principals, countries -> name -> documents naming it."""
+        return dict(self._tallies)
+
+    def restore_tallies(self, reports: int, tallies: dict[str, dict[str, int]]) -> None:
+        """Continue from the counts an earlier run left (warehouse/deal_state.py restore_deals):
+        ``reports`` documents it had then, none of them in ``docs``."""
+        self.earlier_reports = reports - len(self.docs)
+        for what, counts in tallies.items():
+            self._tallies[what].update(counts)
+        self._version += 1
+
+    def known(self, what: str) -> frozenset[str]:
+        """The companies (``companies``: in S figures; ``principals``: as a main company) or the
+        countries (``countries``) at least KNOWN_SHARE of its documents name: what the deal is
+        known by. A deal of one or two reports is known by all it names; a deal of many reports is
+        not known by a name one report in five gives, so a deal does not grow into every deal of
+        its country by gathering names report by report."""
+        reports = self.reports
+        cached = self._known.get(what)
+        if cached is not None and cached[0] == reports and cached[1] == self._version:
+            return cached[2]
+        least = reports * KNOWN_SHARE
+        names = frozenset(name for name, count in self._tallies[what].items() if count >= least)
+        self._known[what] = (reports, self._version, names)
+        return names
+
+    def state(self, figure: Figure) -> None:
+        """Keep the amount of a headline or own-sentence figure of STATED_KINDS, and its sums with
+        the other such amounts of its document."""
+        value = comparable(figure)
+        if figure.kind not in STATED_KINDS or figure.tier == TIER_W or value is None or value <= 0:
+            return
+        bisect.insort(self.stated.setdefault(figure.kind, []), value)
+        others = self._stated_by_doc.setdefault((figure.kind, figure.doc_id), [])
+        sums = self.stated_sums.setdefault(figure.kind, [])
+        for other in others:
+            bisect.insort(sums, other + value)
+        others.append(value)
 
     @property
     def figures(self) -> list[Figure]:
@@ -191,12 +275,14 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
     same_doc = candidate.doc_id in deal.docs
     same_anchor = candidate.anchor == deal.anchor
     companies, core = candidate.companies, deal.core
-    known: list[bool] = []
+    known = core | deal.known("companies")  # what the deal is known by (Deal.known)
+    principals = deal.known("principals")
+    held: list[bool] = []
 
     def shared() -> bool:
-        if not known:
-            known.append(any(deal.documents_holding(f) for f in candidate.figures))
-        return known[0]
+        if not held:
+            held.append(any(deal.documents_holding(f) for f in candidate.figures))
+        return held[0]
 
     if gap > WINDOW_DAYS:
         # reported again months later: the same figure, in the same country, by the same parties
@@ -204,16 +290,18 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
         revision = candidate.long_window > LONG_WINDOW_DAYS
         if not (
             (same_anchor or (revision and deal.anchor in {c for f in candidate.figures for c in f.own_countries}))
-            and companies <= deal.companies | deal.named
+            and companies <= known | principals
             and (not core or companies & core or candidate.doc_companies & core)
             and (same_doc or shared())
         ):
             return None
     if not same_anchor and not shared():  # placed in another country: only with a figure it holds
         return None
+    if not same_doc and not shared() and disagrees(deal, candidate):
+        return None  # another report stating other money or chips: another deal
     if (
         companies
-        and not companies <= deal.companies
+        and not companies <= known
         and any(f.tier == TIER_S and f.doc_id in deal.docs for f in candidate.figures)
     ):
         return None  # in one article, a figure naming a company the deal's figures there do not is another deal
@@ -227,8 +315,8 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
         if (
             match >= MIN_JACCARD
             or (len(deal.principal) == 2 and deal.principal <= companies)
-            or (companies <= deal.companies and (same_doc or shared()))
-            or (companies & (core | deal.named) and shared())
+            or (companies <= known and (same_doc or shared()))
+            or (companies & (core | principals) and shared())
         ):
             return score(match)
         return None
@@ -238,23 +326,55 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
         # story is about the deal's parties, or the figure is confirmed in the deal's country and
         # the story names no company the deal does not (a round amount links nothing else)
         detail = same_doc and all(f.tier == TIER_S for f in candidate.figures)
-        about_others = not candidate.doc_companies <= deal.companies | deal.named
+        about_others = not candidate.doc_companies <= known | principals
         if detail or (
             shared() and (not core or candidate.doc_companies & core
                           or (same_anchor and not about_others and _confirmed(deal, candidate)))
         ):
             return score(1.0 if not core else 0.0)
         return None
-    if companies & deal.named and shared():  # a deal founded without companies
+    if companies & principals and shared():  # a deal founded without companies
         return score(0.0)
     return None
+
+
+def _near(values: list[float] | None, value: float) -> bool:
+    """Whether the sorted ``values`` hold one within USD_TOLERANCE of ``value``."""
+    if not values:
+        return False
+    i = bisect.bisect_left(values, value * (1 - USD_TOLERANCE))
+    return i < len(values) and close(values[i], value, USD_TOLERANCE)
+
+
+def disagrees(deal: Deal, candidate: Candidate) -> bool:
+    """Whether the candidate states money or a chip count (in a headline or its own sentence)
+    where the deal's reports state other amounts of that kind, none of them a sum of the other
+    side's parts ("$15.2bn" against "$7.3bn so far plus $7.9bn"). Asked only of a candidate that
+    repeats none of the deal's figures: reports of one deal give its money and its chips alike, so
+    two amounts that differ are two deals (an Amazon campus at $10bn and another at $20bn, in the
+    same country and weeks apart). Capacities do not tell deals apart: one campus is reported by
+    its first phase, its total or both."""
+    for kind in STATED_KINDS:
+        values = deal.stated.get(kind)
+        if not values:
+            continue
+        ours = [comparable(f) for f in candidate.figures if f.kind == kind and f.tier != TIER_W]
+        ours = [v for v in ours if v is not None and v > 0]
+        if not ours:
+            continue
+        if any(_near(deal.stated_sums.get(kind), v) for v in ours):
+            continue
+        if any(_near(values, a + b) for i, a in enumerate(ours) for b in ours[i + 1:]):
+            continue
+        return True
+    return False
 
 
 def may_place(deal: Deal, candidate: Candidate) -> bool:
     """The country part of the join test: the deal's country is the candidate's, or one the
     candidate may be placed in, or the candidate's is one the deal's figures name."""
     return (deal.anchor == candidate.anchor or deal.anchor in candidate.places
-            or candidate.anchor in deal.countries_named)
+            or candidate.anchor in deal.known("countries"))
 
 
 def best_of(candidate: Candidate, deals: list[Deal]) -> tuple[Deal | None, tuple | None]:
@@ -348,7 +468,6 @@ class Clustering:
             first_reported=candidate.reported_on,
             last_reported=candidate.reported_on,
             order=self.founded,
-            named=set(candidate.doc_principals),
             companies=candidate.companies,
         )
         self.founded += 1
@@ -358,7 +477,7 @@ class Clustering:
         return deal
 
     def add(self, deal: Deal, candidate: Candidate) -> None:
-        deal.named |= candidate.doc_principals
+        deal.note_principals(candidate.doc_id, candidate.doc_principals)
         for figure in candidate.figures:
             self.attach(deal, figure, candidate.companies)
 
@@ -398,7 +517,7 @@ class Clustering:
             if (
                 i not in found
                 and deal.first_day - LONG_WINDOW_DAYS <= day <= deal.last_day + LONG_WINDOW_DAYS
-                and (deal.anchor == anchor or deal.anchor in places or anchor in deal.countries_named)
+                and (deal.anchor == anchor or deal.anchor in places or anchor in deal.known("countries"))
             ):
                 found[i] = deal
         return sorted(found.values(), key=lambda d: d.order)
@@ -564,7 +683,9 @@ class Clustering:
             self.drop(deal)
             for figure, companies in deal.members:
                 self.attach(target, figure, companies)
-            target.named |= deal.named
+            for (what, doc_id), names in deal._counted.items():
+                if what == "principals":
+                    target.note_principals(doc_id, names)
 
     def pass_strong(self, figures: list[Figure]) -> None:
         for candidate in self.strong_candidates(figures):

@@ -12,6 +12,7 @@ figures could join, as ``warehouse.deal_clustering.Deal`` objects the clustering
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from warehouse.deal_clustering import Deal
-from warehouse.deal_figures import REVISION_WINDOW_DAYS, TIER_S, TIER_W, Figure, figure_keys, lookup_keys
+from warehouse.deal_figures import REVISION_WINDOW_DAYS, STATED_KINDS, TIER_S, TIER_W, Figure, figure_keys, lookup_keys
 from warehouse.resolution.store import SQL_DIR as RESOLUTION_SQL
 from warehouse.resolution.store import evidence_checksum
 
@@ -43,7 +44,7 @@ DEALS_SCHEMA = pa.schema([
     ("deal_id", pa.string()), ("founded", pa.int32()), ("anchor", pa.string()), ("core", _STRINGS),
     ("principal", _STRINGS), ("named", _STRINGS), ("companies", _STRINGS), ("first_reported", pa.date32()),
     ("last_reported", pa.date32()), ("families", _STRINGS), ("countries_named", _STRINGS), ("parties", PARTIES),
-    ("summary", pa.string()),
+    ("summary", pa.string()), ("reports", pa.int32()), ("tallies", pa.string()),
 ])
 STAND_IN = ""  # the commitment_id of a restored deal's stand-in figures (``restore_deals``)
 
@@ -124,7 +125,7 @@ def record_state(con: duckdb.DuckDBPyConnection, mode: str, described: list[Desc
          "principal": sorted(d.deal.principal), "named": sorted(d.deal.named), "companies": sorted(d.deal.companies),
          "first_reported": d.deal.first_reported, "last_reported": d.deal.last_reported,
          "families": sorted(d.deal.types()), "countries_named": sorted(d.deal.countries_named),
-         "parties": d.parties, "summary": d.summary}
+         "parties": d.parties, "summary": d.summary, "reports": d.deal.reports, "tallies": tallies_json(d.deal)}
         for d in described], schema=DEALS_SCHEMA))
     con.register("deal_rule_new_docs", pa.table({"doc_id": pa.array(sorted(set(doc_ids or ())), pa.string())}))
     con.register("deal_rule_renamed", pa.table({
@@ -149,6 +150,12 @@ def record_state(con: duckdb.DuckDBPyConnection, mode: str, described: list[Desc
     finally:
         for name in ("deal_rule_new_figures", "deal_rule_new_deals", "deal_rule_new_docs", "deal_rule_renamed"):
             con.unregister(name)
+
+
+def tallies_json(deal: Deal) -> str:
+    """How many of its documents name each company and country (Deal.known), as JSON."""
+    return json.dumps({what: dict(sorted(counts.items())) for what, counts in deal.tallies().items()},
+                      sort_keys=True, separators=(",", ":"))
 
 
 def figure_table(figures: list[Figure], deal_of: dict[str, str]) -> pa.Table:
@@ -238,6 +245,11 @@ def restore_deals(con: duckdb.DuckDBPyConnection, deal_ids: list[str], figures: 
                where commitment_id in (select commitment_id from near)
                group by all
                order by all""").fetchall()
+        stated = con.execute(
+            """select deal_id, doc_id, kind, amount, currency, usd, tier
+               from deal_rule_figures
+               where deal_id in (select deal_id from deal_rule_wanted) and tier < 2 and list_contains($kinds, kind)
+               order by deal_id, commitment_id""", {"kinds": list(STATED_KINDS)}).fetchall()
     finally:
         con.unregister("deal_rule_wanted")
         con.unregister("deal_rule_keys")
@@ -250,6 +262,7 @@ def restore_deals(con: duckdb.DuckDBPyConnection, deal_ids: list[str], figures: 
             countries_named=set(head["countries_named"]),
         )
         deal.families.update(head["families"])
+        deal.restore_tallies(head["reports"] or 0, json.loads(head["tallies"] or "{}"))
         deals[head["deal_id"]] = (deal, head["summary"])
     for deal_id, kind, currency, amount, usd, weak, docs in amounts:
         deal = deals[deal_id][0]
@@ -258,4 +271,8 @@ def restore_deals(con: duckdb.DuckDBPyConnection, deal_ids: list[str], figures: 
                               amount=amount, currency=currency, usd=usd, tier=TIER_W if weak else TIER_S)
             for key in figure_keys(stand_in):
                 deal.by_amount.setdefault(key, []).append(stand_in)
+    for deal_id, doc_id, kind, amount, currency, usd, tier in stated:  # what ``disagrees`` compares
+        deal = deals[deal_id][0]
+        deal.state(Figure(commitment_id=STAND_IN, doc_id=doc_id, reported_on=deal.first_reported, kind=kind,
+                          amount=amount, currency=currency, usd=usd, tier=tier))
     return deals

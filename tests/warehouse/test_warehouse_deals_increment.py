@@ -112,6 +112,11 @@ def test_the_stored_state_restores_the_deals_the_clustering_left(seeded):
         assert (again.first_day, again.last_day, again.countries_named, again.types()) == (
             deal.first_day, deal.last_day, deal.countries_named, deal.types())
         assert summary == summary_of(deal, contexts).to_json()
+        # what the join test knows it by, and the money and chips it states (Deal.known, disagrees)
+        assert again.reports == deal.reports and again.tallies() == deal.tallies()
+        assert [again.known(what) for what in ("companies", "principals", "countries")] == [
+            deal.known(what) for what in ("companies", "principals", "countries")]
+        assert (again.stated, again.stated_sums) == (deal.stated, deal.stated_sums)
         # stand-ins for its figures: how many documents report each figure, counted up to two
         assert again.members == [] and set(again.by_amount) == set(deal.by_amount)
         assert [again.documents_holding(f) for f in figures] == [deal.documents_holding(f) for f in figures]

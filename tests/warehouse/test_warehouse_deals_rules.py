@@ -13,6 +13,8 @@ import random
 import re
 from datetime import date, timedelta
 
+import pytest
+
 from warehouse.deal_clustering import Clustering
 from warehouse.deals import (
     TIER_M,
@@ -263,6 +265,51 @@ def test_two_deals_in_one_country_and_week_stay_apart():
     )
     _, deals = cluster(stargate, microsoft, trade)
     assert docs_of(deals) == [["microsoft"], ["stargate", "trade"]]
+
+
+def test_a_deal_of_many_reports_is_known_by_the_names_most_of_them_give():
+    reports = [Article(f"atlas{day}", day, "[Atlas Cloud] plans a Norwegian campus",
+                       ["[Atlas Cloud] will build a {1GW|power=1000} campus in [Norway|NO]."]) for day in (1, 2, 3)]
+    reports.append(Article("atlas4", 4, "[Atlas Cloud] plans a Norwegian campus",
+                           ["[Atlas Cloud] will build the {1GW|power=1000} campus in [Norway|NO] with [Fjord Power]."]))
+    wind = Article("wind", 10, "[Fjord Power] plans a wind farm",
+                   ["[Fjord Power] will build a {1GW|power=1000} wind farm in [Norway|NO]."])
+    _, deals = cluster(*reports, wind)
+    assert docs_of(deals) == [["atlas1", "atlas2", "atlas3", "atlas4"], ["wind"]]
+    # two reports: the deal is still known by every name they give
+    _, deals = cluster(reports[0], reports[3], wind)
+    assert docs_of(deals) == [["atlas1", "atlas4", "wind"]]
+
+
+def test_the_same_company_stating_other_money_in_the_same_country_is_another_deal():
+    first = Article("first", 1, "[Amazon] to put {$10bn|money=10e9 USD} into an Ohio campus",
+                    ["The [US|US] company said building starts next year."])
+    second = Article("second", 9, "[Amazon] plans {$20bn|money=20e9 USD} for two Oregon campuses",
+                     ["It is the company's second such plan in the [US|US] this month."])
+    again = Article("again", 12, "[Amazon] confirms its {$10bn|money=10e9 USD} Ohio campus",
+                    ["Local officials in the [US|US] approved the site."])
+    _, deals = cluster(first, second, again)
+    assert docs_of(deals) == [["again", "first"], ["second"]]
+
+
+def test_other_chip_counts_from_the_same_parties_are_another_deal():
+    first = Article("first", 1, "[Northwind Cloud] to buy {8,000 chips|chips=8000} from [Nvidia]",
+                    ["The cluster will stand in [Norway|NO]."])
+    second = Article("second", 5, "[Northwind Cloud] orders {30,000 chips|chips=30000} from [Nvidia]",
+                     ["The order is for a second site in [Norway|NO]."])
+    _, deals = cluster(first, second)
+    assert docs_of(deals) == [["first"], ["second"]]
+
+
+@pytest.mark.parametrize("total_day, parts_day", [(1, 3), (3, 1)])
+def test_a_total_and_its_parts_are_not_other_money(total_day, parts_day):
+    total = Article("total", total_day, "[Contoso] commits {$15.2bn|money=15.2e9 USD} to the [UAE|AE]",
+                    ["The programme runs to the end of the decade."])
+    parts = Article("parts", parts_day, "[Contoso] details its [UAE|AE] spending",
+                    ["[Contoso] has spent {$7.3bn|money=7.3e9 USD} in the [UAE|AE] so far.",
+                     "[Contoso] will add {$7.9bn|money=7.9e9 USD} in the [UAE|AE] from next year."])
+    _, deals = cluster(total, parts)
+    assert docs_of(deals) == [["parts", "total"]]
 
 
 def test_the_same_round_figure_elsewhere_is_another_deal():
