@@ -102,6 +102,7 @@ class Deal:
     _counted: dict = field(default_factory=dict, init=False, repr=False)  # (what, doc_id) -> names counted
     _known: dict = field(default_factory=dict, init=False, repr=False)  # what -> (reports, version, names)
     _version: int = field(default=0, init=False, repr=False)
+    indexed_names: set = field(default_factory=set, init=False, repr=False)  # Clustering.by_company
 
     def __post_init__(self) -> None:
         self.first_day = self.first_reported.toordinal()
@@ -195,6 +196,10 @@ class Deal:
         for other in others:
             bisect.insort(sums, other + value)
         others.append(value)
+
+    def places(self) -> set[str | None]:
+        """The countries it may be placed with: its anchor and those its figures' sentences name."""
+        return {self.anchor, *self.countries_named}
 
     @property
     def figures(self) -> list[Figure]:
@@ -424,9 +429,11 @@ def _confirmed(deal: Deal, candidate: Candidate) -> bool:
 class Clustering:
     """The leader clustering of step 3; ``run`` returns the deals in founding order.
 
-    Deals are indexed by anchor country, by figure (kind and amount bucket) and by document, so a
-    candidate is only compared with the deals it could join: those of its country, and those
-    holding one of its figures. The deals of its own document are compared first, and when one of
+    Deals are indexed by country and company (``by_company``), by figure (kind and amount bucket)
+    and country (``by_key``) and by document, so a candidate is only compared with the deals it
+    could join: those of its country naming one of its companies, those of its document, and
+    those holding one of its figures that it may be placed with (``joins`` refuses any other). The
+    deals of its own document are compared first, and when one of
     them is confirmed (two documents report one of its figures) no other can rank higher, so the
     others are not compared at all (``best``, ``matching_deal``); the others are compared in the
     order of the rest of their scores, up to the first confirmed one (``best_ranked``). A deal
@@ -440,8 +447,13 @@ class Clustering:
         self.deals: list[Deal] = []  # current deals, in founding order
         self.founded = 0
         self.deal_of: dict[str, Deal] = {}  # commitment_id -> deal
-        self.by_anchor: dict[str | None, list[Deal]] = {}
-        self.by_key: dict[tuple, dict[int, Deal]] = {}  # figure_keys -> the deals holding one, by id
+        # (anchor, company) -> the deals of that country whose core, S figures or documents' main
+        # companies name it, by id: a candidate naming companies joins a deal of its country that
+        # holds none of its figures only through one of them (``joins``)
+        self.by_company: dict[tuple, dict[int, Deal]] = {}
+        # (figure_keys, country) -> the deals holding one, by id, for each country a deal may be
+        # placed with: its anchor and the countries its figures' sentences name (``may_place``)
+        self.by_key: dict[tuple, dict[int, Deal]] = {}
         self.by_doc: dict[str, list[Deal]] = {}
         self._principals: dict[str, frozenset[str]] = {}
 
@@ -452,10 +464,9 @@ class Clustering:
         are numbered from ``next_order`` on (after every stored deal)."""
         for deal in sorted(deals, key=lambda d: d.order):
             self.deals.append(deal)
-            self.by_anchor.setdefault(deal.anchor, []).append(deal)
             self.deal_of.update((figure.commitment_id, deal) for figure in deal.figures)
-            for key in deal.by_amount:
-                self.by_key.setdefault(key, {})[id(deal)] = deal
+            self.index(deal, list(deal.by_amount), deal.places())
+            self.index_names(deal)
             for doc_id in deal.docs:
                 self.by_doc.setdefault(doc_id, []).append(deal)
         self.founded = max(self.founded, next_order)
@@ -472,7 +483,6 @@ class Clustering:
         )
         self.founded += 1
         self.deals.append(deal)
-        self.by_anchor.setdefault(deal.anchor, []).append(deal)
         self.add(deal, candidate)
         return deal
 
@@ -480,6 +490,7 @@ class Clustering:
         deal.note_principals(candidate.doc_id, candidate.doc_principals)
         for figure in candidate.figures:
             self.attach(deal, figure, candidate.companies)
+        self.index_names(deal)
 
     def attach(
         self, deal: Deal, figure: Figure, companies: frozenset[str], principals: frozenset[str] = frozenset()
@@ -487,22 +498,45 @@ class Clustering:
         # a deal is listed under a key (a document) from its first figure with that key (of that
         # document) on; a dropped deal never takes figures again
         new_keys = [key for key in figure_keys(figure) if key not in deal.by_amount]
+        new_places = {c for c in figure.own_countries + figure.weak_countries if c not in deal.countries_named}
+        new_places.discard(deal.anchor)
         new_doc = figure.doc_id not in deal.docs
+        places = deal.places() if new_keys else ()
         deal.add_figure(figure, companies, principals)
         self.deal_of[figure.commitment_id] = deal
-        for key in new_keys:
-            self.by_key.setdefault(key, {})[id(deal)] = deal
+        if new_keys:
+            self.index(deal, new_keys, places)
+        if new_places:
+            self.index(deal, list(deal.by_amount), new_places)
+        self.index_names(deal)
         if new_doc:
             self.by_doc.setdefault(figure.doc_id, []).append(deal)
 
     def drop(self, deal: Deal) -> None:
         self.deals.remove(deal)
-        for index in (self.by_anchor, self.by_doc):
-            for listed in index.values():
-                if deal in listed:
-                    listed.remove(deal)
-        for holding in self.by_key.values():
-            holding.pop(id(deal), None)
+        for doc_id in deal.docs:
+            listed = self.by_doc.get(doc_id)
+            if listed and deal in listed:
+                listed.remove(deal)
+        for company in deal.indexed_names:
+            self.by_company.get((deal.anchor, company), {}).pop(id(deal), None)
+        for key in deal.by_amount:
+            for place in deal.places():
+                holding = self.by_key.get((key, place))
+                if holding:
+                    holding.pop(id(deal), None)
+
+    def index_names(self, deal: Deal) -> None:
+        fresh = (deal.core | deal.companies | deal.named) - deal.indexed_names
+        if fresh:
+            for company in fresh:
+                self.by_company.setdefault((deal.anchor, company), {})[id(deal)] = deal
+            deal.indexed_names |= fresh
+
+    def index(self, deal: Deal, keys: list[tuple], places) -> None:
+        for key in keys:
+            for place in places:
+                self.by_key.setdefault((key, place), {})[id(deal)] = deal
 
     def pool(self, candidate: Candidate) -> list[Deal]:
         """The deals a candidate could join (those ``joins`` would not refuse at once): its
@@ -512,8 +546,15 @@ class Clustering:
         figure it holds or a document it has, and a deal with a figure of its document is reported
         that day.)"""
         day, anchor, places = candidate.day, candidate.anchor, candidate.places
-        found = {id(deal): deal for deal in self.by_anchor.get(anchor, ()) if gap_days(deal, candidate) <= WINDOW_DAYS}
-        for i, deal in self.holding_keys(candidate.figures).items():
+        found = {}
+        for deal in self.by_doc.get(candidate.doc_id, ()):
+            if deal.anchor == anchor and gap_days(deal, candidate) <= WINDOW_DAYS:
+                found[id(deal)] = deal
+        for company in candidate.companies:
+            for i, deal in self.by_company.get((anchor, company), {}).items():
+                if i not in found and gap_days(deal, candidate) <= WINDOW_DAYS:
+                    found[i] = deal
+        for i, deal in self.holding_keys(candidate.figures, {anchor, *places}).items():
             if (
                 i not in found
                 and deal.first_day - LONG_WINDOW_DAYS <= day <= deal.last_day + LONG_WINDOW_DAYS
@@ -522,14 +563,16 @@ class Clustering:
                 found[i] = deal
         return sorted(found.values(), key=lambda d: d.order)
 
-    def holding_keys(self, figures: list[Figure]) -> dict[int, Deal]:
-        """The deals holding a figure in the amount buckets of one of these (by id)."""
+    def holding_keys(self, figures: list[Figure], places) -> dict[int, Deal]:
+        """The deals holding a figure in the amount buckets of one of these (by id) that may be
+        placed with one of ``places`` (their anchor, or a country their figures name, is one)."""
         found: dict[int, Deal] = {}
         for figure in figures:
             for key in lookup_keys(figure):
-                holding = self.by_key.get(key)
-                if holding:
-                    found.update(holding)
+                for place in places:
+                    holding = self.by_key.get((key, place))
+                    if holding:
+                        found.update(holding)
         return found
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -611,7 +654,8 @@ class Clustering:
         if score is not None and score[0] and score[1]:
             return deal
         seen = {id(d) for d in local}
-        others = [d for i, d in self.holding_keys([figure]).items() if i not in seen and near(d)]
+        holding = self.holding_keys([figure], {candidate.anchor, *candidate.places})
+        others = [d for i, d in holding.items() if i not in seen and near(d)]
         other, other_score = best_ranked(candidate, others, takes=holds)
         if other_score is not None and (score is None or other_score > score):
             return other
@@ -667,7 +711,10 @@ class Clustering:
     def settle(self, known: int) -> None:
         """A deal founded today that now joins an earlier deal of its country it shares a figure or a
         document with is merged into it (the report that links them may have come later in the day)."""
-        for deal in [d for d in self.deals if d.order >= known]:
+        start = len(self.deals)  # deals are kept in founding order: today's are the last ones
+        while start and self.deals[start - 1].order >= known:
+            start -= 1
+        for deal in self.deals[start:]:
             figures = deal.figures
             candidate = self.candidate(figures, deal.core)
             candidate.doc_principals = frozenset(deal.named)
@@ -686,6 +733,7 @@ class Clustering:
             for (what, doc_id), names in deal._counted.items():
                 if what == "principals":
                     target.note_principals(doc_id, names)
+            self.index_names(target)
 
     def pass_strong(self, figures: list[Figure]) -> None:
         for candidate in self.strong_candidates(figures):
