@@ -91,8 +91,18 @@ PLACES = ["an industrial zone outside the city", "a former steel plant", "a coas
           "a business park", "a decommissioned power station", "a port area", "a free zone"]
 
 
-def money(rng: random.Random) -> str:
-    amount = rng.choice([1, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5, 8, 10, 12, 15, 20, 25, 30, 40, 50, 100, 500])
+ROUND_BILLIONS = [1, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5, 8, 10, 12, 15, 20, 25, 30, 40, 50, 100, 500]
+
+
+def money(rng: random.Random, billions: float | None = None) -> str:
+    """An amount of money as the trade press writes it; ``billions``: a story's own amount in US
+    dollars (written as dollars, in one of the ways outlets write them)."""
+    if billions is not None:
+        style = rng.random()
+        if style < 0.5:
+            return f"${billions:g}bn"
+        return f"${billions:g} billion" if style < 0.8 else f"US${billions:g} billion"
+    amount = rng.choice(ROUND_BILLIONS)
     style = rng.random()
     if style < 0.35:
         return f"${amount}bn"
@@ -113,7 +123,12 @@ def money(rng: random.Random) -> str:
     return f"AED {amount}bn"
 
 
-def power(rng: random.Random) -> str:
+def power(rng: random.Random, mw: int | None = None) -> str:
+    """A capacity; ``mw``: a story's own, in one of the ways outlets write it."""
+    if mw is not None:
+        if mw >= 1000 and rng.random() < 0.7:
+            return f"{mw / 1000:g}GW" if rng.random() < 0.6 else f"{mw / 1000:g} gigawatts"
+        return f"{mw:,}MW" if rng.random() < 0.6 else f"{mw:,} megawatts"
     style = rng.random()
     if style < 0.4:
         return f"{rng.choice([1, 1.5, 2, 3, 5])}GW"
@@ -124,8 +139,9 @@ def power(rng: random.Random) -> str:
     return f"{rng.choice(['one', 'two', 'five'])} gigawatts"
 
 
-def chips(rng: random.Random) -> str:
-    count = rng.choice([2000, 5000, 10000, 18000, 20000, 25000, 50000, 100000, 500000])
+def chips(rng: random.Random, count: int | None = None) -> str:
+    """A number of chips; ``count``: a story's own."""
+    count = count or rng.choice([2000, 5000, 10000, 18000, 20000, 25000, 50000, 100000, 500000])
     style = rng.random()
     if style < 0.4:
         return f"{count:,} {rng.choice(CHIP_MODELS)} chips"
@@ -224,8 +240,22 @@ QUOTES = [
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
 
 
-def fill(template: str, rng: random.Random, cast: dict[str, str]) -> str:
-    """Fill a template: the story's cast first, fresh random values for the rest."""
+def story_figures(rng: random.Random) -> dict:
+    """The figures every report of one deal states (outlets repeat a deal's money, capacity and
+    chips, each in its own words): a round amount most often, else one with a decimal ("$15.2bn"),
+    as deals are announced."""
+    def billions() -> float:
+        return rng.choice(ROUND_BILLIONS) if rng.random() < 0.6 else round(rng.uniform(1, 40), 1)
+    return {
+        "billions": billions(), "billions2": billions(),
+        "mw": rng.choice([50, 100, 150, 200, 230, 250, 300, 500, 1000, 1500, 2000, 5000]),
+        "chips": rng.choice([2000, 5000, 10000, 16000, 18000, 20000, 25000, 50000, 100000, 500000]),
+    }
+
+
+def fill(template: str, rng: random.Random, cast: dict, story: dict | None = None) -> str:
+    """Fill a template: the story's cast first, fresh random values for the rest; with ``story``
+    (``story_figures``), its money, capacity and chips instead of fresh ones."""
     values = dict(cast)
     values.update(
         money=money(rng), money2=money(rng), power=power(rng), chips=chips(rng),
@@ -236,6 +266,9 @@ def fill(template: str, rng: random.Random, cast: dict[str, str]) -> str:
         person=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}", role=rng.choice(ROLES),
         utility=rng.choice(UTILITIES),
     )
+    if story:
+        values.update(money=money(rng, story["billions"]), money2=money(rng, story["billions2"]),
+                      power=power(rng, story["mw"]), chips=chips(rng, story["chips"]))
     return template.format(**values)
 
 
@@ -270,23 +303,24 @@ def generate(n_docs: int, seed: int = 0, *, start: date = date(2025, 1, 6), days
 
     By default every document tells its own story (its own country and companies), so nearly each
     one becomes a deal of its own. With ``stories``, documents retell one of that many stories (the
-    same country and companies, other sentences and figures), as outlets covering the same deals
-    do: a busy week has many documents per deal.
+    same country and companies, other sentences; the headline and the deal's sentences state the
+    story's own money, capacity and chips, in each outlet's words), as outlets covering the same
+    deals do: a busy week has many documents per deal.
     """
     rng = random.Random(seed)
     casts = None
     if stories:
         picker = random.Random(f"{seed}/stories")
-        casts = [draw_cast(picker) for _ in range(stories)]
+        casts = [(draw_cast(picker), story_figures(picker)) for _ in range(stories)]
     for index in range(n_docs):
-        cast = draw_cast(rng) if casts is None else casts[rng.randrange(len(casts))]
+        cast, story = (draw_cast(rng), None) if casts is None else casts[rng.randrange(len(casts))]
         capital = cast["capital"]
-        title = fill(rng.choice(HEADLINES), rng, cast)
+        title = fill(rng.choice(HEADLINES), rng, cast, story)
         title = title[0].upper() + title[1:]
         target = rng.randint(300, 900)
         published = start + timedelta(days=rng.randint(0, days))
         paragraphs = [f"{capital.upper()}, {MONTHS[published.month - 1]} {published.day} - "
-                      + fill(DEAL_SENTENCES[0], rng, cast)]
+                      + fill(DEAL_SENTENCES[0], rng, cast, story)]
         words = len(title.split()) + len(paragraphs[0].split())
         decks = {id(pool): Deck(rng, pool) for pool in (DEAL_SENTENCES[1:], CONTEXT_SENTENCES, QUOTES)}
         deal, context, quotes = decks.values()
@@ -300,7 +334,7 @@ def generate(n_docs: int, seed: int = 0, *, start: date = date(2025, 1, 6), days
                 size = rng.randint(2, 4)
             else:
                 deck, size = quotes, 1
-            sentences = [fill(deck.draw(), rng, cast) for _ in range(size)]
+            sentences = [fill(deck.draw(), rng, cast, story if deck is deal else None) for _ in range(size)]
             if roll < 0.2 and rng.random() < 0.5:
                 sentences.append(fill(context.draw(), rng, cast))
             paragraph = " ".join(sentence[0].upper() + sentence[1:] for sentence in sentences)
