@@ -59,8 +59,15 @@ describes each deal (step 4) and rebuilds the tables.
    20bn", repeated by two reports of a deal is no link for a story of other companies or of
    another country); a deal without companies takes a
    candidate naming some only when it repeats a figure and the deal's documents are about one of
-   them. Up to LONG_WINDOW_DAYS (183), only with the same figure (or its document's other one), the
-   same anchor and no new company. A sentence revising a figure ("from $600bn to nearly $1tn",
+   them. A deal is known by names (``Deal.known``): once it has several reports, its companies,
+   main companies and named countries in these tests are those at least half of its documents
+   (KNOWN_SHARE) give, not every name one report gave, so a deal does not grow into every deal of
+   its country report by report. A report of another document that repeats none of the deal's
+   figures but states other money or another chip count (in its headline or its own sentences)
+   is another deal (``disagrees``: reports of one deal state its money and chips alike; a total
+   and the parts that add up to it are not other money; capacities do not count, as one campus
+   is reported by its first phase, its total or both). Up to LONG_WINDOW_DAYS (183), only with
+   the same figure (or its document's other one), the same anchor and no new company. A sentence revising a figure ("from $600bn to nearly $1tn",
    "1GW, up from 200MW"; ``mark_revisions``) ties the old figure to the deal holding it up to
    REVISION_WINDOW_DAYS back (in a country the sentence names), and the new figure follows it. An
    S figure whose companies all come after it and are named a third as often as the article's
@@ -86,8 +93,9 @@ describes each deal (step 4) and rebuilds the tables.
    new documents'.
 
 The weekly increment (``update_deals``: what the flow, the CLI and the benchmark call). Every rules
-build keeps the clustering's state (warehouse/deal_state.py, migration 044): each deal's
-founder's fields, what its figures added, its summary, and each figure's deal, amount and tier.
+build keeps the clustering's state (warehouse/deal_state.py, migrations 044 and 045): each deal's
+founder's fields, what its figures added (with how many of its documents give each name), its
+summary, and each figure's deal, amount and tier.
 A run is an increment when there is a state from today's rules (fingerprint of their code, SQL,
 keyword patterns and the company registry), the deals are the ones that build left (another
 resolver did not rebuild them since), no clustered document changed or went (a re-extraction or
