@@ -639,11 +639,10 @@ class Clustering:
         window = REVISION_WINDOW_DAYS if figure.restated else LONG_WINDOW_DAYS
         candidate = self.candidate([figure], companies)
         candidate.long_window = window
-        day = candidate.day
         keys = lookup_keys(figure)
 
-        def near(d: Deal) -> bool:
-            return abs(d.last_day - day) <= window + d.last_day - d.first_day and may_place(d, candidate)
+        def near(d: Deal) -> bool:  # what ``joins`` does not refuse at once
+            return gap_days(d, candidate) <= window and may_place(d, candidate)
 
         def holds(d: Deal) -> bool:
             return d.documents_holding(figure) > 0

@@ -67,12 +67,13 @@ describes each deal (step 4) and rebuilds the tables.
    is another deal (``disagrees``: reports of one deal state its money and chips alike; a total
    and the parts that add up to it are not other money; capacities do not count, as one campus
    is reported by its first phase, its total or both). Up to LONG_WINDOW_DAYS (183), only with
-   the same figure (or its document's other one), the same anchor and no new company. A sentence revising a figure ("from $600bn to nearly $1tn",
-   "1GW, up from 200MW"; ``mark_revisions``) ties the old figure to the deal holding it up to
-   REVISION_WINDOW_DAYS back (in a country the sentence names), and the new figure follows it. An
-   S figure whose companies all come after it and are named a third as often as the article's
-   leading company ("a 1GW campus, built with AdaniConneX and Airtel" in an article on Google's
-   hub) is grouped with that company (``leader_of``). Ranking: a deal holding the same figure reported by two or more
+   the same figure (or its document's other one), the same anchor and no new company. A sentence
+   revising a figure ("from $600bn to nearly $1tn", "1GW, up from 200MW"; ``mark_revisions``)
+   ties the old figure to the deal holding it up to REVISION_WINDOW_DAYS back (in a country the
+   sentence names), and the new figure follows it. An S figure whose companies all come after it
+   and are named a third as often as the article's leading company ("a 1GW campus, built with
+   AdaniConneX and Airtel" in an article on Google's hub) is grouped with that company
+   (``leader_of``). Ranking: a deal holding the same figure reported by two or more
    documents, then one the candidate's document supports, then one holding the same figure, then
    the Jaccard, the latest report and the earliest founded.
 4. What each deal shows: deal_id = 'd-' + 12 hex of sha256(earliest evidence commitment_id),
