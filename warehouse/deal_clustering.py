@@ -4,6 +4,7 @@ deals, the rules by which a candidate joins a deal, and splitting by companies."
 from __future__ import annotations
 
 import bisect
+import heapq
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -103,6 +104,7 @@ class Deal:
     _known: dict = field(default_factory=dict, init=False, repr=False)  # what -> (reports, version, names)
     _version: int = field(default=0, init=False, repr=False)
     indexed_names: set = field(default_factory=set, init=False, repr=False)  # Clustering.by_company
+    dropped: bool = field(default=False, init=False, repr=False)  # merged into another (Clustering.drop)
 
     def __post_init__(self) -> None:
         self.first_day = self.first_reported.toordinal()
@@ -196,10 +198,6 @@ class Deal:
         for other in others:
             bisect.insort(sums, other + value)
         others.append(value)
-
-    def places(self) -> set[str | None]:
-        """The countries it may be placed with: its anchor and those its figures' sentences name."""
-        return {self.anchor, *self.countries_named}
 
     @property
     def figures(self) -> list[Figure]:
@@ -454,6 +452,13 @@ class Clustering:
         # (figure_keys, country) -> the deals holding one, by id, for each country a deal may be
         # placed with: its anchor and the countries its figures' sentences name (``may_place``)
         self.by_key: dict[tuple, dict[int, Deal]] = {}
+        # the same for the deals within LONG_WINDOW_DAYS of the day being clustered (``advance``):
+        # the passes go day by day, so a lookup in that window reads only the deals in reach
+        self.in_reach: dict[tuple, dict[int, Deal]] = {}
+        self.day: int | None = None
+        self._reaching: set[int] = set()  # ids of the deals in in_reach
+        self._starting: list = []  # heap of (first_day, order, deal) not yet in reach
+        self._ending: list = []  # heap of (last_day, order, deal) in reach (last_day may be stale)
         self.by_doc: dict[str, list[Deal]] = {}
         self._principals: dict[str, frozenset[str]] = {}
 
@@ -465,7 +470,7 @@ class Clustering:
         for deal in sorted(deals, key=lambda d: d.order):
             self.deals.append(deal)
             self.deal_of.update((figure.commitment_id, deal) for figure in deal.figures)
-            self.index(deal, list(deal.by_amount), deal.places())
+            self.index(deal, self.entries(deal, deal.by_amount))
             self.index_names(deal)
             for doc_id in deal.docs:
                 self.by_doc.setdefault(doc_id, []).append(deal)
@@ -501,30 +506,32 @@ class Clustering:
         new_places = {c for c in figure.own_countries + figure.weak_countries if c not in deal.countries_named}
         new_places.discard(deal.anchor)
         new_doc = figure.doc_id not in deal.docs
-        places = deal.places() if new_keys else ()
         deal.add_figure(figure, companies, principals)
         self.deal_of[figure.commitment_id] = deal
         if new_keys:
-            self.index(deal, new_keys, places)
+            self.index(deal, self.entries(deal, new_keys))
         if new_places:
-            self.index(deal, list(deal.by_amount), new_places)
+            self.index(deal, self.entries(deal, deal.by_amount, new_places, anchor=False))
+        if self.day is not None and id(deal) not in self._reaching and self.reaches(deal):
+            self.enter_reach(deal)  # reported again within reach (a revision found it further back)
         self.index_names(deal)
         if new_doc:
             self.by_doc.setdefault(figure.doc_id, []).append(deal)
 
     def drop(self, deal: Deal) -> None:
         self.deals.remove(deal)
+        deal.dropped = True
+        self.leave_reach(deal)
         for doc_id in deal.docs:
             listed = self.by_doc.get(doc_id)
             if listed and deal in listed:
                 listed.remove(deal)
         for company in deal.indexed_names:
             self.by_company.get((deal.anchor, company), {}).pop(id(deal), None)
-        for key in deal.by_amount:
-            for place in deal.places():
-                holding = self.by_key.get((key, place))
-                if holding:
-                    holding.pop(id(deal), None)
+        for entry in self.entries(deal, deal.by_amount):
+            holding = self.by_key.get(entry)
+            if holding:
+                holding.pop(id(deal), None)
 
     def index_names(self, deal: Deal) -> None:
         fresh = (deal.core | deal.companies | deal.named) - deal.indexed_names
@@ -533,10 +540,69 @@ class Clustering:
                 self.by_company.setdefault((deal.anchor, company), {})[id(deal)] = deal
             deal.indexed_names |= fresh
 
-    def index(self, deal: Deal, keys: list[tuple], places) -> None:
+    @staticmethod
+    def entries(deal: Deal, keys: Iterable[tuple], named: Iterable[str] | None = None, anchor: bool = True
+                ) -> list[tuple]:
+        """Where a deal is listed in ``by_key``: (key, its anchor, True) for each amount key, and
+        (key, country, False) for each country its figures name besides (``may_place``)."""
+        named = [c for c in (deal.countries_named if named is None else named) if c != deal.anchor]
+        found = []
         for key in keys:
-            for place in places:
-                self.by_key.setdefault((key, place), {})[id(deal)] = deal
+            if anchor:
+                found.append((key, deal.anchor, True))
+            found.extend((key, country, False) for country in named)
+        return found
+
+    def index(self, deal: Deal, entries: list[tuple]) -> None:
+        reaching = id(deal) in self._reaching
+        for entry in entries:
+            self.by_key.setdefault(entry, {})[id(deal)] = deal
+            if reaching:
+                self.in_reach.setdefault(entry, {})[id(deal)] = deal
+        if not reaching and self.day is not None and self.reaches(deal):
+            self.enter_reach(deal)
+
+    # -- the deals in reach of the day -----------------------------------------------------------
+    def start_sweep(self) -> None:
+        """Start going through the days from the first again: no deal is in reach yet."""
+        self.in_reach, self._reaching, self._ending, self.day = {}, set(), [], None
+        self._starting = [(d.first_day, d.order, d) for d in self.deals]
+        heapq.heapify(self._starting)
+
+    def advance(self, day: int) -> None:
+        """Make ``in_reach`` hold the deals within LONG_WINDOW_DAYS of ``day`` (days only grow
+        between two ``start_sweep``; deals that grow back into reach are added as they do)."""
+        self.day = day
+        while self._starting and self._starting[0][0] <= day + LONG_WINDOW_DAYS:
+            deal = heapq.heappop(self._starting)[2]
+            if not deal.dropped and self.reaches(deal):
+                self.enter_reach(deal)
+        while self._ending and self._ending[0][0] < day - LONG_WINDOW_DAYS:
+            last, order, deal = heapq.heappop(self._ending)
+            if id(deal) not in self._reaching:
+                continue
+            if deal.last_day != last:
+                heapq.heappush(self._ending, (deal.last_day, order, deal))
+            else:
+                self.leave_reach(deal)
+
+    def reaches(self, deal: Deal) -> bool:
+        return deal.first_day - LONG_WINDOW_DAYS <= self.day <= deal.last_day + LONG_WINDOW_DAYS
+
+    def enter_reach(self, deal: Deal) -> None:
+        self._reaching.add(id(deal))
+        heapq.heappush(self._ending, (deal.last_day, deal.order, deal))
+        for entry in self.entries(deal, deal.by_amount):
+            self.in_reach.setdefault(entry, {})[id(deal)] = deal
+
+    def leave_reach(self, deal: Deal) -> None:
+        if id(deal) not in self._reaching:
+            return
+        self._reaching.discard(id(deal))
+        for entry in self.entries(deal, deal.by_amount):
+            holding = self.in_reach.get(entry)
+            if holding:
+                holding.pop(id(deal), None)
 
     def pool(self, candidate: Candidate) -> list[Deal]:
         """The deals a candidate could join (those ``joins`` would not refuse at once): its
@@ -545,7 +611,7 @@ class Clustering:
         with (``may_place``). (A deal of its country reported further away takes it only with a
         figure it holds or a document it has, and a deal with a figure of its document is reported
         that day.)"""
-        day, anchor, places = candidate.day, candidate.anchor, candidate.places
+        day, anchor = candidate.day, candidate.anchor
         found = {}
         for deal in self.by_doc.get(candidate.doc_id, ()):
             if deal.anchor == anchor and gap_days(deal, candidate) <= WINDOW_DAYS:
@@ -554,25 +620,28 @@ class Clustering:
             for i, deal in self.by_company.get((anchor, company), {}).items():
                 if i not in found and gap_days(deal, candidate) <= WINDOW_DAYS:
                     found[i] = deal
-        for i, deal in self.holding_keys(candidate.figures, {anchor, *places}).items():
-            if (
-                i not in found
-                and deal.first_day - LONG_WINDOW_DAYS <= day <= deal.last_day + LONG_WINDOW_DAYS
-                and (deal.anchor == anchor or deal.anchor in places or anchor in deal.known("countries"))
-            ):
+        for i, deal in self.holding_keys(candidate.figures, candidate, LONG_WINDOW_DAYS).items():
+            if i not in found and deal.first_day - LONG_WINDOW_DAYS <= day <= deal.last_day + LONG_WINDOW_DAYS:
                 found[i] = deal
         return sorted(found.values(), key=lambda d: d.order)
 
-    def holding_keys(self, figures: list[Figure], places) -> dict[int, Deal]:
-        """The deals holding a figure in the amount buckets of one of these (by id) that may be
-        placed with one of ``places`` (their anchor, or a country their figures name, is one)."""
+    def holding_keys(self, figures: list[Figure], candidate: Candidate, window: int) -> dict[int, Deal]:
+        """The deals holding a figure in the amount buckets of one of these (by id) that the
+        candidate may be placed with (``may_place``), at least those within ``window`` days of it."""
         found: dict[int, Deal] = {}
+        index = self.in_reach if candidate.day == self.day and window <= LONG_WINDOW_DAYS else self.by_key
+        anchor, places = candidate.anchor, {candidate.anchor, *candidate.places}
         for figure in figures:
             for key in lookup_keys(figure):
                 for place in places:
-                    holding = self.by_key.get((key, place))
+                    holding = index.get((key, place, True))
                     if holding:
                         found.update(holding)
+                holding = index.get((key, anchor, False))
+                if holding:
+                    for i, deal in holding.items():
+                        if i not in found and anchor in deal.known("countries"):
+                            found[i] = deal
         return found
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -653,8 +722,8 @@ class Clustering:
         if score is not None and score[0] and score[1]:
             return deal
         seen = {id(d) for d in local}
-        holding = self.holding_keys([figure], {candidate.anchor, *candidate.places})
-        others = [d for i, d in holding.items() if i not in seen and near(d)]
+        holding = self.holding_keys([figure], candidate, window)
+        others = [d for i, d in holding.items() if i not in seen and gap_days(d, candidate) <= window]
         other, other_score = best_ranked(candidate, others, takes=holds)
         if other_score is not None and (score is None or other_score > score):
             return other
@@ -673,15 +742,20 @@ class Clustering:
         days: dict[date, list[str]] = {}
         for doc_id in docs:
             days.setdefault(by_doc[doc_id][0].reported_on, []).append(doc_id)
-        for day_docs in days.values():
+        self.start_sweep()
+        for day, day_docs in days.items():
+            self.advance(day.toordinal())
             known = self.founded
             for doc_id in day_docs:
                 self.pass_strong(by_doc[doc_id])
             for doc_id in day_docs:
                 self.pass_shared(by_doc[doc_id])
             self.settle(known)
+        self.start_sweep()
         for doc_id in docs:
+            self.advance(by_doc[doc_id][0].reported_on.toordinal())
             self.pass_weak(by_doc[doc_id])
+        self.day = None
         return self.deals
 
     def strong_candidates(self, figures: list[Figure]) -> list[Candidate]:
