@@ -101,8 +101,8 @@ class Deal:
     country_reports: Counter = field(default_factory=Counter, init=False, repr=False)
     earlier_reports: int = field(default=0, init=False, repr=False)
     _counted: dict = field(default_factory=dict, init=False, repr=False)  # (what, doc_id) -> names counted
-    _known: dict = field(default_factory=dict, init=False, repr=False)  # what -> (reports, version, names)
-    _version: int = field(default=0, init=False, repr=False)
+    _known: dict = field(default_factory=dict, init=False, repr=False)  # what -> (version, names)
+    _version: int = field(default=0, init=False, repr=False)  # grows with its counts and documents
     indexed_names: set = field(default_factory=set, init=False, repr=False)  # Clustering.by_company
     dropped: bool = field(default=False, init=False, repr=False)  # merged into another (Clustering.drop)
 
@@ -126,7 +126,9 @@ class Deal:
         self._figures.append(figure)
         self.families.add(TYPE_FAMILIES.get(figure.deal_type))
         self.per_doc[figure.doc_id] += 1
-        self.docs.add(figure.doc_id)
+        if figure.doc_id not in self.docs:
+            self.docs.add(figure.doc_id)
+            self._version += 1
         self.countries_named.update(figure.own_countries + figure.weak_countries)
         self.count("countries", figure.doc_id, figure.own_countries + figure.weak_countries)
         self.state(figure)
@@ -177,13 +179,12 @@ class Deal:
         known by. A deal of one or two reports is known by all it names; a deal of many reports is
         not known by a name one report in five gives, so a deal does not grow into every deal of
         its country by gathering names report by report."""
-        reports = self.reports
         cached = self._known.get(what)
-        if cached is not None and cached[0] == reports and cached[1] == self._version:
-            return cached[2]
-        least = reports * KNOWN_SHARE
+        if cached is not None and cached[0] == self._version:
+            return cached[1]
+        least = self.reports * KNOWN_SHARE
         names = frozenset(name for name, count in self._tallies[what].items() if count >= least)
-        self._known[what] = (reports, self._version, names)
+        self._known[what] = (self._version, names)
         return names
 
     def state(self, figure: Figure) -> None:
@@ -278,9 +279,13 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
     same_doc = candidate.doc_id in deal.docs
     same_anchor = candidate.anchor == deal.anchor
     companies, core = candidate.companies, deal.core
-    known = core | deal.known("companies")  # what the deal is known by (Deal.known)
-    principals = deal.known("principals")
     held: list[bool] = []
+
+    def known() -> frozenset[str]:  # the companies the deal is known by (Deal.known)
+        return core | deal.known("companies")
+
+    def principals() -> frozenset[str]:
+        return deal.known("principals")
 
     def shared() -> bool:
         if not held:
@@ -293,7 +298,7 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
         revision = candidate.long_window > LONG_WINDOW_DAYS
         if not (
             (same_anchor or (revision and deal.anchor in {c for f in candidate.figures for c in f.own_countries}))
-            and companies <= known | principals
+            and companies <= known() | principals()
             and (not core or companies & core or candidate.doc_companies & core)
             and (same_doc or shared())
         ):
@@ -304,8 +309,8 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
         return None  # another report stating other money or chips: another deal
     if (
         companies
-        and not companies <= known
         and any(f.tier == TIER_S and f.doc_id in deal.docs for f in candidate.figures)
+        and not companies <= known()
     ):
         return None  # in one article, a figure naming a company the deal's figures there do not is another deal
 
@@ -318,8 +323,8 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
         if (
             match >= MIN_JACCARD
             or (len(deal.principal) == 2 and deal.principal <= companies)
-            or (companies <= known and (same_doc or shared()))
-            or (companies & (core | principals) and shared())
+            or (companies <= known() and (same_doc or shared()))
+            or (companies & (core | principals()) and shared())
         ):
             return score(match)
         return None
@@ -329,14 +334,14 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
         # story is about the deal's parties, or the figure is confirmed in the deal's country and
         # the story names no company the deal does not (a round amount links nothing else)
         detail = same_doc and all(f.tier == TIER_S for f in candidate.figures)
-        about_others = not candidate.doc_companies <= known | principals
         if detail or (
             shared() and (not core or candidate.doc_companies & core
-                          or (same_anchor and not about_others and _confirmed(deal, candidate)))
+                          or (same_anchor and candidate.doc_companies <= known() | principals()
+                              and _confirmed(deal, candidate)))
         ):
             return score(1.0 if not core else 0.0)
         return None
-    if companies & principals and shared():  # a deal founded without companies
+    if companies & principals() and shared():  # a deal founded without companies
         return score(0.0)
     return None
 
