@@ -301,13 +301,76 @@ def link_figures(
     """Figures with their own and weak links, tiers and anchors, in report order, from placed
     figure rows, the document contexts and the mentions of each sentence (``sentence_mentions``)."""
     figures = [_figure(row) for row in figure_rows]
-    groups: dict[tuple[str, str], list[tuple[Figure, dict]]] = {}
-    for figure, row in zip(figures, figure_rows, strict=True):
-        groups.setdefault((figure.doc_id, figure.sentence), []).append((figure, row))
+    links = [(row["link_scope"], row["countries"], row["companies"], row.get("sentence_start")) for row in figure_rows]
+    return link_placed(figures, links, contexts, by_sentence)
+
+
+def figures_of_columns(columns: dict[str, list], sentence_starts: list, in_title: list, paragraphs: list
+                       ) -> tuple[list[Figure], list[tuple]]:
+    """``link_figures``'s first step for figure rows given by columns (deal_figures.sql read as
+    Arrow, each column a list) and placed (``place_columns``): the figures as ``_figure`` makes
+    them, and each one's (link_scope, countries, companies, sentence_start) for ``link_placed``."""
+    amounts = {"money": columns["value"], "power": columns["mw"], "chips": columns["chip_count"]}
+    figures = []
+    append = figures.append
+    for i, (commitment_id, doc_id, reported_on, kind, start, end, sentence) in enumerate(zip(
+            columns["commitment_id"], columns["doc_id"], columns["reported_on"], columns["kind"],
+            columns["start_char"], columns["end_char"], columns["sentence"], strict=True)):
+        amount = amounts[kind][i] if kind in amounts else None
+        append(Figure(
+            commitment_id=commitment_id,
+            doc_id=doc_id,
+            reported_on=reported_on,
+            kind=kind,
+            amount=float(amount) if amount is not None else None,
+            currency=columns["currency"][i],
+            usd=columns["value_usd"][i],
+            start=start if start is not None else 1 << 30,
+            end=end if end is not None else (start if start is not None else 1 << 30),
+            sentence=sentence or "",
+            paragraph=paragraphs[i],
+            in_title=in_title[i],
+            deal_type=columns["deal_type"][i],
+        ))
+    links = list(zip(columns["link_scope"], columns["countries"], columns["companies"], sentence_starts, strict=True))
+    return figures, links
+
+
+def place_columns(rows: list[int], starts: list, sentences: list, title_end: int, text: str, breaks: list[int],
+                  sentence_starts: list, in_title: list, paragraphs: list) -> None:
+    """``place_figures`` for the figure rows ``rows`` of one document given by columns (``starts``:
+    start_char, ``sentences``: sentence), written at their indexes into ``sentence_starts``,
+    ``in_title`` and ``paragraphs``."""
+    for i in rows:
+        start, sentence = starts[i], sentences[i]
+        found = None
+        if start is not None and sentence is not None:
+            since = max(start - len(sentence), 0)
+            at = text.find(sentence, since) if sentence else since  # SQL's strpos finds '' at once
+            found = at if at >= 0 else None
+        sentence_starts[i] = found
+        in_title[i] = start is not None and start < title_end
+        paragraphs[i] = None if start is None else bisect.bisect_left(breaks, start)
+
+
+def link_placed(
+    figures: list[Figure], links: list[tuple], contexts: dict[str, DocContext],
+    by_sentence: dict[tuple[str, str], list[Mention]],
+) -> list[Figure]:
+    """``link_figures`` of figures already made (``_figure``) with each one's (link_scope,
+    countries, companies, sentence_start)."""
+    groups: dict[tuple[str, str], list[tuple[Figure, tuple]]] = {}
+    for figure, link in zip(figures, links, strict=True):
+        key = (figure.doc_id, figure.sentence)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [(figure, link)]
+        else:
+            group.append((figure, link))
     for (doc_id, sentence), pairs in groups.items():
         group = [figure for figure, _ in pairs]
         mentions = by_sentence.get((doc_id, sentence), []) if sentence else []
-        start = pairs[0][1].get("sentence_start")
+        start = pairs[0][1][3]
         boundaries: list[int] = []
         if start is not None:  # the occurrence of the sentence that holds the figures
             end = start + len(sentence)
@@ -326,17 +389,17 @@ def link_figures(
         sentence_countries = {m[1] for m in mentions if m[0] == "country"}
         companies = _sentence_companies(group, company_mentions, clause_of)
         ctx = contexts.get(doc_id, NO_CONTEXT)
-        for figure, row in pairs:
-            trusted = row["link_scope"] in (None, "sentence")  # the extractor's lists are the sentence's
+        for figure, (link_scope, row_countries, row_companies, _) in pairs:
+            trusted = link_scope in (None, "sentence")  # the extractor's lists are the sentence's
             own_companies, suppliers, figure.trailing = companies[figure.commitment_id]
             own_countries = set(sentence_countries)
             if trusted and not mentions:
-                own_countries |= set(row["countries"] or ())
-                own_companies |= set(row["companies"] or ())
+                own_countries |= set(row_countries or ())
+                own_companies |= set(row_companies or ())
             figure.own_countries = tuple(sorted(own_countries))
             figure.own_companies = tuple(sorted(own_companies))
-            figure.weak_countries = tuple(sorted(set(row["countries"] or ()) - own_countries))
-            figure.weak_companies = tuple(sorted((set(row["companies"] or ()) | suppliers) - own_companies))
+            figure.weak_countries = tuple(sorted(set(row_countries or ()) - own_countries))
+            figure.weak_companies = tuple(sorted((set(row_companies or ()) | suppliers) - own_companies))
             has_own = bool(own_countries or own_companies)
             if figure.in_title or (len(group) > 1 and has_own):
                 figure.tier = TIER_M

@@ -137,10 +137,14 @@ def record_state(con: duckdb.DuckDBPyConnection, mode: str, described: list[Desc
                         "or deal_id in (select deal_id from deal_rule_new_deals)")
             con.execute("update deal_rule_figures set deal_id = r.new_id from deal_rule_renamed as r "
                         "where deal_rule_figures.deal_id = r.old_id and r.old_id <> r.new_id")
+            # (no unique index on these two since migration 046: an increment's rows replace by hand)
+            con.execute("delete from deal_rule_figures "
+                        "where commitment_id in (select commitment_id from deal_rule_new_figures)")
+            con.execute("delete from deal_rule_documents where doc_id in (select doc_id from deal_rule_new_docs)")
         con.execute("insert into deal_rule_deals by name select * from deal_rule_new_deals")
-        con.execute("insert or replace into deal_rule_figures by name select * from deal_rule_new_figures")
+        con.execute("insert into deal_rule_figures by name select * from deal_rule_new_figures")
         only_new = "" if full else "where doc_id in (select doc_id from deal_rule_new_docs)"
-        con.execute(f"insert or replace into deal_rule_documents select doc_id, figures_hash "
+        con.execute(f"insert into deal_rule_documents select doc_id, figures_hash "
                     f"from ({document_hashes(con)}) {only_new}")
         con.execute("delete from deal_rule_state")
         con.execute(

@@ -3,8 +3,8 @@
 -- retires its stored id, superseded by its id now, as record_deal_aliases.sql does after a full
 -- rebuild; aliases pointing at the retired id follow it (record_current_deal_aliases.sql, run
 -- next, makes the changed and new deals current).
--- Its evidence takes its id now; the changed deals' stored rows go (build_deals.sql's insert
--- writes them again).
+-- Its evidence takes its id now; the changed deals' stored deals rows go (build_deals.sql's
+-- insert writes them again).
 insert into deal_aliases (
     alias_id,
     deal_id,
@@ -38,23 +38,12 @@ from deal_renamed as r
 where deal_aliases.deal_id = r.old_id
     and r.old_id <> r.new_id;
 
--- (deleted and inserted again under the new id: an update of a few hundred thousand deal ids is
--- thirty times slower in DuckDB)
-create or replace temp table deal_renamed_evidence as
-select e.* replace (r.new_id as deal_id)
-from deal_evidence as e
-join deal_renamed as r
-    on r.old_id = e.deal_id
-where r.old_id <> r.new_id;
-
-delete from deal_evidence
-where deal_id in (select old_id from deal_renamed where old_id <> new_id);
-
-insert into deal_evidence by name
-select *
-from deal_renamed_evidence;
-
-drop table deal_renamed_evidence;
+-- (an update in place: deal_evidence has no index on deal_id, migration 046)
+update deal_evidence
+set deal_id = r.new_id
+from deal_renamed as r
+where deal_evidence.deal_id = r.old_id
+    and r.old_id <> r.new_id;
 
 delete from deals
 where deal_id in (select old_id from deal_renamed);
