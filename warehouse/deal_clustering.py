@@ -396,20 +396,20 @@ def best_of(candidate: Candidate, deals: list[Deal]) -> tuple[Deal | None, tuple
     return best, best_score
 
 
-def match_of(deal: Deal, candidate: Candidate) -> float:
-    """The company match of a deal that takes the candidate: the fourth part of its score (``joins``)."""
-    companies, core = candidate.companies, deal.core
-    if companies and core:
-        return jaccard(companies, core)
-    return 1.0 if not companies and not core else 0.0
-
-
 def best_ranked(candidate: Candidate, deals: list[Deal], takes=None) -> tuple[Deal | None, tuple | None]:
     """``best_of`` for deals of other documents than the candidate's (their scores' second part is
     false), tried in the order of the rest of their scores (the company match, the latest report,
     the earliest founded; ``takes``, if given, must hold first): the first one that takes the
     candidate and is confirmed is the best, and no other is tried."""
-    ranked = sorted(deals, key=lambda d: (match_of(d, candidate), d.last_day, -d.order), reverse=True)
+    companies = candidate.companies
+    if companies:  # the company match, the fourth part of a score (``joins``), as it ranks
+        def rank(d: Deal) -> tuple:
+            core = d.core
+            return (len(companies & core) / len(companies | core) if core else 0.0, d.last_day, -d.order)
+    else:
+        def rank(d: Deal) -> tuple:
+            return (0.0 if d.core else 1.0, d.last_day, -d.order)
+    ranked = sorted(deals, key=rank, reverse=True)
     best, best_score = None, None
     for deal in ranked:
         if takes is not None and not takes(deal):
@@ -618,17 +618,20 @@ class Clustering:
         that day.)"""
         day, anchor = candidate.day, candidate.anchor
         found = {}
+        low, high = day - WINDOW_DAYS, day + WINDOW_DAYS  # gap_days(deal, candidate) <= WINDOW_DAYS
         for deal in self.by_doc.get(candidate.doc_id, ()):
-            if deal.anchor == anchor and gap_days(deal, candidate) <= WINDOW_DAYS:
+            if deal.anchor == anchor and deal.first_day <= high and deal.last_day >= low:
                 found[id(deal)] = deal
         for company in candidate.companies:
             for i, deal in self.by_company.get((anchor, company), {}).items():
-                if i not in found and gap_days(deal, candidate) <= WINDOW_DAYS:
+                if deal.first_day <= high and deal.last_day >= low:
                     found[i] = deal
+        low, high = day - LONG_WINDOW_DAYS, day + LONG_WINDOW_DAYS
         for i, deal in self.holding_keys(candidate.figures, candidate, LONG_WINDOW_DAYS).items():
-            if i not in found and deal.first_day - LONG_WINDOW_DAYS <= day <= deal.last_day + LONG_WINDOW_DAYS:
+            if i not in found and deal.first_day <= high and deal.last_day >= low:
                 found[i] = deal
-        return sorted(found.values(), key=lambda d: d.order)
+        # in no particular order: every ranking of them ends with the founding order (best_of, best_ranked)
+        return list(found.values())
 
     def holding_keys(self, figures: list[Figure], candidate: Candidate, window: int) -> dict[int, Deal]:
         """The deals holding a figure in the amount buckets of one of these (by id) that the
@@ -728,7 +731,8 @@ class Clustering:
             return deal
         seen = {id(d) for d in local}
         holding = self.holding_keys([figure], candidate, window)
-        others = [d for i, d in holding.items() if i not in seen and gap_days(d, candidate) <= window]
+        low, high = candidate.day - window, candidate.day + window  # gap_days(d, candidate) <= window
+        others = [d for i, d in holding.items() if i not in seen and d.first_day <= high and d.last_day >= low]
         other, other_score = best_ranked(candidate, others, takes=holds)
         if other_score is not None and (score is None or other_score > score):
             return other
