@@ -147,8 +147,10 @@ print(json.dumps(counts), flush=True)
 
 def start_runner(registry: Path, out: Path) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT))
+    # started as from a terminal, Ctrl-C not ignored (a shell's background job would pass that on)
     return subprocess.Popen([sys.executable, "-c", RUNNER, str(registry), str(out)], cwd=PROJECT_ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 # SIGTERM: the crawl closes itself. Ctrl-C twice: the crawl is killed at once and its output is
