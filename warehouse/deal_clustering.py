@@ -104,6 +104,11 @@ class Deal:
     _known: dict = field(default_factory=dict, init=False, repr=False)  # what -> (version, names)
     _version: int = field(default=0, init=False, repr=False)  # grows with its counts and documents
     indexed_names: set = field(default_factory=set, init=False, repr=False)  # Clustering.by_company
+    # every company it could be known by: its core, principal pair, companies, main companies and
+    # the names its counts hold (``knows_any``)
+    names: set = field(default_factory=set, init=False, repr=False)
+    # the countries besides its anchor it is listed under in Clustering.by_key: those it is known by
+    indexed_countries: frozenset = field(default=frozenset(), init=False, repr=False)
     dropped: bool = field(default=False, init=False, repr=False)  # merged into another (Clustering.drop)
 
     def __post_init__(self) -> None:
@@ -111,6 +116,7 @@ class Deal:
         self.last_day = self.last_reported.toordinal()
         self._tallies = {"companies": self.company_reports, "principals": self.principal_reports,
                          "countries": self.country_reports}
+        self.names.update(self.core, self.principal, self.companies, self.named)
 
     def add_figure(self, figure: Figure, companies: frozenset[str], principals: frozenset[str] = frozenset()) -> None:
         if not self.core and companies:
@@ -118,8 +124,10 @@ class Deal:
             self.core = companies
             self.principal = frozenset(sorted(companies)[:2]) if len(companies) <= 2 else self.principal
             self.companies = self.companies | companies
+            self.names.update(companies)
         if figure.tier == TIER_S:  # headline and shared sentences sum up more than the deal
             self.companies = self.companies | companies
+            self.names.update(companies)
             self.count("companies", figure.doc_id, companies)
         self.note_principals(figure.doc_id, principals)
         self.members.append((figure, companies))
@@ -144,6 +152,7 @@ class Deal:
     def note_principals(self, doc_id: str, principals: Iterable[str]) -> None:
         """The main companies of one of its documents."""
         self.named.update(principals)
+        self.names.update(principals)
         self.count("principals", doc_id, principals)
 
     def count(self, what: str, doc_id: str, names: Iterable[str]) -> None:
@@ -171,7 +180,15 @@ class Deal:
         self.earlier_reports = reports - len(self.docs)
         for what, counts in tallies.items():
             self._tallies[what].update(counts)
+            if what != "countries":
+                self.names.update(counts)
         self._version += 1
+
+    def knows_any(self, companies: frozenset[str]) -> bool:
+        """Whether it could be known by one of these companies. A candidate naming companies joins
+        only a deal that is (``joins``: the company match, the principal pair, its known companies
+        and main companies are all among ``names``), so the others are not compared."""
+        return not self.names.isdisjoint(companies)
 
     def known(self, what: str) -> frozenset[str]:
         """The companies (``companies``: in S figures; ``principals``: as a main company) or the
@@ -274,11 +291,11 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
     candidate's figures is only looked up when a rule needs it.)
     """
     gap = gap_days(deal, candidate)
-    if gap > candidate.long_window or not may_place(deal, candidate):
+    companies, core = candidate.companies, deal.core
+    if gap > candidate.long_window or not may_place(deal, candidate) or (companies and not deal.knows_any(companies)):
         return None
     same_doc = candidate.doc_id in deal.docs
     same_anchor = candidate.anchor == deal.anchor
-    companies, core = candidate.companies, deal.core
     held: list[bool] = []
 
     def known() -> frozenset[str]:  # the companies the deal is known by (Deal.known)
@@ -400,7 +417,9 @@ def best_ranked(candidate: Candidate, deals: list[Deal], takes=None) -> tuple[De
     """``best_of`` for deals of other documents than the candidate's (their scores' second part is
     false), tried in the order of the rest of their scores (the company match, the latest report,
     the earliest founded; ``takes``, if given, must hold first): the first one that takes the
-    candidate and is confirmed is the best, and no other is tried."""
+    candidate and is confirmed is the best, and no other is tried; once one takes it, the later
+    ones are tried only if they could still rank higher (confirmed, or holding a figure of the
+    candidate when the best so far holds none)."""
     companies = candidate.companies
     if companies:  # the company match, the fourth part of a score (``joins``), as it ranks
         def rank(d: Deal) -> tuple:
@@ -414,6 +433,14 @@ def best_ranked(candidate: Candidate, deals: list[Deal], takes=None) -> tuple[De
     for deal in ranked:
         if takes is not None and not takes(deal):
             continue
+        if best_score is not None:
+            # the deals after the best so far rank lower on the rest of the score: one can only
+            # rank higher confirmed, or (when the best holds none of the candidate's figures) holding one
+            if best_score[2]:
+                if not _confirmed(deal, candidate):
+                    continue
+            elif not any(deal.documents_holding(f) for f in candidate.figures):
+                continue
         score = joins(deal, candidate)
         if score is None:
             continue
@@ -454,8 +481,8 @@ class Clustering:
         # companies name it, by id: a candidate naming companies joins a deal of its country that
         # holds none of its figures only through one of them (``joins``)
         self.by_company: dict[tuple, dict[int, Deal]] = {}
-        # (figure_keys, country) -> the deals holding one, by id, for each country a deal may be
-        # placed with: its anchor and the countries its figures' sentences name (``may_place``)
+        # (figure_keys, country, anchored) -> the deals holding one, by id, for each country a deal
+        # may be placed with: its anchor and the other countries it is known by (``may_place``)
         self.by_key: dict[tuple, dict[int, Deal]] = {}
         # the same for the deals within LONG_WINDOW_DAYS of the day being clustered (``advance``):
         # the passes go day by day, so a lookup in that window reads only the deals in reach
@@ -475,6 +502,7 @@ class Clustering:
         for deal in sorted(deals, key=lambda d: d.order):
             self.deals.append(deal)
             self.deal_of.update((figure.commitment_id, deal) for figure in deal.figures)
+            deal.indexed_countries = deal.known("countries") - {deal.anchor}
             self.index(deal, self.entries(deal, deal.by_amount))
             self.index_names(deal)
             for doc_id in deal.docs:
@@ -508,15 +536,12 @@ class Clustering:
         # a deal is listed under a key (a document) from its first figure with that key (of that
         # document) on; a dropped deal never takes figures again
         new_keys = [key for key in figure_keys(figure) if key not in deal.by_amount]
-        new_places = {c for c in figure.own_countries + figure.weak_countries if c not in deal.countries_named}
-        new_places.discard(deal.anchor)
         new_doc = figure.doc_id not in deal.docs
         deal.add_figure(figure, companies, principals)
         self.deal_of[figure.commitment_id] = deal
         if new_keys:
             self.index(deal, self.entries(deal, new_keys))
-        if new_places:
-            self.index(deal, self.entries(deal, deal.by_amount, new_places, anchor=False))
+        self.index_countries(deal)
         if self.day is not None and id(deal) not in self._reaching and self.reaches(deal):
             self.enter_reach(deal)  # reported again within reach (a revision found it further back)
         self.index_names(deal)
@@ -538,8 +563,29 @@ class Clustering:
             if holding:
                 holding.pop(id(deal), None)
 
+    def index_countries(self, deal: Deal) -> None:
+        """List the deal in ``by_key`` under the countries it is now known by (``Deal.known``:
+        a country can also stop being one as its reports grow)."""
+        now = deal.known("countries")
+        if deal.anchor in now:
+            now = now - {deal.anchor}
+        before = deal.indexed_countries
+        if now == before:
+            return
+        deal.indexed_countries = now
+        gone = before - now
+        if gone:
+            indexes = [self.by_key, self.in_reach] if id(deal) in self._reaching else [self.by_key]
+            for entry in self.entries(deal, deal.by_amount, gone, anchor=False):
+                for index in indexes:
+                    holding = index.get(entry)
+                    if holding:
+                        holding.pop(id(deal), None)
+        if now - before:
+            self.index(deal, self.entries(deal, deal.by_amount, now - before, anchor=False))
+
     def index_names(self, deal: Deal) -> None:
-        fresh = (deal.core | deal.companies | deal.named) - deal.indexed_names
+        fresh = deal.names - deal.indexed_names
         if fresh:
             for company in fresh:
                 self.by_company.setdefault((deal.anchor, company), {})[id(deal)] = deal
@@ -549,8 +595,8 @@ class Clustering:
     def entries(deal: Deal, keys: Iterable[tuple], named: Iterable[str] | None = None, anchor: bool = True
                 ) -> list[tuple]:
         """Where a deal is listed in ``by_key``: (key, its anchor, True) for each amount key, and
-        (key, country, False) for each country its figures name besides (``may_place``)."""
-        named = [c for c in (deal.countries_named if named is None else named) if c != deal.anchor]
+        (key, country, False) for each other country it is known by (``may_place``)."""
+        named = [c for c in (deal.indexed_countries if named is None else named) if c != deal.anchor]
         found = []
         for key in keys:
             if anchor:
@@ -622,23 +668,39 @@ class Clustering:
         for deal in self.by_doc.get(candidate.doc_id, ()):
             if deal.anchor == anchor and deal.first_day <= high and deal.last_day >= low:
                 found[id(deal)] = deal
-        for company in candidate.companies:
+        companies = candidate.companies
+        far_low, far_high = day - LONG_WINDOW_DAYS, day + LONG_WINDOW_DAYS
+        keys = None
+        for company in companies:
             for i, deal in self.by_company.get((anchor, company), {}).items():
                 if deal.first_day <= high and deal.last_day >= low:
                     found[i] = deal
-        low, high = day - LONG_WINDOW_DAYS, day + LONG_WINDOW_DAYS
-        for i, deal in self.holding_keys(candidate.figures, candidate, LONG_WINDOW_DAYS).items():
-            if i not in found and deal.first_day <= high and deal.last_day >= low:
+                elif i not in found and deal.first_day <= far_high and deal.last_day >= far_low:
+                    # further away: only holding one of its figures (below, for a candidate naming none)
+                    if keys is None:
+                        keys = {key for f in candidate.figures for key in lookup_keys(f)}
+                    if not keys.isdisjoint(deal.by_amount):
+                        found[i] = deal
+        # a candidate naming companies joins only a deal knowing one of them (``Deal.knows_any``):
+        # those of its country are the ones above, so the amount index is read for the others only
+        holding = self.holding_keys(candidate.figures, candidate, LONG_WINDOW_DAYS, own_country=not companies)
+        for i, deal in holding.items():
+            if i not in found and deal.first_day <= far_high and deal.last_day >= far_low and (
+                    not companies or deal.knows_any(companies)):
                 found[i] = deal
         # in no particular order: every ranking of them ends with the founding order (best_of, best_ranked)
         return list(found.values())
 
-    def holding_keys(self, figures: list[Figure], candidate: Candidate, window: int) -> dict[int, Deal]:
+    def holding_keys(self, figures: list[Figure], candidate: Candidate, window: int, own_country: bool = True
+                     ) -> dict[int, Deal]:
         """The deals holding a figure in the amount buckets of one of these (by id) that the
-        candidate may be placed with (``may_place``), at least those within ``window`` days of it."""
+        candidate may be placed with (``may_place``), at least those within ``window`` days of it;
+        without ``own_country``, not those anchored in the candidate's country."""
         found: dict[int, Deal] = {}
         index = self.in_reach if candidate.day == self.day and window <= LONG_WINDOW_DAYS else self.by_key
         anchor, places = candidate.anchor, {candidate.anchor, *candidate.places}
+        if not own_country:
+            places.discard(anchor)
         for figure in figures:
             for key in lookup_keys(figure):
                 for place in places:
@@ -647,9 +709,7 @@ class Clustering:
                         found.update(holding)
                 holding = index.get((key, anchor, False))
                 if holding:
-                    for i, deal in holding.items():
-                        if i not in found and anchor in deal.known("countries"):
-                            found[i] = deal
+                    found.update(holding)
         return found
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -732,7 +792,8 @@ class Clustering:
         seen = {id(d) for d in local}
         holding = self.holding_keys([figure], candidate, window)
         low, high = candidate.day - window, candidate.day + window  # gap_days(d, candidate) <= window
-        others = [d for i, d in holding.items() if i not in seen and d.first_day <= high and d.last_day >= low]
+        others = [d for i, d in holding.items() if i not in seen and d.first_day <= high and d.last_day >= low
+                  and (not companies or d.knows_any(companies))]  # the others ``joins`` refuses
         other, other_score = best_ranked(candidate, others, takes=holds)
         if other_score is not None and (score is None or other_score > score):
             return other
