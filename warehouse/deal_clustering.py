@@ -292,7 +292,7 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
     """
     gap = gap_days(deal, candidate)
     companies, core = candidate.companies, deal.core
-    if gap > candidate.long_window or not may_place(deal, candidate) or (companies and not deal.knows_any(companies)):
+    if gap > candidate.long_window or not may_place(deal, candidate) or not may_take(deal, candidate):
         return None
     same_doc = candidate.doc_id in deal.docs
     same_anchor = candidate.anchor == deal.anchor
@@ -361,6 +361,16 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
     if companies & principals() and shared():  # a deal founded without companies
         return score(0.0)
     return None
+
+
+def may_take(deal: Deal, candidate: Candidate) -> bool:
+    """The company part of the join test, as far as names alone decide it: a candidate naming
+    companies joins only a deal known by one of them; one naming none joins a deal with companies
+    of another document only when its story names one of them (or names no company at all)."""
+    if candidate.companies:
+        return deal.knows_any(candidate.companies)
+    story = candidate.doc_companies
+    return not deal.core or not story or deal.knows_any(story) or candidate.doc_id in deal.docs
 
 
 def _near(values: list[float] | None, value: float) -> bool:
@@ -487,6 +497,7 @@ class Clustering:
         # the same for the deals within LONG_WINDOW_DAYS of the day being clustered (``advance``):
         # the passes go day by day, so a lookup in that window reads only the deals in reach
         self.in_reach: dict[tuple, dict[int, Deal]] = {}
+        self.company_reach: dict[tuple, dict[int, Deal]] = {}  # by_company for the deals in reach
         self.day: int | None = None
         self._reaching: set[int] = set()  # ids of the deals in in_reach
         self._starting: list = []  # heap of (first_day, order, deal) not yet in reach
@@ -587,8 +598,11 @@ class Clustering:
     def index_names(self, deal: Deal) -> None:
         fresh = deal.names - deal.indexed_names
         if fresh:
+            reaching = id(deal) in self._reaching
             for company in fresh:
                 self.by_company.setdefault((deal.anchor, company), {})[id(deal)] = deal
+                if reaching:
+                    self.company_reach.setdefault((deal.anchor, company), {})[id(deal)] = deal
             deal.indexed_names |= fresh
 
     @staticmethod
@@ -616,7 +630,7 @@ class Clustering:
     # -- the deals in reach of the day -----------------------------------------------------------
     def start_sweep(self) -> None:
         """Start going through the days from the first again: no deal is in reach yet."""
-        self.in_reach, self._reaching, self._ending, self.day = {}, set(), [], None
+        self.in_reach, self.company_reach, self._reaching, self._ending, self.day = {}, {}, set(), [], None
         self._starting = [(d.first_day, d.order, d) for d in self.deals]
         heapq.heapify(self._starting)
 
@@ -645,6 +659,8 @@ class Clustering:
         heapq.heappush(self._ending, (deal.last_day, deal.order, deal))
         for entry in self.entries(deal, deal.by_amount):
             self.in_reach.setdefault(entry, {})[id(deal)] = deal
+        for company in deal.indexed_names:
+            self.company_reach.setdefault((deal.anchor, company), {})[id(deal)] = deal
 
     def leave_reach(self, deal: Deal) -> None:
         if id(deal) not in self._reaching:
@@ -654,6 +670,8 @@ class Clustering:
             holding = self.in_reach.get(entry)
             if holding:
                 holding.pop(id(deal), None)
+        for company in deal.indexed_names:
+            self.company_reach.get((deal.anchor, company), {}).pop(id(deal), None)
 
     def pool(self, candidate: Candidate) -> list[Deal]:
         """The deals a candidate could join (those ``joins`` would not refuse at once): its
@@ -671,8 +689,9 @@ class Clustering:
         companies = candidate.companies
         far_low, far_high = day - LONG_WINDOW_DAYS, day + LONG_WINDOW_DAYS
         keys = None
+        by_company = self.company_reach if day == self.day else self.by_company  # (``advance``)
         for company in companies:
-            for i, deal in self.by_company.get((anchor, company), {}).items():
+            for i, deal in by_company.get((anchor, company), {}).items():
                 if deal.first_day <= high and deal.last_day >= low:
                     found[i] = deal
                 elif i not in found and deal.first_day <= far_high and deal.last_day >= far_low:
@@ -681,12 +700,11 @@ class Clustering:
                         keys = {key for f in candidate.figures for key in lookup_keys(f)}
                     if not keys.isdisjoint(deal.by_amount):
                         found[i] = deal
-        # a candidate naming companies joins only a deal knowing one of them (``Deal.knows_any``):
-        # those of its country are the ones above, so the amount index is read for the others only
+        # a candidate naming companies joins only a deal knowing one of them (``may_take``): those
+        # of its country are the ones above, so the amount index is read for the others only
         holding = self.holding_keys(candidate.figures, candidate, LONG_WINDOW_DAYS, own_country=not companies)
         for i, deal in holding.items():
-            if i not in found and deal.first_day <= far_high and deal.last_day >= far_low and (
-                    not companies or deal.knows_any(companies)):
+            if i not in found and deal.first_day <= far_high and deal.last_day >= far_low and may_take(deal, candidate):
                 found[i] = deal
         # in no particular order: every ranking of them ends with the founding order (best_of, best_ranked)
         return list(found.values())
@@ -793,7 +811,7 @@ class Clustering:
         holding = self.holding_keys([figure], candidate, window)
         low, high = candidate.day - window, candidate.day + window  # gap_days(d, candidate) <= window
         others = [d for i, d in holding.items() if i not in seen and d.first_day <= high and d.last_day >= low
-                  and (not companies or d.knows_any(companies))]  # the others ``joins`` refuses
+                  and may_take(d, candidate)]  # the others ``joins`` refuses
         other, other_score = best_ranked(candidate, others, takes=holds)
         if other_score is not None and (score is None or other_score > score):
             return other
