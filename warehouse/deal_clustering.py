@@ -472,13 +472,18 @@ class Clustering:
     Deals are indexed by country and company (``by_company``), by figure (kind and amount bucket)
     and country (``by_key``) and by document, so a candidate is only compared with the deals it
     could join: those of its country naming one of its companies, those of its document, and
-    those holding one of its figures that it may be placed with (``joins`` refuses any other). The
-    deals of its own document are compared first, and when one of
+    those holding one of its figures that it may be placed with (``joins`` refuses any other), and
+    of those only the ones its companies (or, naming none, its story's) allow (``may_take``). A
+    deal is listed under its anchor and under the other countries it is known by (``Deal.known``,
+    kept as its reports grow: ``index_countries``). While the passes go day by day, both indexes
+    are also kept for the deals within LONG_WINDOW_DAYS of the day only (``in_reach``,
+    ``company_reach``). The deals of its own document are compared first, and when one of
     them is confirmed (two documents report one of its figures) no other can rank higher, so the
     others are not compared at all (``best``, ``matching_deal``); the others are compared in the
-    order of the rest of their scores, up to the first confirmed one (``best_ranked``). A deal
-    keeps how many of its documents report an amount until it grows. The result is the same as
-    trying every deal: tests/warehouse/test_warehouse_deals_search.py checks it.
+    order of the rest of their scores, up to the first confirmed one, and after the first one that
+    takes it only those that could still rank higher (``best_ranked``). A deal keeps how many of
+    its documents report an amount until it grows. The result is the same as trying every deal:
+    tests/warehouse/test_warehouse_deals_search.py checks it.
     """
 
     def __init__(self, figures: list[Figure], contexts: dict[str, DocContext]):
