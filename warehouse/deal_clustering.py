@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from warehouse.deal_figures import (
     KNOWN_SHARE,
@@ -30,6 +30,7 @@ from warehouse.deal_figures import (
     lookup_keys,
 )
 from warehouse.resolution.features import USD_TOLERANCE, close, comparable, same_figure
+from warehouse.resolution.frames import company_registry
 
 
 @dataclass
@@ -294,6 +295,11 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
     companies, core = candidate.companies, deal.core
     if gap > candidate.long_window or not may_place(deal, candidate) or not may_take(deal, candidate):
         return None
+    if companies and core:
+        makers = chip_makers()
+        ours, theirs = companies & makers, core & makers
+        if ours and theirs and ours.isdisjoint(theirs):
+            return None  # a buyer's contracts with two chip makers are two deals, even of one size
     same_doc = candidate.doc_id in deal.docs
     same_anchor = candidate.anchor == deal.anchor
     held: list[bool] = []
@@ -361,6 +367,12 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
     if companies & principals() and shared():  # a deal founded without companies
         return score(0.0)
     return None
+
+
+@lru_cache(maxsize=1)
+def chip_makers() -> frozenset[str]:
+    """The companies the registry (nlp/data/companies.jsonl) lists as chip makers."""
+    return frozenset(name for name, row in company_registry().items() if row.get("type") == "chipmaker")
 
 
 def may_take(deal: Deal, candidate: Candidate) -> bool:

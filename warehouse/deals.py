@@ -52,7 +52,10 @@ describes each deal (step 4) and rebuilds the tables.
    A and C together): Jaccard >= MIN_JACCARD (0.5), the founder's principal pair, a subset of the
    deal's companies when it repeats a figure or comes from a document the deal already has, or a
    core or main company when it repeats a figure; an S figure naming a company the deal's figures
-   in the same document do not name is another deal; a figure naming no company joins its own
+   in the same document do not name is another deal; a candidate naming a chip maker (registry
+   type ``chipmaker``) and a deal whose core names others only is another deal (one buyer's
+   contracts with two chip makers, even of one size: 10 GW with Nvidia, 10 GW with Broadcom);
+   a figure naming no company joins its own
    article's deal (body sentences) or a deal it repeats when its document names one of the deal's
    core companies, or the deal has none, or two of the deal's reports give the figure in the same
    country and its document names no company the deal does not (a round amount, "1 GW", "EUR
@@ -81,7 +84,9 @@ describes each deal (step 4) and rebuilds the tables.
    vote of its documents (each by its best-tied figure naming a country in its own sentence: S
    counts 3, M 2; W figures do not vote), ties to the founder's; then the other own countries of at
    least half of its documents. A deal whose reports name no country at all is placed at the home
-   its core companies share (suppliers left out; companies from two countries: no country).
+   its core companies share (suppliers left out; companies from two countries: no country; a core
+   of suppliers only: the home its documents' other main companies share, the buyer's, else the
+   suppliers').
    Companies: the core plus those named by at least half of its documents. Parties: the deal
    companies, most mentioned by its documents first, a chip or hardware maker as a supplier. Title
    and summary: told from the deal's record once build_deals.sql has chosen its figures, type and
@@ -283,9 +288,15 @@ def deal_countries(deal: Deal, summary: Summary | None = None) -> list[str]:
 
 def home_of_core(deal: Deal) -> str | None:
     """A deal whose reports name no country at all: the home of its core companies other than
-    suppliers, when they all share one (OpenAI's chip contracts, a Texas campus told by city)."""
+    suppliers, when they all share one (OpenAI's chip contracts, a Texas campus told by city); a
+    core of suppliers only: the home of its documents' other main companies (the buyer of a chip
+    maker's contract), else of the suppliers."""
     registry = company_registry()
-    owners = [c for c in deal.core if registry.get(c, {}).get("type") not in SUPPLIER_TYPES]
+
+    def owners_of(names) -> list[str]:
+        return [c for c in names if registry.get(c, {}).get("type") not in SUPPLIER_TYPES]
+
+    owners = owners_of(deal.core) or owners_of(deal.named) or list(deal.core)
     homes = {registry.get(c, {}).get("country") for c in owners}
     return homes.pop() if len(homes) == 1 and None not in homes else None
 

@@ -301,6 +301,29 @@ def test_other_chip_counts_from_the_same_parties_are_another_deal():
     assert docs_of(deals) == [["first"], ["second"]]
 
 
+def test_a_buyers_contracts_with_two_chip_makers_are_two_deals_of_one_size():
+    nvidia = [Article(f"nvidia{day}", day, "[Kestrel AI] books a tenth of its compute",
+                      ["[Kestrel AI] and [Nvidia] agreed to deploy {10GW|power=10000} of systems in the "
+                       "[United States|US]."]) for day in (1, 3)]
+    broadcom = Article("broadcom", 6, "[Kestrel AI] adds custom chips",
+                       ["[Kestrel AI] and [Broadcom] will deploy {10GW|power=10000} of custom accelerators in "
+                        "the [United States|US]."])
+    _, deals = cluster(*nvidia, broadcom)
+    assert docs_of(deals) == [["broadcom"], ["nvidia1", "nvidia3"]]
+
+
+def test_a_chip_makers_contract_told_without_a_country_is_placed_at_its_buyers_home():
+    # the figure's own company is the chip maker; the story's other main company is the buyer,
+    # OpenAI, whose home the registry gives
+    pact = Article("pact", 1, "[OpenAI] signs a chip pact",
+                   ["[Broadcom] will deliver {10GW|power=10000} of accelerators.",
+                    "[OpenAI] said the first racks arrive next year, [OpenAI] added."])
+    _, deals = cluster(pact)
+    (deal,) = deals
+    assert deal.core == frozenset({"Broadcom"})
+    assert deal_countries(deal) == ["US"]
+
+
 @pytest.mark.parametrize("total_day, parts_day", [(1, 3), (3, 1)])
 def test_a_total_and_its_parts_are_not_other_money(total_day, parts_day):
     total = Article("total", total_day, "[Contoso] commits {$15.2bn|money=15.2e9 USD} to the [UAE|AE]",

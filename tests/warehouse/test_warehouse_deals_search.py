@@ -16,8 +16,8 @@ import random
 
 import pytest
 
-from tests.warehouse.test_warehouse_deals_rules import Article
 import warehouse.deal_clustering
+from tests.warehouse.test_warehouse_deals_rules import Article
 from warehouse.deal_clustering import Clustering, joins, may_place
 from warehouse.deal_figures import LONG_WINDOW_DAYS, REVISION_WINDOW_DAYS, Figure
 from warehouse.deals import attribute_figures
