@@ -53,8 +53,9 @@ describes each deal (step 4) and rebuilds the tables.
    deal's companies when it repeats a figure or comes from a document the deal already has, or a
    core or main company when it repeats a figure; an S figure naming a company the deal's figures
    in the same document do not name is another deal; a candidate naming a chip maker (registry
-   type ``chipmaker``) and a deal whose core names others only is another deal (one buyer's
-   contracts with two chip makers, even of one size: 10 GW with Nvidia, 10 GW with Broadcom);
+   type ``chipmaker``) and a deal whose core names chip makers, none of them the candidate's, are
+   two deals (one buyer's contracts with two chip makers, even of one size: 10 GW with Nvidia,
+   10 GW with Broadcom);
    a figure naming no company joins its own
    article's deal (body sentences) or a deal it repeats when its document names one of the deal's
    core companies, or the deal has none, or two of the deal's reports give the figure in the same
