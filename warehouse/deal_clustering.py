@@ -905,13 +905,17 @@ class Clustering:
             cores = (deal.core, target.core)
             if not (cores[0] <= cores[1] or cores[1] <= cores[0] or jaccard(*cores) >= MIN_JACCARD):
                 continue  # only the same parties are merged
-            self.drop(deal)
-            for figure, companies in deal.members:
-                self.attach(target, figure, companies)
-            for (what, doc_id), names in deal._counted.items():
-                if what == "principals":
-                    target.note_principals(doc_id, names)
-            self.index_names(target)
+            self.merge(deal, into=target)
+
+    def merge(self, deal: Deal, into: Deal) -> None:
+        """Move a deal's figures (and its documents' main companies) into another deal."""
+        self.drop(deal)
+        for figure, companies in deal.members:
+            self.attach(into, figure, companies)
+        for (what, doc_id), names in deal._counted.items():
+            if what == "principals":
+                into.note_principals(doc_id, names)
+        self.index_names(into)
 
     def pass_strong(self, figures: list[Figure]) -> None:
         for candidate in self.strong_candidates(figures):

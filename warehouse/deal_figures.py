@@ -76,6 +76,7 @@ class DocContext:
     companies: Counter = field(default_factory=Counter)
     first: dict = field(default_factory=dict)  # (kind, value) -> first offset
     paragraph_countries: dict = field(default_factory=dict)  # paragraph_no -> Counter
+    title_words: frozenset = frozenset()  # what deal_linking.py compares of two deals' titles
 
     @cached_property
     def primary(self) -> str | None:

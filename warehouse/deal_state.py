@@ -27,7 +27,8 @@ from warehouse.resolution.store import evidence_checksum
 WAREHOUSE = Path(__file__).resolve().parent
 # what the rules' deals depend on besides the data: a change to any of these makes the next build a full one
 FINGERPRINT_FILES = (
-    "deals.py", "deal_figures.py", "deal_clustering.py", "deal_texts.py", "deal_state.py", "data/deal_keywords.csv",
+    "deals.py", "deal_figures.py", "deal_clustering.py", "deal_linking.py", "deal_texts.py", "deal_state.py",
+    "data/deal_keywords.csv", "data/deal_links.json",
     "resolution/features.py", "resolution/telling.py", "resolution/frames.py",
 )
 FINGERPRINT_SQL = ("*deal*.sql", "build_deals.sql")  # under warehouse/sql

@@ -162,6 +162,7 @@ from warehouse.deal_figures import (
     link_placed,
     place_columns,
 )
+from warehouse.deal_linking import resolve_figures, title_words
 from warehouse.deal_state import STAND_IN, Described, deals_to_restore, plan_update, record_state, restore_deals
 from warehouse.deal_texts import PARTIES_TYPE, tell_deals
 from warehouse.resolution.features import SUPPLIER_TYPES, same_figure
@@ -450,14 +451,19 @@ def _read_figures(con: duckdb.DuckDBPyConnection, query, ordered: bool) -> tuple
     paragraphs: list = [None] * n
     starts, sentences = columns["start_char"], columns["sentence"]
     breaks: dict[str, list[int]] = {}
+    titles: dict[str, frozenset[str]] = {}
     for batch in con.sql(query("deal_documents")).to_arrow_reader(10_000):
         for doc_id, title_end, text in zip(*(column.to_pylist() for column in batch.columns), strict=True):
             breaks[doc_id] = line_breaks(text)
+            titles[doc_id] = title_words(text[:title_end])
             if doc_id in by_doc:
                 place_columns(by_doc[doc_id], starts, sentences, title_end, text, breaks[doc_id],
                               sentence_starts, in_title, paragraphs)
     counts = con.sql(query("deal_document_mentions")).to_arrow_table()
     contexts = count_contexts(zip(*(column.to_pylist() for column in counts.columns), strict=True), breaks)
+    for doc_id, words in titles.items():
+        if words:
+            contexts.setdefault(doc_id, DocContext()).title_words = words
     sentences_listed: dict[tuple[str, str], list] = {}
     listed = con.sql(query("deal_sentence_mentions")).to_arrow_table()
     for doc_id, sentence, kinds, values, offsets in zip(*(c.to_pylist() for c in listed.columns), strict=True):
@@ -578,7 +584,7 @@ def build_deals(con: duckdb.DuckDBPyConnection) -> dict:
     """
     with collector_paused():
         figures, contexts = read_figures(con)
-        deals = cluster_figures(figures, contexts)
+        deals = resolve_figures(figures, contexts)
         clusters, members, described = describe_deals(deals, contexts)
     con.register("deal_clusters", clusters)
     con.register("deal_members", members)
@@ -623,6 +629,28 @@ _AMOUNTS_SCHEMA = pa.schema([("deal_id", pa.string()), ("kind", pa.string()), ("
                              ("amount", pa.float64()), ("usd", pa.float64()), ("headline", pa.bool_())])
 
 
+def stored_title_words(con: duckdb.DuckDBPyConnection, stored: dict[str, tuple[Deal, str]]) -> dict[int, Counter]:
+    """The title words of each restored deal's documents (by the deal's ``id``), for step 3b
+    (warehouse/deal_linking.py): its documents of earlier runs are not read again."""
+    if not stored:
+        return {}
+    con.register("deal_link_wanted", pa.table({"deal_id": pa.array(sorted(stored), pa.string())}))
+    try:
+        rows = con.execute(
+            """select distinct f.deal_id, f.doc_id, d.title
+               from deal_rule_figures as f
+               join documents as d
+                   on d.doc_id = f.doc_id
+               where f.deal_id in (select deal_id from deal_link_wanted)
+               order by f.deal_id, f.doc_id""").fetchall()
+    finally:
+        con.unregister("deal_link_wanted")
+    words: dict[int, Counter] = {}
+    for deal_id, _, title in rows:
+        words.setdefault(id(stored[deal_id][0]), Counter()).update(title_words((title or "").strip()))
+    return words
+
+
 def attach(con: duckdb.DuckDBPyConnection, new_ids: list[str]) -> dict:
     """Attach the figures of the documents ``new_ids`` to the stored deals they join, or found
     deals with them, and persist (module docstring, "The weekly increment")."""
@@ -631,7 +659,8 @@ def attach(con: duckdb.DuckDBPyConnection, new_ids: list[str]) -> dict:
     stored = restore_deals(con, deals_to_restore(con, figures, anchors), figures)
     old_id = {id(deal): deal_id for deal_id, (deal, _) in stored.items()}
     next_order = con.execute("select next_order from deal_rule_state").fetchall()[0][0]
-    deals = cluster_figures(figures, contexts, seeded=[deal for deal, _ in stored.values()], next_order=next_order)
+    deals = resolve_figures(figures, contexts, seeded=[deal for deal, _ in stored.values()], next_order=next_order,
+                            stored_words=stored_title_words(con, stored))
     changed = [d for d in deals if d.members]  # a restored deal's members are the figures it gained
     summaries = {id(deal): summary for deal, summary in stored.values()}
     clusters, members, described = describe_deals(changed, contexts, summaries)

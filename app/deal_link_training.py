@@ -1,0 +1,183 @@
+"""Learn the deal linking (warehouse/deal_linking.py) on the development gold set:
+``python -m app.deal_link_training``.
+
+Only the DEVELOPMENT part (tests/deals/gold/dev) is read; the blind test part never is. Steps:
+
+1. Run the real pipeline on the dev articles (``read_dev``: crawl output, load, extraction, in a
+   warehouse under ``--work-dir``), read its figures as a rebuild does and run the leader
+   clustering alone (steps 1 to 3 of warehouse/deals.py, no linking).
+2. Label each rules deal with the key's deal most of its labelled figures belong to, and each
+   candidate pair (``candidate_pairs``) positive when both deals have the same one; pairs with a
+   deal holding no labelled figure are not learned from.
+3. Cross-validate by deal: articles are put in folds by their main deal (as app/resolution_training.py
+   does), a rules deal goes with the fold most of its documents are in, and a pair is held out in
+   its later deal's fold (never learned from in a fold where either deal is held out). Each
+   fold's trees score its pairs; the whole set is then linked with the held-out probabilities at
+   each threshold and scored: pairwise precision and recall over labelled figures of different
+   documents, next to the leader clustering's own.
+4. The threshold: the highest recall among those whose precision is at least the rules' own (a
+   wrong merge misleads readers more than a split); none: linking is off (threshold above 1).
+   Fit on all pairs and write data/deal_links.json: the trees, the threshold, the CV figures.
+
+    .venv/bin/python -m app.deal_link_training [--gold tests/deals/gold/dev] [--work-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from app.resolution_training import DEV_GOLD, FOLDS, Labelled, assign_folds, f_beta, pair_counts, read_dev, trained_on
+from warehouse.deal_clustering import Clustering, Deal
+from warehouse.deal_linking import (
+    FEATURES,
+    LINKS_FILE,
+    LinkModel,
+    Sketch,
+    candidate_pairs,
+    deal_words,
+    link_groups,
+    pair_features,
+)
+
+THRESHOLDS = [round(0.05 * i, 2) for i in range(4, 20)]  # 0.2 .. 0.95
+TREES = {"n_estimators": 100, "max_depth": 2, "learning_rate": 0.1, "min_samples_leaf": 20, "random_state": 0}
+
+
+def rules_deals(db: Path) -> tuple[list[Deal], list[Sketch]]:
+    """The leader clustering's deals of the warehouse, in founding order, with their sketches."""
+    from warehouse.db import connect
+    from warehouse.deals import read_figures
+
+    con = connect(db, read_only=True)
+    try:
+        figures, contexts = read_figures(con)
+    finally:
+        con.close()
+    clustering = Clustering(figures, contexts)
+    deals = sorted(clustering.run(), key=lambda d: d.order)
+    return deals, [Sketch.of(d, deal_words(d, contexts)) for d in deals]
+
+
+def majority(deal: Deal, data: Labelled) -> str | None:
+    counts = Counter(data.deal_of[f.commitment_id] for f in deal.figures if f.commitment_id in data.deal_of)
+    return min(counts, key=lambda k: (-counts[k], k)) if counts else None
+
+
+def fit_trees(rows: list[list[float]], labels: list[int]):
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    return GradientBoostingClassifier(**TREES).fit(rows, labels)
+
+
+def export(trees, threshold: float) -> LinkModel:
+    """The fitted trees as LinkModel node lists (their leaves scaled by the learning rate)."""
+    prior = trees.init_.class_prior_[1]
+    base = math.log(prior / (1 - prior))
+    exported = []
+    for (estimator,) in trees.estimators_:
+        tree = estimator.tree_
+        nodes = []
+        for k in range(tree.node_count):
+            leaf = tree.children_left[k] == -1
+            nodes.append([
+                -1 if leaf else int(tree.feature[k]),
+                0.0 if leaf else round(float(tree.threshold[k]), 6),
+                -1 if leaf else int(tree.children_left[k]),
+                -1 if leaf else int(tree.children_right[k]),
+                round(float(tree.value[k][0][0]) * trees.learning_rate, 6) if leaf else 0.0,
+            ])
+        exported.append(nodes)
+    return LinkModel(round(base, 6), exported, threshold)
+
+
+def scores(groups: list[int], deals: list[Deal], data: Labelled, doc_of: dict[str, str]) -> tuple[float, float]:
+    assignment = {f.commitment_id: groups[i] for i, d in enumerate(deals) for f in d.figures}
+    true, predicted, gold = pair_counts(assignment, data, doc_of)
+    precision, recall, _ = f_beta(true, predicted, gold)
+    return precision, recall
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.deal_link_training", description=__doc__.split("\n")[0])
+    parser.add_argument("--gold", type=Path, default=DEV_GOLD, help="the development gold set (never the test part)")
+    parser.add_argument("--folds", type=int, default=FOLDS)
+    parser.add_argument("--work-dir", type=Path, help="keep (and reuse) the pipeline's warehouse here")
+    parser.add_argument("--out", type=Path, default=LINKS_FILE)
+    args = parser.parse_args(argv)
+    if "test" in args.gold.resolve().parts:
+        print("train: the blind test part is never used for training", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="tracker-deal-links-") as folder:
+        work = args.work_dir or Path(folder)
+        work.mkdir(parents=True, exist_ok=True)
+        data = read_dev(args.gold, work)
+        deals, sketches = rules_deals(work / "deals.duckdb")
+    doc_of = {f.commitment_id: f.doc_id for d in deals for f in d.figures}
+    labels_of = [majority(d, data) for d in deals]
+    fold_of_doc = assign_folds(data, args.folds)
+    fold_of = []
+    for d in deals:
+        counts = Counter(fold_of_doc.get(doc, 0) for doc in d.docs)
+        fold_of.append(min(counts, key=lambda k: (-counts[k], k)) if counts else 0)
+    pairs = candidate_pairs(deals, sketches)
+    rows = [pair_features(deals[i], deals[j], sketches[i], sketches[j]) for i, j in pairs]
+    labelled = [k for k, (i, j) in enumerate(pairs) if labels_of[i] and labels_of[j]]
+    label = {k: int(labels_of[pairs[k][0]] == labels_of[pairs[k][1]]) for k in labelled}
+    print(f"dev: {len(deals)} rules deals, {len(pairs)} candidate pairs, {len(labelled)} labelled "
+          f"({sum(label.values())} one deal)", file=sys.stderr)
+    held_out = [0.0] * len(pairs)
+    for fold in range(args.folds):
+        train = [k for k in labelled if fold not in (fold_of[pairs[k][0]], fold_of[pairs[k][1]])]
+        test = [k for k, (_, j) in enumerate(pairs) if fold_of[j] == fold]
+        model = export(fit_trees([rows[k] for k in train], [label[k] for k in train]), 1.0)
+        for k in test:
+            held_out[k] = model.probability(rows[k])
+    base = scores(list(range(len(deals))), deals, data, doc_of)
+    print(f"leader clustering alone: P {base[0]:.3f} R {base[1]:.3f}", file=sys.stderr)
+    table = {}
+    for threshold in THRESHOLDS:
+        scored = {pair: held_out[k] for k, pair in enumerate(pairs)}
+        table[threshold] = scores(link_groups(len(deals), scored, threshold), deals, data, doc_of)
+    allowed = [t for t in THRESHOLDS if table[t][0] >= base[0]]
+    chosen = max(allowed, key=lambda t: (table[t][1], t)) if allowed else None
+    for threshold in THRESHOLDS:
+        p, r = table[threshold]
+        print(f"  linked at {threshold:.2f}: P {p:.3f} R {r:.3f}{' <' if threshold == chosen else ''}", file=sys.stderr)
+    final = export(fit_trees([rows[k] for k in labelled], [label[k] for k in labelled]),
+                   chosen if chosen is not None else 1.01)
+    check = fit_trees([rows[k] for k in labelled], [label[k] for k in labelled])
+    expected = check.predict_proba([rows[k] for k in labelled[:50]])[:, 1]
+    if any(abs(final.probability(rows[k]) - p) > 1e-4 for k, p in zip(labelled[:50], expected, strict=True)):
+        print("train: the exported trees do not give scikit-learn's probabilities", file=sys.stderr)
+        return 1
+    notes = {
+        "trained_on": trained_on(args.gold),
+        "rules_deals": len(deals),
+        "candidate_pairs": len(pairs),
+        "labelled_pairs": len(labelled),
+        "one_deal_pairs": sum(label.values()),
+        "folds": args.folds,
+        "trees": TREES,
+        "cross_validation": {
+            "leader_clustering": {"precision": round(base[0], 4), "recall": round(base[1], 4)},
+            "linked": ({"precision": round(table[chosen][0], 4), "recall": round(table[chosen][1], 4)}
+                       if chosen is not None else None),
+        },
+    }
+    args.out.write_text(json.dumps({
+        "_comment": "Written by app/deal_link_training.py; read by warehouse/deal_linking.py.",
+        "features": list(FEATURES), "threshold": final.threshold, "base": final.base, "notes": notes,
+        "trees": final.trees,
+    }, indent=None, separators=(",", ":")) + "\n", encoding="utf-8")
+    print(f"threshold {final.threshold}: written to {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,289 @@
+"""Step 3b of warehouse/deals.py: link the deals the leader clustering left apart. Pure: no database.
+
+The leader clustering (warehouse/deal_clustering.py) joins a report to a deal only on strong,
+local evidence: the same country, a company match against the founder's, within weeks, or the same
+figure. It is precise, and it leaves one real deal in pieces when its reports disagree on those:
+a programme reported over two years, a deal placed in the buyer's country by one report and the
+host's by another, a report naming the project and not its parties. On the development set, the
+pieces of a deal are what keeps recall low: merging the rules' deals by their key's majority deal
+would lift pairwise recall from 0.67 to 0.90.
+
+Here two deals are compared as wholes, with what each has gathered from all its reports:
+
+- candidate pairs (``candidate_pairs``): deals that may share a place (the same anchor, one
+  without anchor, or one's anchor among the countries the other is known by), reported within
+  LINK_WINDOW_DAYS of each other, sharing a company they are known by or a figure;
+- features (``pair_features``, FEATURES): the company match (core, principal pair, the companies
+  and main companies they are known by, two chip makers), the places (the same anchor, none, known
+  countries), the time between them, the figures the later deal repeats from the earlier one (in
+  headline or own sentences, or any), whether they state other money or chips, a shared document,
+  deal types, how many reports each has, and how alike their documents' titles are;
+- a probability from gradient-boosted trees (``LinkModel``, data/deal_links.json) learned on the
+  development set's pairs of rules deals (app/deal_link_training.py, never on the blind test
+  part), labelled by whether the key puts most of their figures in one deal;
+- a leader linking in founding order (``link_groups``): a deal joins the earlier group whose
+  members' average probability with it (a pair not compared counts 0) is highest and at least the
+  threshold; the group's deals are merged into its earliest one.
+
+Why trees and not the rules' style: the signals interact (two reports of one company in one
+country are one deal when they repeat a figure, two when they state other money; a long gap is
+harmless between reports of one programme and decisive between one company's yearly plans), and
+the pairs are few (about 5,000 on dev, 100 of them one deal); trees of depth two learn such
+interactions from few examples and read as rules. The threshold is the one whose cross-validated
+precision (folds by part of the development set) stays at the rules' own while recall is highest.
+
+In a weekly increment, only the deals founded by the new documents are linked, to those restored
+and to each other: two stored deals are never merged (as in the leader clustering).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from warehouse.deal_clustering import Clustering, Deal, chip_makers, jaccard
+from warehouse.deal_figures import STATED_KINDS, TIER_W, WINDOW_DAYS, DocContext, Figure, figure_keys, lookup_keys
+from warehouse.resolution.features import USD_TOLERANCE, close
+
+LINKS_FILE = Path(__file__).parent / "data" / "deal_links.json"
+LINK_WINDOW_DAYS = 2 * 366  # the longest a programme is reported over (dev: up to 694 days apart)
+MAX_SHARED = 400  # a name or amount key held by more deals than this blocks nothing (too common)
+FEATURES = (
+    "core_j", "core_sub", "core_empty", "principal_same", "names_j", "named_j", "names_any", "chip_conflict",
+    "anchor_same", "anchor_none", "anchor_known", "countries_j", "gap_log", "gap_window",
+    "shared", "shared_strong", "shared_any", "confirmed", "disagree", "share_doc", "types_same",
+    "reports_min", "reports_max", "title_j",
+)
+_WORD = re.compile(r"[a-z][a-z0-9\-]+")
+_STOP = frozenset(
+    "the a an and of in to for on with by at from as is its it new will be has have that this ai data centre "
+    "center centres centers billion million bn deal says said plans plan".split()
+)
+
+
+def title_words(title: str | None) -> frozenset[str]:
+    """The words of a title that can tell two stories apart (lower case, common words left out)."""
+    return frozenset(w for w in _WORD.findall((title or "").casefold()) if w not in _STOP)
+
+
+@dataclass
+class Sketch:
+    """What a deal is known by, computed once for all its pairs."""
+
+    names: frozenset[str]  # its core and the companies it is known by
+    named: frozenset[str]  # the main companies of its documents
+    countries: frozenset[str]  # its anchor and the countries it is known by
+    words: Counter  # title words, each counted once per document
+
+    @classmethod
+    def of(cls, deal: Deal, words: Counter) -> Sketch:
+        countries = deal.known("countries") | ({deal.anchor} if deal.anchor else frozenset())
+        return cls(frozenset(deal.core | deal.known("companies")), frozenset(deal.named), frozenset(countries), words)
+
+
+def deal_words(deal: Deal, contexts: dict[str, DocContext]) -> Counter:
+    """Title words of the deal's documents (``DocContext.title_words``), each counted once per document."""
+    words: Counter = Counter()
+    for doc_id in deal.docs:
+        ctx = contexts.get(doc_id)
+        if ctx is not None:
+            words.update(ctx.title_words)
+    return words
+
+
+def _near(values: list[float], value: float) -> bool:
+    return any(close(v, value, USD_TOLERANCE) for v in values)
+
+
+def pair_features(a: Deal, b: Deal, sa: Sketch, sb: Sketch) -> list[float]:
+    """The FEATURES of an earlier-founded deal ``a`` and a later one ``b``, in that order."""
+    core_a, core_b = a.core, b.core
+    makers = chip_makers()
+    ma, mb = sa.names & makers, sb.names & makers
+    gap = max(0, max(a.first_day, b.first_day) - min(a.last_day, b.last_day))
+    shared = strong = confirmed = 0
+    for figure in b.figures:
+        held = a.documents_holding(figure)
+        if held:
+            shared += 1
+            strong += figure.tier != TIER_W
+            confirmed += held >= 2
+    disagree = 0
+    for kind in STATED_KINDS:
+        ours, theirs = a.stated.get(kind), b.stated.get(kind)
+        if ours and theirs and not any(_near(ours, v) for v in theirs):
+            disagree += 1
+    wa, wb = sa.words, sb.words
+    union = sum((wa | wb).values())
+    return [
+        jaccard(core_a, core_b) if core_a and core_b else 0.0,
+        float(bool(core_a and core_b and (core_a <= core_b or core_b <= core_a))),
+        float(not core_a) + float(not core_b),
+        float(len(a.principal) == 2 and a.principal == b.principal),
+        jaccard(sa.names, sb.names) if sa.names and sb.names else 0.0,
+        jaccard(sa.named, sb.named) if sa.named and sb.named else 0.0,
+        float(not sa.names.isdisjoint(sb.names)),
+        float(bool(ma and mb and ma.isdisjoint(mb))),
+        float(a.anchor is not None and a.anchor == b.anchor),
+        float(a.anchor is None or b.anchor is None),
+        float(a.anchor in sb.countries or b.anchor in sa.countries),
+        jaccard(sa.countries, sb.countries) if sa.countries and sb.countries else 0.0,
+        math.log1p(gap),
+        float(gap <= WINDOW_DAYS),
+        math.log1p(shared),
+        math.log1p(strong),
+        float(shared > 0),
+        float(confirmed > 0),
+        float(disagree),
+        float(not a.docs.isdisjoint(b.docs)),
+        float(bool(a.types() & b.types())),
+        math.log1p(min(a.reports, b.reports)),
+        math.log1p(max(a.reports, b.reports)),
+        sum((wa & wb).values()) / union if union else 0.0,
+    ]
+
+
+def may_share_document(a: Deal, b: Deal) -> bool:
+    """Two deals with a document in common were told apart in it by the leader clustering (other
+    companies, another country, other money): they are compared only when the later one repeats
+    a figure of the earlier one."""
+    return a.docs.isdisjoint(b.docs) or any(a.documents_holding(f) for f in b.figures)
+
+
+def may_share_place(a: Deal, b: Deal, sa: Sketch, sb: Sketch) -> bool:
+    return (a.anchor is None or b.anchor is None or a.anchor == b.anchor
+            or a.anchor in sb.countries or b.anchor in sa.countries)
+
+
+def candidate_pairs(deals: list[Deal], sketches: list[Sketch], linkable: Iterable[int] | None = None
+                    ) -> list[tuple[int, int]]:
+    """Pairs (i, j) of indexes into ``deals`` (in founding order, i before j) that may be one
+    deal (module docstring); ``linkable``: only pairs whose later deal is one of these."""
+    by_name: dict[str, list[int]] = {}
+    by_key: dict[tuple, list[int]] = {}
+    for i, (deal, sketch) in enumerate(zip(deals, sketches, strict=True)):
+        for name in sketch.names | sketch.named:
+            by_name.setdefault(name, []).append(i)
+        for key in {key for f in deal.figures for key in figure_keys(f)}:
+            by_key.setdefault(key, []).append(i)
+    wanted = range(len(deals)) if linkable is None else sorted(set(linkable))
+    pairs = []
+    for j in wanted:
+        b, sb = deals[j], sketches[j]
+        found: set[int] = set()
+        for name in sb.names | sb.named:
+            listed = by_name.get(name, ())
+            if len(listed) <= MAX_SHARED:
+                found.update(listed)
+        for key in {key for f in b.figures for key in lookup_keys(f)}:
+            listed = by_key.get(key, ())
+            if len(listed) <= MAX_SHARED:
+                found.update(listed)
+        for i in sorted(found):
+            if i >= j:
+                continue
+            a, sa = deals[i], sketches[i]
+            if (max(0, max(a.first_day, b.first_day) - min(a.last_day, b.last_day)) <= LINK_WINDOW_DAYS
+                    and may_share_place(a, b, sa, sb) and may_share_document(a, b)):
+                pairs.append((i, j))
+    return pairs
+
+
+@dataclass
+class LinkModel:
+    """Gradient-boosted trees over FEATURES: ``trees`` as node lists (feature index, threshold,
+    left, right, value; a leaf has feature -1), ``base`` the starting log-odds."""
+
+    base: float
+    trees: list[list[list[float]]]
+    threshold: float
+
+    @classmethod
+    def from_dict(cls, data: dict) -> LinkModel:
+        if list(data["features"]) != list(FEATURES):
+            raise ValueError(f"{LINKS_FILE.name}: its features are not the ones deal_linking.py computes")
+        return cls(float(data["base"]), data["trees"], float(data["threshold"]))
+
+    def probability(self, x: list[float]) -> float:
+        total = self.base
+        for nodes in self.trees:
+            node = nodes[0]
+            while node[0] >= 0:
+                node = nodes[int(node[2] if x[int(node[0])] <= node[1] else node[3])]
+            total += node[4]
+        return 1.0 / (1.0 + math.exp(-total))
+
+
+@lru_cache(maxsize=1)
+def link_model() -> LinkModel:
+    return LinkModel.from_dict(json.loads(LINKS_FILE.read_text(encoding="utf-8")))
+
+
+def link_groups(n: int, scored: dict[tuple[int, int], float], threshold: float,
+                fixed: Iterable[int] = ()) -> list[int]:
+    """The group of each of ``n`` deals (in founding order), by the leader linking of the module
+    docstring: the group's index is its earliest deal's. ``scored``: (i, j) -> probability, i < j;
+    ``fixed``: deals that stay where they are (stored deals of an increment)."""
+    fixed = set(fixed)
+    group = list(range(n))
+    size = [1] * n
+    earlier: dict[int, list[tuple[int, float]]] = {}
+    for (i, j), p in scored.items():
+        earlier.setdefault(j, []).append((i, p))
+    for j in range(n):
+        if j in fixed or j not in earlier:
+            continue
+        sums: Counter = Counter()
+        for i, p in earlier[j]:
+            sums[group[i]] += p
+        best, best_score = None, 0.0
+        for g in sorted(sums):
+            score = sums[g] / size[g]
+            if score >= threshold and (best is None or score > best_score):
+                best, best_score = g, score
+        if best is not None:
+            group[j] = best
+            size[best] += 1
+    return group
+
+
+def link_deals(clustering: Clustering, stored_words: dict[int, Counter] | None = None, new_from: int = 0,
+               model: LinkModel | None = None) -> int:
+    """Merge the clustering's deals that the model links (module docstring); returns how many
+    were merged into others. ``stored_words``: title words of restored deals (by ``id``), whose
+    documents are not in the clustering's contexts; ``new_from``: the founding order from which
+    deals are new (an increment's: only those are linked, to any deal)."""
+    model = model or link_model()
+    deals = sorted(clustering.deals, key=lambda d: d.order)
+    stored_words = stored_words or {}
+    sketches = [Sketch.of(d, stored_words.get(id(d)) or deal_words(d, clustering.contexts)) for d in deals]
+    fixed = [i for i, d in enumerate(deals) if d.order < new_from]
+    pairs = candidate_pairs(deals, sketches, None if not fixed else range(len(fixed), len(deals)))
+    scored = {(i, j): model.probability(pair_features(deals[i], deals[j], sketches[i], sketches[j]))
+              for i, j in pairs}
+    groups = link_groups(len(deals), scored, model.threshold, fixed)
+    merged = 0
+    for j, g in enumerate(groups):
+        if g != j:
+            clustering.merge(deals[j], into=deals[g])
+            merged += 1
+    return merged
+
+
+def resolve_figures(figures: list[Figure], contexts: dict[str, DocContext] | None = None,
+                    seeded: list[Deal] = (), next_order: int = 0,
+                    stored_words: dict[int, Counter] | None = None) -> list[Deal]:
+    """Steps 2 to 3b: the leader clustering of the figures (``cluster_figures``; ``seeded``: the
+    deals of an earlier run they may join), then the linking of the deals it founded."""
+    clustering = Clustering(figures, contexts or {})
+    if seeded:
+        clustering.seed(list(seeded), next_order)
+    clustering.run()
+    link_deals(clustering, stored_words, new_from=next_order if seeded else 0)
+    return clustering.deals
