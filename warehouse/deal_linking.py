@@ -47,16 +47,21 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy
+
 from warehouse.deal_clustering import Clustering, Deal, chip_makers, jaccard
 from warehouse.deal_figures import STATED_KINDS, TIER_W, WINDOW_DAYS, DocContext, Figure, figure_keys, lookup_keys
-from warehouse.resolution.features import USD_TOLERANCE, close
+from warehouse.resolution.features import SUPPLIER_TYPES, USD_TOLERANCE, close
+from warehouse.resolution.frames import company_registry
 
 LINKS_FILE = Path(__file__).parent / "data" / "deal_links.json"
 LINK_WINDOW_DAYS = 2 * 366  # the longest a programme is reported over (dev: up to 694 days apart)
 MAX_SHARED = 400  # a name or amount key held by more deals than this blocks nothing (too common)
+MAX_COMPARED = 8  # the earlier deals a deal is compared with: those sharing the most with it
+NOWHERE = ""  # the place a deal without anchor is listed under (``candidate_pairs``)
 FEATURES = (
     "core_j", "core_sub", "core_empty", "principal_same", "names_j", "named_j", "names_any", "chip_conflict",
-    "anchor_same", "anchor_none", "anchor_known", "countries_j", "gap_log", "gap_window",
+    "buyers_j", "buyers_any", "anchor_same", "anchor_none", "anchor_known", "countries_j", "gap_log", "gap_window",
     "shared", "shared_strong", "shared_any", "confirmed", "disagree", "share_doc", "types_same",
     "reports_min", "reports_max", "title_j",
 )
@@ -80,11 +85,13 @@ class Sketch:
     named: frozenset[str]  # the main companies of its documents
     countries: frozenset[str]  # its anchor and the countries it is known by
     words: Counter  # title words, each counted once per document
+    word_total: int = 0
 
     @classmethod
     def of(cls, deal: Deal, words: Counter) -> Sketch:
         countries = deal.known("countries") | ({deal.anchor} if deal.anchor else frozenset())
-        return cls(frozenset(deal.core | deal.known("companies")), frozenset(deal.named), frozenset(countries), words)
+        return cls(frozenset(deal.core | deal.known("companies")), frozenset(deal.named), frozenset(countries), words,
+                   sum(words.values()))
 
 
 def deal_words(deal: Deal, contexts: dict[str, DocContext]) -> Counter:
@@ -106,6 +113,7 @@ def pair_features(a: Deal, b: Deal, sa: Sketch, sb: Sketch) -> list[float]:
     core_a, core_b = a.core, b.core
     makers = chip_makers()
     ma, mb = sa.names & makers, sb.names & makers
+    buyers_a, buyers_b = sa.names - suppliers(), sb.names - suppliers()
     gap = max(0, max(a.first_day, b.first_day) - min(a.last_day, b.last_day))
     shared = strong = confirmed = 0
     for figure in b.figures:
@@ -119,8 +127,9 @@ def pair_features(a: Deal, b: Deal, sa: Sketch, sb: Sketch) -> list[float]:
         ours, theirs = a.stated.get(kind), b.stated.get(kind)
         if ours and theirs and not any(_near(ours, v) for v in theirs):
             disagree += 1
-    wa, wb = sa.words, sb.words
-    union = sum((wa | wb).values())
+    wa, wb = (sa.words, sb.words) if len(sa.words) <= len(sb.words) else (sb.words, sa.words)
+    common = sum(min(count, wb[word]) for word, count in wa.items() if word in wb)
+    union = sa.word_total + sb.word_total - common  # what Counter's | and & would count
     return [
         jaccard(core_a, core_b) if core_a and core_b else 0.0,
         float(bool(core_a and core_b and (core_a <= core_b or core_b <= core_a))),
@@ -130,6 +139,8 @@ def pair_features(a: Deal, b: Deal, sa: Sketch, sb: Sketch) -> list[float]:
         jaccard(sa.named, sb.named) if sa.named and sb.named else 0.0,
         float(not sa.names.isdisjoint(sb.names)),
         float(bool(ma and mb and ma.isdisjoint(mb))),
+        jaccard(buyers_a, buyers_b) if buyers_a and buyers_b else 0.0,
+        float(not buyers_a.isdisjoint(buyers_b)),
         float(a.anchor is not None and a.anchor == b.anchor),
         float(a.anchor is None or b.anchor is None),
         float(a.anchor in sb.countries or b.anchor in sa.countries),
@@ -145,7 +156,7 @@ def pair_features(a: Deal, b: Deal, sa: Sketch, sb: Sketch) -> list[float]:
         float(bool(a.types() & b.types())),
         math.log1p(min(a.reports, b.reports)),
         math.log1p(max(a.reports, b.reports)),
-        sum((wa & wb).values()) / union if union else 0.0,
+        common / union if union else 0.0,
     ]
 
 
@@ -164,35 +175,50 @@ def may_share_place(a: Deal, b: Deal, sa: Sketch, sb: Sketch) -> bool:
 def candidate_pairs(deals: list[Deal], sketches: list[Sketch], linkable: Iterable[int] | None = None
                     ) -> list[tuple[int, int]]:
     """Pairs (i, j) of indexes into ``deals`` (in founding order, i before j) that may be one
-    deal (module docstring); ``linkable``: only pairs whose later deal is one of these."""
-    by_name: dict[str, list[int]] = {}
-    by_key: dict[tuple, list[int]] = {}
+    deal (module docstring); ``linkable``: only pairs whose later deal is one of these.
+
+    A deal is listed under each of its countries (``Sketch.countries``; none: NOWHERE) with each
+    company it is known by and each amount bucket of its figures; a deal looks up those of its
+    own countries and NOWHERE (a deal without anchor, every listing)."""
+    placed: dict[tuple, list[int]] = {}
+    unplaced: dict[tuple, list[int]] = {}
     for i, (deal, sketch) in enumerate(zip(deals, sketches, strict=True)):
-        for name in sketch.names | sketch.named:
-            by_name.setdefault(name, []).append(i)
-        for key in {key for f in deal.figures for key in figure_keys(f)}:
-            by_key.setdefault(key, []).append(i)
+        tokens = _tokens(deal, sketch, figure_keys)
+        for token in tokens:
+            unplaced.setdefault(token, []).append(i)
+            for place in sketch.countries or (NOWHERE,):
+                placed.setdefault((place, token), []).append(i)
     wanted = range(len(deals)) if linkable is None else sorted(set(linkable))
     pairs = []
     for j in wanted:
         b, sb = deals[j], sketches[j]
-        found: set[int] = set()
-        for name in sb.names | sb.named:
-            listed = by_name.get(name, ())
-            if len(listed) <= MAX_SHARED:
-                found.update(listed)
-        for key in {key for f in b.figures for key in lookup_keys(f)}:
-            listed = by_key.get(key, ())
-            if len(listed) <= MAX_SHARED:
-                found.update(listed)
-        for i in sorted(found):
-            if i >= j:
-                continue
+        shared: Counter = Counter()
+        for token in _tokens(b, sb, lookup_keys):
+            lists = ([unplaced.get(token, ())] if b.anchor is None
+                     else [placed.get((place, token), ()) for place in (*sb.countries, NOWHERE)])
+            found: set[int] = set()
+            for listed in lists:
+                if len(listed) <= MAX_SHARED:
+                    found.update(i for i in listed if i < j)
+            shared.update(found)
+        kept = []
+        for i in sorted(shared, key=lambda i: (-shared[i], -i)):
             a, sa = deals[i], sketches[i]
             if (max(0, max(a.first_day, b.first_day) - min(a.last_day, b.last_day)) <= LINK_WINDOW_DAYS
                     and may_share_place(a, b, sa, sb) and may_share_document(a, b)):
-                pairs.append((i, j))
+                kept.append(i)
+                if len(kept) == MAX_COMPARED:
+                    break
+        pairs += [(i, j) for i in sorted(kept)]
     return pairs
+
+
+def _tokens(deal: Deal, sketch: Sketch, keys) -> set[tuple]:
+    """What two deals may share to be compared: a company, an amount bucket of a headline or
+    own-sentence figure (``keys``: figure_keys to list, lookup_keys to look up)."""
+    tokens: set[tuple] = {("company", name) for name in sketch.names | sketch.named}
+    tokens.update(key for f in deal.figures if f.tier != TIER_W for key in keys(f))
+    return tokens
 
 
 @dataclass
@@ -211,13 +237,42 @@ class LinkModel:
         return cls(float(data["base"]), data["trees"], float(data["threshold"]))
 
     def probability(self, x: list[float]) -> float:
-        total = self.base
-        for nodes in self.trees:
-            node = nodes[0]
-            while node[0] >= 0:
-                node = nodes[int(node[2] if x[int(node[0])] <= node[1] else node[3])]
-            total += node[4]
-        return 1.0 / (1.0 + math.exp(-total))
+        return float(self.probabilities([x])[0])
+
+    def probabilities(self, rows: list[list[float]]) -> numpy.ndarray:
+        """The probability of each row of FEATURES (all rows at once: each tree is walked by
+        numpy for every row, level by level)."""
+        matrix = numpy.asarray(rows, dtype=float).reshape(-1, len(FEATURES))
+        total = numpy.full(len(matrix), self.base)
+        at = numpy.arange(len(matrix))
+        for nodes in self._arrays():
+            feature, threshold, left, right, value = nodes
+            node = numpy.zeros(len(matrix), dtype=int)
+            inner = feature[node] >= 0
+            while inner.any():
+                rows_in = at[inner]
+                here = node[rows_in]
+                goes_left = matrix[rows_in, feature[here]] <= threshold[here]
+                node[rows_in] = numpy.where(goes_left, left[here], right[here])
+                inner = feature[node] >= 0
+            total += value[node]
+        return 1.0 / (1.0 + numpy.exp(-total))
+
+    def _arrays(self) -> list[tuple[numpy.ndarray, ...]]:
+        if self.__dict__.get("_cached") is None:
+            self.__dict__["_cached"] = [
+                tuple(numpy.array([node[k] for node in nodes], dtype=int if k in (0, 2, 3) else float)
+                      for k in range(5))
+                for nodes in self.trees
+            ]
+        return self.__dict__["_cached"]
+
+
+@lru_cache(maxsize=1)
+def suppliers() -> frozenset[str]:
+    """The companies the registry lists as chip, server or network makers (SUPPLIER_TYPES): a deal
+    sharing only its supplier with another shares little (Nvidia supplies most of them)."""
+    return frozenset(name for name, row in company_registry().items() if row.get("type") in SUPPLIER_TYPES)
 
 
 @lru_cache(maxsize=1)
@@ -265,8 +320,8 @@ def link_deals(clustering: Clustering, stored_words: dict[int, Counter] | None =
     sketches = [Sketch.of(d, stored_words.get(id(d)) or deal_words(d, clustering.contexts)) for d in deals]
     fixed = [i for i, d in enumerate(deals) if d.order < new_from]
     pairs = candidate_pairs(deals, sketches, None if not fixed else range(len(fixed), len(deals)))
-    scored = {(i, j): model.probability(pair_features(deals[i], deals[j], sketches[i], sketches[j]))
-              for i, j in pairs}
+    found = model.probabilities([pair_features(deals[i], deals[j], sketches[i], sketches[j]) for i, j in pairs])
+    scored = {pair: float(p) for pair, p in zip(pairs, found, strict=True)}
     groups = link_groups(len(deals), scored, model.threshold, fixed)
     merged = 0
     for j, g in enumerate(groups):
