@@ -43,15 +43,16 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import numpy
 
 from warehouse.deal_clustering import Clustering, Deal, chip_makers, jaccard
-from warehouse.deal_figures import STATED_KINDS, TIER_W, WINDOW_DAYS, DocContext, Figure, figure_keys, lookup_keys
-from warehouse.resolution.features import SUPPLIER_TYPES, USD_TOLERANCE, close
+from warehouse.deal_clustering import _near as near
+from warehouse.deal_figures import STATED_KINDS, TIER_W, WINDOW_DAYS, DocContext, Figure, lookup_keys
+from warehouse.resolution.features import SUPPLIER_TYPES
 from warehouse.resolution.frames import company_registry
 
 LINKS_FILE = Path(__file__).parent / "data" / "deal_links.json"
@@ -62,7 +63,7 @@ NOWHERE = ""  # the place a deal without anchor is listed under (``candidate_pai
 FEATURES = (
     "core_j", "core_sub", "core_empty", "principal_same", "names_j", "named_j", "names_any", "chip_conflict",
     "buyers_j", "buyers_any", "anchor_same", "anchor_none", "anchor_known", "countries_j", "gap_log", "gap_window",
-    "shared", "shared_strong", "shared_any", "confirmed", "disagree", "share_doc", "types_same",
+    "shared", "shared_strong", "shared_any", "shared_specific", "confirmed", "disagree", "share_doc", "types_same",
     "reports_min", "reports_max", "title_j",
 )
 _WORD = re.compile(r"[a-z][a-z0-9\-]+")
@@ -86,12 +87,22 @@ class Sketch:
     countries: frozenset[str]  # its anchor and the countries it is known by
     words: Counter  # title words, each counted once per document
     word_total: int = 0
+    # its figures by amount (what same_figure compares): one of them, how many, how many not W
+    amounts: list[tuple[Figure, int, int]] = field(default_factory=list)
 
     @classmethod
     def of(cls, deal: Deal, words: Counter) -> Sketch:
         countries = deal.known("countries") | ({deal.anchor} if deal.anchor else frozenset())
+        amounts: dict[tuple, list] = {}
+        for figure in deal.members:
+            figure = figure[0]
+            found = amounts.get((figure.kind, figure.currency, figure.amount, figure.usd))
+            if found is None:
+                found = amounts[(figure.kind, figure.currency, figure.amount, figure.usd)] = [figure, 0, 0]
+            found[1] += 1
+            found[2] += figure.tier != TIER_W
         return cls(frozenset(deal.core | deal.known("companies")), frozenset(deal.named), frozenset(countries), words,
-                   sum(words.values()))
+                   sum(words.values()), [tuple(found) for found in amounts.values()])
 
 
 def deal_words(deal: Deal, contexts: dict[str, DocContext]) -> Counter:
@@ -104,8 +115,13 @@ def deal_words(deal: Deal, contexts: dict[str, DocContext]) -> Counter:
     return words
 
 
-def _near(values: list[float], value: float) -> bool:
-    return any(close(v, value, USD_TOLERANCE) for v in values)
+def is_round(amount: float | None) -> bool:
+    """One significant digit ("200 MW", "1 GW", "$10bn"): amounts many deals share by chance,
+    unlike "$15.2bn" or "18,000 chips"."""
+    if not amount or amount <= 0:
+        return True
+    scale = 10 ** math.floor(math.log10(amount))
+    return abs(amount / scale - round(amount / scale)) < 1e-6
 
 
 def pair_features(a: Deal, b: Deal, sa: Sketch, sb: Sketch) -> list[float]:
@@ -115,17 +131,18 @@ def pair_features(a: Deal, b: Deal, sa: Sketch, sb: Sketch) -> list[float]:
     ma, mb = sa.names & makers, sb.names & makers
     buyers_a, buyers_b = sa.names - suppliers(), sb.names - suppliers()
     gap = max(0, max(a.first_day, b.first_day) - min(a.last_day, b.last_day))
-    shared = strong = confirmed = 0
-    for figure in b.figures:
+    shared = strong = specific = confirmed = 0
+    for figure, count, strong_count in sb.amounts:
         held = a.documents_holding(figure)
         if held:
-            shared += 1
-            strong += figure.tier != TIER_W
+            shared += count
+            strong += strong_count
+            specific += not is_round(figure.amount)
             confirmed += held >= 2
     disagree = 0
     for kind in STATED_KINDS:
         ours, theirs = a.stated.get(kind), b.stated.get(kind)
-        if ours and theirs and not any(_near(ours, v) for v in theirs):
+        if ours and theirs and not any(near(ours, v) for v in theirs):
             disagree += 1
     wa, wb = (sa.words, sb.words) if len(sa.words) <= len(sb.words) else (sb.words, sa.words)
     common = sum(min(count, wb[word]) for word, count in wa.items() if word in wb)
@@ -150,6 +167,7 @@ def pair_features(a: Deal, b: Deal, sa: Sketch, sb: Sketch) -> list[float]:
         math.log1p(shared),
         math.log1p(strong),
         float(shared > 0),
+        math.log1p(specific),
         float(confirmed > 0),
         float(disagree),
         float(not a.docs.isdisjoint(b.docs)),
@@ -183,8 +201,7 @@ def candidate_pairs(deals: list[Deal], sketches: list[Sketch], linkable: Iterabl
     placed: dict[tuple, list[int]] = {}
     unplaced: dict[tuple, list[int]] = {}
     for i, (deal, sketch) in enumerate(zip(deals, sketches, strict=True)):
-        tokens = _tokens(deal, sketch, figure_keys)
-        for token in tokens:
+        for token in _listed_tokens(deal, sketch):
             unplaced.setdefault(token, []).append(i)
             for place in sketch.countries or (NOWHERE,):
                 placed.setdefault((place, token), []).append(i)
@@ -193,7 +210,7 @@ def candidate_pairs(deals: list[Deal], sketches: list[Sketch], linkable: Iterabl
     for j in wanted:
         b, sb = deals[j], sketches[j]
         shared: Counter = Counter()
-        for token in _tokens(b, sb, lookup_keys):
+        for token in _wanted_tokens(b, sb):
             lists = ([unplaced.get(token, ())] if b.anchor is None
                      else [placed.get((place, token), ()) for place in (*sb.countries, NOWHERE)])
             found: set[int] = set()
@@ -213,11 +230,19 @@ def candidate_pairs(deals: list[Deal], sketches: list[Sketch], linkable: Iterabl
     return pairs
 
 
-def _tokens(deal: Deal, sketch: Sketch, keys) -> set[tuple]:
-    """What two deals may share to be compared: a company, an amount bucket of a headline or
-    own-sentence figure (``keys``: figure_keys to list, lookup_keys to look up)."""
+def _listed_tokens(deal: Deal, sketch: Sketch) -> set[tuple]:
+    """What a deal is listed under: the companies it is known by and the amount buckets of its
+    headline and own-sentence figures (those of a deal an increment restored: of its stand-ins)."""
     tokens: set[tuple] = {("company", name) for name in sketch.names | sketch.named}
-    tokens.update(key for f in deal.figures if f.tier != TIER_W for key in keys(f))
+    tokens.update(key for key, held in deal.by_amount.items() if any(f.tier != TIER_W for f in held))
+    return tokens
+
+
+def _wanted_tokens(deal: Deal, sketch: Sketch) -> set[tuple]:
+    """What a deal looks up: its companies, and the buckets a figure the same as one of its
+    headline and own-sentence figures can be listed under."""
+    tokens: set[tuple] = {("company", name) for name in sketch.names | sketch.named}
+    tokens.update(key for figure, _, strong in sketch.amounts if strong for key in lookup_keys(figure))
     return tokens
 
 

@@ -80,6 +80,11 @@ describes each deal (step 4) and rebuilds the tables.
    (``leader_of``). Ranking: a deal holding the same figure reported by two or more
    documents, then one the candidate's document supports, then one holding the same figure, then
    the Jaccard, the latest report and the earliest founded.
+3b. Linking (warehouse/deal_linking.py, whose docstring states it): the deals the leader
+   clustering founded are compared as wholes with earlier deals that may share their place and
+   share a company or an amount, scored by trees learned on the development set's pairs of rules
+   deals (app/deal_link_training.py), and a deal whose average probability with an earlier group
+   reaches the threshold is merged into it.
 4. What each deal shows: deal_id = 'd-' + 12 hex of sha256(earliest evidence commitment_id),
    earliest by report date then commitment_id (stable across rebuilds of the same data). Country: a
    vote of its documents (each by its best-tied figure naming a country in its own sentence: S
@@ -112,17 +117,19 @@ the new documents only (step 1), restores the stored deals they could join (thos
 anchors or their documents' main countries, those holding a figure in the amount buckets of one
 of theirs, within the longest window a join reaches; of their figures, stand-ins for the amounts
 near the new figures), continues the clustering from them (steps 2 and 3: the same passes, day
-by day, over the new figures only), describes the changed and new deals (step 4: a deal's id is
-its earliest figure's, so a deal that gains later reports keeps its id; one that gains an earlier
-report takes the new id and its old one is kept in ``deal_aliases``), and writes only those deals
-with the full rebuild's SQL. Where an increment may differ from a full rebuild over the same
-documents: it never re-splits or re-merges stored deals (a new report bridging two deals joins the
-better one; they stay two), the new documents are clustered after the stored ones, even when
-reported earlier (a full rebuild clusters in report order, so an earlier report may found the
-deal a later one joined), and the stored documents' W figures stay where they went (a full
-rebuild places them after every S and M figure, the new ones too). On the handmade fixtures, new
-documents in report order give the deals of a full rebuild
-(tests/warehouse/test_warehouse_deals_increment.py).
+by day, over the new figures only), links the deals the new figures founded to them and to each
+other (step 3b, with the restored deals' title words read from their documents), describes the
+changed and new deals (step 4: a deal's id is its earliest figure's, so a deal that gains later
+reports keeps its id; one that gains an earlier report takes the new id and its old one is kept
+in ``deal_aliases``), and writes only those deals with the full rebuild's SQL. Where an increment
+may differ from a full rebuild over the same documents: it never re-splits or re-merges stored
+deals (a new report bridging two deals joins the better one; they stay two), the new documents
+are clustered after the stored ones, even when reported earlier (a full rebuild clusters in report
+order, so an earlier report may found the deal a later one joined), the stored documents' W
+figures stay where they went (a full rebuild places them after every S and M figure, the new ones
+too), and a new deal is linked only to restored deals (not to a stored deal its figures did not
+bring back). On the handmade fixtures, new documents in report order give the deals of a full
+rebuild (tests/warehouse/test_warehouse_deals_increment.py).
 """
 
 from __future__ import annotations

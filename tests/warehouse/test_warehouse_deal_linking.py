@@ -1,0 +1,122 @@
+"""Step 3b, the linking of the rules' deals (warehouse/deal_linking.py): on handmade articles
+(the markup of test_warehouse_deals_rules.py), with the trees learned on the development set, and
+the parts one by one: the trees as scikit-learn fitted them, the leader linking, the blocking."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from app.deal_link_training import export, fit_trees
+from tests.warehouse.test_warehouse_deals_rules import Article, docs_of
+from warehouse.deal_clustering import Clustering
+from warehouse.deal_linking import (
+    FEATURES,
+    Sketch,
+    candidate_pairs,
+    deal_words,
+    link_groups,
+    link_model,
+    resolve_figures,
+)
+from warehouse.deals import attribute_figures, cluster_figures
+
+
+def read(*articles: Article):
+    figure_rows, mention_rows = [], []
+    for article in articles:
+        f, m = article.rows()
+        figure_rows += f
+        mention_rows += m
+    return attribute_figures(figure_rows, mention_rows)
+
+
+def rules_and_linked(*articles: Article) -> tuple[list[list[str]], list[list[str]]]:
+    return docs_of(cluster_figures(*read(*articles))), docs_of(resolve_figures(*read(*articles)))
+
+
+MICROSOFT_INDIA = [
+    Article("a", 1, "[Microsoft] to invest {$3bn|money=3e9 USD} in [India|IN]",
+            ["[Microsoft] will invest {$3bn|money=3e9 USD} in cloud and AI infrastructure in [India|IN] over "
+             "two years."]),
+    Article("b", 5, "[Microsoft] India plan",
+            ["[Microsoft] said its {$3bn|money=3e9 USD} programme in [India|IN] will add data centres."]),
+]
+
+
+def test_a_programme_reported_again_ten_months_later_is_one_deal():
+    later = Article("c", 300, "[Microsoft] opens [India|IN] region",
+                    ["[Microsoft] opened a cloud region in [India|IN], part of the {$3bn|money=3e9 USD} it pledged "
+                     "last year."],
+                    ["The region has {200MW|power=200} of capacity."])
+    rules, linked = rules_and_linked(*MICROSOFT_INDIA, later)
+    assert rules == [["a", "b"], ["c"]]  # past the rules' longest window (LONG_WINDOW_DAYS)
+    assert linked == [["a", "b", "c"]]  # the same company, country and figure, confirmed by two reports
+
+
+def test_the_same_company_with_other_money_in_the_same_country_a_year_later_is_another_deal():
+    later = [
+        Article("c", 330, "[Microsoft] to invest {$17.5bn|money=17.5e9 USD} in [India|IN]",
+                ["[Microsoft] will invest {$17.5bn|money=17.5e9 USD} in [India|IN] over four years."]),
+        Article("d", 331, "[Microsoft] India pledge",
+                ["[Microsoft] pledged {$17.5bn|money=17.5e9 USD} for AI infrastructure in [India|IN]."]),
+    ]
+    assert rules_and_linked(*MICROSOFT_INDIA, *later) == ([["a", "b"], ["c", "d"]], [["a", "b"], ["c", "d"]])
+
+
+HUMAIN = [
+    Article("a", 1, "[Humain] signs with [Nvidia] and [AWS]",
+            ["[Nvidia] will supply [Humain] with {18,000 chips|chips=18000} in [Saudi Arabia|SA]."],
+            ["[AWS] and [Humain] will invest {$5bn|money=5e9 USD} in an AI zone in [Saudi Arabia|SA]."]),
+    Article("b", 3, "[Humain] and [AWS] AI zone",
+            ["[AWS] and [Humain] will put {$5bn|money=5e9 USD} into an AI zone in [Riyadh|SA]."]),
+    Article("c", 4, "[Nvidia] chips for [Humain]",
+            ["[Humain] will receive {18,000 chips|chips=18000} from [Nvidia] in [Saudi Arabia|SA]."]),
+]
+
+
+def test_deals_one_article_tells_apart_stay_apart():
+    # one buyer, one country, one article: the rules split its two deals there, and the linking
+    # does not compare deals sharing a document unless one repeats the other's figure
+    assert rules_and_linked(*HUMAIN) == ([["a", "b"], ["a", "c"]], [["a", "b"], ["a", "c"]])
+    figures, contexts = read(*HUMAIN)
+    deals = sorted(Clustering(figures, contexts).run(), key=lambda d: d.order)
+    assert candidate_pairs(deals, [Sketch.of(d, deal_words(d, contexts)) for d in deals]) == []
+
+
+def test_deals_in_two_countries_neither_names_are_not_compared():
+    figures, contexts = read(
+        Article("a", 1, "[Microsoft] in [Kenya|KE]",
+                ["[Microsoft] and [G42] will invest {$1bn|money=1e9 USD} in a data centre in [Kenya|KE]."]),
+        Article("b", 400, "[Microsoft] in the [UAE|AE]",
+                ["[Microsoft] and [G42] will invest {$1bn|money=1e9 USD} in a data centre in the [UAE|AE]."]),
+    )
+    deals = sorted(Clustering(figures, contexts).run(), key=lambda d: d.order)
+    assert len(deals) == 2
+    assert candidate_pairs(deals, [Sketch.of(d, deal_words(d, contexts)) for d in deals]) == []
+
+
+def test_a_deal_joins_the_earlier_group_it_scores_best_with_on_average():
+    # deals 0 and 1 are one group; deal 2 scores 0.9 with 0 and 0.2 with 1 (average 0.55), 0.7 with 3
+    scored = {(0, 1): 0.95, (0, 2): 0.9, (1, 2): 0.2}
+    assert link_groups(3, scored, 0.6) == [0, 0, 2]
+    assert link_groups(3, scored, 0.5) == [0, 0, 0]
+    assert link_groups(4, {**scored, (2, 3): 0.7, (1, 3): 0.8}, 0.6) == [0, 0, 2, 2]
+    # an increment: stored deals (0 and 1 here) are never merged, new ones may join them
+    assert link_groups(3, scored, 0.5, fixed=[0, 1]) == [0, 1, 0]
+
+
+def test_the_trees_give_scikit_learns_probabilities():
+    rng = random.Random(7)
+    rows = [[rng.random() * 3 for _ in FEATURES] for _ in range(400)]
+    labels = [int(row[0] + row[5] * row[9] > 3) for row in rows]
+    fitted = fit_trees(rows, labels)
+    exported = export(fitted, 0.5)
+    assert list(exported.probabilities(rows)) == pytest.approx(list(fitted.predict_proba(rows)[:, 1]), abs=1e-5)
+
+
+def test_the_shipped_trees_match_the_features():
+    model = link_model()
+    assert 0.0 < model.threshold <= 1.0 and len(model.trees) > 10
+    assert all(int(node[0]) < len(FEATURES) for tree in model.trees for node in tree)
