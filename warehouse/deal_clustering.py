@@ -576,8 +576,9 @@ class Clustering:
         if new_doc:
             self.by_doc.setdefault(figure.doc_id, []).append(deal)
 
-    def drop(self, deal: Deal) -> None:
-        self.deals.remove(deal)
+    def drop(self, deal: Deal, listed: bool = True) -> None:
+        if listed:
+            self.deals.remove(deal)
         deal.dropped = True
         self.leave_reach(deal)
         for doc_id in deal.docs:
@@ -907,9 +908,10 @@ class Clustering:
                 continue  # only the same parties are merged
             self.merge(deal, into=target)
 
-    def merge(self, deal: Deal, into: Deal) -> None:
-        """Move a deal's figures (and its documents' main companies) into another deal."""
-        self.drop(deal)
+    def merge(self, deal: Deal, into: Deal, listed: bool = True) -> None:
+        """Move a deal's figures (and its documents' main companies) into another deal; without
+        ``listed``, the deal stays in ``deals`` (marked dropped) for the caller to sweep out."""
+        self.drop(deal, listed)
         for figure, companies in deal.members:
             self.attach(into, figure, companies)
         for (what, doc_id), names in deal._counted.items():

@@ -50,9 +50,8 @@ from pathlib import Path
 import numpy
 
 from warehouse.deal_clustering import Clustering, Deal, chip_makers, jaccard
-from warehouse.deal_clustering import _near as near
 from warehouse.deal_figures import STATED_KINDS, TIER_W, WINDOW_DAYS, DocContext, Figure, lookup_keys
-from warehouse.resolution.features import SUPPLIER_TYPES
+from warehouse.resolution.features import SUPPLIER_TYPES, USD_TOLERANCE
 from warehouse.resolution.frames import company_registry
 
 LINKS_FILE = Path(__file__).parent / "data" / "deal_links.json"
@@ -89,6 +88,7 @@ class Sketch:
     word_total: int = 0
     # its figures by amount (what same_figure compares): one of them, how many, how many not W
     amounts: list[tuple[Figure, int, int]] = field(default_factory=list)
+    stated: tuple[list[float], ...] = ()  # the amounts it states of each of STATED_KINDS, sorted (Deal.stated)
 
     @classmethod
     def of(cls, deal: Deal, words: Counter) -> Sketch:
@@ -102,7 +102,8 @@ class Sketch:
             found[1] += 1
             found[2] += figure.tier != TIER_W
         return cls(frozenset(deal.core | deal.known("companies")), frozenset(deal.named), frozenset(countries), words,
-                   sum(words.values()), [tuple(found) for found in amounts.values()])
+                   sum(words.values()), [tuple(found) for found in amounts.values()],
+                   tuple(sorted(float(v) for v in deal.stated.get(kind, ())) for kind in STATED_KINDS))
 
 
 def deal_words(deal: Deal, contexts: dict[str, DocContext]) -> Counter:
@@ -113,6 +114,21 @@ def deal_words(deal: Deal, contexts: dict[str, DocContext]) -> Counter:
         if ctx is not None:
             words.update(ctx.title_words)
     return words
+
+
+def _any_near(ours: list[float], theirs: list[float]) -> bool:
+    """Whether two sorted lists of amounts hold two within USD_TOLERANCE of each other (the
+    closest pairs are neighbours once both are merged in order)."""
+    i = j = 0
+    while i < len(ours) and j < len(theirs):
+        x, y = ours[i], theirs[j]
+        if abs(x - y) <= USD_TOLERANCE * max(x, y):
+            return True
+        if x < y:
+            i += 1
+        else:
+            j += 1
+    return False
 
 
 def is_round(amount: float | None) -> bool:
@@ -140,9 +156,8 @@ def pair_features(a: Deal, b: Deal, sa: Sketch, sb: Sketch) -> list[float]:
             specific += not is_round(figure.amount)
             confirmed += held >= 2
     disagree = 0
-    for kind in STATED_KINDS:
-        ours, theirs = a.stated.get(kind), b.stated.get(kind)
-        if ours and theirs and not any(near(ours, v) for v in theirs):
+    for ours, theirs in zip(sa.stated, sb.stated, strict=True):
+        if ours and theirs and not _any_near(ours, theirs):
             disagree += 1
     wa, wb = (sa.words, sb.words) if len(sa.words) <= len(sb.words) else (sb.words, sa.words)
     common = sum(min(count, wb[word]) for word, count in wa.items() if word in wb)
@@ -351,8 +366,9 @@ def link_deals(clustering: Clustering, stored_words: dict[int, Counter] | None =
     merged = 0
     for j, g in enumerate(groups):
         if g != j:
-            clustering.merge(deals[j], into=deals[g])
+            clustering.merge(deals[j], into=deals[g], listed=False)
             merged += 1
+    clustering.deals = [d for d in clustering.deals if not d.dropped]
     return merged
 
 
