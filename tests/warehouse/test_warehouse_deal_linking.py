@@ -120,3 +120,35 @@ def test_the_shipped_trees_match_the_features():
     model = link_model()
     assert 0.0 < model.threshold <= 1.0 and len(model.trees) > 10
     assert all(int(node[0]) < len(FEATURES) for tree in model.trees for node in tree)
+
+
+LATER_REPORT = Article("c", 300, "[Microsoft] opens [India|IN] region",
+                       ["[Microsoft] opened a cloud region in [India|IN], part of the {$3bn|money=3e9 USD} it "
+                        "pledged last year."])
+
+
+def increment(stored: list[Article], new: list[Article]) -> list[list[str]]:
+    """The deals after clustering ``new`` on top of the deals of ``stored`` (as an increment does,
+    with the stored deals themselves instead of their restored copies)."""
+    figures, contexts = read(*stored)
+    before = Clustering(figures, contexts).run()
+    figures, new_contexts = read(*new)
+    next_order = 1 + max(d.order for d in before)
+    return docs_of(resolve_figures(figures, {**contexts, **new_contexts}, seeded=before, next_order=next_order))
+
+
+def test_an_increment_links_a_new_deal_to_a_stored_one():
+    assert increment(MICROSOFT_INDIA, [LATER_REPORT]) == [["a", "b", "c"]]
+
+
+def test_an_increment_never_merges_two_stored_deals():
+    # stored as two deals (the rules alone built them), a new unrelated report does not merge them
+    other = Article("d", 301, "[Nokia] in [Finland|FI]",
+                    ["[Nokia] will build a {50MW|power=50} data centre in [Finland|FI]."])
+    figures, contexts = read(*MICROSOFT_INDIA, LATER_REPORT)
+    stored = Clustering(figures, contexts).run()
+    assert docs_of(stored) == [["a", "b"], ["c"]]
+    figures, new_contexts = read(other)
+    deals = resolve_figures(figures, {**contexts, **new_contexts}, seeded=stored,
+                            next_order=1 + max(d.order for d in stored))
+    assert docs_of(deals) == [["a", "b"], ["c"], ["d"]]
