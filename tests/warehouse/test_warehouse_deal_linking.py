@@ -9,6 +9,7 @@ import random
 import pytest
 
 from app.deal_link_training import export, fit_trees
+from tests.warehouse.test_warehouse_deals_increment import attributed
 from tests.warehouse.test_warehouse_deals_rules import Article, docs_of
 from warehouse.deal_clustering import Clustering
 from warehouse.deal_linking import (
@@ -20,20 +21,11 @@ from warehouse.deal_linking import (
     link_model,
     resolve_figures,
 )
-from warehouse.deals import attribute_figures, cluster_figures
-
-
-def read(*articles: Article):
-    figure_rows, mention_rows = [], []
-    for article in articles:
-        f, m = article.rows()
-        figure_rows += f
-        mention_rows += m
-    return attribute_figures(figure_rows, mention_rows)
+from warehouse.deals import cluster_figures
 
 
 def rules_and_linked(*articles: Article) -> tuple[list[list[str]], list[list[str]]]:
-    return docs_of(cluster_figures(*read(*articles))), docs_of(resolve_figures(*read(*articles)))
+    return docs_of(cluster_figures(*attributed(*articles))), docs_of(resolve_figures(*attributed(*articles)))
 
 
 MICROSOFT_INDIA = [
@@ -80,13 +72,13 @@ def test_deals_one_article_tells_apart_stay_apart():
     # one buyer, one country, one article: the rules split its two deals there, and the linking
     # does not compare deals sharing a document unless one repeats the other's figure
     assert rules_and_linked(*HUMAIN) == ([["a", "b"], ["a", "c"]], [["a", "b"], ["a", "c"]])
-    figures, contexts = read(*HUMAIN)
+    figures, contexts = attributed(*HUMAIN)
     deals = sorted(Clustering(figures, contexts).run(), key=lambda d: d.order)
     assert candidate_pairs(deals, [Sketch.of(d, deal_words(d, contexts)) for d in deals]) == []
 
 
 def test_deals_in_two_countries_neither_names_are_not_compared():
-    figures, contexts = read(
+    figures, contexts = attributed(
         Article("a", 1, "[Microsoft] in [Kenya|KE]",
                 ["[Microsoft] and [G42] will invest {$1bn|money=1e9 USD} in a data centre in [Kenya|KE]."]),
         Article("b", 400, "[Microsoft] in the [UAE|AE]",
@@ -130,9 +122,9 @@ LATER_REPORT = Article("c", 300, "[Microsoft] opens [India|IN] region",
 def increment(stored: list[Article], new: list[Article]) -> list[list[str]]:
     """The deals after clustering ``new`` on top of the deals of ``stored`` (as an increment does,
     with the stored deals themselves instead of their restored copies)."""
-    figures, contexts = read(*stored)
+    figures, contexts = attributed(*stored)
     before = Clustering(figures, contexts).run()
-    figures, new_contexts = read(*new)
+    figures, new_contexts = attributed(*new)
     next_order = 1 + max(d.order for d in before)
     return docs_of(resolve_figures(figures, {**contexts, **new_contexts}, seeded=before, next_order=next_order))
 
@@ -145,10 +137,10 @@ def test_an_increment_never_merges_two_stored_deals():
     # stored as two deals (the rules alone built them), a new unrelated report does not merge them
     other = Article("d", 301, "[Nokia] in [Finland|FI]",
                     ["[Nokia] will build a {50MW|power=50} data centre in [Finland|FI]."])
-    figures, contexts = read(*MICROSOFT_INDIA, LATER_REPORT)
+    figures, contexts = attributed(*MICROSOFT_INDIA, LATER_REPORT)
     stored = Clustering(figures, contexts).run()
     assert docs_of(stored) == [["a", "b"], ["c"]]
-    figures, new_contexts = read(other)
+    figures, new_contexts = attributed(other)
     deals = resolve_figures(figures, {**contexts, **new_contexts}, seeded=stored,
                             next_order=1 + max(d.order for d in stored))
     assert docs_of(deals) == [["a", "b"], ["c"], ["d"]]
