@@ -12,12 +12,16 @@ Here two deals are compared as wholes, with what each has gathered from all its 
 
 - candidate pairs (``candidate_pairs``): deals that may share a place (the same anchor, one
   without anchor, or one's anchor among the countries the other is known by), reported within
-  LINK_WINDOW_DAYS of each other, sharing a company they are known by or a figure;
+  LINK_WINDOW_DAYS of each other, sharing a company they are known by or the amount bucket of a
+  headline or own-sentence figure; of those, the MAX_COMPARED earlier deals sharing the most with
+  it. Two deals with a document in common are compared only when the later repeats a figure of
+  the earlier (``may_share_document``: that article told them apart);
 - features (``pair_features``, FEATURES): the company match (core, principal pair, the companies
-  and main companies they are known by, two chip makers), the places (the same anchor, none, known
-  countries), the time between them, the figures the later deal repeats from the earlier one (in
-  headline or own sentences, or any), whether they state other money or chips, a shared document,
-  deal types, how many reports each has, and how alike their documents' titles are;
+  and main companies they are known by, the same with suppliers left out, two chip makers), the
+  places (the same anchor, none, known countries), the time between them, the figures the later
+  deal repeats from the earlier one (in headline or own sentences, or any; those that are not
+  round amounts, ``is_round``; confirmed by two reports), whether they state other money or chips,
+  a shared document, deal types, how many reports each has, and how alike their titles are;
 - a probability from gradient-boosted trees (``LinkModel``, data/deal_links.json) learned on the
   development set's pairs of rules deals (app/deal_link_training.py, never on the blind test
   part), labelled by whether the key puts most of their figures in one deal;
@@ -28,9 +32,9 @@ Here two deals are compared as wholes, with what each has gathered from all its 
 Why trees and not the rules' style: the signals interact (two reports of one company in one
 country are one deal when they repeat a figure, two when they state other money; a long gap is
 harmless between reports of one programme and decisive between one company's yearly plans), and
-the pairs are few (about 5,000 on dev, 100 of them one deal); trees of depth two learn such
-interactions from few examples and read as rules. The threshold is the one whose cross-validated
-precision (folds by part of the development set) stays at the rules' own while recall is highest.
+the labelled pairs are few (651 on dev, 55 of them one deal); trees of depth two learn such
+interactions from few examples. The threshold is the one whose cross-validated precision (folds
+by deal, app/deal_link_training.py) stays at the rules' own while recall is highest.
 
 In a weekly increment, only the deals founded by the new documents are linked, to those restored
 and to each other: two stored deals are never merged (as in the leader clustering).
