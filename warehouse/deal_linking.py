@@ -98,11 +98,11 @@ class Sketch:
     def of(cls, deal: Deal, words: Counter) -> Sketch:
         countries = deal.known("countries") | ({deal.anchor} if deal.anchor else frozenset())
         amounts: dict[tuple, list] = {}
-        for figure in deal.members:
-            figure = figure[0]
-            found = amounts.get((figure.kind, figure.currency, figure.amount, figure.usd))
+        for figure, _ in deal.members:
+            amount = (figure.kind, figure.currency, figure.amount, figure.usd)
+            found = amounts.get(amount)
             if found is None:
-                found = amounts[(figure.kind, figure.currency, figure.amount, figure.usd)] = [figure, 0, 0]
+                found = amounts[amount] = [figure, 0, 0]
             found[1] += 1
             found[2] += figure.tier != TIER_W
         return cls(frozenset(deal.core | deal.known("companies")), frozenset(deal.named), frozenset(countries), words,
