@@ -32,7 +32,16 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from app.resolution_training import DEV_GOLD, FOLDS, Labelled, assign_folds, f_beta, pair_counts, read_dev, trained_on
+from app.resolution_training import (
+    Labelled,
+    assign_folds,
+    f_beta,
+    gold_arguments,
+    is_blind,
+    pair_counts,
+    read_dev,
+    trained_on,
+)
 from warehouse.deal_clustering import Clustering, Deal
 from warehouse.deal_linking import (
     FEATURES,
@@ -105,12 +114,10 @@ def scores(groups: list[int], deals: list[Deal], data: Labelled, doc_of: dict[st
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.deal_link_training", description=__doc__.split("\n")[0])
-    parser.add_argument("--gold", type=Path, default=DEV_GOLD, help="the development gold set (never the test part)")
-    parser.add_argument("--folds", type=int, default=FOLDS)
-    parser.add_argument("--work-dir", type=Path, help="keep (and reuse) the pipeline's warehouse here")
+    gold_arguments(parser)
     parser.add_argument("--out", type=Path, default=LINKS_FILE)
     args = parser.parse_args(argv)
-    if "test" in args.gold.resolve().parts:
+    if is_blind(args.gold):
         print("train: the blind test part is never used for training", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="tracker-deal-links-") as folder:
@@ -136,24 +143,24 @@ def main(argv: list[str] | None = None) -> int:
         train = [k for k in labelled if fold not in (fold_of[pairs[k][0]], fold_of[pairs[k][1]])]
         test = [k for k, (_, j) in enumerate(pairs) if fold_of[j] == fold]
         model = export(fit_trees([rows[k] for k in train], [label[k] for k in train]), 1.0)
-        for k in test:
-            held_out[k] = model.probability(rows[k])
+        for k, p in zip(test, model.probabilities([rows[k] for k in test]), strict=True):
+            held_out[k] = float(p)
     base = scores(list(range(len(deals))), deals, data, doc_of)
     print(f"leader clustering alone: P {base[0]:.3f} R {base[1]:.3f}", file=sys.stderr)
     table = {}
+    scored = dict(zip(pairs, held_out, strict=True))
     for threshold in THRESHOLDS:
-        scored = {pair: held_out[k] for k, pair in enumerate(pairs)}
         table[threshold] = scores(link_groups(len(deals), scored, threshold), deals, data, doc_of)
     allowed = [t for t in THRESHOLDS if table[t][0] >= base[0]]
     chosen = max(allowed, key=lambda t: (table[t][1], t)) if allowed else None
     for threshold in THRESHOLDS:
         p, r = table[threshold]
         print(f"  linked at {threshold:.2f}: P {p:.3f} R {r:.3f}{' <' if threshold == chosen else ''}", file=sys.stderr)
-    final = export(fit_trees([rows[k] for k in labelled], [label[k] for k in labelled]),
-                   chosen if chosen is not None else 1.01)
-    check = fit_trees([rows[k] for k in labelled], [label[k] for k in labelled])
-    expected = check.predict_proba([rows[k] for k in labelled[:50]])[:, 1]
-    if any(abs(final.probability(rows[k]) - p) > 1e-4 for k, p in zip(labelled[:50], expected, strict=True)):
+    fitted = fit_trees([rows[k] for k in labelled], [label[k] for k in labelled])
+    final = export(fitted, chosen if chosen is not None else 1.01)
+    sample = [rows[k] for k in labelled]
+    if any(abs(ours - theirs) > 1e-4 for ours, theirs in zip(
+            final.probabilities(sample), fitted.predict_proba(sample)[:, 1], strict=True)):
         print("train: the exported trees do not give scikit-learn's probabilities", file=sys.stderr)
         return 1
     notes = {

@@ -512,18 +512,28 @@ def trained_on(gold: Path) -> str:
     return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(gold)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app.resolution_training", description=__doc__.split("\n")[0])
+def gold_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every trainer on the development gold set takes (this one, app/deal_link_training.py)."""
     parser.add_argument("--gold", type=Path, default=DEV_GOLD, help="the development gold set (never the test part)")
     parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument("--work-dir", type=Path, help="keep (and reuse) the pipeline's warehouse here")
+
+
+def is_blind(path: Path) -> bool:
+    """Whether a gold set lies in the blind test part (a folder named test), which no trainer reads."""
+    return "test" in path.resolve().parts
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.resolution_training", description=__doc__.split("\n")[0])
+    gold_arguments(parser)
     parser.add_argument("--out", type=Path, default=WEIGHTS)
     parser.add_argument("--also", type=Path, action="append", default=None, metavar="GOLD",
                         help="another labelled set to learn from, never scored (default: the sample's "
                              "key, sample/deals.toml; 'none' for none)")
     args = parser.parse_args(argv)
     also = [p for p in (args.also or [SAMPLE_KEY]) if str(p) != "none"]
-    if any("test" in p.resolve().parts for p in [args.gold, *also] if p != SAMPLE_KEY):
+    if any(is_blind(p) for p in [args.gold, *also] if p != SAMPLE_KEY):
         print("train: the blind test part is never used for training", file=sys.stderr)
         return 2
     data = read_dev(args.gold, args.work_dir)

@@ -197,11 +197,11 @@ def pair_features(a: Deal, b: Deal, sa: Sketch, sb: Sketch) -> list[float]:
     ]
 
 
-def may_share_document(a: Deal, b: Deal) -> bool:
+def may_share_document(a: Deal, b: Deal, sb: Sketch) -> bool:
     """Two deals with a document in common were told apart in it by the leader clustering (other
     companies, another country, other money): they are compared only when the later one repeats
     a figure of the earlier one."""
-    return a.docs.isdisjoint(b.docs) or any(a.documents_holding(f) for f in b.figures)
+    return a.docs.isdisjoint(b.docs) or any(a.documents_holding(figure) for figure, _, _ in sb.amounts)
 
 
 def may_share_place(a: Deal, b: Deal, sa: Sketch, sb: Sketch) -> bool:
@@ -241,7 +241,7 @@ def candidate_pairs(deals: list[Deal], sketches: list[Sketch], linkable: Iterabl
         for i in sorted(shared, key=lambda i: (-shared[i], -i)):
             a, sa = deals[i], sketches[i]
             if (max(0, max(a.first_day, b.first_day) - min(a.last_day, b.last_day)) <= LINK_WINDOW_DAYS
-                    and may_share_place(a, b, sa, sb) and may_share_document(a, b)):
+                    and may_share_place(a, b, sa, sb) and may_share_document(a, b, sb)):
                 kept.append(i)
                 if len(kept) == MAX_COMPARED:
                     break

@@ -144,3 +144,11 @@ def test_an_increment_never_merges_two_stored_deals():
     deals = resolve_figures(figures, {**contexts, **new_contexts}, seeded=stored,
                             next_order=1 + max(d.order for d in stored))
     assert docs_of(deals) == [["a", "b"], ["c"], ["d"]]
+
+
+@pytest.mark.parametrize("trainer", ["app.deal_link_training", "app.resolution_training"])
+def test_the_trainers_refuse_the_blind_test_part(trainer, capsys):
+    import importlib
+
+    assert importlib.import_module(trainer).main(["--gold", "tests/deals/gold/test"]) == 2
+    assert "blind test part is never used" in capsys.readouterr().err
