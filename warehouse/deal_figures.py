@@ -16,6 +16,7 @@ from itertools import pairwise
 
 import pycountry
 
+from nlp.places import find_places
 from warehouse.resolution.features import AMOUNT_TOLERANCE, USD_TOLERANCE
 
 WINDOW_DAYS = 45
@@ -57,6 +58,8 @@ class Figure:
     own_countries: tuple[str, ...] = ()
     own_companies: tuple[str, ...] = ()
     weak_countries: tuple[str, ...] = ()  # borrowed from the paragraph or title
+    sited: tuple[str, ...] = ()  # countries of the states, regions and cities its sentence names (nlp/places.py)
+    described: tuple[str, ...] = ()  # own countries named only as a company's nationality ("US chipmaker Nvidia")
     weak_companies: tuple[str, ...] = ()  # borrowed, or named inside the figure (supplier)
     trailing: bool = False  # its own companies all come after it in its sentence ("1GW, built with X")
     restated: bool = False  # an earlier figure the sentence revises ("from $600bn to $1tn": $600bn)
@@ -270,7 +273,11 @@ def choose_anchor(figure: Figure, ctx: DocContext) -> str | None:
     home = currency_country(figure)
     if home is not None and ctx.countries.get(home):
         return home
-    pool = list(figure.own_countries or figure.weak_countries)
+    sited = figure.sited
+    if len(sited) == 1:
+        return sited[0]
+    own = [c for c in figure.own_countries if c not in figure.described]
+    pool = own or [c for c in figure.weak_countries if c not in figure.described]
     if not pool and home is not None:
         return home  # no country named around it: rupees are still spent in India
     primary = ctx.primary
@@ -278,7 +285,7 @@ def choose_anchor(figure: Figure, ctx: DocContext) -> str | None:
     # the document's main country competes when the sentence names several countries (investors
     # and hosts) or none, and the paragraph names it; "$1bn in Kenya" stays in Kenya
     if primary is not None and primary not in pool and (
-        not pool or (paragraph.get(primary) and len(figure.own_countries) != 1)
+        not pool or (paragraph.get(primary) and len(own) != 1)
     ):
         pool.append(primary)
     if not pool:
@@ -388,6 +395,8 @@ def link_placed(
             mark_revisions(group, sentence, start)
         company_mentions = [m for m in mentions if m[0] == "company"]
         sentence_countries = {m[1] for m in mentions if m[0] == "country"}
+        sited = sentence_places(sentence, start, company_mentions)
+        described = nationalities(sentence, start, [m for m in mentions if m[0] == "country"])
         companies = _sentence_companies(group, company_mentions, clause_of)
         ctx = contexts.get(doc_id, NO_CONTEXT)
         for figure, (link_scope, row_countries, row_companies, _) in pairs:
@@ -401,6 +410,8 @@ def link_placed(
             figure.own_companies = tuple(sorted(own_companies))
             figure.weak_countries = tuple(sorted(set(row_countries or ()) - own_countries))
             figure.weak_companies = tuple(sorted((set(row_companies or ()) | suppliers) - own_companies))
+            figure.sited = sited
+            figure.described = described
             has_own = bool(own_countries or own_companies)
             if figure.in_title or (len(group) > 1 and has_own):
                 figure.tier = TIER_M
@@ -410,6 +421,40 @@ def link_placed(
                 figure.tier = TIER_W
             figure.anchor = choose_anchor(figure, ctx)
     return figures
+
+
+def sentence_places(sentence: str, start: int | None, company_mentions: list[Mention]) -> tuple[str, ...]:
+    """The countries of the states, regions and cities a sentence names (nlp/places.py), sorted;
+    a place opening a company's mention ("Beijing Haoyang") is the company's name, not a site."""
+    if not sentence:
+        return ()
+    found = find_places(sentence, world=True)
+    if not found:
+        return ()
+    taken = {m[2] - start for m in company_mentions} if start is not None else set()
+    return tuple(sorted({country for at, _, _, country in found if at not in taken}))
+
+
+# a country naming a company's nationality: "US chipmaker Nvidia", "the British start-up Nscale",
+# "Canadian investment firm Brookfield" (a company noun, at most two words before it, then the name)
+_NATIONALITY = re.compile(
+    r"(?<![\w-])([A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)\s+(?:[a-z][a-z\-]*\s+){0,2}?"
+    r"(?:chip ?maker|company|firm|giant|group|operator|start-?up|provider|developer|conglomerate|carrier|maker"
+    r"|hyperscaler|lab|investor|fund|utility|builder|designer|manufacturer|multinational)s?\s+[A-Z]"
+)
+
+
+def nationalities(sentence: str, start: int | None, country_mentions: list[Mention]) -> tuple[str, ...]:
+    """The countries a sentence names only as a company's nationality ("US chipmaker Nvidia"): no
+    evidence of where the money goes. Sorted."""
+    if start is None or not country_mentions or not sentence:
+        return ()
+    found = {m.start(1) for m in _NATIONALITY.finditer(sentence)}
+    if not found:
+        return ()
+    described = {m[1] for m in country_mentions if m[2] - start in found}
+    other = {m[1] for m in country_mentions if m[2] - start not in found}
+    return tuple(sorted(described - other))
 
 
 # "from $600 billion to nearly $1 trillion", "to 1GW, up from 200MW": the sentence itself says

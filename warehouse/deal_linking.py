@@ -15,7 +15,8 @@ Here two deals are compared as wholes, with what each has gathered from all its 
   LINK_WINDOW_DAYS of each other, sharing a company they are known by or the amount bucket of a
   headline or own-sentence figure; of those, the MAX_COMPARED earlier deals sharing the most with
   it. Two deals with a document in common are compared only when the later repeats a figure of
-  the earlier (``may_share_document``: that article told them apart);
+  the earlier (``may_share_document``: that article told them apart), and two deals whose
+  founders named different principal pairs never are (``may_share_principals``);
 - features (``pair_features``, FEATURES): the company match (core, principal pair, the companies
   and main companies they are known by, the same with suppliers left out, two chip makers), the
   places (the same anchor, none, known countries), the time between them, the figures the later
@@ -204,6 +205,13 @@ def may_share_document(a: Deal, b: Deal, sb: Sketch) -> bool:
     return a.docs.isdisjoint(b.docs) or any(a.documents_holding(figure) for figure, _, _ in sb.amounts)
 
 
+def may_share_principals(a: Deal, b: Deal) -> bool:
+    """Two deals whose founders each named a principal pair are compared only when it is the same
+    pair: different principal parties make different deals (Microsoft's programme with G42 and
+    G42's cluster with OpenAI, in one country and sharing a round capacity)."""
+    return len(a.principal) < 2 or len(b.principal) < 2 or a.principal == b.principal
+
+
 def may_share_place(a: Deal, b: Deal, sa: Sketch, sb: Sketch) -> bool:
     return (a.anchor is None or b.anchor is None or a.anchor == b.anchor
             or a.anchor in sb.countries or b.anchor in sa.countries)
@@ -241,7 +249,8 @@ def candidate_pairs(deals: list[Deal], sketches: list[Sketch], linkable: Iterabl
         for i in sorted(shared, key=lambda i: (-shared[i], -i)):
             a, sa = deals[i], sketches[i]
             if (max(0, max(a.first_day, b.first_day) - min(a.last_day, b.last_day)) <= LINK_WINDOW_DAYS
-                    and may_share_place(a, b, sa, sb) and may_share_document(a, b, sb)):
+                    and may_share_place(a, b, sa, sb) and may_share_document(a, b, sb)
+                    and may_share_principals(a, b)):
                 kept.append(i)
                 if len(kept) == MAX_COMPARED:
                     break

@@ -33,6 +33,8 @@ FINGERPRINT_FILES = (
 )
 FINGERPRINT_SQL = ("*deal*.sql", "build_deals.sql")  # under warehouse/sql
 REGISTRY = WAREHOUSE.parent / "nlp" / "data" / "companies.jsonl"
+# the places a figure's sentence names (nlp/places.py) and the names they are read from
+PLACES = tuple(WAREHOUSE.parent / "nlp" / name for name in ("places.py", "data/places.jsonl", "data/countries.jsonl"))
 
 _STRINGS = pa.list_(pa.string())
 FIGURES_SCHEMA = pa.schema([
@@ -61,10 +63,10 @@ class Described:
 
 
 def fingerprint() -> str:
-    """sha256 (16 hex) of FINGERPRINT_FILES, the clustering's SQL and the company registry."""
+    """sha256 (16 hex) of FINGERPRINT_FILES, the clustering's SQL, the company registry and PLACES."""
     digest = hashlib.sha256()
     queries = sorted({path for pattern in FINGERPRINT_SQL for path in (WAREHOUSE / "sql").glob(pattern)})
-    for path in [*(WAREHOUSE / name for name in FINGERPRINT_FILES), *queries, REGISTRY]:
+    for path in [*(WAREHOUSE / name for name in FINGERPRINT_FILES), *queries, REGISTRY, *PLACES]:
         if path.exists():
             digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]

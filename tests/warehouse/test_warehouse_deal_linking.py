@@ -89,6 +89,20 @@ def test_deals_in_two_countries_neither_names_are_not_compared():
     assert candidate_pairs(deals, [Sketch.of(d, deal_words(d, contexts)) for d in deals]) == []
 
 
+def test_deals_of_other_principal_pairs_are_not_compared():
+    # one host, one shared partner, one round figure: Microsoft's programme with G42 and G42's
+    # cluster with OpenAI are two deals (different principal parties, different deals)
+    figures, contexts = attributed(
+        Article("a", 1, "[Microsoft] and [G42] expand in the [UAE|AE]",
+                ["[Microsoft] and [G42] will add {200MW|power=200} of data centres in the [UAE|AE]."]),
+        Article("b", 100, "[OpenAI] and [G42] plan a cluster in the [UAE|AE]",
+                ["[OpenAI] and [G42] will switch on the first {200MW|power=200} of a cluster in the [UAE|AE]."]),
+    )
+    deals = sorted(Clustering(figures, contexts).run(), key=lambda d: d.order)
+    assert [sorted(d.principal) for d in deals] == [["G42", "Microsoft"], ["G42", "OpenAI"]]
+    assert candidate_pairs(deals, [Sketch.of(d, deal_words(d, contexts)) for d in deals]) == []
+
+
 def test_a_deal_joins_the_earlier_group_it_scores_best_with_on_average():
     # deals 0 and 1 are one group; deal 2 scores 0.9 with 0 and 0.2 with 1 (average 0.55), 0.7 with 3
     scored = {(0, 1): 0.95, (0, 2): 0.9, (1, 2): 0.2}

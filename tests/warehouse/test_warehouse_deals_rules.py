@@ -184,6 +184,39 @@ def test_a_figure_about_another_country_keeps_its_own():
     assert len(deals) == 2
 
 
+def test_a_city_or_region_in_the_sentence_places_the_figure():
+    # the story names the US more than Germany, but the sentence says where the money goes
+    figures, _ = cluster(Article(
+        "a", 1, "[Deutsche Telekom] and [Nvidia] team up",
+        ["The [US|US] chip designer sells most of its output in the [United States|US]."],
+        ["[Deutsche Telekom] and [Nvidia] are preparing a Munich data centre costing {EUR 1bn|money=1e9 EUR}.",
+         "Its GPUs will come from a plant in Arizona, worth {$2bn|money=2e9 USD} to [Nvidia]."],
+    ))
+    assert {f.amount: f.anchor for f in figures} == {1e9: "DE", 2e9: "US"}
+    assert {f.amount: f.sited for f in figures} == {1e9: ("DE",), 2e9: ("US",)}
+
+
+def test_a_place_in_a_company_name_is_not_a_site():
+    figures, _ = cluster(Article(
+        "a", 1, "[Thailand|TH] approves a data centre",
+        ["[Beijing Haoyang] will spend {$1bn|money=1e9 USD} on a campus for [Thailand|TH]."],
+    ))
+    assert figures[0].sited == () and figures[0].anchor == "TH"
+
+
+def test_a_companys_nationality_is_not_where_the_money_goes():
+    figures, _ = cluster(Article(
+        "a", 1, "[Aker] and [Nscale] plan a campus in [Norway|NO]",
+        ["The site in [Norway|NO] runs on hydropower."],
+        ["[British|GB] start-up [Nscale] will install {100,000 chips|chips=100000} there."],
+        ["[Nscale] also plans {50MW|power=50} in [the UK|GB]."],
+    ))
+    anchors = {f.amount: f.anchor for f in figures}
+    assert anchors[100000] == "NO"  # "British start-up Nscale" says whose the company is
+    assert anchors[50] == "GB"  # "in the UK" says where the site is
+    assert figures[0].described == ("GB",) and figures[1].described == ()
+
+
 def test_money_in_a_national_currency_is_spent_in_that_country():
     figures, deals = cluster(Article(
         "a", 1, "[Thailand|TH] approves data centres",
