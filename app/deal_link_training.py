@@ -15,8 +15,11 @@ Only the DEVELOPMENT part (tests/deals/gold/dev) is read; the blind test part ne
    fold's trees score its pairs; the whole set is then linked with the held-out probabilities at
    each threshold and scored: pairwise precision and recall over labelled figures of different
    documents, next to the leader clustering's own.
-4. The threshold: the highest recall among those whose precision is at least the rules' own (a
-   wrong merge misleads readers more than a split); none: linking is off (threshold above 1).
+4. The threshold: the highest recall among the thresholds from which precision is never
+   measurably below the rules' own (at this threshold and every stricter one, no more than one
+   standard error under it, over the rules' predicted pairs): a wrong merge misleads readers more
+   than a split, a smaller difference is noise of the folds, and a dip of precision back into the
+   band at one loose threshold is luck. None: linking is off (threshold above 1).
    Fit on all pairs and write data/deal_links.json: the trees, the threshold, the CV figures.
 
     .venv/bin/python -m app.deal_link_training [--gold tests/deals/gold/dev] [--work-dir DIR]
@@ -105,11 +108,25 @@ def export(trees, threshold: float) -> LinkModel:
     return LinkModel(round(base, 6), exported, threshold)
 
 
-def scores(groups: list[int], deals: list[Deal], data: Labelled, doc_of: dict[str, str]) -> tuple[float, float]:
+def scores(groups: list[int], deals: list[Deal], data: Labelled, doc_of: dict[str, str]) -> tuple[float, float, int]:
+    """Pairwise precision and recall of a grouping of the rules deals, and its predicted pairs."""
     assignment = {f.commitment_id: groups[i] for i, d in enumerate(deals) for f in d.figures}
     true, predicted, gold = pair_counts(assignment, data, doc_of)
     precision, recall, _ = f_beta(true, predicted, gold)
-    return precision, recall
+    return precision, recall, predicted
+
+
+def precision_floor(precision: float, predicted: int) -> float:
+    """The lowest precision not measurably below ``precision`` measured over ``predicted`` pairs:
+    one standard error below it (a fold split or a few articles more move it that much)."""
+    return precision - math.sqrt(precision * (1 - precision) / predicted) if predicted else precision
+
+
+def choose_threshold(table: dict[float, tuple], floor: float) -> float | None:
+    """Step 4: ``table`` maps each threshold to its cross-validated (precision, recall, ...)."""
+    ordered = sorted(table)
+    allowed = [t for t in ordered if all(table[u][0] >= floor for u in ordered if u >= t)]
+    return max(allowed, key=lambda t: (table[t][1], t)) if allowed else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,15 +163,16 @@ def main(argv: list[str] | None = None) -> int:
         for k, p in zip(test, model.probabilities([rows[k] for k in test]), strict=True):
             held_out[k] = float(p)
     base = scores(list(range(len(deals))), deals, data, doc_of)
-    print(f"leader clustering alone: P {base[0]:.3f} R {base[1]:.3f}", file=sys.stderr)
+    print(f"leader clustering alone: P {base[0]:.3f} R {base[1]:.3f} (precision floor "
+          f"{precision_floor(base[0], base[2]):.3f})", file=sys.stderr)
     table = {}
     scored = dict(zip(pairs, held_out, strict=True))
     for threshold in THRESHOLDS:
         table[threshold] = scores(link_groups(len(deals), scored, threshold), deals, data, doc_of)
-    allowed = [t for t in THRESHOLDS if table[t][0] >= base[0]]
-    chosen = max(allowed, key=lambda t: (table[t][1], t)) if allowed else None
+    floor = precision_floor(base[0], base[2])
+    chosen = choose_threshold(table, floor)
     for threshold in THRESHOLDS:
-        p, r = table[threshold]
+        p, r, _ = table[threshold]
         print(f"  linked at {threshold:.2f}: P {p:.3f} R {r:.3f}{' <' if threshold == chosen else ''}", file=sys.stderr)
     fitted = fit_trees([rows[k] for k in labelled], [label[k] for k in labelled])
     final = export(fitted, chosen if chosen is not None else 1.01)
@@ -172,7 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         "folds": args.folds,
         "trees": TREES,
         "cross_validation": {
-            "leader_clustering": {"precision": round(base[0], 4), "recall": round(base[1], 4)},
+            "leader_clustering": {"precision": round(base[0], 4), "recall": round(base[1], 4),
+                                  "precision_floor": round(floor, 4)},
             "linked": ({"precision": round(table[chosen][0], 4), "recall": round(table[chosen][1], 4)}
                        if chosen is not None else None),
         },

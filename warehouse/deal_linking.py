@@ -260,17 +260,21 @@ def candidate_pairs(deals: list[Deal], sketches: list[Sketch], linkable: Iterabl
 
 def _listed_tokens(deal: Deal, sketch: Sketch) -> set[tuple]:
     """What a deal is listed under: the companies it is known by and the amount buckets of its
-    headline and own-sentence figures (those of a deal an increment restored: of its stand-ins)."""
+    headline and own-sentence figures, and of its figures of an amount few deals share by chance
+    ("54 MW", "4.75 GW": not ``is_round``) wherever they stand (those of a deal an increment
+    restored: of its stand-ins)."""
     tokens: set[tuple] = {("company", name) for name in sketch.names | sketch.named}
-    tokens.update(key for key, held in deal.by_amount.items() if any(f.tier != TIER_W for f in held))
+    tokens.update(key for key, held in deal.by_amount.items()
+                  if any(f.tier != TIER_W or not is_round(f.amount) for f in held))
     return tokens
 
 
 def _wanted_tokens(deal: Deal, sketch: Sketch) -> set[tuple]:
     """What a deal looks up: its companies, and the buckets a figure the same as one of its
-    headline and own-sentence figures can be listed under."""
+    headline and own-sentence figures, or of its figures that are not round, can be listed under."""
     tokens: set[tuple] = {("company", name) for name in sketch.names | sketch.named}
-    tokens.update(key for figure, _, strong in sketch.amounts if strong for key in lookup_keys(figure))
+    tokens.update(key for figure, _, strong in sketch.amounts if strong or not is_round(figure.amount)
+                  for key in lookup_keys(figure))
     return tokens
 
 

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from app.deal_link_training import export, fit_trees
+from app.deal_link_training import choose_threshold, export, fit_trees, precision_floor
 from tests.warehouse.test_warehouse_deals_increment import attributed
 from tests.warehouse.test_warehouse_deals_rules import Article, docs_of
 from warehouse.deal_clustering import Clustering
@@ -21,7 +21,7 @@ from warehouse.deal_linking import (
     link_model,
     resolve_figures,
 )
-from warehouse.deals import cluster_figures
+from warehouse.deals import TIER_W, cluster_figures
 
 
 def rules_and_linked(*articles: Article) -> tuple[list[list[str]], list[list[str]]]:
@@ -101,6 +101,29 @@ def test_deals_of_other_principal_pairs_are_not_compared():
     deals = sorted(Clustering(figures, contexts).run(), key=lambda d: d.order)
     assert [sorted(d.principal) for d in deals] == [["G42", "Microsoft"], ["G42", "OpenAI"]]
     assert candidate_pairs(deals, [Sketch.of(d, deal_words(d, contexts)) for d in deals]) == []
+
+
+def test_a_shared_amount_that_is_not_round_is_compared_wherever_it_stands():
+    # the later report names no company in its figures' sentences (weak links only), yet repeats
+    # "54 MW" and "4.75 GW": amounts few deals share by chance
+    figures, contexts = attributed(
+        Article("a", 1, "[Scala Data Centers] plans an AI city in [Brazil|BR]",
+                ["[Scala Data Centers] will start with {54 MW|power=54} and grow to {4.75 GW|power=4750} in "
+                 "[Brazil|BR]."]),
+        Article("b", 30, "Law clears the way for an AI city in [Brazil|BR]",
+                ["The first phase is {54 MW|power=54}.", "The site could reach {4.75 GW|power=4750}."]),
+    )
+    deals = sorted(Clustering(figures, contexts).run(), key=lambda d: d.order)
+    assert len(deals) == 2 and all(f.tier == TIER_W for f in deals[1].figures)
+    assert candidate_pairs(deals, [Sketch.of(d, deal_words(d, contexts)) for d in deals]) == [(0, 1)]
+
+
+def test_the_threshold_keeps_precision_within_its_noise_at_every_stricter_threshold():
+    floor = precision_floor(0.76, 4000)
+    assert floor == pytest.approx(0.76 - (0.76 * 0.24 / 4000) ** 0.5)
+    table = {0.3: (0.70, 0.75), 0.45: (0.759, 0.71), 0.6: (0.70, 0.70), 0.7: (0.760, 0.69), 0.9: (0.765, 0.66)}
+    assert choose_threshold(table, floor) == 0.7  # 0.45 is in the band, but 0.6 after it is not
+    assert choose_threshold({0.5: (0.5, 0.9)}, floor) is None  # linking off
 
 
 def test_a_deal_joins_the_earlier_group_it_scores_best_with_on_average():
