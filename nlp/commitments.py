@@ -17,7 +17,7 @@ How a figure is read (vocabulary in ``data/figures.json`` and ``data/currencies.
 - it is power when a unit follows ("MW", "GW", "megawatts", "1-gigawatt"), or "a" or "half a"
   stands before a unit word with no noun of its own after it ("up to a gigawatt", "half a
   gigawatt of power"; not "a gigawatt-scale campus", "$10m a megawatt"); never energy
-  ("megawatt-hours");
+  ("megawatt-hours") nor a density ("100 kilowatts per rack", "1 MW a rack");
 - it is a chip count when a chip noun or model follows within a few words (hyphens do not
   count), over fillers, company names and product numbers ("100,000 Nvidia chips", "18,000
   GB300", "500,000 of Nvidia's most advanced AI chips", "10,000 RTX 4090 GPUs", "18,000 Grace
@@ -105,6 +105,7 @@ class CommitmentFinder:
         self.range_joiners = set(figures["range_joiners"])
         self.model_units = set(figures["model_units"])
         self.energy_markers = set(figures["energy_markers"])
+        self.density_nouns = set(figures["density_nouns"])
         self.nounless_followers = set(figures["nounless_followers"])
         self.elided_window = int(figures["elided_count_window"])
         # power units written as words, which "a" or "half a" may stand before ("a gigawatt")
@@ -400,6 +401,9 @@ class CommitmentFinder:
                     following = t.lower(k + 1) if k + 1 < n else ""
                 if following in self.energy_markers:
                     return None
+                if (following in ("per", "a", "/") and k + 2 < n
+                        and t.lower(k + 2) in self.density_nouns):
+                    return None  # a density, not a capacity: "100 kilowatts per rack"
                 if t.lower(start) in ARTICLES:  # "a gigawatt", "half a gigawatt"
                     rate = start > 0 and (t.like_num(start - 1) or self._scale(t.text(start - 1)) is not None)
                     if rate or (k + 1 < n and following not in self.nounless_followers):

@@ -276,6 +276,13 @@ def test_energy_is_not_power(figures):
     assert figures("The wind farms yield 2.1 million megawatt-hours a year, or 40 megawatt hours a day.") == []
 
 
+def test_a_density_is_not_a_capacity(figures):
+    # racks of 10 kW, 100 kW or 1 MW say how dense a hall is, not how big the campus is
+    text = ("Typical halls handle about 10 kilowatts per rack; the new designs reach 100 kilowatts a rack "
+            "and aim for 1 megawatt per rack. The campus will draw 250 MW and add 1 GW a year.")
+    assert figures(text) == [("power", 250), ("power", 1000)]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
