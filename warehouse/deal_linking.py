@@ -10,8 +10,9 @@ would lift pairwise recall from 0.67 to 0.90.
 
 Here two deals are compared as wholes, with what each has gathered from all its reports:
 
-- candidate pairs (``candidate_pairs``): deals that may share a place (the same anchor, one
-  without anchor, or one's anchor among the countries the other is known by), reported within
+- candidate pairs (``candidate_pairs``): deals that may share a place (the same anchor, one's
+  anchor among the countries the other is known by, or one without anchor that shares a company
+  with the other or where either names none: ``may_share_place``), reported within
   LINK_WINDOW_DAYS of each other, sharing a company they are known by or the amount bucket of a
   headline or own-sentence figure; of those, the MAX_COMPARED earlier deals sharing the most with
   it. Two deals with a document in common are compared only when the later repeats a figure of
@@ -33,7 +34,7 @@ Here two deals are compared as wholes, with what each has gathered from all its 
 Why trees and not the rules' style: the signals interact (two reports of one company in one
 country are one deal when they repeat a figure, two when they state other money; a long gap is
 harmless between reports of one programme and decisive between one company's yearly plans), and
-the labelled pairs are few (735 on dev, 82 of them one deal); trees of depth two learn such
+the labelled pairs are few (629 on dev, 79 of them one deal); trees of depth two learn such
 interactions from few examples. The threshold is the loosest from which cross-validated precision
 (folds by deal, app/deal_link_training.py) stays within one standard error of the rules' own at
 every stricter threshold.
@@ -214,8 +215,12 @@ def may_share_principals(a: Deal, b: Deal) -> bool:
 
 
 def may_share_place(a: Deal, b: Deal, sa: Sketch, sb: Sketch) -> bool:
-    return (a.anchor is None or b.anchor is None or a.anchor == b.anchor
-            or a.anchor in sb.countries or b.anchor in sa.countries)
+    """The same anchor, or one's anchor among the countries the other is known by; a deal without
+    anchor, with any deal it shares a company with (or when one of them names no company): a
+    place is no evidence then, and a shared figure alone links two companies' deals anywhere."""
+    if a.anchor is None or b.anchor is None:
+        return not (a.core and b.core) or not sa.names.isdisjoint(sb.names)
+    return a.anchor == b.anchor or a.anchor in sb.countries or b.anchor in sa.countries
 
 
 def candidate_pairs(deals: list[Deal], sketches: list[Sketch], linkable: Iterable[int] | None = None

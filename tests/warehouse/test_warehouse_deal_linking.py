@@ -126,6 +126,21 @@ def test_the_threshold_keeps_precision_within_its_noise_at_every_stricter_thresh
     assert choose_threshold({0.5: (0.5, 0.9)}, floor) is None  # linking off
 
 
+def test_a_deal_without_a_country_is_compared_only_with_deals_of_its_companies():
+    # Microsoft's campus story names no country; xAI's cluster in the US repeats its 1 GW
+    figures, contexts = attributed(
+        Article("a", 1, "[xAI] expands its cluster in the [US|US]",
+                ["[xAI] will add {1GW|power=1000} to its cluster in the [US|US]."]),
+        Article("b", 20, "[Microsoft] plans a campus",
+                ["[Microsoft] will build {1GW|power=1000} of AI data centres on the site."]),
+        Article("c", 40, "[Microsoft] campus plan grows",
+                ["[Microsoft] said the campus would reach {1GW|power=1000} by 2030."]),
+    )
+    deals = sorted(Clustering(figures, contexts).run(), key=lambda d: d.order)
+    assert [(d.anchor, sorted(d.core)) for d in deals] == [("US", ["xAI"]), (None, ["Microsoft"])]
+    assert candidate_pairs(deals, [Sketch.of(d, deal_words(d, contexts)) for d in deals]) == []
+
+
 def test_a_deal_joins_the_earlier_group_it_scores_best_with_on_average():
     # deals 0 and 1 are one group; deal 2 scores 0.9 with 0 and 0.2 with 1 (average 0.55), 0.7 with 3
     scored = {(0, 1): 0.95, (0, 2): 0.9, (1, 2): 0.2}
