@@ -28,6 +28,14 @@ def rules_and_linked(*articles: Article) -> tuple[list[list[str]], list[list[str
     return docs_of(cluster_figures(*attributed(*articles))), docs_of(resolve_figures(*attributed(*articles)))
 
 
+def compared(*articles: Article) -> tuple[list, list[tuple[int, int]]]:
+    """The leader clustering's deals of the articles, in founding order, and the pairs of them
+    the linking compares (``candidate_pairs``)."""
+    figures, contexts = attributed(*articles)
+    deals = sorted(Clustering(figures, contexts).run(), key=lambda d: d.order)
+    return deals, candidate_pairs(deals, [Sketch.of(d, deal_words(d, contexts)) for d in deals])
+
+
 MICROSOFT_INDIA = [
     Article("a", 1, "[Microsoft] to invest {$3bn|money=3e9 USD} in [India|IN]",
             ["[Microsoft] will invest {$3bn|money=3e9 USD} in cloud and AI infrastructure in [India|IN] over "
@@ -72,50 +80,45 @@ def test_deals_one_article_tells_apart_stay_apart():
     # one buyer, one country, one article: the rules split its two deals there, and the linking
     # does not compare deals sharing a document unless one repeats the other's figure
     assert rules_and_linked(*HUMAIN) == ([["a", "b"], ["a", "c"]], [["a", "b"], ["a", "c"]])
-    figures, contexts = attributed(*HUMAIN)
-    deals = sorted(Clustering(figures, contexts).run(), key=lambda d: d.order)
-    assert candidate_pairs(deals, [Sketch.of(d, deal_words(d, contexts)) for d in deals]) == []
+    assert compared(*HUMAIN)[1] == []
 
 
 def test_deals_in_two_countries_neither_names_are_not_compared():
-    figures, contexts = attributed(
+    deals, pairs = compared(
         Article("a", 1, "[Microsoft] in [Kenya|KE]",
                 ["[Microsoft] and [G42] will invest {$1bn|money=1e9 USD} in a data centre in [Kenya|KE]."]),
         Article("b", 400, "[Microsoft] in the [UAE|AE]",
                 ["[Microsoft] and [G42] will invest {$1bn|money=1e9 USD} in a data centre in the [UAE|AE]."]),
     )
-    deals = sorted(Clustering(figures, contexts).run(), key=lambda d: d.order)
     assert len(deals) == 2
-    assert candidate_pairs(deals, [Sketch.of(d, deal_words(d, contexts)) for d in deals]) == []
+    assert pairs == []
 
 
 def test_deals_of_other_principal_pairs_are_not_compared():
     # one host, one shared partner, one round figure: Microsoft's programme with G42 and G42's
     # cluster with OpenAI are two deals (different principal parties, different deals)
-    figures, contexts = attributed(
+    deals, pairs = compared(
         Article("a", 1, "[Microsoft] and [G42] expand in the [UAE|AE]",
                 ["[Microsoft] and [G42] will add {200MW|power=200} of data centres in the [UAE|AE]."]),
         Article("b", 100, "[OpenAI] and [G42] plan a cluster in the [UAE|AE]",
                 ["[OpenAI] and [G42] will switch on the first {200MW|power=200} of a cluster in the [UAE|AE]."]),
     )
-    deals = sorted(Clustering(figures, contexts).run(), key=lambda d: d.order)
     assert [sorted(d.principal) for d in deals] == [["G42", "Microsoft"], ["G42", "OpenAI"]]
-    assert candidate_pairs(deals, [Sketch.of(d, deal_words(d, contexts)) for d in deals]) == []
+    assert pairs == []
 
 
 def test_a_shared_amount_that_is_not_round_is_compared_wherever_it_stands():
     # the later report names no company in its figures' sentences (weak links only), yet repeats
     # "54 MW" and "4.75 GW": amounts few deals share by chance
-    figures, contexts = attributed(
+    deals, pairs = compared(
         Article("a", 1, "[Scala Data Centers] plans an AI city in [Brazil|BR]",
                 ["[Scala Data Centers] will start with {54 MW|power=54} and grow to {4.75 GW|power=4750} in "
                  "[Brazil|BR]."]),
         Article("b", 30, "Law clears the way for an AI city in [Brazil|BR]",
                 ["The first phase is {54 MW|power=54}.", "The site could reach {4.75 GW|power=4750}."]),
     )
-    deals = sorted(Clustering(figures, contexts).run(), key=lambda d: d.order)
     assert len(deals) == 2 and all(f.tier == TIER_W for f in deals[1].figures)
-    assert candidate_pairs(deals, [Sketch.of(d, deal_words(d, contexts)) for d in deals]) == [(0, 1)]
+    assert pairs == [(0, 1)]
 
 
 def test_the_threshold_keeps_precision_within_its_noise_at_every_stricter_threshold():
@@ -128,7 +131,7 @@ def test_the_threshold_keeps_precision_within_its_noise_at_every_stricter_thresh
 
 def test_a_deal_without_a_country_is_compared_only_with_deals_of_its_companies():
     # Microsoft's campus story names no country; xAI's cluster in the US repeats its 1 GW
-    figures, contexts = attributed(
+    deals, pairs = compared(
         Article("a", 1, "[xAI] expands its cluster in the [US|US]",
                 ["[xAI] will add {1GW|power=1000} to its cluster in the [US|US]."]),
         Article("b", 20, "[Microsoft] plans a campus",
@@ -136,9 +139,8 @@ def test_a_deal_without_a_country_is_compared_only_with_deals_of_its_companies()
         Article("c", 40, "[Microsoft] campus plan grows",
                 ["[Microsoft] said the campus would reach {1GW|power=1000} by 2030."]),
     )
-    deals = sorted(Clustering(figures, contexts).run(), key=lambda d: d.order)
     assert [(d.anchor, sorted(d.core)) for d in deals] == [("US", ["xAI"]), (None, ["Microsoft"])]
-    assert candidate_pairs(deals, [Sketch.of(d, deal_words(d, contexts)) for d in deals]) == []
+    assert pairs == []
 
 
 def test_a_deal_joins_the_earlier_group_it_scores_best_with_on_average():
