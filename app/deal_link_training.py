@@ -163,13 +163,13 @@ def main(argv: list[str] | None = None) -> int:
         for k, p in zip(test, model.probabilities([rows[k] for k in test]), strict=True):
             held_out[k] = float(p)
     base = scores(list(range(len(deals))), deals, data, doc_of)
-    print(f"leader clustering alone: P {base[0]:.3f} R {base[1]:.3f} (precision floor "
-          f"{precision_floor(base[0], base[2]):.3f})", file=sys.stderr)
+    floor = precision_floor(base[0], base[2])
+    print(f"leader clustering alone: P {base[0]:.3f} R {base[1]:.3f} (precision floor {floor:.3f})",
+          file=sys.stderr)
     table = {}
     scored = dict(zip(pairs, held_out, strict=True))
     for threshold in THRESHOLDS:
         table[threshold] = scores(link_groups(len(deals), scored, threshold), deals, data, doc_of)
-    floor = precision_floor(base[0], base[2])
     chosen = choose_threshold(table, floor)
     for threshold in THRESHOLDS:
         p, r, _ = table[threshold]

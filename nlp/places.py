@@ -82,7 +82,6 @@ def world_names() -> dict[str, str]:
 
     taken = set(place_names())
     for row in read_jsonl("countries.jsonl"):
-        taken.update(row.get("name", ()) and [row["name"]])
         for key in ("aliases", "demonyms", "places", "cities"):
             taken.update(row.get(key, ()))
     for row in read_jsonl("companies.jsonl"):

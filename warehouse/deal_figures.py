@@ -435,10 +435,11 @@ def sentence_places(sentence: str, start: int | None, company_mentions: list[Men
     return tuple(sorted({country for at, _, _, country in found if at not in taken}))
 
 
-# a country naming a company's nationality: "US chipmaker Nvidia", "the British start-up Nscale",
-# "Canadian investment firm Brookfield" (a company noun, at most two words before it, then the name)
+# a country naming a company's nationality, read from where the country is named: "US chipmaker
+# Nvidia", "British start-up Nscale", "Canadian investment firm Brookfield" (the country's words, at
+# most two words more, a company noun, then a capitalised name)
 _NATIONALITY = re.compile(
-    r"(?<![\w-])([A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)\s+(?:[a-z][a-z\-]*\s+){0,2}?"
+    r"[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*){0,2}?\s+(?:[a-z][a-z\-]*\s+){0,2}?"
     r"(?:chip ?maker|company|firm|giant|group|operator|start-?up|provider|developer|conglomerate|carrier|maker"
     r"|hyperscaler|lab|investor|fund|utility|builder|designer|manufacturer|multinational)s?\s+[A-Z]"
 )
@@ -447,13 +448,13 @@ _NATIONALITY = re.compile(
 def nationalities(sentence: str, start: int | None, country_mentions: list[Mention]) -> tuple[str, ...]:
     """The countries a sentence names only as a company's nationality ("US chipmaker Nvidia"): no
     evidence of where the money goes. Sorted."""
-    if start is None or not country_mentions or not sentence:
+    if start is None or not sentence:
         return ()
-    found = {m.start(1) for m in _NATIONALITY.finditer(sentence)}
-    if not found:
-        return ()
-    described = {m[1] for m in country_mentions if m[2] - start in found}
-    other = {m[1] for m in country_mentions if m[2] - start not in found}
+    described, other = set(), set()
+    for _, country, at in country_mentions:
+        offset = at - start
+        named = 0 <= offset < len(sentence) and _NATIONALITY.match(sentence, offset)
+        (described if named else other).add(country)
     return tuple(sorted(described - other))
 
 

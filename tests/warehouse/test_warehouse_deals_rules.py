@@ -208,7 +208,7 @@ def test_a_companys_nationality_is_not_where_the_money_goes():
     figures, _ = cluster(Article(
         "a", 1, "[Aker] and [Nscale] plan a campus in [Norway|NO]",
         ["The site in [Norway|NO] runs on hydropower."],
-        ["[British|GB] start-up [Nscale] will install {100,000 chips|chips=100000} there."],
+        ["The [British|GB] start-up [Nscale] will install {100,000 chips|chips=100000} there."],
         ["[Nscale] also plans {50MW|power=50} in [the UK|GB]."],
     ))
     anchors = {f.amount: f.anchor for f in figures}
