@@ -5,7 +5,8 @@ Only the DEVELOPMENT part (tests/deals/gold/dev) is read; the blind test part ne
 
 1. Run the real pipeline on the dev articles (``read_dev``: crawl output, load, extraction, in a
    warehouse under ``--work-dir``), read its figures as a rebuild does and run the leader
-   clustering alone (steps 1 to 3 of warehouse/deals.py, no linking).
+   clustering with the pieces of one story gathered (steps 1 to 3a of warehouse/deals.py, no
+   linking).
 2. Label each rules deal with the key's deal most of its labelled figures belong to, and each
    candidate pair (``candidate_pairs``) positive when both deals have the same one; pairs with a
    deal holding no labelled figure are not learned from.
@@ -15,11 +16,12 @@ Only the DEVELOPMENT part (tests/deals/gold/dev) is read; the blind test part ne
    fold's trees score its pairs; the whole set is then linked with the held-out probabilities at
    each threshold and scored: pairwise precision and recall over labelled figures of different
    documents, next to the leader clustering's own.
-4. The threshold: the highest recall among the thresholds from which precision is never
-   measurably below the rules' own (at this threshold and every stricter one, no more than one
-   standard error under it, over the rules' predicted pairs): a wrong merge misleads readers more
-   than a split, a smaller difference is noise of the folds, and a dip of precision back into the
-   band at one loose threshold is luck. None: linking is off (threshold above 1).
+4. The threshold: among the thresholds from which precision is never measurably below the
+   rules' own (at this threshold and every stricter one, no more than one standard error under
+   it, over the rules' predicted pairs: a smaller difference is noise of the folds, and a dip of
+   precision back into the band at one loose threshold is luck), the one with the highest F0.5
+   (precision weighted twice: a wrong merge misleads readers more than a split). None: linking is
+   off (threshold above 1).
    Fit on all pairs and write data/deal_links.json: the trees, the threshold, the CV figures.
 
     .venv/bin/python -m app.deal_link_training [--gold tests/deals/gold/dev] [--work-dir DIR]
@@ -53,6 +55,7 @@ from warehouse.deal_linking import (
     Sketch,
     candidate_pairs,
     deal_words,
+    gather_stories,
     link_groups,
     pair_features,
 )
@@ -72,7 +75,9 @@ def rules_deals(db: Path) -> tuple[list[Deal], list[Sketch]]:
     finally:
         con.close()
     clustering = Clustering(figures, contexts)
-    deals = sorted(clustering.run(), key=lambda d: d.order)
+    clustering.run()
+    gather_stories(clustering)
+    deals = sorted(clustering.deals, key=lambda d: d.order)
     return deals, [Sketch.of(d, deal_words(d, contexts)) for d in deals]
 
 
@@ -126,7 +131,13 @@ def choose_threshold(table: dict[float, tuple], floor: float) -> float | None:
     """Step 4: ``table`` maps each threshold to its cross-validated (precision, recall, ...)."""
     ordered = sorted(table)
     allowed = [t for t in ordered if all(table[u][0] >= floor for u in ordered if u >= t)]
-    return max(allowed, key=lambda t: (table[t][1], t)) if allowed else None
+    return max(allowed, key=lambda t: (weighted_f(*table[t][:2]), t)) if allowed else None
+
+
+def weighted_f(precision: float, recall: float) -> float:
+    """F with precision weighted twice as much as recall (F0.5): a wrong merge misleads readers more
+    than a split."""
+    return 1.25 * precision * recall / (0.25 * precision + recall) if precision + recall else 0.0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,10 +34,14 @@ Here two deals are compared as wholes, with what each has gathered from all its 
 Why trees and not the rules' style: the signals interact (two reports of one company in one
 country are one deal when they repeat a figure, two when they state other money; a long gap is
 harmless between reports of one programme and decisive between one company's yearly plans), and
-the labelled pairs are few (629 on dev, 79 of them one deal); trees of depth two learn such
-interactions from few examples. The threshold is the loosest from which cross-validated precision
-(folds by deal, app/deal_link_training.py) stays within one standard error of the rules' own at
-every stricter threshold.
+the labelled pairs are few (676 on dev, 80 of them one deal); trees of depth two learn such
+interactions from few examples. The threshold has the best cross-validated F0.5 among those from
+which precision (folds by deal, app/deal_link_training.py) stays within one standard error of the
+rules' own at every stricter threshold.
+
+Before the linking, the pieces of one article's story are gathered into its deal
+(``gather_stories``): a sentence naming no known company or repeating no figure of the article's
+deal founds a deal of its own in the leader clustering.
 
 In a weekly increment, only the deals founded by the new documents are linked, to those restored
 and to each other: two stored deals are never merged (as in the leader clustering).
@@ -57,7 +61,7 @@ from pathlib import Path
 import numpy
 
 from warehouse.deal_clustering import Clustering, Deal, chip_makers, jaccard
-from warehouse.deal_figures import STATED_KINDS, TIER_W, WINDOW_DAYS, DocContext, Figure, lookup_keys
+from warehouse.deal_figures import MIN_JACCARD, STATED_KINDS, TIER_W, WINDOW_DAYS, DocContext, Figure, lookup_keys
 from warehouse.resolution.features import SUPPLIER_TYPES, USD_TOLERANCE
 from warehouse.resolution.frames import company_registry
 
@@ -395,14 +399,87 @@ def link_deals(clustering: Clustering, stored_words: dict[int, Counter] | None =
     return merged
 
 
+def may_hold(main: Deal, piece: Deal) -> bool:
+    """Whether ``piece`` may be a part of ``main`` by its parties: it names no company, or none the
+    main deal is not known by, or half of theirs are shared; never two chip makers' contracts,
+    nor two different principal pairs. (A piece naming companies the main deal does not know may
+    be theirs: "the planned GBP 10bn campus at Blyth being developed by QTS" in a Stargate UK story.)"""
+    if piece.core:
+        if not main.core:
+            return False
+        makers = chip_makers()
+        ours, theirs = piece.core & makers, main.core & makers
+        if ours and theirs and ours.isdisjoint(theirs):
+            return False
+        if not (piece.core <= main.core | main.known("companies") or jaccard(main.core, piece.core) >= MIN_JACCARD):
+            return False
+    return may_share_principals(main, piece)
+
+
+def one_story(deals: list[Deal]) -> bool:
+    """Whether the deals a document's figures went to tell one story: no two of them were founded
+    by parties that cannot be the same (a round-up of several companies' projects is not)."""
+    cores = [d.core for d in deals if d.core]
+    return all(x <= y or y <= x or jaccard(x, y) >= MIN_JACCARD for i, x in enumerate(cores) for y in cores[i + 1:])
+
+
+def gather_stories(clustering: Clustering, new_from: int = 0) -> int:
+    """Merge each piece of a story into its main deal (step 3a of warehouse/deals.py); returns how
+    many pieces were merged.
+
+    A piece is a deal whose documents all report another deal of the same anchor, by its parties
+    (``may_hold``), in documents that tell one story (``one_story``): the leader clustering places
+    each sentence of an article on its own, and a sentence that names no company or repeats no
+    figure of the article's deal founds a deal of its own ("Data4 will spend EUR 1bn in Italy. The
+    Milan campus will cost EUR 500m, for up to 100 MW" as three deals). Most articles report one
+    deal (dev: 454 of 530 with a deal); those reporting several tell them apart by their parties
+    or their place, which both conditions keep. The piece goes into the deal holding the most
+    documents (then one naming companies, then the earliest founded). In an increment, only deals
+    founded by the new documents (``order >= new_from``) are pieces."""
+    merged = 0
+    changed = True
+    while changed:
+        changed = False
+        by_doc: dict[str, list[Deal]] = {}
+        for deal in clustering.deals:
+            if not deal.dropped:
+                for doc_id in deal.docs:
+                    by_doc.setdefault(doc_id, []).append(deal)
+        told = {doc_id: one_story(deals) for doc_id, deals in by_doc.items() if len(deals) > 1}
+        for doc_id in sorted(told):
+            deals = [d for d in by_doc[doc_id] if not d.dropped]
+            if len(deals) < 2:
+                continue
+            deals.sort(key=_main_first)
+            for piece in reversed(deals):
+                if piece.dropped or piece.order < new_from or not all(told.get(d, True) for d in piece.docs):
+                    continue
+                main = next((d for d in deals if d is not piece and not d.dropped and piece.docs <= d.docs
+                             and _main_first(d) < _main_first(piece)
+                             and d.anchor == piece.anchor and may_hold(d, piece)), None)
+                if main is not None:
+                    clustering.merge(piece, into=main, listed=False)
+                    merged += 1
+                    changed = True
+        clustering.deals = [d for d in clustering.deals if not d.dropped]
+    return merged
+
+
+def _main_first(deal: Deal) -> tuple:
+    """Deals of a story from the likeliest main deal: most documents, naming companies, earliest."""
+    return -len(deal.docs), not deal.core, deal.order
+
+
 def resolve_figures(figures: list[Figure], contexts: dict[str, DocContext] | None = None,
                     seeded: list[Deal] = (), next_order: int = 0,
-                    stored_words: dict[int, Counter] | None = None) -> list[Deal]:
+                    stored_words: dict[int, Counter] | None = None, model: LinkModel | None = None) -> list[Deal]:
     """Steps 2 to 3b: the leader clustering of the figures (``cluster_figures``; ``seeded``: the
-    deals of an earlier run they may join), then the linking of the deals it founded."""
+    deals of an earlier run they may join), the pieces of one story gathered, then the linking of
+    the deals it founded (by ``model``, default the learned trees of data/deal_links.json)."""
     clustering = Clustering(figures, contexts or {})
     if seeded:
         clustering.seed(list(seeded), next_order)
     clustering.run()
-    link_deals(clustering, stored_words, new_from=next_order if seeded else 0)
+    gather_stories(clustering, new_from=next_order if seeded else 0)
+    link_deals(clustering, stored_words, new_from=next_order if seeded else 0, model=model)
     return clustering.deals

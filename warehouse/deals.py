@@ -84,6 +84,10 @@ describes each deal (step 4) and rebuilds the tables.
    (``leader_of``). Ranking: a deal holding the same figure reported by two or more
    documents, then one the candidate's document supports, then one holding the same figure, then
    the Jaccard, the latest report and the earliest founded.
+3a. Stories gathered (``gather_stories`` in warehouse/deal_linking.py): a deal whose documents
+   all report another deal of the same anchor and parties, in articles that tell one story (no
+   two of their deals founded by parties that cannot be the same), is a piece of that deal (a
+   sentence naming nobody and repeating no figure founds a deal of its own) and is merged into it.
 3b. Linking (warehouse/deal_linking.py, whose docstring states it): the deals the leader
    clustering founded are compared as wholes with earlier deals that may share their place and
    share a company or an amount, scored by trees learned on the development set's pairs of rules
@@ -121,8 +125,9 @@ the new documents only (step 1), restores the stored deals they could join (thos
 anchors or their documents' main countries, those holding a figure in the amount buckets of one
 of theirs, within the longest window a join reaches; of their figures, stand-ins for the amounts
 near the new figures), continues the clustering from them (steps 2 and 3: the same passes, day
-by day, over the new figures only), links the deals the new figures founded to them and to each
-other (step 3b, with the restored deals' title words read from their documents), describes the
+by day, over the new figures only), gathers the pieces of the new documents' stories (step 3a:
+only deals the new figures founded are pieces), links the deals the new figures founded to them
+and to each other (step 3b, with the restored deals' title words read from their documents), describes the
 changed and new deals (step 4: a deal's id is its earliest figure's, so a deal that gains later
 reports keeps its id; one that gains an earlier report takes the new id and its old one is kept
 in ``deal_aliases``), and writes only those deals with the full rebuild's SQL. Where an increment

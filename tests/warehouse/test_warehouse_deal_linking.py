@@ -14,9 +14,11 @@ from tests.warehouse.test_warehouse_deals_rules import Article, docs_of
 from warehouse.deal_clustering import Clustering
 from warehouse.deal_linking import (
     FEATURES,
+    LinkModel,
     Sketch,
     candidate_pairs,
     deal_words,
+    gather_stories,
     link_groups,
     link_model,
     resolve_figures,
@@ -45,14 +47,22 @@ MICROSOFT_INDIA = [
 ]
 
 
-def test_a_programme_reported_again_ten_months_later_is_one_deal():
+def confirmed_figure_model() -> LinkModel:
+    """Links exactly the pairs whose later deal repeats a figure two reports of the earlier one
+    give (the ``confirmed`` feature): the linking's mechanics, whatever the learned trees say."""
+    at = FEATURES.index("confirmed")
+    return LinkModel(0.0, [[[at, 0.5, 1, 2, 0.0], [-1, 0.0, -1, -1, -10.0], [-1, 0.0, -1, -1, 10.0]]], 0.5)
+
+
+def test_a_programme_reported_again_ten_months_later_can_be_linked():
     later = Article("c", 300, "[Microsoft] opens [India|IN] region",
                     ["[Microsoft] opened a cloud region in [India|IN], part of the {$3bn|money=3e9 USD} it pledged "
                      "last year."],
                     ["The region has {200MW|power=200} of capacity."])
-    rules, linked = rules_and_linked(*MICROSOFT_INDIA, later)
-    assert rules == [["a", "b"], ["c"]]  # past the rules' longest window (LONG_WINDOW_DAYS)
-    assert linked == [["a", "b", "c"]]  # the same company, country and figure, confirmed by two reports
+    figures, contexts = attributed(*MICROSOFT_INDIA, later)
+    assert docs_of(cluster_figures(figures, contexts)) == [["a", "b"], ["c"]]  # past LONG_WINDOW_DAYS
+    linked = resolve_figures(figures, contexts, model=confirmed_figure_model())
+    assert docs_of(linked) == [["a", "b", "c"]]  # compared (the same company, country and figure) and linked
 
 
 def test_the_same_company_with_other_money_in_the_same_country_a_year_later_is_another_deal():
@@ -127,6 +137,8 @@ def test_the_threshold_keeps_precision_within_its_noise_at_every_stricter_thresh
     table = {0.3: (0.70, 0.75), 0.45: (0.759, 0.71), 0.6: (0.70, 0.70), 0.7: (0.760, 0.69), 0.9: (0.765, 0.66)}
     assert choose_threshold(table, floor) == 0.7  # 0.45 is in the band, but 0.6 after it is not
     assert choose_threshold({0.5: (0.5, 0.9)}, floor) is None  # linking off
+    # in the band, a little more recall does not buy a visible loss of precision
+    assert choose_threshold({0.65: (0.757, 0.712), 0.7: (0.769, 0.708)}, 0.755) == 0.7
 
 
 def test_a_deal_without_a_country_is_compared_only_with_deals_of_its_companies():
@@ -180,7 +192,8 @@ def increment(stored: list[Article], new: list[Article]) -> list[list[str]]:
     before = Clustering(figures, contexts).run()
     figures, new_contexts = attributed(*new)
     next_order = 1 + max(d.order for d in before)
-    return docs_of(resolve_figures(figures, {**contexts, **new_contexts}, seeded=before, next_order=next_order))
+    return docs_of(resolve_figures(figures, {**contexts, **new_contexts}, seeded=before, next_order=next_order,
+                                   model=confirmed_figure_model()))
 
 
 def test_an_increment_links_a_new_deal_to_a_stored_one():
@@ -188,7 +201,8 @@ def test_an_increment_links_a_new_deal_to_a_stored_one():
 
 
 def test_an_increment_never_merges_two_stored_deals():
-    # stored as two deals (the rules alone built them), a new unrelated report does not merge them
+    # stored as two deals (the rules alone built them), a new unrelated report does not merge them,
+    # though the model would link them
     other = Article("d", 301, "[Nokia] in [Finland|FI]",
                     ["[Nokia] will build a {50MW|power=50} data centre in [Finland|FI]."])
     figures, contexts = attributed(*MICROSOFT_INDIA, LATER_REPORT)
@@ -196,7 +210,7 @@ def test_an_increment_never_merges_two_stored_deals():
     assert docs_of(stored) == [["a", "b"], ["c"]]
     figures, new_contexts = attributed(other)
     deals = resolve_figures(figures, {**contexts, **new_contexts}, seeded=stored,
-                            next_order=1 + max(d.order for d in stored))
+                            next_order=1 + max(d.order for d in stored), model=confirmed_figure_model())
     assert docs_of(deals) == [["a", "b"], ["c"], ["d"]]
 
 
@@ -206,3 +220,40 @@ def test_the_trainers_refuse_the_blind_test_part(trainer, capsys):
 
     assert importlib.import_module(trainer).main(["--gold", "tests/deals/gold/test"]) == 2
     assert "blind test part is never used" in capsys.readouterr().err
+
+
+def test_the_pieces_of_one_story_are_gathered_into_its_deal():
+    # the operator is not a known company: the campus sentence of "a" names nobody, repeats no
+    # figure of the article's deal and founds a deal of its own; "b" reports both figures
+    figures, contexts = attributed(
+        Article("a", 1, "Operator to spend {EUR 1bn|money=1e9 EUR} on data centres in [Italy|IT]",
+                ["Data4 will invest {EUR 1bn|money=1e9 EUR} in [Italy|IT] by 2030, its chief executive said.",
+                 "The first campus, near Milan in [Italy|IT], will cost {EUR 500m|money=5e8 EUR} and reach "
+                 "{100MW|power=100}."]),
+        Article("b", 3, "Milan campus to cost {EUR 500m|money=5e8 EUR}",
+                ["Data4 confirmed the campus near Milan in [Italy|IT] will cost {EUR 500m|money=5e8 EUR}.",
+                 "The operator plans {EUR 1bn|money=1e9 EUR} in [Italy|IT] in all."]),
+    )
+    assert docs_of(cluster_figures(figures, contexts)) == [["a"], ["a", "b"]]
+    clustering = Clustering(figures, contexts)
+    clustering.run()
+    assert gather_stories(clustering) == 1
+    assert [(sorted(d.docs), sorted({f.amount for f in d.figures})) for d in clustering.deals] == [
+        (["a", "b"], [100, 5e8, 1e9])]
+
+
+def test_a_round_up_of_several_companies_projects_is_not_gathered():
+    # a piece naming nobody in an article about AWS's and NextDC's projects belongs to neither
+    figures, contexts = attributed(
+        Article("c", 1, "Investors line up for [Thailand|TH]",
+                ["The board approved a {300MW|power=300} campus near Bangkok in [Thailand|TH].",
+                 "[AWS] will spend {$5bn|money=5e9 USD} on a cloud region in [Thailand|TH].",
+                 "[NextDC] plans a {$1bn|money=1e9 USD} campus in [Thailand|TH]."]),
+        Article("e", 2, "[NextDC] in [Thailand|TH]",
+                ["[NextDC] confirmed its {$1bn|money=1e9 USD} plan for [Thailand|TH]."]),
+    )
+    clustering = Clustering(figures, contexts)
+    clustering.run()
+    assert gather_stories(clustering) == 0
+    assert [(sorted(d.core), sorted(f.amount for f in d.figures)) for d in clustering.deals] == [
+        ([], [300]), (["AWS"], [5e9]), (["NextDC"], [1e9, 1e9])]
