@@ -598,20 +598,20 @@ def build_deals(con: duckdb.DuckDBPyConnection) -> dict:
     their deal (the deal figure history). The clustering's state is recorded for later increments
     (warehouse/deal_state.py). Returns counts ``{"deals": n, "evidence": n}``.
     """
-    with collector_paused():
+    with collector_paused():  # to the end: the figures and deals stay alive while they are written
         figures, contexts = read_figures(con)
         deals = resolve_figures(figures, contexts)
         clusters, members, described = describe_deals(deals, contexts)
-    con.register("deal_clusters", clusters)
-    con.register("deal_members", members)
-    try:
-        with transaction(con):
-            persist_deals(con)
-            next_order = 1 + max((d.order for d in deals), default=-1)
-            record_state(con, "full", described, figures, None, next_order=next_order)
-    finally:
-        con.unregister("deal_clusters")
-        con.unregister("deal_members")
+        con.register("deal_clusters", clusters)
+        con.register("deal_members", members)
+        try:
+            with transaction(con):
+                persist_deals(con)
+                next_order = 1 + max((d.order for d in deals), default=-1)
+                record_state(con, "full", described, figures, None, next_order=next_order)
+        finally:
+            con.unregister("deal_clusters")
+            con.unregister("deal_members")
     return {"deals": clusters.num_rows, "evidence": members.num_rows}
 
 
