@@ -1,14 +1,17 @@
 """Learn the deal linking (warehouse/deal_linking.py) on the development gold set:
 ``python -m app.deal_link_training``.
 
-Only the DEVELOPMENT part (tests/deals/gold/dev) is read; the blind test part never is. Steps:
+Only the DEVELOPMENT part (tests/deals/gold/dev) is read and scored; the blind test part never
+is. The sample's deal key (sample/deals.toml, our own articles) is learned from as well (``--also``,
+as app/resolution_training.py does: training only, never scored): its deals include pairs dev has
+few of (one company pair's two programmes in one country, sharing figures). Steps:
 
 1. Run the real pipeline on the dev articles (``read_dev``: crawl output, load, extraction, in a
    warehouse under ``--work-dir``), read its figures as a rebuild does and run the leader
    clustering with the pieces of one story gathered (steps 1 to 3a of warehouse/deals.py, no
    linking).
 2. Label each rules deal with the key's deal most of its labelled figures belong to, and each
-   candidate pair (``candidate_pairs``) positive when both deals have the same one; pairs with a
+   compared pair (``compared_pairs``) positive when both deals have the same one; pairs with a
    deal holding no labelled figure are not learned from.
 3. Cross-validate by deal: articles are put in folds by their main deal (as app/resolution_training.py
    does), a rules deal goes with the fold most of its documents are in, and a pair is held out in
@@ -24,7 +27,7 @@ Only the DEVELOPMENT part (tests/deals/gold/dev) is read; the blind test part ne
    off (threshold above 1).
    Fit on all pairs and write data/deal_links.json: the trees, the threshold, the CV figures.
 
-    .venv/bin/python -m app.deal_link_training [--gold tests/deals/gold/dev] [--work-dir DIR]
+    .venv/bin/python -m app.deal_link_training [--gold tests/deals/gold/dev] [--also GOLD|none] [--work-dir DIR]
 """
 
 from __future__ import annotations
@@ -38,13 +41,16 @@ from collections import Counter
 from pathlib import Path
 
 from app.resolution_training import (
+    SAMPLE_KEY,
     Labelled,
     assign_folds,
+    describe_set,
     f_beta,
     gold_arguments,
     is_blind,
     pair_counts,
     read_dev,
+    read_extra,
     trained_on,
 )
 from warehouse.deal_clustering import Clustering, Deal
@@ -53,11 +59,10 @@ from warehouse.deal_linking import (
     LINKS_FILE,
     LinkModel,
     Sketch,
-    candidate_pairs,
+    compared_pairs,
     deal_words,
     gather_stories,
     link_groups,
-    pair_features,
 )
 
 THRESHOLDS = [round(0.05 * i, 2) for i in range(4, 20)]  # 0.2 .. 0.95
@@ -144,15 +149,32 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.deal_link_training", description=__doc__.split("\n")[0])
     gold_arguments(parser)
     parser.add_argument("--out", type=Path, default=LINKS_FILE)
+    parser.add_argument("--also", type=Path, action="append", default=None, metavar="GOLD",
+                        help="another labelled set to learn from, never scored (default: the sample's "
+                             "key, sample/deals.toml; 'none' for none)")
     args = parser.parse_args(argv)
-    if is_blind(args.gold):
+    also = [p for p in (args.also or [SAMPLE_KEY]) if str(p) != "none"]
+    if any(is_blind(p) for p in [args.gold, *also] if p != SAMPLE_KEY):
         print("train: the blind test part is never used for training", file=sys.stderr)
         return 2
+    extra_rows: list[list[float]] = []
+    extra_labels: list[int] = []
     with tempfile.TemporaryDirectory(prefix="tracker-deal-links-") as folder:
         work = args.work_dir or Path(folder)
         work.mkdir(parents=True, exist_ok=True)
         data = read_dev(args.gold, work)
         deals, sketches = rules_deals(work / "deals.duckdb")
+        for number, path in enumerate(also):
+            more = read_extra(path, work, number)
+            more_deals, more_sketches = rules_deals(work / f"also-{number}" / "deals.duckdb")
+            more_labels = [majority(d, more) for d in more_deals]
+            more_pairs, more_rows = compared_pairs(more_deals, more_sketches)
+            for (i, j), row in zip(more_pairs, more_rows, strict=True):
+                if more_labels[i] and more_labels[j]:
+                    extra_rows.append(row)
+                    extra_labels.append(int(more_labels[i] == more_labels[j]))
+            print(f"also learned from {describe_set(path)}: {len(more_deals)} rules deals, "
+                  f"{sum(1 for _ in more_pairs)} compared pairs", file=sys.stderr)
     doc_of = {f.commitment_id: f.doc_id for d in deals for f in d.figures}
     labels_of = [majority(d, data) for d in deals]
     fold_of_doc = assign_folds(data, args.folds)
@@ -160,8 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     for d in deals:
         counts = Counter(fold_of_doc.get(doc, 0) for doc in d.docs)
         fold_of.append(min(counts, key=lambda k: (-counts[k], k)) if counts else 0)
-    pairs = candidate_pairs(deals, sketches)
-    rows = [pair_features(deals[i], deals[j], sketches[i], sketches[j]) for i, j in pairs]
+    pairs, rows = compared_pairs(deals, sketches)
     labelled = [k for k, (i, j) in enumerate(pairs) if labels_of[i] and labels_of[j]]
     label = {k: int(labels_of[pairs[k][0]] == labels_of[pairs[k][1]]) for k in labelled}
     print(f"dev: {len(deals)} rules deals, {len(pairs)} candidate pairs, {len(labelled)} labelled "
@@ -170,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
     for fold in range(args.folds):
         train = [k for k in labelled if fold not in (fold_of[pairs[k][0]], fold_of[pairs[k][1]])]
         test = [k for k, (_, j) in enumerate(pairs) if fold_of[j] == fold]
-        model = export(fit_trees([rows[k] for k in train], [label[k] for k in train]), 1.0)
+        model = export(fit_trees([rows[k] for k in train] + extra_rows, [label[k] for k in train] + extra_labels),
+                       1.0)
         for k, p in zip(test, model.probabilities([rows[k] for k in test]), strict=True):
             held_out[k] = float(p)
     base = scores(list(range(len(deals))), deals, data, doc_of)
@@ -185,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     for threshold in THRESHOLDS:
         p, r, _ = table[threshold]
         print(f"  linked at {threshold:.2f}: P {p:.3f} R {r:.3f}{' <' if threshold == chosen else ''}", file=sys.stderr)
-    fitted = fit_trees([rows[k] for k in labelled], [label[k] for k in labelled])
+    fitted = fit_trees([rows[k] for k in labelled] + extra_rows, [label[k] for k in labelled] + extra_labels)
     final = export(fitted, chosen if chosen is not None else 1.01)
     sample = [rows[k] for k in labelled]
     if any(abs(ours - theirs) > 1e-4 for ours, theirs in zip(
@@ -198,6 +220,9 @@ def main(argv: list[str] | None = None) -> int:
         "candidate_pairs": len(pairs),
         "labelled_pairs": len(labelled),
         "one_deal_pairs": sum(label.values()),
+        "also_learned_from": [describe_set(path) for path in also],
+        "also_labelled_pairs": len(extra_labels),
+        "also_one_deal_pairs": sum(extra_labels),
         "folds": args.folds,
         "trees": TREES,
         "cross_validation": {

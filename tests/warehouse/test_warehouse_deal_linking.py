@@ -17,6 +17,7 @@ from warehouse.deal_linking import (
     LinkModel,
     Sketch,
     candidate_pairs,
+    compared_pairs,
     deal_words,
     gather_stories,
     link_groups,
@@ -257,3 +258,18 @@ def test_a_round_up_of_several_companies_projects_is_not_gathered():
     assert gather_stories(clustering) == 0
     assert [(sorted(d.core), sorted(f.amount for f in d.figures)) for d in clustering.deals] == [
         ([], [300]), (["AWS"], [5e9]), (["NextDC"], [1e9, 1e9])]
+
+
+def test_deals_sharing_only_a_round_figure_while_stating_other_money_are_not_scored():
+    figures, contexts = attributed(
+        Article("a", 1, "A {1GW|power=1000} AI campus for [France|FR]",
+                ["The {1GW|power=1000} campus in [France|FR] will cost {EUR 30bn|money=3e10 EUR}."]),
+        Article("b", 3, "[Fluidstack] plans a supercomputer in [France|FR]",
+                ["[Fluidstack] will spend {EUR 10bn|money=1e10 EUR} on a {1GW|power=1000} supercomputer in "
+                 "[France|FR]."]),
+    )
+    deals = sorted(Clustering(figures, contexts).run(), key=lambda d: d.order)
+    sketches = [Sketch.of(d, deal_words(d, contexts)) for d in deals]
+    assert [sorted(d.docs) for d in deals] == [["a"], ["b"]]
+    assert candidate_pairs(deals, sketches) == [(0, 1)]  # the same country and capacity
+    assert compared_pairs(deals, sketches) == ([], [])  # but nothing else ties them: never linked
