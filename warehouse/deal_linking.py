@@ -494,8 +494,9 @@ def gather_stories(clustering: Clustering, new_from: int = 0) -> int:
 
 
 def _main_first(deal: Deal) -> tuple:
-    """Deals of a story from the likeliest main deal: most documents, naming companies, earliest."""
-    return -len(deal.docs), not deal.core, deal.order
+    """Deals of a story from the likeliest main deal: most reports (those of an earlier run
+    included), naming companies, earliest."""
+    return -deal.reports, not deal.core, deal.order
 
 
 def resolve_figures(figures: list[Figure], contexts: dict[str, DocContext] | None = None,

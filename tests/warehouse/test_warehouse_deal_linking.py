@@ -273,3 +273,14 @@ def test_deals_sharing_only_a_round_figure_while_stating_other_money_are_not_sco
     assert [sorted(d.docs) for d in deals] == [["a"], ["b"]]
     assert candidate_pairs(deals, sketches) == [(0, 1)]  # the same country and capacity
     assert compared_pairs(deals, sketches) == ([], [])  # but nothing else ties them: never linked
+
+
+def test_an_increment_gathers_a_new_piece_into_a_stored_deal():
+    # "b" repeats the stored deal's EUR 1bn; its campus sentence names nobody and founds a piece
+    stored = [Article("a", 1, "Operator to spend {EUR 1bn|money=1e9 EUR} on data centres in [Italy|IT]",
+                      ["Data4 will invest {EUR 1bn|money=1e9 EUR} in [Italy|IT] by 2030, its chief executive said."])]
+    new = [Article("b", 3, "Italian plan of {EUR 1bn|money=1e9 EUR} starts in Milan",
+                   ["The operator confirmed its {EUR 1bn|money=1e9 EUR} plan for [Italy|IT].",
+                    "The first campus, near Milan in [Italy|IT], will cost {EUR 500m|money=5e8 EUR} and reach "
+                    "{100MW|power=100}."])]
+    assert increment(stored, new) == [["a", "b"]]
