@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
                     extra_rows.append(row)
                     extra_labels.append(int(more_labels[i] == more_labels[j]))
             print(f"also learned from {describe_set(path)}: {len(more_deals)} rules deals, "
-                  f"{sum(1 for _ in more_pairs)} compared pairs", file=sys.stderr)
+                  f"{len(more_pairs)} compared pairs", file=sys.stderr)
     doc_of = {f.commitment_id: f.doc_id for d in deals for f in d.figures}
     labels_of = [majority(d, data) for d in deals]
     fold_of_doc = assign_folds(data, args.folds)
@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     pairs, rows = compared_pairs(deals, sketches)
     labelled = [k for k, (i, j) in enumerate(pairs) if labels_of[i] and labels_of[j]]
     label = {k: int(labels_of[pairs[k][0]] == labels_of[pairs[k][1]]) for k in labelled}
-    print(f"dev: {len(deals)} rules deals, {len(pairs)} candidate pairs, {len(labelled)} labelled "
+    print(f"dev: {len(deals)} rules deals, {len(pairs)} compared pairs, {len(labelled)} labelled "
           f"({sum(label.values())} one deal)", file=sys.stderr)
     held_out = [0.0] * len(pairs)
     for fold in range(args.folds):
@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     notes = {
         "trained_on": trained_on(args.gold),
         "rules_deals": len(deals),
-        "candidate_pairs": len(pairs),
+        "compared_pairs": len(pairs),
         "labelled_pairs": len(labelled),
         "one_deal_pairs": sum(label.values()),
         "also_learned_from": [describe_set(path) for path in also],

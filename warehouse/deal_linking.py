@@ -37,9 +37,9 @@ Why trees and not the rules' style: the signals interact (two reports of one com
 country are one deal when they repeat a figure, two when they state other money; a long gap is
 harmless between reports of one programme and decisive between one company's yearly plans), and
 the labelled pairs are few (785 on dev, 89 of them one deal, and 87 of the sample's); trees of
-depth two learn such interactions from few examples. The threshold has the best cross-validated F0.5 among those from
-which precision (folds by deal, app/deal_link_training.py) stays within one standard error of the
-rules' own at every stricter threshold.
+depth two learn such interactions from few examples. The threshold has the best cross-validated
+F0.5 among those from which precision (folds by deal, app/deal_link_training.py) stays within one
+standard error of the rules' own at every stricter threshold.
 
 Before the linking, the pieces of one article's story are gathered into its deal
 (``gather_stories``): a sentence naming no known company or repeating no figure of the article's
