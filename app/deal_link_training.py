@@ -1,5 +1,6 @@
-"""Learn the deal linking (warehouse/deal_linking.py) on the development gold set:
-``python -m app.deal_link_training``.
+"""Learn the deal linking (warehouse/deal_linking.py) on the development gold set.
+
+``python -m app.deal_link_training`` (usage at the end).
 
 Only the DEVELOPMENT part (tests/deals/gold/dev) is read and scored; the blind test part never
 is. The sample's deal key (sample/deals.toml, our own articles) is learned from as well (``--also``,

@@ -295,11 +295,8 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
     companies, core = candidate.companies, deal.core
     if gap > candidate.long_window or not may_place(deal, candidate) or not may_take(deal, candidate):
         return None
-    if companies and core:
-        makers = chip_makers()
-        ours, theirs = companies & makers, core & makers
-        if ours and theirs and ours.isdisjoint(theirs):
-            return None  # a buyer's contracts with two chip makers are two deals, even of one size
+    if two_chip_makers(companies, core):
+        return None  # a buyer's contracts with two chip makers are two deals, even of one size
     same_doc = candidate.doc_id in deal.docs
     same_anchor = candidate.anchor == deal.anchor
     held: list[bool] = []
@@ -373,6 +370,19 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
 def chip_makers() -> frozenset[str]:
     """The companies the registry (nlp/data/companies.jsonl) lists as chip makers."""
     return frozenset(name for name, row in company_registry().items() if row.get("type") == "chipmaker")
+
+
+def two_chip_makers(a: frozenset[str] | set[str], b: frozenset[str] | set[str]) -> bool:
+    """Whether both sets of companies name chip makers and none in common: one buyer's contracts
+    with two chip makers are two deals."""
+    makers = chip_makers()
+    ours, theirs = a & makers, b & makers
+    return bool(ours and theirs and ours.isdisjoint(theirs))
+
+
+def same_founders(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two deals' cores may be the same parties: one within the other, or half shared."""
+    return a <= b or b <= a or jaccard(a, b) >= MIN_JACCARD
 
 
 def may_take(deal: Deal, candidate: Candidate) -> bool:
@@ -903,8 +913,7 @@ class Clustering:
                 continue
             if deal.anchor and target.anchor and deal.anchor != target.anchor:
                 continue  # one host: the same parties' deals in two countries stay two
-            cores = (deal.core, target.core)
-            if not (cores[0] <= cores[1] or cores[1] <= cores[0] or jaccard(*cores) >= MIN_JACCARD):
+            if not same_founders(deal.core, target.core):
                 continue  # only the same parties are merged
             self.merge(deal, into=target)
 

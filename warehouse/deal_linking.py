@@ -62,7 +62,7 @@ from pathlib import Path
 
 import numpy
 
-from warehouse.deal_clustering import Clustering, Deal, chip_makers, jaccard
+from warehouse.deal_clustering import Clustering, Deal, jaccard, same_founders, two_chip_makers
 from warehouse.deal_figures import MIN_JACCARD, STATED_KINDS, TIER_W, WINDOW_DAYS, DocContext, Figure, lookup_keys
 from warehouse.resolution.features import SUPPLIER_TYPES, USD_TOLERANCE
 from warehouse.resolution.frames import company_registry
@@ -156,8 +156,6 @@ def is_round(amount: float | None) -> bool:
 def pair_features(a: Deal, b: Deal, sa: Sketch, sb: Sketch) -> list[float]:
     """The FEATURES of an earlier-founded deal ``a`` and a later one ``b``, in that order."""
     core_a, core_b = a.core, b.core
-    makers = chip_makers()
-    ma, mb = sa.names & makers, sb.names & makers
     buyers_a, buyers_b = sa.names - suppliers(), sb.names - suppliers()
     gap = max(0, max(a.first_day, b.first_day) - min(a.last_day, b.last_day))
     shared = strong = specific = confirmed = 0
@@ -183,7 +181,7 @@ def pair_features(a: Deal, b: Deal, sa: Sketch, sb: Sketch) -> list[float]:
         jaccard(sa.names, sb.names) if sa.names and sb.names else 0.0,
         jaccard(sa.named, sb.named) if sa.named and sb.named else 0.0,
         float(not sa.names.isdisjoint(sb.names)),
-        float(bool(ma and mb and ma.isdisjoint(mb))),
+        float(two_chip_makers(sa.names, sb.names)),
         jaccard(buyers_a, buyers_b) if buyers_a and buyers_b else 0.0,
         float(not buyers_a.isdisjoint(buyers_b)),
         float(a.anchor is not None and a.anchor == b.anchor),
@@ -433,11 +431,7 @@ def may_hold(main: Deal, piece: Deal) -> bool:
     nor two different principal pairs. (A piece naming companies the main deal does not know may
     be theirs: "the planned GBP 10bn campus at Blyth being developed by QTS" in a Stargate UK story.)"""
     if piece.core:
-        if not main.core:
-            return False
-        makers = chip_makers()
-        ours, theirs = piece.core & makers, main.core & makers
-        if ours and theirs and ours.isdisjoint(theirs):
+        if not main.core or two_chip_makers(piece.core, main.core):
             return False
         if not (piece.core <= main.core | main.known("companies") or jaccard(main.core, piece.core) >= MIN_JACCARD):
             return False
@@ -448,7 +442,7 @@ def one_story(deals: list[Deal]) -> bool:
     """Whether the deals a document's figures went to tell one story: no two of them were founded
     by parties that cannot be the same (a round-up of several companies' projects is not)."""
     cores = [d.core for d in deals if d.core]
-    return all(x <= y or y <= x or jaccard(x, y) >= MIN_JACCARD for i, x in enumerate(cores) for y in cores[i + 1:])
+    return all(same_founders(x, y) for i, x in enumerate(cores) for y in cores[i + 1:])
 
 
 def gather_stories(clustering: Clustering, new_from: int = 0) -> int:
@@ -461,8 +455,8 @@ def gather_stories(clustering: Clustering, new_from: int = 0) -> int:
     figure of the article's deal founds a deal of its own ("Data4 will spend EUR 1bn in Italy. The
     Milan campus will cost EUR 500m, for up to 100 MW" as three deals). Most articles report one
     deal (dev: 454 of 530 with a deal); those reporting several tell them apart by their parties
-    or their place, which both conditions keep. The piece goes into the deal holding the most
-    documents (then one naming companies, then the earliest founded). In an increment, only deals
+    or their place, which both conditions keep. The piece goes into the deal with the most
+    reports (then one naming companies, then the earliest founded: ``_main_first``). In an increment, only deals
     founded by the new documents (``order >= new_from``) are pieces."""
     merged = 0
     changed = True
@@ -480,7 +474,7 @@ def gather_stories(clustering: Clustering, new_from: int = 0) -> int:
                 continue
             deals.sort(key=_main_first)
             for piece in reversed(deals):
-                if piece.dropped or piece.order < new_from or not all(told.get(d, True) for d in piece.docs):
+                if piece.dropped or piece.order < new_from or not all(told.get(doc, True) for doc in piece.docs):
                     continue
                 main = next((d for d in deals if d is not piece and not d.dropped and piece.docs <= d.docs
                              and _main_first(d) < _main_first(piece)
