@@ -253,6 +253,15 @@ def _sentence_companies(
 SHARED_CURRENCIES = {"USD", "EUR", "XAF", "XOF", "XCD", "XPF", "XDR"}  # used in many countries
 
 
+def is_round(amount: float | None) -> bool:
+    """One significant digit ("200 MW", "1 GW", "$10bn"): amounts many deals share by chance,
+    unlike "$15.2bn" or "18,000 chips"."""
+    if not amount or amount <= 0:
+        return True
+    scale = 10 ** math.floor(math.log10(amount))
+    return abs(amount / scale - round(amount / scale)) < 1e-6
+
+
 def currency_country(figure: Figure) -> str | None:
     """The country of a money figure's national currency (ISO 4217 codes start with the ISO 3166
     code: THB Thailand, INR India, GBP the United Kingdom); None for dollars, euros and the other
@@ -295,12 +304,39 @@ def choose_anchor(figure: Figure, ctx: DocContext) -> str | None:
     ))
 
 
-def attribute_figures(figure_rows: list[dict], mention_rows: list[dict]) -> tuple[list[Figure], dict[str, DocContext]]:
+def unplaced_documents(figures: list[Figure], contexts: dict[str, DocContext]) -> list[str]:
+    """The documents naming no country at all that have a figure without anchor, sorted."""
+    return sorted({f.doc_id for f in figures
+                   if f.anchor is None and contexts.get(f.doc_id, NO_CONTEXT).primary is None})
+
+
+def place_unplaced(figures: list[Figure], texts: dict[str, str]) -> None:
+    """Anchor the figures without anchor of the documents ``texts`` holds (those naming no
+    country at all: ``unplaced_documents``; a local report on "a campus in Saline Township,
+    Michigan") in the country of the states, regions and cities their text names (nlp/places.py),
+    when those all lie in one country."""
+    found: dict[str, str] = {}
+    for doc_id, text in texts.items():
+        countries = {country for _, _, _, country in find_places(text or "", world=True)}
+        if len(countries) == 1:
+            found[doc_id] = countries.pop()
+    for figure in figures:
+        if figure.anchor is None and figure.doc_id in found:
+            figure.anchor = found[figure.doc_id]
+
+
+def attribute_figures(figure_rows: list[dict], mention_rows: list[dict], texts: dict[str, str] | None = None
+                      ) -> tuple[list[Figure], dict[str, DocContext]]:
     """Figures with their own and weak links, tiers and anchors, in report order, and the document
     contexts, from rows as deal_figures.sql (placed: ``place_figures``) and deal_mentions.sql give
-    them."""
+    them; ``texts``: the analysed texts by doc_id (deal_documents.sql), to place the figures of
+    documents naming no country (``place_unplaced``)."""
     contexts = document_contexts(mention_rows)
-    return link_figures(figure_rows, contexts, sentence_mentions(mention_rows)), contexts
+    figures = link_figures(figure_rows, contexts, sentence_mentions(mention_rows))
+    if texts:
+        place_unplaced(figures, {doc_id: texts[doc_id] for doc_id in unplaced_documents(figures, contexts)
+                                 if doc_id in texts})
+    return figures, contexts
 
 
 def link_figures(

@@ -16,7 +16,8 @@ Here two deals are compared as wholes, with what each has gathered from all its 
   LINK_WINDOW_DAYS of each other, sharing a company they are known by or the amount bucket of a
   headline or own-sentence figure; of those, the MAX_COMPARED earlier deals sharing the most with
   it. Two deals with a document in common are compared only when the later repeats a figure of
-  the earlier (``may_share_document``: that article told them apart), and two deals whose
+  the earlier or the companies of one's core are all among the other's (``may_share_document``:
+  otherwise that article told them apart), and two deals whose
   founders named different principal pairs never are (``may_share_principals``);
 - features (``pair_features``, FEATURES): the company match (core, principal pair, the companies
   and main companies they are known by, the same with suppliers left out, two chip makers), the
@@ -63,7 +64,16 @@ from pathlib import Path
 import numpy
 
 from warehouse.deal_clustering import Clustering, Deal, jaccard, same_founders, two_chip_makers
-from warehouse.deal_figures import MIN_JACCARD, STATED_KINDS, TIER_W, WINDOW_DAYS, DocContext, Figure, lookup_keys
+from warehouse.deal_figures import (
+    MIN_JACCARD,
+    STATED_KINDS,
+    TIER_W,
+    WINDOW_DAYS,
+    DocContext,
+    Figure,
+    is_round,
+    lookup_keys,
+)
 from warehouse.resolution.features import SUPPLIER_TYPES, USD_TOLERANCE
 from warehouse.resolution.frames import company_registry
 
@@ -144,15 +154,6 @@ def _any_near(ours: list[float], theirs: list[float]) -> bool:
     return False
 
 
-def is_round(amount: float | None) -> bool:
-    """One significant digit ("200 MW", "1 GW", "$10bn"): amounts many deals share by chance,
-    unlike "$15.2bn" or "18,000 chips"."""
-    if not amount or amount <= 0:
-        return True
-    scale = 10 ** math.floor(math.log10(amount))
-    return abs(amount / scale - round(amount / scale)) < 1e-6
-
-
 def pair_features(a: Deal, b: Deal, sa: Sketch, sb: Sketch) -> list[float]:
     """The FEATURES of an earlier-founded deal ``a`` and a later one ``b``, in that order."""
     core_a, core_b = a.core, b.core
@@ -207,8 +208,11 @@ def pair_features(a: Deal, b: Deal, sa: Sketch, sb: Sketch) -> list[float]:
 def may_share_document(a: Deal, b: Deal, sb: Sketch) -> bool:
     """Two deals with a document in common were told apart in it by the leader clustering (other
     companies, another country, other money): they are compared only when the later one repeats
-    a figure of the earlier one."""
-    return a.docs.isdisjoint(b.docs) or any(a.documents_holding(figure) for figure, _, _ in sb.amounts)
+    a figure of the earlier one, or one's core companies are all the other's too (Firmus's
+    campus, and its part told with Nvidia in one of its articles: pieces of one story that the
+    gathering (``gather_stories``) left apart because each also has documents of its own)."""
+    return (a.docs.isdisjoint(b.docs) or any(a.documents_holding(figure) for figure, _, _ in sb.amounts)
+            or bool(a.core and b.core and (a.core <= b.core or b.core <= a.core)))
 
 
 def may_share_principals(a: Deal, b: Deal) -> bool:

@@ -34,7 +34,10 @@ describes each deal (step 4) and rebuilds the tables.
    billion baht", in a story on Thailand's approvals, is anchored in Thailand; ISO 4217 codes start
    with the country's code), and so is a figure whose sentence and paragraph name no country ("Rs
    10,372 crore" for the IndiaAI Mission, in a story naming no country but Japan); dollars, euros
-   and other currencies of many countries say nothing.
+   and other currencies of many countries say nothing. A figure still without anchor, in a
+   document naming no country at all (a local report on "a campus in Saline Township, Michigan"),
+   is anchored in the country of the places its document's text names when they all lie in one
+   (``place_unplaced``: the same places as ``Figure.sited``, read from the whole text).
 2. Same figure (``same_figure``): the same kind and amount within 1 % (money in the same currency,
    or within 1.5 % in US dollars). It is the strongest sign that two reports are about one deal.
 3. Leader clustering (``Clustering``), documents in report order (date, doc_id); for each day the
@@ -62,7 +65,9 @@ describes each deal (step 4) and rebuilds the tables.
    10 GW with Broadcom);
    a figure naming no company joins its own
    article's deal (body sentences) or a deal it repeats when its document names one of the deal's
-   core companies, or the deal has none, or two of the deal's reports give the figure in the same
+   core companies (as one of its two main companies, when the figure's amounts are all round:
+   "1 GW", "$10bn" in a story about other companies that only mentions the deal's), or the deal
+   has none, or two of the deal's reports give the figure in the same
    country and its document names no company the deal does not (a round amount, "1 GW", "EUR
    20bn", repeated by two reports of a deal is no link for a story of other companies or of
    another country); a deal without companies takes a
@@ -177,6 +182,8 @@ from warehouse.deal_figures import (
     line_breaks,
     link_placed,
     place_columns,
+    place_unplaced,
+    unplaced_documents,
 )
 from warehouse.deal_linking import resolve_figures, title_words
 from warehouse.deal_state import STAND_IN, Described, deals_to_restore, plan_update, record_state, restore_deals
@@ -485,7 +492,12 @@ def _read_figures(con: duckdb.DuckDBPyConnection, query, ordered: bool) -> tuple
     for doc_id, sentence, kinds, values, offsets in zip(*(c.to_pylist() for c in listed.columns), strict=True):
         sentences_listed[(doc_id, sentence)] = list(zip(kinds, values, offsets, strict=True))
     figures, links = figures_of_columns(columns, sentence_starts, in_title, paragraphs)
-    return link_placed(figures, links, contexts, sentences_listed), contexts
+    figures = link_placed(figures, links, contexts, sentences_listed)
+    unplaced = unplaced_documents(figures, contexts)
+    if unplaced:  # their texts again: a few documents, not a copy of every text kept above
+        rows = con.sql(_only_wanted(read_sql("deal_documents"), unplaced)).fetchall()
+        place_unplaced(figures, {doc_id: text for doc_id, _, text in rows})
+    return figures, contexts
 
 
 def describe_deals(deals: list[Deal], contexts: dict[str, DocContext], stored: dict[int, str] | None = None

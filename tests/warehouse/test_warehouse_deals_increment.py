@@ -160,7 +160,7 @@ def attributed(*articles):
         f, m = article.rows()
         figure_rows += f
         mention_rows += m
-    return attribute_figures(figure_rows, mention_rows)
+    return attribute_figures(figure_rows, mention_rows, {a.doc_id: a.text for a in articles})
 
 
 @pytest.mark.parametrize("case", ["repeated", "first strong of its kind"])

@@ -106,6 +106,7 @@ class Article:
                                                     "chips": "chip_supply"}[kind],
                     "countries": links["country"][0], "companies": links["company"][0],
                 })
+        self.text = text  # the analysed text (deal_documents.sql): title, blank line, paragraphs
         return figures, mentions
 
 
@@ -115,7 +116,7 @@ def cluster(*articles: Article):
         f, m = article.rows()
         figure_rows += f
         mention_rows += m
-    figures, contexts = attribute_figures(figure_rows, mention_rows)
+    figures, contexts = attribute_figures(figure_rows, mention_rows, {a.doc_id: a.text for a in articles})
     return figures, cluster_figures(figures, contexts)
 
 
@@ -194,6 +195,27 @@ def test_a_city_or_region_in_the_sentence_places_the_figure():
     ))
     assert {f.amount: f.anchor for f in figures} == {1e9: "DE", 2e9: "US"}
     assert {f.amount: f.sited for f in figures} == {1e9: ("DE",), 2e9: ("US",)}
+
+
+def test_a_document_naming_no_country_is_placed_by_the_places_its_text_names():
+    # a local report: the campus's state is named in another sentence, no country anywhere
+    local = Article(
+        "a", 1, "Township approves [OpenAI] campus",
+        ["The township board approved the plans on Tuesday night.",
+         "The campus will cost {$7bn|money=7e9 USD} and draw {1.4 GW|power=1400}."],
+        ["It will be the largest construction project Michigan has seen."],
+    )
+    figures, _ = cluster(local)
+    assert {f.anchor for f in figures} == {"US"}
+    f_rows, m_rows = local.rows()
+    figures, _ = attribute_figures(f_rows, m_rows)  # without its text: nowhere
+    assert {f.anchor for f in figures} == {None}
+    # places in two countries say nothing
+    figures, _ = cluster(Article(
+        "b", 1, "Board approves [OpenAI] campus",
+        ["The campus will cost {$7bn|money=7e9 USD}.", "Its chips are packaged in Ontario and tested in Texas."],
+    ))
+    assert {f.anchor for f in figures} == {None}
 
 
 def test_a_place_in_a_company_name_is_not_a_site():
@@ -408,6 +430,23 @@ def test_a_repeated_round_figure_is_no_link_for_a_story_of_other_companies():
                     ["A further {EUR 20bn|money=20e9 EUR} goes to data centres in [France|FR]."])
     _, deals = cluster(*brookfield, fund, brief)
     assert docs_of(deals) == [["b1", "b2", "brief"], ["fund"]]
+
+
+@pytest.mark.parametrize(("amount", "joins"), [("$10bn|money=10e9", False), ("$10.3bn|money=10.3e9", True)])
+def test_a_round_figure_joins_another_reports_deal_only_in_a_story_about_its_parties(amount, joins):
+    google = Article("g", 1, f"[Google] to spend {{{amount} USD}} on AI data centres in the [United States|US]",
+                     [f"[Google] said the {{{amount} USD}} goes to new campuses in the [United States|US]."])
+    # a story about Microsoft and Nvidia that mentions Google once: "$10bn" in a sentence naming
+    # nobody is someone else's round figure; "$10.3bn" is Google's
+    campus = Article(
+        "m", 5, "[Microsoft] and [Nvidia] open an AI campus in the [United States|US]",
+        ["[Microsoft] will run the campus with [Nvidia] chips, [Microsoft] said.",
+         "[Nvidia] will also train staff there; rivals such as [Google] are building nearby."],
+        [f"The campus will cost {{{amount} USD}}."],
+    )
+    figures, deals = cluster(google, campus)
+    assert next(f for f in figures if f.doc_id == "m").tier == TIER_W
+    assert docs_of(deals) == ([["g", "m"]] if joins else [["g"], ["m"]])
 
 
 def test_a_deal_founded_the_same_day_is_not_merged_into_one_in_another_country():
