@@ -59,6 +59,7 @@ class Figure:
     own_companies: tuple[str, ...] = ()
     weak_countries: tuple[str, ...] = ()  # borrowed from the paragraph or title
     sited: tuple[str, ...] = ()  # countries of the states, regions and cities its sentence names (nlp/places.py)
+    text_placed: bool = False  # anchored by the places its document names, naming no country (place_unplaced)
     described: tuple[str, ...] = ()  # own countries named only as a company's nationality ("US chipmaker Nvidia")
     weak_companies: tuple[str, ...] = ()  # borrowed, or named inside the figure (supplier)
     trailing: bool = False  # its own companies all come after it in its sentence ("1GW, built with X")
@@ -323,6 +324,7 @@ def place_unplaced(figures: list[Figure], texts: dict[str, str]) -> None:
     for figure in figures:
         if figure.anchor is None and figure.doc_id in found:
             figure.anchor = found[figure.doc_id]
+            figure.text_placed = True
 
 
 def attribute_figures(figure_rows: list[dict], mention_rows: list[dict], texts: dict[str, str] | None = None

@@ -100,8 +100,9 @@ describes each deal (step 4) and rebuilds the tables.
    reaches the threshold is merged into it.
 4. What each deal shows: deal_id = 'd-' + 12 hex of sha256(earliest evidence commitment_id),
    earliest by report date then commitment_id (stable across rebuilds of the same data). Country: a
-   vote of its documents (each by its best-tied figure naming a country in its own sentence: S
-   counts 3, M 2; W figures do not vote), ties to the founder's; then the other own countries of at
+   vote of its documents (each by its best-tied figure naming a country, or a town or region of
+   one, in its own sentence, or placed by its document's text (``place_unplaced``): S counts 3, M
+   2; W figures do not vote), ties to the founder's; then the other own countries of at
    least half of its documents. A deal whose reports name no country at all is placed at the home
    its core companies share (suppliers left out; companies from two countries: no country; a core
    of suppliers only: the home its documents' other main companies share, the buyer's, else the
@@ -231,7 +232,8 @@ class Summary:
         for doc_id, members in deal.by_document().items():
             self.documents += 1
             voter = min(
-                (f for f, _ in members if (f.own_countries or f.sited) and f.anchor and TIER_VOTES[f.tier]),
+                (f for f, _ in members
+                 if (f.own_countries or f.sited or f.text_placed) and f.anchor and TIER_VOTES[f.tier]),
                 key=lambda f: (f.tier, f.start, f.commitment_id), default=None,
             )
             if voter is not None:

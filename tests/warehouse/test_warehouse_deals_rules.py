@@ -26,6 +26,7 @@ from warehouse.deals import (
     deal_countries,
     deal_id_for,
     headline_figures,
+    summary_of,
 )
 
 TOKEN = re.compile(r"\[([^\]|]+)(?:\|([A-Z]{2}))?\]|\{([^}|]+)\|(money|power|chips)=([0-9.e]+)(?: ([A-Z]{3}))?\}")
@@ -202,11 +203,13 @@ def test_a_document_naming_no_country_is_placed_by_the_places_its_text_names():
     local = Article(
         "a", 1, "Township approves [OpenAI] campus",
         ["The township board approved the plans on Tuesday night.",
-         "The campus will cost {$7bn|money=7e9 USD} and draw {1.4 GW|power=1400}."],
+         "[OpenAI] will spend {$7bn|money=7e9 USD} on the campus."],
         ["It will be the largest construction project Michigan has seen."],
     )
-    figures, _ = cluster(local)
+    figures, deals = cluster(local)
     assert {f.anchor for f in figures} == {"US"}
+    # and the document votes for its deal's country as a sentence naming the place would
+    assert summary_of(deals[0]).votes == {"US": 3}
     f_rows, m_rows = local.rows()
     figures, _ = attribute_figures(f_rows, m_rows)  # without its text: nowhere
     assert {f.anchor for f in figures} == {None}
