@@ -16,8 +16,7 @@ Here two deals are compared as wholes, with what each has gathered from all its 
   LINK_WINDOW_DAYS of each other, sharing a company they are known by or the amount bucket of a
   headline or own-sentence figure; of those, the MAX_COMPARED earlier deals sharing the most with
   it. Two deals with a document in common are compared only when the later repeats a figure of
-  the earlier or the companies of one's core are all among the other's (``may_share_document``:
-  otherwise that article told them apart), and two deals whose
+  the earlier (``may_share_document``: that article told them apart), and two deals whose
   founders named different principal pairs never are (``may_share_principals``);
 - features (``pair_features``, FEATURES): the company match (core, principal pair, the companies
   and main companies they are known by, the same with suppliers left out, two chip makers), the
@@ -208,11 +207,8 @@ def pair_features(a: Deal, b: Deal, sa: Sketch, sb: Sketch) -> list[float]:
 def may_share_document(a: Deal, b: Deal, sb: Sketch) -> bool:
     """Two deals with a document in common were told apart in it by the leader clustering (other
     companies, another country, other money): they are compared only when the later one repeats
-    a figure of the earlier one, or one's core companies are all the other's too (Firmus's
-    campus, and its part told with Nvidia in one of its articles: pieces of one story that the
-    gathering (``gather_stories``) left apart because each also has documents of its own)."""
-    return (a.docs.isdisjoint(b.docs) or any(a.documents_holding(figure) for figure, _, _ in sb.amounts)
-            or bool(a.core and b.core and (a.core <= b.core or b.core <= a.core)))
+    a figure of the earlier one."""
+    return a.docs.isdisjoint(b.docs) or any(a.documents_holding(figure) for figure, _, _ in sb.amounts)
 
 
 def may_share_principals(a: Deal, b: Deal) -> bool:

@@ -94,22 +94,6 @@ def test_deals_one_article_tells_apart_stay_apart():
     assert compared(*HUMAIN)[1] == []
 
 
-def test_pieces_of_one_story_whose_parties_nest_are_compared():
-    # one article splits a campus from its chips (the chips name Nvidia too), and the chips are
-    # reported again on their own: two deals sharing a document, neither repeating the other's
-    # figure, yet one's core (Firmus) is within the other's (Firmus, Nvidia)
-    deals, pairs = compared(
-        Article("a", 1, "[Firmus] plans a campus in [Australia|AU]",
-                ["[Firmus] will spend {$5bn|money=5e9 USD} on the campus in [Australia|AU]."],
-                ["[Firmus] and [Nvidia] will fit it with {18,000 chips|chips=18000} in [Australia|AU]."]),
-        Article("b", 3, "[Nvidia] chips for [Firmus]",
-                ["[Firmus] will take {18,000 chips|chips=18000} from [Nvidia] for its [Australia|AU] campus."]),
-    )
-    assert [(sorted(d.core), sorted(d.docs)) for d in deals] == [
-        (["Firmus"], ["a"]), (["Firmus", "Nvidia"], ["a", "b"])]
-    assert pairs == [(0, 1)]
-
-
 def test_deals_in_two_countries_neither_names_are_not_compared():
     deals, pairs = compared(
         Article("a", 1, "[Microsoft] in [Kenya|KE]",
