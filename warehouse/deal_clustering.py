@@ -352,15 +352,16 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
     if not companies:
         # a body sentence naming no company belongs with its article's deal (a headline naming
         # none is a programme of its own); any such figure may join a deal it repeats when its
-        # story is about the deal's parties (one of them is a main company of its document when
-        # its amounts are round: a story only naming them tells "1 GW" or "$10bn" of someone
-        # else), or the figure is confirmed in the deal's country and the story names no company
-        # the deal does not (a round amount links nothing else)
+        # story is about the deal's parties (its core or its documents' main companies; one of them
+        # is a main company of its document when its amounts are round: a story only naming them
+        # tells "1 GW" or "$10bn" of someone else), or the figure is confirmed in the deal's
+        # country and the story names no company the deal does not (a round amount links nothing
+        # else)
         specific = any(not is_round(f.amount) for f in candidate.figures)
         story = candidate.doc_companies if specific else candidate.doc_principals
         detail = same_doc and all(f.tier == TIER_S for f in candidate.figures)
         if detail or (
-            shared() and (not core or story & core
+            shared() and (not core or story & (core | principals())
                           or (same_anchor and candidate.doc_companies <= known() | principals()
                               and _confirmed(deal, candidate)))
         ):

@@ -36,7 +36,7 @@ Here two deals are compared as wholes, with what each has gathered from all its 
 Why trees and not the rules' style: the signals interact (two reports of one company in one
 country are one deal when they repeat a figure, two when they state other money; a long gap is
 harmless between reports of one programme and decisive between one company's yearly plans), and
-the labelled pairs are few (709 on dev parts A-M, 78 of them one deal, and 92 of the sample's); trees of
+the labelled pairs are few (843 on dev, 73 of them one deal, and 87 of the sample's); trees of
 depth two learn such interactions from few examples. The threshold has the best cross-validated
 F0.5 among those from which precision (folds by deal, app/deal_link_training.py) stays within one
 standard error of the rules' own at every stricter threshold.

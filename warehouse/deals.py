@@ -65,10 +65,11 @@ describes each deal (step 4) and rebuilds the tables.
    10 GW with Broadcom);
    a figure naming no company joins its own
    article's deal (body sentences) or a deal it repeats when its document names one of the deal's
-   core companies (as one of its two main companies, when the figure's amounts are all round:
-   "1 GW", "$10bn" in a story about other companies that only mentions the deal's), or the deal
-   has none, or two of the deal's reports give the figure in the same
-   country and its document names no company the deal does not (a round amount, "1 GW", "EUR
+   core companies (when the figure's amounts are all round, one of the deal's core or main
+   companies must be one of its document's two main companies: "1 GW", "$10bn" in a story about
+   other companies that only mentions the deal's is theirs), or the deal has none, or two of the
+   deal's reports give the figure in the same country and its document names no company the deal
+   does not (a round amount, "1 GW", "EUR
    20bn", repeated by two reports of a deal is no link for a story of other companies or of
    another country); a deal without companies takes a
    candidate naming some only when it repeats a figure and the deal's documents are about one of
