@@ -53,6 +53,13 @@ class Candidate:
     def __post_init__(self) -> None:
         self.day = self.reported_on.toordinal()
 
+    def story(self) -> frozenset[str]:
+        """The companies its story is about, for a candidate naming none (``joins``): those its
+        document names, or only its two main ones when all its amounts are round ("1 GW", "$10bn"
+        in a story about other companies that mentions a deal's is theirs)."""
+        specific = any(not is_round(f.amount) for f in self.figures)
+        return self.doc_companies if specific else self.doc_principals
+
     @cached_property
     def places(self) -> frozenset[str]:
         """Countries it may be placed in besides its anchor: the ones its sentences name, and - for
@@ -357,11 +364,9 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
         # tells "1 GW" or "$10bn" of someone else), or the figure is confirmed in the deal's
         # country and the story names no company the deal does not (a round amount links nothing
         # else)
-        specific = any(not is_round(f.amount) for f in candidate.figures)
-        story = candidate.doc_companies if specific else candidate.doc_principals
         detail = same_doc and all(f.tier == TIER_S for f in candidate.figures)
         if detail or (
-            shared() and (not core or story & (core | principals())
+            shared() and (not core or candidate.story() & (core | principals())
                           or (same_anchor and candidate.doc_companies <= known() | principals()
                               and _confirmed(deal, candidate)))
         ):

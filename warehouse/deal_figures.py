@@ -311,14 +311,18 @@ def unplaced_documents(figures: list[Figure], contexts: dict[str, DocContext]) -
                    if f.anchor is None and contexts.get(f.doc_id, NO_CONTEXT).primary is None})
 
 
-def place_unplaced(figures: list[Figure], texts: dict[str, str]) -> None:
+def place_unplaced(figures: list[Figure], texts: dict[str, str], contexts: dict[str, DocContext]) -> None:
     """Anchor the figures without anchor of the documents ``texts`` holds (those naming no
     country at all: ``unplaced_documents``; a local report on "a campus in Saline Township,
     Michigan") in the country of the states, regions and cities their text names (nlp/places.py),
-    when those all lie in one country."""
+    when those all lie in one country; a place opening the name of a company the document names
+    ("Texas Instruments") is the company's, not a site, as in ``sentence_places``."""
     found: dict[str, str] = {}
     for doc_id, text in texts.items():
-        countries = {country for _, _, _, country in find_places(text or "", world=True)}
+        text = text or ""
+        companies = contexts.get(doc_id, NO_CONTEXT).companies
+        countries = {country for at, _, name, country in find_places(text, world=True)
+                     if not any(c.startswith(name) and text.startswith(c, at) for c in companies)}
         if len(countries) == 1:
             found[doc_id] = countries.pop()
     for figure in figures:
@@ -337,7 +341,7 @@ def attribute_figures(figure_rows: list[dict], mention_rows: list[dict], texts: 
     figures = link_figures(figure_rows, contexts, sentence_mentions(mention_rows))
     if texts:
         place_unplaced(figures, {doc_id: texts[doc_id] for doc_id in unplaced_documents(figures, contexts)
-                                 if doc_id in texts})
+                                 if doc_id in texts}, contexts)
     return figures, contexts
 
 

@@ -499,7 +499,7 @@ def _read_figures(con: duckdb.DuckDBPyConnection, query, ordered: bool) -> tuple
     unplaced = unplaced_documents(figures, contexts)
     if unplaced:  # their texts again: a few documents, not a copy of every text kept above
         rows = con.sql(_only_wanted(read_sql("deal_documents"), unplaced)).fetchall()
-        place_unplaced(figures, {doc_id: text for doc_id, _, text in rows})
+        place_unplaced(figures, {doc_id: text for doc_id, _, text in rows}, contexts)
     return figures, contexts
 
 

@@ -219,6 +219,11 @@ def test_a_document_naming_no_country_is_placed_by_the_places_its_text_names():
         ["The campus will cost {$7bn|money=7e9 USD}.", "Its chips are packaged in Ontario and tested in Texas."],
     ))
     assert {f.anchor for f in figures} == {None}
+    # nor does a place opening a company's name ("Texas Instruments")
+    figures, _ = cluster(Article(
+        "c", 1, "Board approves a campus", ["[Texas Instruments] will spend {$1bn|money=1e9 USD} on the campus."],
+    ))
+    assert {f.anchor for f in figures} == {None}
 
 
 def test_a_place_in_a_company_name_is_not_a_site():
@@ -450,6 +455,26 @@ def test_a_round_figure_joins_another_reports_deal_only_in_a_story_about_its_par
     figures, deals = cluster(google, campus)
     assert next(f for f in figures if f.doc_id == "m").tier == TIER_W
     assert docs_of(deals) == ([["g", "m"]] if joins else [["g"], ["m"]])
+
+
+def test_a_round_figure_joins_a_deal_whose_reports_are_about_its_main_parties():
+    # the deal was founded by a supplier's release (its figure names Nvidia only), yet its story is
+    # G42's and OpenAI's campus: a report about them repeating "1GW" in a sentence naming no
+    # company belongs to it
+    release = Article(
+        "n", 1, "[Nvidia] joins [G42] and [OpenAI] on their campus",
+        ["[G42] and [OpenAI] chose the site; [G42] and [OpenAI] will run it.",
+         "[Nvidia] will equip the {1GW|power=1000} campus in the [UAE|AE]."],
+    )
+    report = Article(
+        "r", 3, "[G42] and [OpenAI] break ground in the [UAE|AE]",
+        ["[G42] and [OpenAI] started work on Tuesday, [G42] said."],
+        ["The first phase in the [UAE|AE] is {1GW|power=1000}."],
+    )
+    figures, deals = cluster(release, report)
+    assert next(f for f in figures if f.doc_id == "r").tier == TIER_S
+    assert [sorted(d.core) for d in deals] == [["Nvidia"]]
+    assert docs_of(deals) == [["n", "r"]]
 
 
 def test_a_deal_founded_the_same_day_is_not_merged_into_one_in_another_country():
