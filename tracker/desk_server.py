@@ -97,6 +97,11 @@ class DeskProtocol(H11Protocol):
         self.limits = getattr(self.config, "desk_limits", Limits())
         self._make_room()
         super().connection_made(transport)
+        if getattr(self.config, "stopping", False):
+            # accepted while the desk stops (after uvicorn asked the open connections to close):
+            # close it now rather than let its request deadline hold the stop
+            self.shutdown()
+            return
         self._arm_deadline()
 
     def data_received(self, data: bytes) -> None:
@@ -178,6 +183,10 @@ class _Uvicorn(uvicorn.Server):
     def handle_exit(self, sig: int, frame) -> None:
         self.stopped_by = self.stopped_by or sig
         super().handle_exit(sig, frame)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self.config.stopping = True  # connections accepted from now on close at once (DeskProtocol)
+        await super().shutdown(sockets)
 
 
 def _respond(status: int, text: str, headers: dict[str, str] | None = None) -> Response:
