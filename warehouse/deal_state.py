@@ -33,8 +33,10 @@ FINGERPRINT_FILES = (
 )
 FINGERPRINT_SQL = ("*deal*.sql", "build_deals.sql")  # under warehouse/sql
 REGISTRY = WAREHOUSE.parent / "nlp" / "data" / "companies.jsonl"
-# the places a figure's sentence names (nlp/places.py) and the names they are read from
-PLACES = tuple(WAREHOUSE.parent / "nlp" / name for name in ("places.py", "data/places.jsonl", "data/countries.jsonl"))
+# the places a figure's sentence names (nlp/places.py) and the names they are read from, and the
+# projects' hosts that place a document naming no country (deal_figures.place_unplaced)
+PLACES = tuple(WAREHOUSE.parent / "nlp" / name
+               for name in ("places.py", "data/places.jsonl", "data/countries.jsonl", "data/projects.jsonl"))
 
 _STRINGS = pa.list_(pa.string())
 FIGURES_SCHEMA = pa.schema([

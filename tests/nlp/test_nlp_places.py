@@ -54,3 +54,16 @@ def test_the_gazetteer_leaves_out_shared_short_and_taken_names():
     assert "Cambridge" not in names  # a town in England and in Massachusetts
     assert "Santa Clara" not in names  # California and Cuba
     assert not {"Singapore", "Armenia", "Munich", "Ho"} & set(names)  # countries, a listed place, too short
+
+
+def test_a_month_or_season_after_in_is_a_date_not_a_town():
+    # GeoNames lists March (Cambridgeshire) and Spring (Texas): "approved in March" named England
+    assert world_places("The mission was approved in March with a budget for GPUs.") == []
+    assert world_places("Construction starts in Spring next year, in Vineland.") == [("Vineland", "US")]
+    assert not {"March", "May", "Spring"} & set(world_names())
+
+
+def test_a_continent_after_in_is_not_a_town():
+    # GeoNames lists Asia (Philippines): "data centres in Asia" named no site
+    assert world_places("The group is building data centres in Asia, starting in Vineland.") == [("Vineland", "US")]
+    assert not {"Asia", "Union", "Republic"} & set(world_names())

@@ -36,8 +36,10 @@ USD = {"USD": 1.0, "EUR": 1.1, "GBP": 1.3, "SAR": 0.27, "THB": 0.03, "INR": 0.01
 class Article:
     """One handmade article: ``Article("a", 1, "Title", ["Sentence.", "Sentence."], [...])``."""
 
-    def __init__(self, doc_id: str, day: int, title: str, *paragraphs: list[str], deal_type: str | None = None):
+    def __init__(self, doc_id: str, day: int, title: str, *paragraphs: list[str], deal_type: str | None = None,
+                 project: str | None = None):
         self.doc_id, self.day, self.deal_type = doc_id, date(2025, 5, 1) + timedelta(days=day - 1), deal_type
+        self.project = project  # the project every figure belongs to (commitments.project)
         self.blocks = [[title]] + [list(p) for p in paragraphs]
 
     def rows(self) -> tuple[list[dict], list[dict]]:
@@ -106,6 +108,7 @@ class Article:
                     "deal_type": self.deal_type or {"money": "investment_programme", "power": "data_center",
                                                     "chips": "chip_supply"}[kind],
                     "countries": links["country"][0], "companies": links["company"][0],
+                    "project": self.project,
                 })
         self.text = text  # the analysed text (deal_documents.sql): title, blank line, paragraphs
         return figures, mentions
@@ -224,6 +227,43 @@ def test_a_document_naming_no_country_is_placed_by_the_places_its_text_names():
         "c", 1, "Board approves a campus", ["[Texas Instruments] will spend {$1bn|money=1e9 USD} on the campus."],
     ))
     assert {f.anchor for f in figures} == {None}
+
+
+def test_a_document_naming_no_country_is_placed_by_its_listed_project():
+    # "IndiaAI Mission" is listed with its host (nlp/data/projects.jsonl); the report names no
+    # country, and "approved in March" is a date, not the English town
+    report = ["The mission was approved in March with {$1.25 billion|money=1.25e9 USD} for compute."]
+    figures, _ = cluster(Article("a", 1, "The mission buys GPUs", report, project="IndiaAI Mission"))
+    assert {f.anchor for f in figures} == {"IN"} and all(f.text_placed for f in figures)
+    figures, _ = cluster(Article("b", 1, "The mission buys GPUs", report))  # no project: nowhere
+    assert {f.anchor for f in figures} == {None}
+    # a project's host and a place of another country say nothing
+    figures, _ = cluster(Article(
+        "c", 1, "The mission buys GPUs", report + ["The chips are tested in Texas."], project="IndiaAI Mission",
+    ))
+    assert {f.anchor for f in figures} == {None}
+
+
+def test_euros_are_spent_in_the_euro_area():
+    # the sentence names the investor's government; the story's one euro-area country is the host
+    story = ["[France|FR] hosts the campus, the biggest in [France|FR]."]
+    figures, _ = cluster(Article(
+        "a", 1, "[MGX] backs a campus", story,
+        ["[MGX] will put {EUR 50bn|money=5e10 EUR} into it, the [UAE|AE] said."],
+    ))
+    assert figures[0].anchor == "FR"
+    # dollars say nothing of the place
+    figures, _ = cluster(Article(
+        "b", 1, "[MGX] backs a campus", story,
+        ["[MGX] will put {$50bn|money=5e10 USD} into it, the [UAE|AE] said."],
+    ))
+    assert figures[0].anchor == "AE"
+    # nor do euros in a story naming two euro-area countries
+    figures, _ = cluster(Article(
+        "c", 1, "[MGX] backs campuses", ["[France|FR] and [Italy|IT] host them."],
+        ["[MGX] will put {EUR 50bn|money=5e10 EUR} into them, the [UAE|AE] said."],
+    ))
+    assert figures[0].anchor == "AE"
 
 
 def test_a_place_in_a_company_name_is_not_a_site():

@@ -1,7 +1,7 @@
 -- grain: one row per commitment (figure) of a dated document, the input of the deal clustering
 -- in warehouse/deals.py (read its docstring for the whole rule): the figure, its document and
 -- report date, its sentence and offsets, and the countries, companies, link scope and deal type
--- the extractor gave it. Implausible figures are left out.
+-- the extractor gave it, and its project (commitments.project). Implausible figures are left out.
 --
 -- Where the figure sits in its document's analysed text (deal_documents.sql) is added by
 -- warehouse/deal_figures.py (place_figures), once per document: sentence_start (where the
@@ -24,6 +24,7 @@ select
     c.sentence,
     c.link_scope,
     c.deal_type,
+    c.project,
     list_sort(list_distinct(coalesce(c.countries, []))) as countries,
     list_sort(list_distinct(coalesce(c.companies, []))) as companies
 from commitments as c
