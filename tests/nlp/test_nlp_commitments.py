@@ -324,6 +324,32 @@ def test_dollar_named_after_the_amount_holds_for_the_document(figures):
                              ("money", 250_000_000, "CAD")]
 
 
+@pytest.mark.parametrize(
+    ("text", "currency"),
+    [
+        # Australian, Canadian and New Zealand outlets write their own dollar as a bare "$"
+        ("Firmus will spend $73.3 billion on AI factories in Tasmania, Australia's smallest state. "
+         "Australian officials backed it.", "AUD"),
+        ("Canada will spend $2 billion on sovereign compute; Canadian start-ups welcomed it.", "CAD"),
+        ("New Zealand's first hyperscale campus will cost $5b, the New Zealand government said.", "NZD"),
+        # not when the story is about another country, nor in a tie, nor in Singapore (US dollars)
+        ("Nvidia will build $500 billion of AI servers in the United States, not in Australia. "
+         "The United States welcomed it.", "USD"),
+        ("Canada and Australia will each spend $1 billion.", "USD"),
+        ("Singapore will add $5 billion of data centres; Singapore's grid is tight.", "USD"),
+    ],
+)
+def test_a_bare_dollar_is_the_local_one_in_an_australian_canadian_or_new_zealand_story(figures, text, currency):
+    assert [figure[2] for figure in figures(text) if figure[0] == "money"] == [currency]
+
+
+def test_a_bare_dollar_stays_us_when_the_story_writes_its_own_dollar_or_us_dollars(figures):
+    assert figures("Australia gets A$2 billion from Canberra; Microsoft adds $1 billion in Australia.") == [
+        ("money", 2 * B, "AUD"), ("money", B, "USD")]
+    assert figures("Australia gets US$2 billion from Microsoft and $1 billion from AWS in Australia.") == [
+        ("money", 2 * B, "USD"), ("money", B, "USD")]
+
+
 def test_dollar_named_after_the_amount_not_when_us_dollars_are_written(figures):
     text = "The $3 billion AUD ($2 billion USD) plan adds $900 million for cables."
     assert figures(text) == [("money", 3 * B, "AUD"), ("money", 2 * B, "USD"), ("money", 900_000_000, "USD")]
