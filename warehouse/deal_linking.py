@@ -46,7 +46,9 @@ Before the linking, the pieces of one article's story are gathered into its deal
 deal founds a deal of its own in the leader clustering.
 
 In a weekly increment, only the deals founded by the new documents are linked, to those restored
-and to each other: two stored deals are never merged (as in the leader clustering).
+and to each other: two stored deals are never merged (as in the leader clustering). The title
+words of a restored deal's earlier documents are read from the warehouse only when a new deal is
+compared with it (an increment restores every deal of the new documents' countries).
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -240,12 +242,12 @@ def untied(row: list[float]) -> bool:
     return row[_DISAGREE] > 0 and row[_SHARED] > 0 and not any(row[i] for i in _UNTIED)
 
 
-def compared_pairs(deals: list[Deal], sketches: list[Sketch], linkable: Iterable[int] | None = None
-                   ) -> tuple[list[tuple[int, int]], list[list[float]]]:
-    """The candidate pairs (``candidate_pairs``) the trees score, with their FEATURES: those not
-    ``untied``."""
+def compared_pairs(deals: list[Deal], sketches: list[Sketch], linkable: Iterable[int] | None = None,
+                   candidates: list[tuple[int, int]] | None = None) -> tuple[list[tuple[int, int]], list[list[float]]]:
+    """The candidate pairs (``candidate_pairs``, unless given as ``candidates``) the trees score,
+    with their FEATURES: those not ``untied``."""
     pairs, rows = [], []
-    for i, j in candidate_pairs(deals, sketches, linkable):
+    for i, j in candidates if candidates is not None else candidate_pairs(deals, sketches, linkable):
         row = pair_features(deals[i], deals[j], sketches[i], sketches[j])
         if not untied(row):
             pairs.append((i, j))
@@ -401,18 +403,31 @@ def link_groups(n: int, scored: dict[tuple[int, int], float], threshold: float,
     return group
 
 
-def link_deals(clustering: Clustering, stored_words: dict[int, Counter] | None = None, new_from: int = 0,
+StoredWords = Callable[[list[Deal]], dict[int, Counter]]
+
+
+def link_deals(clustering: Clustering, stored_words: StoredWords | None = None, new_from: int = 0,
                model: LinkModel | None = None) -> int:
     """Merge the clustering's deals that the model links (module docstring); returns how many
-    were merged into others. ``stored_words``: title words of restored deals (by ``id``), whose
-    documents are not in the clustering's contexts; ``new_from``: the founding order from which
-    deals are new (an increment's: only those are linked, to any deal)."""
+    were merged into others. ``stored_words``: a function giving the title words of the restored
+    deals asked (by ``id``), whose earlier documents are not in the clustering's contexts; it is
+    asked only for those a new deal is compared with (an increment restores thousands);
+    ``new_from``: the founding order from which deals are new (an increment's: only those are
+    linked, to any deal)."""
     model = model or link_model()
     deals = sorted(clustering.deals, key=lambda d: d.order)
-    stored_words = stored_words or {}
-    sketches = [Sketch.of(d, stored_words.get(id(d)) or deal_words(d, clustering.contexts)) for d in deals]
-    fixed = [i for i, d in enumerate(deals) if d.order < new_from]
-    pairs, rows = compared_pairs(deals, sketches, None if not fixed else range(len(fixed), len(deals)))
+    restored = [d.order < new_from for d in deals]
+    sketches = [Sketch.of(d, Counter() if old and stored_words else deal_words(d, clustering.contexts))
+                for d, old in zip(deals, restored, strict=True)]
+    fixed = [i for i, old in enumerate(restored) if old]
+    candidates = candidate_pairs(deals, sketches, None if not fixed else range(len(fixed), len(deals)))
+    if stored_words:
+        wanted = sorted({i for pair in candidates for i in pair if restored[i]})
+        found = stored_words([deals[i] for i in wanted]) if wanted else {}
+        for i in wanted:
+            words = found.get(id(deals[i])) or deal_words(deals[i], clustering.contexts)
+            sketches[i].words, sketches[i].word_total = words, sum(words.values())
+    pairs, rows = compared_pairs(deals, sketches, candidates=candidates)
     found = model.probabilities(rows)
     scored = {pair: float(p) for pair, p in zip(pairs, found, strict=True)}
     groups = link_groups(len(deals), scored, model.threshold, fixed)
@@ -495,7 +510,7 @@ def _main_first(deal: Deal) -> tuple:
 
 def resolve_figures(figures: list[Figure], contexts: dict[str, DocContext] | None = None,
                     seeded: list[Deal] = (), next_order: int = 0,
-                    stored_words: dict[int, Counter] | None = None, model: LinkModel | None = None) -> list[Deal]:
+                    stored_words: StoredWords | None = None, model: LinkModel | None = None) -> list[Deal]:
     """Steps 2 to 3b: the leader clustering of the figures (``cluster_figures``; ``seeded``: the
     deals of an earlier run they may join), the pieces of one story gathered, then the linking of
     the deals it founded (by ``model``, default the learned trees of data/deal_links.json)."""

@@ -33,11 +33,15 @@ describes each deal (step 4) and rebuilds the tables.
    that currency's country when the document names it ("Singapore's STT GDC follows with 4.5
    billion baht", in a story on Thailand's approvals, is anchored in Thailand; ISO 4217 codes start
    with the country's code), and so is a figure whose sentence and paragraph name no country ("Rs
-   10,372 crore" for the IndiaAI Mission, in a story naming no country but Japan); dollars, euros
-   and other currencies of many countries say nothing. A figure still without anchor, in a
+   10,372 crore" for the IndiaAI Mission, in a story naming no country but Japan); euros are spent
+   in the euro area: in the euro-area countries among those a figure may be placed in, else in the
+   one euro-area country its document names (``euro_places``); dollars and other currencies of
+   many countries say nothing. A figure still without anchor, in a
    document naming no country at all (a local report on "a campus in Saline Township, Michigan"),
-   is anchored in the country of the places its document's text names when they all lie in one
-   (``place_unplaced``: the same places as ``Figure.sited``, read from the whole text).
+   is anchored in the country of the places its document's text names and of the listed projects
+   its figures belong to ("IndiaAI Mission": India, nlp/data/projects.jsonl) when they all lie in
+   one (``place_unplaced``: the same places as ``Figure.sited``, read from the whole text; a month
+   or season after "in" is a date, not a town).
 2. Same figure (``same_figure``): the same kind and amount within 1 % (money in the same currency,
    or within 1.5 % in US dollars). It is the strongest sign that two reports are about one deal.
 3. Leader clustering (``Clustering``), documents in report order (date, doc_id); for each day the
@@ -690,8 +694,11 @@ def attach(con: duckdb.DuckDBPyConnection, new_ids: list[str]) -> dict:
     stored = restore_deals(con, deals_to_restore(con, figures, anchors), figures)
     old_id = {id(deal): deal_id for deal_id, (deal, _) in stored.items()}
     next_order = con.execute("select next_order from deal_rule_state").fetchall()[0][0]
+    def stored_words(wanted: list[Deal]) -> dict[int, Counter]:  # only the restored deals linking compares
+        return stored_title_words(con, {old_id[id(d)]: stored[old_id[id(d)]] for d in wanted if id(d) in old_id})
+
     deals = resolve_figures(figures, contexts, seeded=[deal for deal, _ in stored.values()], next_order=next_order,
-                            stored_words=stored_title_words(con, stored))
+                            stored_words=stored_words)
     changed = [d for d in deals if d.members]  # a restored deal's members are the figures it gained
     summaries = {id(deal): summary for deal, summary in stored.values()}
     clusters, members, described = describe_deals(changed, contexts, summaries)
