@@ -79,6 +79,23 @@ def project_hosts() -> dict[str, str]:
     return {row["name"]: row["country"] for row in read_jsonl("projects.jsonl") if row.get("country")}
 
 
+@lru_cache(maxsize=1)
+def umbrella_projects() -> frozenset[str]:
+    """The listed names that gather several deals, not one: a project or programme others are
+    ``part_of`` ("Stargate", "OpenAI for Countries", "InvestAI") and an ``initiative`` (a pledge
+    of many parties). A shared name of the others is the sign of one deal (deal_linking.py)."""
+    rows = read_jsonl("projects.jsonl")
+    return frozenset({row["part_of"] for row in rows if row.get("part_of")}
+                     | {row["name"] for row in rows if row.get("kind") == "initiative"})
+
+
+@lru_cache(maxsize=1)
+def public_programmes() -> frozenset[str]:
+    """The listed names of kind ``programme``: a public programme or a package of pledges, whose
+    parts reported with their own company and figure are deals of their own (deal_linking.py)."""
+    return frozenset(row["name"] for row in read_jsonl("projects.jsonl") if row.get("kind") == "programme")
+
+
 # capitalised words that follow "in" as dates: never a town (March, GB; Spring, US)
 CALENDAR_WORDS = frozenset(
     "January February March April May June July August September October November December "

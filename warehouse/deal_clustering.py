@@ -108,6 +108,7 @@ class Deal:
     company_reports: Counter = field(default_factory=Counter, init=False, repr=False)
     principal_reports: Counter = field(default_factory=Counter, init=False, repr=False)
     country_reports: Counter = field(default_factory=Counter, init=False, repr=False)
+    project_reports: Counter = field(default_factory=Counter, init=False, repr=False)  # named projects
     earlier_reports: int = field(default=0, init=False, repr=False)
     _counted: dict = field(default_factory=dict, init=False, repr=False)  # (what, doc_id) -> names counted
     _known: dict = field(default_factory=dict, init=False, repr=False)  # what -> (version, names)
@@ -124,7 +125,7 @@ class Deal:
         self.first_day = self.first_reported.toordinal()
         self.last_day = self.last_reported.toordinal()
         self._tallies = {"companies": self.company_reports, "principals": self.principal_reports,
-                         "countries": self.country_reports}
+                         "countries": self.country_reports, "projects": self.project_reports}
         self.names.update(self.core, self.principal, self.companies, self.named)
 
     def add_figure(self, figure: Figure, companies: frozenset[str], principals: frozenset[str] = frozenset()) -> None:
@@ -148,6 +149,8 @@ class Deal:
             self._version += 1
         self.countries_named.update(figure.own_countries + figure.weak_countries)
         self.count("countries", figure.doc_id, figure.own_countries + figure.weak_countries)
+        if figure.project:
+            self.count("projects", figure.doc_id, (figure.project,))
         self.state(figure)
         for key in figure_keys(figure):
             self.by_amount.setdefault(key, []).append(figure)
@@ -180,7 +183,8 @@ class Deal:
         return self.earlier_reports + len(self.docs)
 
     def tallies(self) -> dict[str, Counter]:
-        """What ``known`` counts: companies, principals, countries -> name -> documents naming it."""
+        """What ``known`` counts: companies, principals, countries, projects -> name -> documents
+        naming it."""
         return dict(self._tallies)
 
     def restore_tallies(self, reports: int, tallies: dict[str, dict[str, int]]) -> None:
@@ -188,8 +192,8 @@ class Deal:
         ``reports`` documents it had then, none of them in ``docs``."""
         self.earlier_reports = reports - len(self.docs)
         for what, counts in tallies.items():
-            self._tallies[what].update(counts)
-            if what != "countries":
+            self._tallies.setdefault(what, Counter()).update(counts)
+            if what in ("companies", "principals"):
                 self.names.update(counts)
         self._version += 1
 
@@ -364,7 +368,11 @@ def joins(deal: Deal, candidate: Candidate) -> tuple | None:
         # tells "1 GW" or "$10bn" of someone else), or the figure is confirmed in the deal's
         # country and the story names no company the deal does not (a round amount links nothing
         # else)
-        detail = same_doc and all(f.tier == TIER_S for f in candidate.figures)
+        detail = same_doc and (
+            all(f.tier == TIER_S for f in candidate.figures)
+            or (all(f.tier == TIER_M and not f.in_title for f in candidate.figures)
+                and bool(candidate.doc_principals & core))
+        )
         if detail or (
             shared() and (not core or candidate.story() & (core | principals())
                           or (same_anchor and candidate.doc_companies <= known() | principals()

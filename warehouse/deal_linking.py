@@ -64,6 +64,7 @@ from pathlib import Path
 
 import numpy
 
+from nlp.places import public_programmes, umbrella_projects
 from warehouse.deal_clustering import Clustering, Deal, jaccard, same_founders, two_chip_makers
 from warehouse.deal_figures import (
     MIN_JACCARD,
@@ -502,6 +503,54 @@ def gather_stories(clustering: Clustering, new_from: int = 0) -> int:
     return merged
 
 
+def deal_project(deal: Deal) -> str | None:
+    """The one project or programme a deal's documents name most in its figures' sentences or
+    paragraphs (``Figure.project``), unless it gathers several deals (``umbrella_projects``) or
+    another ties with it."""
+    known = deal.known("projects")
+    counts = [(n, name) for name, n in deal.tallies().get("projects", {}).items()
+              if name in known and name not in umbrella_projects()]
+    if not counts:
+        return None
+    counts.sort(reverse=True)
+    return counts[0][1] if len(counts) == 1 or counts[0][0] > counts[1][0] else None
+
+
+def join_projects(clustering: Clustering, new_from: int = 0) -> int:
+    """Merge the deals that name the same project (step 3a of warehouse/deals.py); returns how
+    many were merged.
+
+    A named project or programme ("IndiaAI Mission", "Stargate Norway") is the strongest sign
+    that two reports tell of one deal: reports of one programme a year apart, one in rupees and
+    the next counting GPUs, share nothing else. Two deals of one project (``deal_project``) are
+    one when they are placed in the same country (or one has no place) and their parties may be
+    one deal's (``may_hold`` either way: a part of a programme reported with its own company is
+    told apart by its principal pair, never merged across two chip makers). A deal goes into the
+    one with the most reports (``_main_first``); in an increment only deals founded by the new
+    documents (``order >= new_from``) are merged into others."""
+    groups: dict[str, list[Deal]] = {}
+    for deal in clustering.deals:
+        project = None if deal.dropped else deal_project(deal)
+        if project is not None:
+            groups.setdefault(project, []).append(deal)
+    merged = 0
+    for project, deals in groups.items():
+        programme = project in public_programmes()
+        deals.sort(key=_main_first)
+        for piece in reversed(deals):
+            if piece.dropped or piece.order < new_from:
+                continue
+            main = next((d for d in deals if d is not piece and not d.dropped
+                         and _main_first(d) < _main_first(piece)
+                         and (d.anchor == piece.anchor or d.anchor is None or piece.anchor is None)
+                         and may_hold(d, piece) and (not programme or bool(d.core) == bool(piece.core))), None)
+            if main is not None:
+                clustering.merge(piece, into=main, listed=False)
+                merged += 1
+    clustering.deals = [d for d in clustering.deals if not d.dropped]
+    return merged
+
+
 def _main_first(deal: Deal) -> tuple:
     """Deals of a story from the likeliest main deal: most reports (those of an earlier run
     included), naming companies, earliest."""
@@ -519,5 +568,6 @@ def resolve_figures(figures: list[Figure], contexts: dict[str, DocContext] | Non
         clustering.seed(list(seeded), next_order)
     clustering.run()
     gather_stories(clustering, new_from=next_order if seeded else 0)
+    join_projects(clustering, new_from=next_order if seeded else 0)
     link_deals(clustering, stored_words, new_from=next_order if seeded else 0, model=model)
     return clustering.deals

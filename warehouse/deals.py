@@ -68,7 +68,10 @@ describes each deal (step 4) and rebuilds the tables.
    two deals (one buyer's contracts with two chip makers, even of one size: 10 GW with Nvidia,
    10 GW with Broadcom);
    a figure naming no company joins its own
-   article's deal (body sentences) or a deal it repeats when its document names one of the deal's
+   article's deal (a body sentence with one figure; a body sentence with several, naming a
+   country, when one of its document's two main companies is of the deal's core: "the site
+   starts with 230 MW and may add 290 MW" in a story on the campus's builders) or a deal it
+   repeats when its document names one of the deal's
    core companies (when the figure's amounts are all round, one of the deal's core or main
    companies must be one of its document's two main companies: "1 GW", "$10bn" in a story about
    other companies that only mentions the deal's is theirs), or the deal has none, or two of the
@@ -98,6 +101,12 @@ describes each deal (step 4) and rebuilds the tables.
    all report another deal of the same anchor and parties, in articles that tell one story (no
    two of their deals founded by parties that cannot be the same), is a piece of that deal (a
    sentence naming nobody and repeating no figure founds a deal of its own) and is merged into it.
+   Projects joined (``join_projects``, same module): deals that name the same project or
+   programme (``Figure.project``, named by at least half of each deal's documents; not a name
+   that gathers several deals, such as "Stargate" or "OpenAI for Countries", nlp/data/
+   projects.jsonl) in the same country are one deal when their parties may be (``may_hold``); a
+   listed public programme or package takes only deals whose founders name companies as it does
+   (a part reported with its own company is a deal of its own).
 3b. Linking (warehouse/deal_linking.py, whose docstring states it): the deals the leader
    clustering founded are compared as wholes with earlier deals that may share their place and
    share a company or an amount, scored by trees learned on the development set's pairs of rules

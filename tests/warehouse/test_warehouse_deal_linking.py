@@ -20,6 +20,7 @@ from warehouse.deal_linking import (
     compared_pairs,
     deal_words,
     gather_stories,
+    join_projects,
     link_groups,
     link_model,
     resolve_figures,
@@ -284,3 +285,51 @@ def test_an_increment_gathers_a_new_piece_into_a_stored_deal():
                     "The first campus, near Milan in [Italy|IT], will cost {EUR 500m|money=5e8 EUR} and reach "
                     "{100MW|power=100}."])]
     assert increment(stored, new) == [["a", "b"]]
+
+
+def test_reports_naming_one_project_are_one_deal_whatever_else_they_share():
+    # a programme reported a year apart, first in rupees, then counting GPUs: nothing else in common
+    figures, contexts = attributed(
+        Article("a", 1, "Cabinet clears national AI programme",
+                ["[India|IN] approved {Rs 10,372 crore|money=103.72e9 INR} for its AI mission."],
+                project="IndiaAI Mission"),
+        Article("b", 300, "Mission has {17,300 GPUs|chips=17300} installed",
+                ["[India|IN] has installed {17,300 GPUs|chips=17300} for its national compute platform."],
+                project="IndiaAI Mission"),
+    )
+    clustering = Clustering(figures, contexts)
+    clustering.run()
+    assert docs_of(clustering.deals) == [["a"], ["b"]]
+    assert join_projects(clustering) == 1
+    assert docs_of(clustering.deals) == [["a", "b"]]
+
+
+@pytest.mark.parametrize("project, merged", [
+    ("Stargate Norway", 1),  # one campus: its reports are one deal
+    ("Tech Prosperity Deal", 0),  # a package: a part told with its own company is a deal of its own
+    ("Stargate", 0),  # a name that gathers several projects links nothing
+])
+def test_a_shared_project_name_links_by_its_kind(project, merged):
+    figures, contexts = attributed(
+        Article("a", 1, "Partners launch AI campus",
+                ["The campus in [Norway|NO] will cost {$1bn|money=1e9 USD}, the government said."],
+                project=project),
+        Article("b", 60, "[Nscale] adds capacity",
+                ["[Nscale] will build {230MW|power=230} of capacity in [Norway|NO]."], project=project),
+    )
+    clustering = Clustering(figures, contexts)
+    clustering.run()
+    assert join_projects(clustering) == merged
+    assert len(clustering.deals) == 2 - merged
+
+
+def test_one_project_in_two_countries_is_not_merged():
+    figures, contexts = attributed(
+        Article("a", 1, "[Nscale] campus", ["[Nscale] will build {230MW|power=230} in [Norway|NO]."],
+                project="Stargate Norway"),
+        Article("b", 9, "[Nscale] campus", ["[Nscale] will spend {$2bn|money=2e9 USD} in [Portugal|PT]."],
+                project="Stargate Norway"),
+    )
+    clustering = Clustering(figures, contexts)
+    clustering.run()
+    assert join_projects(clustering) == 0

@@ -750,3 +750,27 @@ def test_a_sentence_revising_a_figure_finds_its_deal_whatever_the_time_apart():
     )
     _, deals = cluster(pledge, again)
     assert len(deals) == 2
+
+
+def test_a_body_sentence_naming_only_a_country_joins_its_articles_deal():
+    # several figures and a country, no company: the campus's phases in a story about its builders
+    figures, deals = cluster(Article(
+        "a", 1, "[Aker] and [Nscale] launch AI campus",
+        ["[Aker] and [Nscale] will invest {$1bn|money=1e9 USD} in the first phase, [Aker] said."],
+        ["Powered by hydropower in [Norway|NO], the site starts with {230MW|power=230} and may add "
+         "{290MW|power=290}."],
+        ["[Nscale] and [Aker] expect the first phase in [Norway|NO] next year."],
+    ))
+    assert docs_of(deals) == [["a"]]
+    assert {f.amount for f in deals[0].figures} == {1e9, 230, 290}
+
+
+def test_such_a_sentence_in_a_story_about_other_companies_founds_its_own_deal():
+    figures, deals = cluster(Article(
+        "a", 1, "[Reliance] plans AI campus",
+        ["[Reliance] will spend {$20bn|money=20e9 USD} in [India|IN], [Reliance] said."],
+        ["[OpenAI], [Oracle] and [SoftBank] lead the race; in the [United States|US] {4.5GW|power=4500} "
+         "and {10GW|power=10000} are planned."],
+        ["[OpenAI] and [Oracle] named sites; [OpenAI] and [SoftBank] said more will follow."],
+    ))
+    assert len(deals) == 2
