@@ -516,15 +516,28 @@ _NATIONALITY = re.compile(
 )
 
 
+# the same after a company's name, as an apposition: "MGX, the Emirati state-backed fund",
+# "Nscale, a British start-up" (the name, a comma, an article, then as above without the name)
+_APPOSITION_BEFORE = re.compile(r"[A-Z][\w&.\-]*,\s+(?:the|an?)\s+$")
+_APPOSITION = re.compile(
+    r"[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*){0,2}?\s+(?:[a-z][a-z\-]*\s+){0,3}?"
+    r"(?:chip ?maker|company|firm|giant|group|operator|start-?up|provider|developer|conglomerate|carrier|maker"
+    r"|hyperscaler|lab|investor|fund|utility|builder|designer|manufacturer|multinational|vehicle)s?\b"
+)
+
+
 def nationalities(sentence: str, start: int | None, country_mentions: list[Mention]) -> tuple[str, ...]:
-    """The countries a sentence names only as a company's nationality ("US chipmaker Nvidia"): no
-    evidence of where the money goes. Sorted."""
+    """The countries a sentence names only as a company's nationality ("US chipmaker Nvidia",
+    "MGX, the Emirati fund"): no evidence of where the money goes. Sorted."""
     if start is None or not sentence:
         return ()
     described, other = set(), set()
     for _, country, at in country_mentions:
         offset = at - start
-        named = 0 <= offset < len(sentence) and _NATIONALITY.match(sentence, offset)
+        named = 0 <= offset < len(sentence) and bool(
+            _NATIONALITY.match(sentence, offset)
+            or (_APPOSITION_BEFORE.search(sentence[max(0, offset - 60):offset])
+                and _APPOSITION.match(sentence, offset)))
         (described if named else other).add(country)
     return tuple(sorted(described - other))
 

@@ -287,6 +287,18 @@ def test_a_companys_nationality_is_not_where_the_money_goes():
     assert figures[0].described == ("GB",) and figures[1].described == ()
 
 
+def test_a_nationality_in_an_apposition_is_not_where_the_money_goes():
+    figures, _ = cluster(Article(
+        "a", 1, "[France|FR] lines up AI investment",
+        ["[France|FR] will host a campus near Paris, the presidency said."],
+        ["The largest share, {EUR 50bn|money=50e9 EUR}, comes from [MGX], the [Emirati|AE] state-backed fund."],
+        ["[MGX], the fund's chief said, has {$5bn|money=5e9 USD} for the [Emirati|AE] capital."],
+    ))
+    anchors = {f.amount: f.anchor for f in figures}
+    assert anchors[50e9] == "FR" and figures[0].described == ("AE",)
+    assert anchors[5e9] == "AE"  # no apposition: the Emirati capital is a place
+
+
 def test_money_in_a_national_currency_is_spent_in_that_country():
     figures, deals = cluster(Article(
         "a", 1, "[Thailand|TH] approves data centres",
