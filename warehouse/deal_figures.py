@@ -467,7 +467,8 @@ def link_placed(
         company_mentions = [m for m in mentions if m[0] == "company"]
         sentence_countries = {m[1] for m in mentions if m[0] == "country"}
         sited = sentence_places(sentence, start, company_mentions)
-        described = nationalities(sentence, start, [m for m in mentions if m[0] == "country"])
+        described = nationalities(sentence, start, [m for m in mentions if m[0] == "country"],
+                                  {m[2] for m in company_mentions})
         companies = _sentence_companies(group, company_mentions, clause_of)
         ctx = contexts.get(doc_id, NO_CONTEXT)
         for figure, (link_scope, row_countries, row_companies, _) in pairs:
@@ -526,18 +527,25 @@ _APPOSITION = re.compile(
 )
 
 
-def nationalities(sentence: str, start: int | None, country_mentions: list[Mention]) -> tuple[str, ...]:
+_POSSESSIVE = re.compile(r"(?:the\s+)?[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*){0,2}?['\u2019]s\s+")
+
+
+def nationalities(sentence: str, start: int | None, country_mentions: list[Mention],
+                  company_starts: set[int] = frozenset()) -> tuple[str, ...]:
     """The countries a sentence names only as a company's nationality ("US chipmaker Nvidia",
-    "MGX, the Emirati fund"): no evidence of where the money goes. Sorted."""
+    "MGX, the Emirati fund", "Japan's SoftBank": a possessive before a company's mention,
+    ``company_starts``): no evidence of where the money goes. Sorted."""
     if start is None or not sentence:
         return ()
     described, other = set(), set()
     for _, country, at in country_mentions:
         offset = at - start
+        owner = _POSSESSIVE.match(sentence, offset) if 0 <= offset < len(sentence) else None
         named = 0 <= offset < len(sentence) and bool(
             _NATIONALITY.match(sentence, offset)
             or (_APPOSITION_BEFORE.search(sentence[max(0, offset - 60):offset])
-                and _APPOSITION.match(sentence, offset)))
+                and _APPOSITION.match(sentence, offset))
+            or (owner is not None and start + owner.end() in company_starts))
         (described if named else other).add(country)
     return tuple(sorted(described - other))
 
