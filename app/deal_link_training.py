@@ -62,7 +62,7 @@ from warehouse.deal_linking import (
     Sketch,
     compared_pairs,
     deal_words,
-    gather_stories,
+    gather_pieces,
     link_groups,
 )
 
@@ -82,7 +82,7 @@ def rules_deals(db: Path) -> tuple[list[Deal], list[Sketch]]:
         con.close()
     clustering = Clustering(figures, contexts)
     clustering.run()
-    gather_stories(clustering)
+    gather_pieces(clustering)
     deals = sorted(clustering.deals, key=lambda d: d.order)
     return deals, [Sketch.of(d, deal_words(d, contexts)) for d in deals]
 

@@ -36,7 +36,7 @@ Here two deals are compared as wholes, with what each has gathered from all its 
 Why trees and not the rules' style: the signals interact (two reports of one company in one
 country are one deal when they repeat a figure, two when they state other money; a long gap is
 harmless between reports of one programme and decisive between one company's yearly plans), and
-the labelled pairs are few (843 on dev, 73 of them one deal, and 87 of the sample's); trees of
+the labelled pairs are few (849 on dev, 68 of them one deal, and 87 of the sample's); trees of
 depth two learn such interactions from few examples. The threshold has the best cross-validated
 F0.5 among those from which precision (folds by deal, app/deal_link_training.py) stays within one
 standard error of the rules' own at every stricter threshold.
@@ -503,6 +503,13 @@ def gather_stories(clustering: Clustering, new_from: int = 0) -> int:
     return merged
 
 
+def gather_pieces(clustering: Clustering, new_from: int = 0) -> None:
+    """Step 3a: the pieces of one story gathered (``gather_stories``), then the deals of one
+    project joined (``join_projects``); what the linking (and its training) starts from."""
+    gather_stories(clustering, new_from)
+    join_projects(clustering, new_from)
+
+
 def deal_project(deal: Deal) -> str | None:
     """The one project or programme a deal's documents name most in its figures' sentences or
     paragraphs (``Figure.project``), unless it gathers several deals (``umbrella_projects``) or
@@ -567,7 +574,6 @@ def resolve_figures(figures: list[Figure], contexts: dict[str, DocContext] | Non
     if seeded:
         clustering.seed(list(seeded), next_order)
     clustering.run()
-    gather_stories(clustering, new_from=next_order if seeded else 0)
-    join_projects(clustering, new_from=next_order if seeded else 0)
+    gather_pieces(clustering, new_from=next_order if seeded else 0)
     link_deals(clustering, stored_words, new_from=next_order if seeded else 0, model=model)
     return clustering.deals
