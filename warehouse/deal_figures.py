@@ -495,16 +495,25 @@ def link_placed(
     return figures
 
 
+# a place named as a company's home, not a site: "a start-up from San Francisco", "based in
+# Austin", "the San Francisco-based firm"
+_HOME_BEFORE = re.compile(r"\b(?:(?:based|headquartered)\s+in|from)\s+(?:the\s+)?$", re.I)
+_HOME_AFTER = re.compile(r"[\s-]based\b|[\s-]headquartered\b", re.I)
+
+
 def sentence_places(sentence: str, start: int | None, company_mentions: list[Mention]) -> tuple[str, ...]:
     """The countries of the states, regions and cities a sentence names (nlp/places.py), sorted;
-    a place opening a company's mention ("Beijing Haoyang") is the company's name, not a site."""
+    a place opening a company's mention ("Beijing Haoyang") is the company's name, and one named
+    as a company's home ("a start-up from San Francisco", "Austin-based"), not a site."""
     if not sentence:
         return ()
     found = find_places(sentence, world=True)
     if not found:
         return ()
     taken = {m[2] - start for m in company_mentions} if start is not None else set()
-    return tuple(sorted({country for at, _, _, country in found if at not in taken}))
+    return tuple(sorted({country for at, end, _, country in found
+                         if at not in taken and not _HOME_BEFORE.search(sentence[max(0, at - 24):at])
+                         and not _HOME_AFTER.match(sentence, end)}))
 
 
 # a country naming a company's nationality, read from where the country is named: "US chipmaker

@@ -27,7 +27,8 @@ describes each deal (step 4) and rebuilds the tables.
    the paragraph names it ("EUR 20bn from Canadian Brookfield", in a paragraph on France, is
    anchored in France; "$1bn in Kenya" stays in Kenya). A state, region or city its sentence
    names (``Figure.sited``: nlp/places.py, the list and the gazetteer's towns after "in", "at",
-   "near", "outside"; not one opening a company's mention) places it when all lie in one country,
+   "near", "outside"; not one opening a company's mention, nor a company's home: "a start-up
+   from San Francisco", "Austin-based") places it when all lie in one country,
    and a country named only as a company's nationality ("US chipmaker Nvidia", "MGX, the
    Emirati fund": ``Figure.described``) is left out. Money in a national currency is spent in
    that currency's country when the document names it ("Singapore's STT GDC follows with 4.5

@@ -287,6 +287,16 @@ def test_a_companys_nationality_is_not_where_the_money_goes():
     assert figures[0].described == ("GB",) and figures[1].described == ()
 
 
+@pytest.mark.parametrize("home", ["A start-up from San Francisco", "A start-up based in San Francisco",
+                                  "A San Francisco-based start-up"])
+def test_a_companys_home_town_is_not_a_site(home):
+    figures, _ = cluster(Article(
+        "a", 1, "AI factory for [Armenia|AM]",
+        [f"{home} will build a {{$500m|money=5e8 USD}} AI factory in [Armenia|AM]."],
+    ))
+    assert figures[0].sited == () and figures[0].anchor == "AM"
+
+
 def test_a_nationality_in_an_apposition_is_not_where_the_money_goes():
     figures, _ = cluster(Article(
         "a", 1, "[France|FR] lines up AI investment",
