@@ -62,6 +62,7 @@ class Figure:
     sited: tuple[str, ...] = ()  # countries of the states, regions and cities its sentence names (nlp/places.py)
     text_placed: bool = False  # anchored by the places its document names, naming no country (place_unplaced)
     described: tuple[str, ...] = ()  # own countries named only as a company's nationality ("US chipmaker Nvidia")
+    converts: str | None = None  # the currency of the figure it converts: "RM25.5bn (S$7.7bn)": MYR
     weak_companies: tuple[str, ...] = ()  # borrowed, or named inside the figure (supplier)
     trailing: bool = False  # its own companies all come after it in its sentence ("1GW, built with X")
     restated: bool = False  # an earlier figure the sentence revises ("from $600bn to $1tn": $600bn)
@@ -268,7 +269,7 @@ def currency_country(figure: Figure) -> str | None:
     """The country of a money figure's national currency (ISO 4217 codes start with the ISO 3166
     code: THB Thailand, INR India, GBP the United Kingdom); None for dollars, euros and the other
     currencies of many countries, and for codes of no country (XAU, gold)."""
-    code = figure.currency if figure.kind == "money" else None
+    code = (figure.converts or figure.currency) if figure.kind == "money" else None
     if not code or len(code) != 3 or code in SHARED_CURRENCIES:
         return None
     return code[:2] if is_country_code(code[:2]) else None
@@ -463,6 +464,8 @@ def link_placed(
         for figure in group:
             figure.clause = clause_of(figure.start)
         if start is not None and len(group) > 1:
+            mark_conversions(group, sentence, start)
+        if start is not None and len(group) > 1:
             mark_revisions(group, sentence, start)
         company_mentions = [m for m in mentions if m[0] == "company"]
         sentence_countries = {m[1] for m in mentions if m[0] == "country"}
@@ -493,6 +496,23 @@ def link_placed(
                 figure.tier = TIER_W
             figure.anchor = choose_anchor(figure, ctx)
     return figures
+
+
+# what stands between an amount and its conversion: "RM25.5 billion (S$7.7 billion)",
+# "$15bn, or about Rs 1.25 lakh crore"
+_CONVERSION_BETWEEN = re.compile(
+    r"^\s*(?:\(|,\s*or|or)\s*(?:about|around|roughly|some|nearly|almost|approximately|~)?\s*$", re.I)
+
+
+def mark_conversions(group: list[Figure], sentence: str, start: int) -> None:
+    """Mark each money figure of a sentence that converts the one just before it into another
+    currency (``Figure.converts``): the same money, spent where the first currency says."""
+    money = sorted((f for f in group if f.kind == "money" and f.currency), key=lambda f: f.start)
+    for first, second in pairwise(money):
+        if (first.currency != second.currency and first.usd and second.usd
+                and abs(first.usd - second.usd) <= 0.15 * max(first.usd, second.usd)
+                and _CONVERSION_BETWEEN.match(sentence[first.end - start:second.start - start])):
+            second.converts = first.converts or first.currency
 
 
 # a place named as a company's home, not a site: "a start-up from San Francisco", "based in

@@ -33,7 +33,8 @@ describes each deal (step 4) and rebuilds the tables.
    Emirati fund": ``Figure.described``) is left out. Money in a national currency is spent in
    that currency's country when the document names it ("Singapore's STT GDC follows with 4.5
    billion baht", in a story on Thailand's approvals, is anchored in Thailand; ISO 4217 codes start
-   with the country's code), and so is a figure whose sentence and paragraph name no country ("Rs
+   with the country's code; a conversion, "RM25.5bn (S$7.7bn)", in the first currency's:
+   ``mark_conversions``), and so is a figure whose sentence and paragraph name no country ("Rs
    10,372 crore" for the IndiaAI Mission, in a story naming no country but Japan); euros are spent
    in the euro area: in the euro-area countries among those a figure may be placed in, else in the
    one euro-area country its document names (``euro_places``); dollars and other currencies of

@@ -30,7 +30,8 @@ from warehouse.deals import (
 )
 
 TOKEN = re.compile(r"\[([^\]|]+)(?:\|([A-Z]{2}))?\]|\{([^}|]+)\|(money|power|chips)=([0-9.e]+)(?: ([A-Z]{3}))?\}")
-USD = {"USD": 1.0, "EUR": 1.1, "GBP": 1.3, "SAR": 0.27, "THB": 0.03, "INR": 0.012, "XAU": 2000.0}
+USD = {"USD": 1.0, "EUR": 1.1, "GBP": 1.3, "SAR": 0.27, "THB": 0.03, "INR": 0.012, "XAU": 2000.0, "MYR": 0.22,
+       "SGD": 0.74}
 
 
 class Article:
@@ -307,6 +308,17 @@ def test_a_nationality_in_an_apposition_is_not_where_the_money_goes():
     anchors = {f.amount: f.anchor for f in figures}
     assert anchors[50e9] == "FR" and figures[0].described == ("AE",)
     assert anchors[5e9] == "AE"  # no apposition: the Emirati capital is a place
+
+
+def test_a_conversion_is_spent_where_the_first_currency_says():
+    # a Singapore outlet converts ringgit for its readers: the money still goes to Malaysia
+    figures, _ = cluster(Article(
+        "a", 1, "[AWS] commits to [Malaysia|MY]",
+        ["[AWS] will spend {RM25.5bn|money=25.5e9 MYR} ({S$7.7bn|money=7.7e9 SGD}) there, [Singapore|SG] "
+         "officials noted."],
+        ["[Singapore|SG] and [Singapore|SG] rivals watch."],
+    ))
+    assert {f.currency: (f.converts, f.anchor) for f in figures} == {"MYR": (None, "MY"), "SGD": ("MYR", "MY")}
 
 
 def test_money_in_a_national_currency_is_spent_in_that_country():
