@@ -556,6 +556,12 @@ _APPOSITION = re.compile(
 )
 
 
+# a country naming who must approve, not where the money goes: "needs approval from US
+# regulators", "subject to US export licences"
+_OVERSIGHT = re.compile(
+    r"[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*){0,2}?\s+(?:federal\s+|government\s+|trade\s+)?"
+    r"(?:regulators?|officials?|lawmakers|authorities|approvals?|export\s+(?:controls?|licen[cs]es?|rules?|curbs?))\b"
+)
 _POSSESSIVE = re.compile(r"(?:the\s+)?[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*){0,2}?['\u2019]s\s+")
 
 
@@ -574,7 +580,8 @@ def nationalities(sentence: str, start: int | None, country_mentions: list[Menti
             _NATIONALITY.match(sentence, offset)
             or (_APPOSITION_BEFORE.search(sentence[max(0, offset - 60):offset])
                 and _APPOSITION.match(sentence, offset))
-            or (owner is not None and start + owner.end() in company_starts))
+            or (owner is not None and start + owner.end() in company_starts)
+            or _OVERSIGHT.match(sentence, offset))
         (described if named else other).add(country)
     return tuple(sorted(described - other))
 

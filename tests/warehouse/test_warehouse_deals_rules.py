@@ -298,6 +298,19 @@ def test_a_companys_home_town_is_not_a_site(home):
     assert figures[0].sited == () and figures[0].anchor == "AM"
 
 
+@pytest.mark.parametrize("sentence", [
+    "The order for {18,000 chips|chips=18000} still needs approval from [US|US] regulators.",
+    "The {18,000 chips|chips=18000} ship once [US|US] export licences are granted.",
+    "[Japan|JP]'s [SoftBank] will fund the {18,000 chips|chips=18000}.",
+])
+def test_a_country_that_approves_or_owns_is_not_where_the_chips_go(sentence):
+    figures, _ = cluster(Article(
+        "a", 1, "[Humain] buys chips",
+        ["[Humain] is building AI factories in [Saudi Arabia|SA].", sentence],
+    ))
+    assert figures[0].anchor == "SA" and figures[0].described
+
+
 def test_a_nationality_in_an_apposition_is_not_where_the_money_goes():
     figures, _ = cluster(Article(
         "a", 1, "[France|FR] lines up AI investment",
