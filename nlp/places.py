@@ -54,6 +54,7 @@ def find_places(text: str, world: bool = False) -> list[tuple[int, int, str, str
     found = [(m.start(), m.end(), m.group(0), names[m.group(0)]) for m in place_pattern().finditer(text or "")]
     if world and text:
         wn = world_names()
+        found = [_longest(text, place, wn) for place in found]
         taken = [(a, b) for a, b, _, _ in found]
         for m in _CUED_NAME.finditer(text):
             name = m.group(1)
@@ -64,6 +65,23 @@ def find_places(text: str, world: bool = False) -> list[tuple[int, int, str, str
             found.append((m.start(1), end, name, country))
         found.sort()
     return found
+
+
+_NEXT_WORDS = re.compile(r"(?:\s+[A-Z][\w'\-]*){1,2}")
+
+
+def _longest(text: str, place: tuple[int, int, str, str], wn: dict[str, str]) -> tuple[int, int, str, str]:
+    """A listed place, or the gazetteer's longer name it opens: "Porto Alegre" is in Brazil, not
+    Porto in Portugal."""
+    start, end, name, country = place
+    more = _NEXT_WORDS.match(text, end)
+    if more:
+        words = more.group(0).split()
+        for n in range(len(words), 0, -1):
+            longer = name + " " + " ".join(words[:n])
+            if longer in wn:
+                return start, start + len(longer), longer, wn[longer]
+    return place
 
 
 # a capitalised name after "in", "at", "near" or "outside", whole: "in Vineland", not "at Waltham

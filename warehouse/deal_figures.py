@@ -581,7 +581,8 @@ def nationalities(sentence: str, start: int | None, country_mentions: list[Menti
             or (_APPOSITION_BEFORE.search(sentence[max(0, offset - 60):offset])
                 and _APPOSITION.match(sentence, offset))
             or (owner is not None and start + owner.end() in company_starts)
-            or _OVERSIGHT.match(sentence, offset))
+            or _OVERSIGHT.match(sentence, offset)
+            or _HOME_BEFORE.search(sentence[max(0, offset - 24):offset]))
         (described if named else other).add(country)
     return tuple(sorted(described - other))
 

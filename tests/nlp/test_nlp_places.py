@@ -67,3 +67,10 @@ def test_a_continent_after_in_is_not_a_town():
     # GeoNames lists Asia (Philippines): "data centres in Asia" named no site
     assert world_places("The group is building data centres in Asia, starting in Vineland.") == [("Vineland", "US")]
     assert not {"Asia", "Union", "Republic"} & set(world_names())
+
+
+def test_a_listed_place_opening_a_longer_gazetteer_name_is_that_place():
+    # Porto is listed (Portugal); "Porto Alegre" is a Brazilian city of the gazetteer
+    assert [(name, country) for _, _, name, country in find_places(
+        "Capacity will be seven times that of Greater Porto Alegre, and more than Porto's.", world=True)] == [
+        ("Porto Alegre", "BR"), ("Porto", "PT")]

@@ -302,6 +302,7 @@ def test_a_companys_home_town_is_not_a_site(home):
     "The order for {18,000 chips|chips=18000} still needs approval from [US|US] regulators.",
     "The {18,000 chips|chips=18000} ship once [US|US] export licences are granted.",
     "[Japan|JP]'s [SoftBank] will fund the {18,000 chips|chips=18000}.",
+    "Money from [Japan|JP] will pay for the {18,000 chips|chips=18000}.",
 ])
 def test_a_country_that_approves_or_owns_is_not_where_the_chips_go(sentence):
     figures, _ = cluster(Article(
