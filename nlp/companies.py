@@ -27,6 +27,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .countries import filter_matches
+from .places import place_names
 from .resources import read_json, read_jsonl
 from .tokens import Lexicon, Tokens, entities, set_entities, shared_matcher
 
@@ -153,8 +154,8 @@ class CompanyRecognizer:
         if all(word in self.not_companies for word in tokens):
             return None
         name = " ".join(tokens).replace(" - ", "-").replace(" & ", " & ")
-        if name in self.not_companies:
-            return None
+        if name in self.not_companies or name in place_names():
+            return None  # "a data centre in Munich, a project that...": a city, not a firm
         return self.canonical.get(name.lower(), name)
 
     def _unregistered_spans(self, doc: Doc, taken: bytearray, t: Tokens) -> list[tuple[str, int, int]]:

@@ -113,6 +113,12 @@ def test_short_second_mention_is_the_same_firm(extract):
     assert out["companies"] == ["Volta Compute"]
 
 
+def test_a_listed_city_before_an_apposition_is_not_a_firm(extract):
+    out = extract("Deutsche Telekom will build a data centre in Munich, a project that shows where European "
+                  "telecom operators see their place.")
+    assert out["companies"] == ["Deutsche Telekom"]
+
+
 def test_adjective_compounds_are_not_names(extract):
     assert extract("The grant will fund Spanish-language models and tools.")["companies"] == []
 
