@@ -471,7 +471,7 @@ def link_placed(
         sentence_countries = {m[1] for m in mentions if m[0] == "country"}
         sited = sentence_places(sentence, start, company_mentions)
         described = nationalities(sentence, start, [m for m in mentions if m[0] == "country"],
-                                  {m[2] for m in company_mentions})
+                                  {m[2] for m in mentions if m[0] in ("company", "project")})
         companies = _sentence_companies(group, company_mentions, clause_of)
         ctx = contexts.get(doc_id, NO_CONTEXT)
         for figure, (link_scope, row_countries, row_companies, _) in pairs:
@@ -568,8 +568,8 @@ _POSSESSIVE = re.compile(r"(?:the\s+)?[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*){0,2}?['\
 def nationalities(sentence: str, start: int | None, country_mentions: list[Mention],
                   company_starts: set[int] = frozenset()) -> tuple[str, ...]:
     """The countries a sentence names only as a company's nationality ("US chipmaker Nvidia",
-    "MGX, the Emirati fund", "Japan's SoftBank": a possessive before a company's mention,
-    ``company_starts``): no evidence of where the money goes. Sorted."""
+    "MGX, the Emirati fund", "Japan's SoftBank", "America's Stargate": a possessive before a
+    company's or project's mention, ``company_starts``): no evidence of where the money goes. Sorted."""
     if start is None or not sentence:
         return ()
     described, other = set(), set()

@@ -30,8 +30,9 @@ describes each deal (step 4) and rebuilds the tables.
    "near", "outside"; not one opening a company's mention, nor a company's home: "a start-up
    from San Francisco", "Austin-based") places it when all lie in one country,
    and a country named only as a company's nationality ("US chipmaker Nvidia", "MGX, the
-   Emirati fund", "Japan's SoftBank", "money from Japan") or of who must approve ("approval from US regulators", "US
-   export licences": ``Figure.described``) is left out. Money in a national currency is spent in
+   Emirati fund", "Japan's SoftBank", "America's Stargate", "money from Japan") or of who must
+   approve ("approval from US regulators", "US export licences": ``Figure.described``) is left
+   out. Money in a national currency is spent in
    that currency's country when the document names it ("Singapore's STT GDC follows with 4.5
    billion baht", in a story on Thailand's approvals, is anchored in Thailand; ISO 4217 codes start
    with the country's code; a conversion, "RM25.5bn (S$7.7bn)", in the first currency's:

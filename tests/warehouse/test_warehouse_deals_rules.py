@@ -312,6 +312,16 @@ def test_a_country_that_approves_or_owns_is_not_where_the_chips_go(sentence):
     assert figures[0].anchor == "SA" and figures[0].described
 
 
+def test_a_possessive_before_a_project_names_its_owner():
+    from warehouse.deal_figures import nationalities
+
+    sentence = "The site gets 250 MW by 2026, enough to rival America's Stargate, which starts with 200 MW."
+    at = sentence.index("America")
+    project = sentence.index("Stargate")
+    assert nationalities(sentence, 100, [("country", "US", 100 + at)], {100 + project}) == ("US",)
+    assert nationalities(sentence, 100, [("country", "US", 100 + at)], set()) == ()
+
+
 def test_a_nationality_in_an_apposition_is_not_where_the_money_goes():
     figures, _ = cluster(Article(
         "a", 1, "[France|FR] lines up AI investment",
