@@ -275,14 +275,19 @@ def test_a_place_in_a_company_name_is_not_a_site():
     assert figures[0].sited == () and figures[0].anchor == "TH"
 
 
+def anchored(title: str, *paragraphs: list[str]):
+    """The figures of one article and each one's anchor by amount."""
+    figures, _ = cluster(Article("a", 1, title, *paragraphs))
+    return figures, {f.amount: f.anchor for f in figures}
+
+
 def test_a_companys_nationality_is_not_where_the_money_goes():
-    figures, _ = cluster(Article(
-        "a", 1, "[Aker] and [Nscale] plan a campus in [Norway|NO]",
+    figures, anchors = anchored(
+        "[Aker] and [Nscale] plan a campus in [Norway|NO]",
         ["The site in [Norway|NO] runs on hydropower."],
         ["The [British|GB] start-up [Nscale] will install {100,000 chips|chips=100000} there."],
         ["[Nscale] also plans {50MW|power=50} in [the UK|GB]."],
-    ))
-    anchors = {f.amount: f.anchor for f in figures}
+    )
     assert anchors[100000] == "NO"  # "British start-up Nscale" says whose the company is
     assert anchors[50] == "GB"  # "in the UK" says where the site is
     assert figures[0].described == ("GB",) and figures[1].described == ()
@@ -323,13 +328,12 @@ def test_a_possessive_before_a_project_names_its_owner():
 
 
 def test_a_nationality_in_an_apposition_is_not_where_the_money_goes():
-    figures, _ = cluster(Article(
-        "a", 1, "[France|FR] lines up AI investment",
+    figures, anchors = anchored(
+        "[France|FR] lines up AI investment",
         ["[France|FR] will host a campus near Paris, the presidency said."],
         ["The largest share, {EUR 50bn|money=50e9 EUR}, comes from [MGX], the [Emirati|AE] state-backed fund."],
         ["[MGX], the fund's chief said, has {$5bn|money=5e9 USD} for the [Emirati|AE] capital."],
-    ))
-    anchors = {f.amount: f.anchor for f in figures}
+    )
     assert anchors[50e9] == "FR" and figures[0].described == ("AE",)
     assert anchors[5e9] == "AE"  # no apposition: the Emirati capital is a place
 
