@@ -465,7 +465,6 @@ def link_placed(
             figure.clause = clause_of(figure.start)
         if start is not None and len(group) > 1:
             mark_conversions(group, sentence, start)
-        if start is not None and len(group) > 1:
             mark_revisions(group, sentence, start)
         company_mentions = [m for m in mentions if m[0] == "company"]
         sentence_countries = {m[1] for m in mentions if m[0] == "country"}
@@ -565,6 +564,18 @@ _OVERSIGHT = re.compile(
 _POSSESSIVE = re.compile(r"(?:the\s+)?[A-Z][\w.\-]*(?:\s+[A-Z][\w.\-]*){0,2}?['\u2019]s\s+")
 
 
+def _describes(sentence: str, offset: int, start: int, company_starts: set[int]) -> bool:
+    """Whether the country named at ``offset`` of the sentence says whose, or who approves (the
+    cheap tests first)."""
+    if _NATIONALITY.match(sentence, offset) or _OVERSIGHT.match(sentence, offset):
+        return True
+    before = sentence[max(0, offset - 60):offset]
+    if _HOME_BEFORE.search(before[-24:]) or (_APPOSITION_BEFORE.search(before) and _APPOSITION.match(sentence, offset)):
+        return True
+    owner = _POSSESSIVE.match(sentence, offset) if company_starts else None
+    return owner is not None and start + owner.end() in company_starts
+
+
 def nationalities(sentence: str, start: int | None, country_mentions: list[Mention],
                   company_starts: set[int] = frozenset()) -> tuple[str, ...]:
     """The countries a sentence names only as a company's nationality ("US chipmaker Nvidia",
@@ -575,14 +586,7 @@ def nationalities(sentence: str, start: int | None, country_mentions: list[Menti
     described, other = set(), set()
     for _, country, at in country_mentions:
         offset = at - start
-        owner = _POSSESSIVE.match(sentence, offset) if 0 <= offset < len(sentence) else None
-        named = 0 <= offset < len(sentence) and bool(
-            _NATIONALITY.match(sentence, offset)
-            or (_APPOSITION_BEFORE.search(sentence[max(0, offset - 60):offset])
-                and _APPOSITION.match(sentence, offset))
-            or (owner is not None and start + owner.end() in company_starts)
-            or _OVERSIGHT.match(sentence, offset)
-            or _HOME_BEFORE.search(sentence[max(0, offset - 24):offset]))
+        named = 0 <= offset < len(sentence) and _describes(sentence, offset, start, company_starts)
         (described if named else other).add(country)
     return tuple(sorted(described - other))
 

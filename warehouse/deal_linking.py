@@ -530,11 +530,12 @@ def join_projects(clustering: Clustering, new_from: int = 0) -> int:
     A named project or programme ("IndiaAI Mission", "Stargate Norway") is the strongest sign
     that two reports tell of one deal: reports of one programme a year apart, one in rupees and
     the next counting GPUs, share nothing else. Two deals of one project (``deal_project``) are
-    one when they are placed in the same country (or one has no place) and their parties may be
-    one deal's (``may_hold`` either way: a part of a programme reported with its own company is
-    told apart by its principal pair, never merged across two chip makers). A deal goes into the
-    one with the most reports (``_main_first``); in an increment only deals founded by the new
-    documents (``order >= new_from``) are merged into others."""
+    one when they are placed in the same country (or one has no place) and the later may be part
+    of the main one by its parties (``may_hold``: never two chip makers' contracts nor two
+    principal pairs). Under a listed public programme or package (``public_programmes``) both
+    founders must name companies or both none: a part told with its own company is a deal of its
+    own. A deal goes into the one with the most reports (``_main_first``); in an increment only
+    deals founded by the new documents (``order >= new_from``) are merged into others."""
     groups: dict[str, list[Deal]] = {}
     for deal in clustering.deals:
         project = None if deal.dropped else deal_project(deal)
