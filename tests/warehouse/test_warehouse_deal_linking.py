@@ -244,6 +244,26 @@ def test_the_pieces_of_one_story_are_gathered_into_its_deal():
         (["a", "b"], [100, 5e8, 1e9])]
 
 
+def test_a_piece_founded_by_another_report_is_gathered_when_half_its_reports_tell_the_story():
+    # the council's approval names the phases and no company; the funding round's article repeats
+    # them, so they join the approval's deal, not the round's: a piece of two reports, one of
+    # them the round's story
+    figures, contexts = attributed(
+        Article("a", 1, "Council approves AI campus in [Australia|AU]",
+                ["Its first stage brings {90MW|power=90} online by 2026, starting with {44MW|power=44}."]),
+        Article("b", 20, "[Firmus] raises {US$330m|money=3.3e8 USD}",
+                ["[Firmus] raised {US$330 million|money=3.3e8 USD} to build its AI factory in [Australia|AU].",
+                 "Stage 1 will provide {90MW|power=90}, starting with a {44MW|power=44} phase."]),
+        Article("c", 30, "[Firmus] AI factory plan",
+                ["[Firmus] will use the {US$330 million|money=3.3e8 USD} for its AI factory in [Australia|AU]."]),
+    )
+    clustering = Clustering(figures, contexts)
+    clustering.run()
+    assert sorted(sorted(d.docs) for d in clustering.deals) == [["a", "b"], ["b", "c"]]
+    assert gather_stories(clustering) == 1
+    assert [(sorted(d.core), sorted(d.docs)) for d in clustering.deals] == [(["Firmus"], ["a", "b", "c"])]
+
+
 def test_a_round_up_of_several_companies_projects_is_not_gathered():
     # a piece naming nobody in an article about AWS's and NextDC's projects belongs to neither
     figures, contexts = attributed(
