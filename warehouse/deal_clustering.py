@@ -995,7 +995,12 @@ class Clustering:
                 left.append(figure)
                 continue
             self.attach(deal, figure, frozenset(), self.principals(figure.doc_id))
-        if left and not any(f.commitment_id in self.deal_of for f in figures):
+        # what no deal took founds deals of its own, unless the figure stands in another country
+        # than every deal of its document (a pledge to another country in a story about a
+        # company's campus, "investment could rise to $1tn", is context)
+        documents = self.by_doc.get(figures[0].doc_id, ()) if figures else ()
+        left = [f for f in left if not documents or any(d.anchor == f.anchor for d in documents)]
+        if left:
             groups: dict[str, list[Figure]] = {}
             for figure in left:
                 groups.setdefault(figure.anchor or "", []).append(figure)

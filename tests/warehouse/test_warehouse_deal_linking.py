@@ -264,6 +264,19 @@ def test_a_piece_founded_by_another_report_is_gathered_when_half_its_reports_tel
     assert [(sorted(d.core), sorted(d.docs)) for d in clustering.deals] == [(["Firmus"], ["a", "b", "c"])]
 
 
+def test_a_cost_no_deal_of_its_kind_takes_founds_one_and_joins_its_story():
+    # the stage's cost names nobody and is money, the article's deal a campus: it is not left out
+    figures, contexts = attributed(
+        Article("a", 1, "[Firmus] AI factory approved in [Australia|AU]",
+                ["[Firmus] will build a {90MW|power=90} AI factory in [Australia|AU]."],
+                ["Investment in the first stage alone is put at {$1.4bn|money=1.4e9 USD}."]),
+    )
+    money = next(f for f in figures if f.kind == "money")
+    assert money.tier == TIER_W and money.anchor == "AU"
+    assert [(sorted(d.core), sorted(f.amount for f in d.figures)) for d in resolve_figures(figures, contexts)] == [
+        (["Firmus"], [90, 1.4e9])]
+
+
 def test_a_round_up_of_several_companies_projects_is_not_gathered():
     # a piece naming nobody in an article about AWS's and NextDC's projects belongs to neither
     figures, contexts = attributed(
