@@ -495,7 +495,8 @@ def gather_stories(clustering: Clustering, new_from: int = 0) -> int:
             for piece in reversed(deals):
                 if piece.dropped or piece.order < new_from or not all(told.get(doc, True) for doc in piece.docs):
                     continue
-                main = next((d for d in deals if d is not piece and not d.dropped and 2 * len(piece.docs & d.docs) >= len(piece.docs)
+                main = next((d for d in deals if d is not piece and not d.dropped
+                             and 2 * len(piece.docs & d.docs) >= len(piece.docs)
                              and _main_first(d) < _main_first(piece)
                              and d.anchor == piece.anchor and may_hold(d, piece)), None)
                 if main is not None:

@@ -105,8 +105,8 @@ describes each deal (step 4) and rebuilds the tables.
    (``leader_of``). Ranking: a deal holding the same figure reported by two or more
    documents, then one the candidate's document supports, then one holding the same figure, then
    the Jaccard, the latest report and the earliest founded.
-3a. Stories gathered (``gather_stories`` in warehouse/deal_linking.py): a deal whose documents
-   all report another deal of the same anchor and parties, in articles that tell one story (no
+3a. Stories gathered (``gather_stories`` in warehouse/deal_linking.py): a deal at least half of
+   whose documents report another deal of the same anchor and parties, in articles that tell one story (no
    two of their deals founded by parties that cannot be the same), is a piece of that deal (a
    sentence naming nobody and repeating no figure founds a deal of its own) and is merged into it.
    Projects joined (``join_projects``, same module): deals that name the same project or
