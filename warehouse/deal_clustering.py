@@ -62,9 +62,11 @@ class Candidate:
 
     @cached_property
     def places(self) -> frozenset[str]:
-        """Countries it may be placed in besides its anchor: the ones its sentences name, and - for
-        headline, multi-figure and weak figures, whose countries are loosely tied - its document's."""
-        named = {c for f in self.figures for c in f.own_countries + f.weak_countries}
+        """Countries it may be placed in besides its anchor: the ones its sentences name, not as a
+        company's nationality ("the Saudi company is due to put $5bn into the country" is not
+        placed in Saudi Arabia), and - for headline, multi-figure and weak figures, whose countries
+        are loosely tied - its document's."""
+        named = {c for f in self.figures for c in f.own_countries + f.weak_countries if c not in f.described}
         if all(f.tier != TIER_S for f in self.figures):
             named |= self.doc_countries
         return frozenset(named)

@@ -293,6 +293,18 @@ def test_a_companys_nationality_is_not_where_the_money_goes():
     assert figures[0].described == ("GB",) and figures[1].described == ()
 
 
+def test_a_repeated_figure_does_not_follow_a_companys_nationality_abroad():
+    # the same round $5bn, once for a campus in Saudi Arabia, then for Uzbekistan by "the Saudi company"
+    _, deals = cluster(
+        Article("a", 1, "[DataVolt] plans a campus in [Saudi Arabia|SA]",
+                ["[DataVolt] will invest {$5bn|money=5e9 USD} in an AI campus in [Saudi Arabia|SA]."]),
+        Article("b", 10, "[DataVolt] expands to [Uzbekistan|UZ]",
+                ["[DataVolt] will build data centres in [Uzbekistan|UZ].",
+                 "The [Saudi|SA] company [DataVolt] is due to put {$5 billion|money=5e9 USD} into the country."]),
+    )
+    assert sorted((d.anchor, sorted({f.doc_id for f in d.figures})) for d in deals) == [("SA", ["a"]), ("UZ", ["b"])]
+
+
 @pytest.mark.parametrize("home", ["A start-up from San Francisco", "A start-up based in San Francisco",
                                   "A San Francisco-based start-up"])
 def test_a_companys_home_town_is_not_a_site(home):
