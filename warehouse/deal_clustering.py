@@ -30,7 +30,7 @@ from warehouse.deal_figures import (
     is_round,
     lookup_keys,
 )
-from warehouse.resolution.features import USD_TOLERANCE, close, comparable, same_figure
+from warehouse.resolution.features import CONVERSION_TOLERANCE, USD_TOLERANCE, close, comparable, same_figure
 from warehouse.resolution.frames import company_registry
 
 
@@ -416,18 +416,20 @@ def may_take(deal: Deal, candidate: Candidate) -> bool:
     return not deal.core or not story or deal.knows_any(story) or candidate.doc_id in deal.docs
 
 
-def _near(values: list[float] | None, value: float) -> bool:
-    """Whether the sorted ``values`` hold one within USD_TOLERANCE of ``value``."""
+def _near(values: list[float] | None, value: float, tolerance: float = USD_TOLERANCE) -> bool:
+    """Whether the sorted ``values`` hold one within ``tolerance`` of ``value``."""
     if not values:
         return False
-    i = bisect.bisect_left(values, value * (1 - USD_TOLERANCE))
-    return i < len(values) and close(values[i], value, USD_TOLERANCE)
+    i = bisect.bisect_left(values, value * (1 - tolerance))
+    return i < len(values) and close(values[i], value, tolerance)
 
 
 def disagrees(deal: Deal, candidate: Candidate) -> bool:
     """Whether the candidate states money or a chip count (in a headline or its own sentence)
     where the deal's reports state other amounts of that kind, none of them a sum of the other
-    side's parts ("$15.2bn" against "$7.3bn so far plus $7.9bn"). Asked only of a candidate that
+    side's parts ("$15.2bn" against "$7.3bn so far plus $7.9bn") nor within CONVERSION_TOLERANCE
+    (6 %) of one of them (a conversion rounded by another outlet, at another month's rate: "over
+    EUR 4.6bn" against "$5bn"; dev unchanged, 0.751 / 0.673 -> 0.750 / 0.675). Asked only of a candidate that
     repeats none of the deal's figures: reports of one deal give its money and its chips alike, so
     two amounts that differ are two deals (an Amazon campus at $10bn and another at $20bn, in the
     same country and weeks apart). Capacities do not tell deals apart: one campus is reported by
@@ -442,6 +444,8 @@ def disagrees(deal: Deal, candidate: Candidate) -> bool:
             continue
         if any(_near(deal.stated_sums.get(kind), v) for v in ours):
             continue
+        if any(_near(values, v, CONVERSION_TOLERANCE) for v in ours):
+            continue  # the same money converted and rounded by another outlet ("over EUR 4.6bn", "$5bn")
         if any(_near(values, a + b) for i, a in enumerate(ours) for b in ours[i + 1:]):
             continue
         return True

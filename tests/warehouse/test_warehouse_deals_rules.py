@@ -469,6 +469,17 @@ def test_the_same_company_stating_other_money_in_the_same_country_is_another_dea
     assert docs_of(deals) == [["again", "first"], ["second"]]
 
 
+@pytest.mark.parametrize("euros, one_deal", [("4.8", True), ("3.6", False)])
+def test_money_another_outlet_converted_and_rounded_is_not_other_money(euros, one_deal):
+    # EUR 4.8bn is $5.28bn at the test's rate: "$5bn" is the same money rounded; EUR 3.6bn is not
+    first = Article("first", 1, f"[Contoso] to spend {{EUR {euros}bn|money={euros}e9 EUR}} in [Portugal|PT]",
+                    ["Building starts next year."])
+    second = Article("second", 20, "[Contoso] plans {$5bn|money=5e9 USD} of data centres in [Portugal|PT]",
+                     ["The first hall opens in 2027."])
+    _, deals = cluster(first, second)
+    assert docs_of(deals) == ([["first", "second"]] if one_deal else [["first"], ["second"]])
+
+
 def test_other_chip_counts_from_the_same_parties_are_another_deal():
     first = Article("first", 1, "[Northwind Cloud] to buy {8,000 chips|chips=8000} from [Nvidia]",
                     ["The cluster will stand in [Norway|NO]."])
