@@ -277,6 +277,24 @@ def test_a_cost_no_deal_of_its_kind_takes_founds_one_and_joins_its_story():
         (["Firmus"], [90, 1.4e9])]
 
 
+def test_a_piece_naming_no_company_goes_into_the_storys_deal_that_names_one():
+    # the headlines call the partners by names the registry does not know: their figure founds a
+    # deal without companies, with more reports than the deal the body sentences found
+    articles = [Article(doc, day, "Megawide and EDC plan {$300m|money=3e8 USD} data centre in [Philippines|PH]",
+                        ["[Megawide Construction] will build the {69MW|power=69} site in [Philippines|PH]."])
+                for doc, day in (("a", 1), ("b", 1), ("c", 2))]
+    articles.append(Article("d", 2, "Cavite to get {$300m|money=3e8 USD} data centre in [Philippines|PH]",
+                            ["The site opens in 2027."]))
+    figures, contexts = attributed(*articles)
+    clustering = Clustering(figures, contexts)
+    clustering.run()
+    assert sorted((sorted(d.core), sorted(d.docs)) for d in clustering.deals) == [
+        ([], ["a", "b", "c", "d"]), (["Megawide Construction"], ["a", "b", "c"])]
+    assert gather_stories(clustering) == 1
+    assert [(sorted(d.core), sorted(d.docs)) for d in clustering.deals] == [
+        (["Megawide Construction"], ["a", "b", "c", "d"])]
+
+
 def test_a_round_up_of_several_companies_projects_is_not_gathered():
     # a piece naming nobody in an article about AWS's and NextDC's projects belongs to neither
     figures, contexts = attributed(
