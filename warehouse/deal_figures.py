@@ -64,6 +64,7 @@ class Figure:
     described: tuple[str, ...] = ()  # own countries named only as a company's nationality ("US chipmaker Nvidia")
     converts: str | None = None  # the currency of the figure it converts: "RM25.5bn (S$7.7bn)": MYR
     weak_companies: tuple[str, ...] = ()  # borrowed, or named inside the figure (supplier)
+    brands: tuple[str, ...] = ()  # the companies named inside the figure ("60,000 Nvidia GPUs"): its supplier
     trailing: bool = False  # its own companies all come after it in its sentence ("1GW, built with X")
     restated: bool = False  # an earlier figure the sentence revises ("from $600bn to $1tn": $600bn)
     revises: str | None = None  # the commitment_id of the earlier figure this one replaces
@@ -484,6 +485,7 @@ def link_placed(
             figure.own_companies = tuple(sorted(own_companies))
             figure.weak_countries = tuple(sorted(set(row_countries or ()) - own_countries))
             figure.weak_companies = tuple(sorted((set(row_companies or ()) | suppliers) - own_companies))
+            figure.brands = tuple(sorted(suppliers))
             figure.sited = sited
             figure.described = described
             has_own = bool(own_countries or own_companies)

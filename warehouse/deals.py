@@ -129,7 +129,8 @@ describes each deal (step 4) and rebuilds the tables.
    its core companies share (suppliers left out; companies from two countries: no country; a core
    of suppliers only: the home its documents' other main companies share, the buyer's, else the
    suppliers').
-   Companies: the core plus those named by at least half of its documents. Parties: the deal
+   Companies: the core plus those named by at least half of its documents (a chip maker named
+   inside an S or M figure, "60,000 Nvidia GPUs", is named: the supplier is a party). Parties: the deal
    companies, most mentioned by its documents first, a chip or hardware maker as a supplier. Title
    and summary: told from the deal's record once build_deals.sql has chosen its figures, type and
    status (warehouse/deal_texts.py, warehouse/resolution/telling.py: project, at most three
@@ -263,6 +264,7 @@ class Summary:
             strong = {c for f, _ in members if f.tier != TIER_W for c in f.own_countries}
             self.countries.update(strong or {c for f, _ in members for c in f.own_countries + f.weak_countries})
             named = set().union(*(companies for _, companies in members))
+            named |= {c for f, _ in members if f.tier != TIER_W for c in f.brands}
             ctx = contexts.get(doc_id, NO_CONTEXT)
             if named:
                 self.named.update(named)
@@ -352,7 +354,8 @@ def home_of_core(deal: Deal) -> str | None:
 
 def deal_companies(deal: Deal, contexts: dict[str, DocContext] | None = None, summary: Summary | None = None
                    ) -> list[str]:
-    """The core plus the companies named by at least half of its documents, sorted.
+    """The core plus the companies named by at least half of its documents (by the figures'
+    sentences, or inside an S or M figure: "60,000 Nvidia GPUs"), sorted.
 
     A document whose figures name no company of their own speaks through the companies their
     paragraphs or titles name and its own two main companies (only for a deal with companies: a

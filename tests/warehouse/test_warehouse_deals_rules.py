@@ -23,6 +23,7 @@ from warehouse.deals import (
     attribute_figures,
     cluster_figures,
     deal_anchor,
+    deal_companies,
     deal_countries,
     deal_id_for,
     headline_figures,
@@ -498,6 +499,19 @@ def test_a_buyers_contracts_with_two_chip_makers_are_two_deals_of_one_size():
                         "the [United States|US]."])
     _, deals = cluster(*nvidia, broadcom)
     assert docs_of(deals) == [["broadcom"], ["nvidia1", "nvidia3"]]
+
+
+def test_the_maker_named_in_a_chip_count_is_a_party_of_the_deal():
+    # "60,000 Nvidia GPUs": Nvidia is the figure's supplier, not its subject, and still a party
+    _, deals = cluster(
+        Article("a", 1, "[Naver] installs {60,000 [Nvidia] GPUs|chips=60000} in [South Korea|KR]",
+                ["The cluster serves the company's models."]),
+        Article("b", 3, "[Naver] to run {60,000 [Nvidia] GPUs|chips=60000}",
+                ["[Naver] says the chips sit in data centres in [South Korea|KR]."]),
+    )
+    (deal,) = deals
+    assert deal.core == frozenset({"Naver"})
+    assert deal_companies(deal) == ["Naver", "Nvidia"]
 
 
 def test_a_chip_makers_contract_told_without_a_country_is_placed_at_its_buyers_home():
