@@ -454,6 +454,16 @@ def may_hold(main: Deal, piece: Deal) -> bool:
     return may_share_principals(main, piece)
 
 
+def other_projects(a: Deal, b: Deal) -> bool:
+    """Whether both deals' figures name projects and none in common (names that gather several
+    deals, ``umbrella_projects``, left out): "Stargate UAE" and the "UAE-US AI Campus" it stands
+    on are two deals, even told in the same reports."""
+    umbrellas = umbrella_projects()
+    ours = {p for p in a.tallies().get("projects", ()) if p not in umbrellas}
+    theirs = {p for p in b.tallies().get("projects", ()) if p not in umbrellas}
+    return bool(ours and theirs) and ours.isdisjoint(theirs)
+
+
 def one_story(deals: list[Deal]) -> bool:
     """Whether the deals a document's figures went to tell one story: no two of them were founded
     by parties that cannot be the same (a round-up of several companies' projects is not)."""
@@ -466,7 +476,8 @@ def gather_stories(clustering: Clustering, new_from: int = 0) -> int:
     many pieces were merged.
 
     A piece is a deal at least half of whose documents report another deal of the same anchor, by
-    its parties (``may_hold``), in documents that tell one story (``one_story``): the leader
+    its parties (``may_hold``) and naming no other project (``other_projects``), in documents that
+    tell one story (``one_story``): the leader
     clustering places each sentence of an article on its own, and a sentence that names no company or repeats no
     figure of the article's deal founds a deal of its own ("Data4 will spend EUR 1bn in Italy. The
     Milan campus will cost EUR 500m, for up to 100 MW" as three deals). Most articles report one
@@ -502,7 +513,8 @@ def gather_stories(clustering: Clustering, new_from: int = 0) -> int:
                 main = next((d for d in deals if d is not piece and not d.dropped
                              and 2 * len(piece.docs & d.docs) >= len(piece.docs)
                              and (_main_first(d) < _main_first(piece) or (not piece.core and bool(d.core)))
-                             and d.anchor == piece.anchor and may_hold(d, piece)), None)
+                             and d.anchor == piece.anchor and may_hold(d, piece)
+                             and not other_projects(d, piece)), None)
                 if main is not None:
                     clustering.merge(piece, into=main, listed=False)
                     merged += 1

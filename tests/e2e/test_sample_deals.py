@@ -262,3 +262,14 @@ def test_the_deals_read_the_sample_as_a_reading_row_by_row_does(con):
     figures, contexts = read_figures(cursor)
     assert any(f.in_title for f in figures) and any(f.paragraph for f in figures)
     assert_same_reading((figures, contexts), read_by_rows(cursor))
+
+
+def test_the_sample_key_scores_as_documented(tmp_path):
+    """The sample's key as a gold set (warehouse/deal_evaluation/sample.py), run through the whole
+    pipeline as ``tracker eval --deals`` does: the figures README.md reports. A regression here
+    merged Stargate UAE with the 5 GW campus it stands on (its key calls the campus context)."""
+    from app.deal_evaluation import evaluate_gold
+    from warehouse.deal_evaluation.sample import write_sample_gold
+
+    report = evaluate_gold(write_sample_gold(tmp_path / "sample-gold"), work_dir=tmp_path / "work")
+    assert report["pairwise"]["precision"] >= 0.95 and report["pairwise"]["recall"] >= 0.95

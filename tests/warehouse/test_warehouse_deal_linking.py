@@ -23,6 +23,7 @@ from warehouse.deal_linking import (
     join_projects,
     link_groups,
     link_model,
+    other_projects,
     resolve_figures,
 )
 from warehouse.deals import TIER_W, cluster_figures
@@ -293,6 +294,22 @@ def test_a_piece_naming_no_company_goes_into_the_storys_deal_that_names_one():
     assert gather_stories(clustering) == 1
     assert [(sorted(d.core), sorted(d.docs)) for d in clustering.deals] == [
         (["Megawide Construction"], ["a", "b", "c", "d"])]
+
+
+@pytest.mark.parametrize("project, other", [
+    ("UAE-US AI Campus", True),  # the campus Stargate UAE stands on is another deal
+    ("Stargate UAE", False),
+    ("Stargate", False),  # an umbrella name tells no deal apart
+    (None, False),
+])
+def test_a_piece_naming_another_project_is_not_the_storys(project, other):
+    figures, contexts = attributed(
+        Article("a", 1, "[G42] cluster in [UAE|AE]", ["[G42] will build {1GW|power=1000} in [UAE|AE]."],
+                project="Stargate UAE"),
+        Article("b", 2, "Campus in [UAE|AE]", ["The campus reaches {5GW|power=5000} in [UAE|AE]."], project=project),
+    )
+    first, second = sorted(Clustering(figures, contexts).run(), key=lambda d: d.order)
+    assert other_projects(first, second) is other
 
 
 def test_a_round_up_of_several_companies_projects_is_not_gathered():
