@@ -429,8 +429,8 @@ def disagrees(deal: Deal, candidate: Candidate) -> bool:
     where the deal's reports state other amounts of that kind, none of them a sum of the other
     side's parts ("$15.2bn" against "$7.3bn so far plus $7.9bn") nor within CONVERSION_TOLERANCE
     (6 %) of one of them (a conversion rounded by another outlet, at another month's rate: "over
-    EUR 4.6bn" against "$5bn"; dev unchanged, 0.751 / 0.673 -> 0.750 / 0.675). Asked only of a candidate that
-    repeats none of the deal's figures: reports of one deal give its money and its chips alike, so
+    EUR 4.6bn" against "$5bn"; dev flat, 0.751 / 0.673 -> 0.750 / 0.675). Asked only of a
+    candidate that repeats none of the deal's figures: reports of one deal give its money and its chips alike, so
     two amounts that differ are two deals (an Amazon campus at $10bn and another at $20bn, in the
     same country and weeks apart). Capacities do not tell deals apart: one campus is reported by
     its first phase, its total or both."""

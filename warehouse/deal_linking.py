@@ -477,10 +477,10 @@ def gather_stories(clustering: Clustering, new_from: int = 0) -> int:
 
     A piece is a deal at least half of whose documents report another deal of the same anchor, by
     its parties (``may_hold``) and naming no other project (``other_projects``), in documents that
-    tell one story (``one_story``): the leader
-    clustering places each sentence of an article on its own, and a sentence that names no company or repeats no
-    figure of the article's deal founds a deal of its own ("Data4 will spend EUR 1bn in Italy. The
-    Milan campus will cost EUR 500m, for up to 100 MW" as three deals). Most articles report one
+    tell one story (``one_story``): the leader clustering places each sentence of an article on its
+    own, and a sentence that names no company or repeats no figure of the article's deal founds a
+    deal of its own ("Data4 will spend EUR 1bn in Italy. The Milan campus will cost EUR 500m, for up
+    to 100 MW" as three deals). Most articles report one
     deal (dev: 454 of 530 with a deal); those reporting several tell them apart by their parties
     or their place, which both conditions keep. Half, not all: a report repeating the piece's
     figures founds it ("Stage 1 brings 90 MW" in a council's approval and in the company's funding

@@ -106,9 +106,10 @@ describes each deal (step 4) and rebuilds the tables.
    documents, then one the candidate's document supports, then one holding the same figure, then
    the Jaccard, the latest report and the earliest founded.
 3a. Stories gathered (``gather_stories`` in warehouse/deal_linking.py): a deal at least half of
-   whose documents report another deal of the same anchor and parties, in articles that tell one story (no
-   two of their deals founded by parties that cannot be the same), is a piece of that deal (a
-   sentence naming nobody and repeating no figure founds a deal of its own) and is merged into it.
+   whose documents report another deal of the same anchor and parties, naming no other project,
+   in articles that tell one story (no two of their deals founded by parties that cannot be the
+   same), is a piece of that deal (a sentence naming nobody and repeating no figure founds a
+   deal of its own) and is merged into it; a piece naming no company may go into one naming some.
    Projects joined (``join_projects``, same module): deals that name the same project or
    programme (``Figure.project``, named by at least half of each deal's documents; not a name
    that gathers several deals, such as "Stargate" or "OpenAI for Countries", nlp/data/
@@ -129,12 +130,13 @@ describes each deal (step 4) and rebuilds the tables.
    its core companies share (suppliers left out; companies from two countries: no country; a core
    of suppliers only: the home its documents' other main companies share, the buyer's, else the
    suppliers').
-   Companies: the core plus those named by at least half of its documents (a chip maker named
-   inside an S or M figure, "60,000 Nvidia GPUs", is named: the supplier is a party). Parties: the deal
-   companies, most mentioned by its documents first, a chip or hardware maker as a supplier. Title
-   and summary: told from the deal's record once build_deals.sql has chosen its figures, type and
-   status (warehouse/deal_texts.py, warehouse/resolution/telling.py: project, at most three
-   parties, a verb for the type and status, the main headline figure, the host country).
+   Companies: the core plus those named by at least half of its documents (with the chip makers
+   named inside the S and M figures of a document whose figures name companies, "60,000 Nvidia
+   GPUs": the supplier is a party). Parties: the deal companies, most mentioned by its documents
+   first, a chip or hardware maker as a supplier. Title and summary: told from the deal's record
+   once build_deals.sql has chosen its figures, type and status (warehouse/deal_texts.py,
+   warehouse/resolution/telling.py: project, at most three parties, a verb for the type and
+   status, the main headline figure, the host country).
    Headline figures (SQL, warehouse/sql/build_deals.sql): per kind, the latest report's largest
    figure among the S and M figures and the W figures an S or M figure of the deal confirms; a deal
    with only W figures of a kind uses them. Step 4 reads a deal's documents summed up one by one
@@ -264,11 +266,10 @@ class Summary:
             strong = {c for f, _ in members if f.tier != TIER_W for c in f.own_countries}
             self.countries.update(strong or {c for f, _ in members for c in f.own_countries + f.weak_countries})
             named = set().union(*(companies for _, companies in members))
-            named |= {c for f, _ in members if f.tier != TIER_W for c in f.brands}
             ctx = contexts.get(doc_id, NO_CONTEXT)
-            if named:
-                self.named.update(named)
-            else:
+            if named:  # with the chip makers named inside its S and M figures ("60,000 Nvidia GPUs")
+                self.named.update(named | {c for f, _ in members if f.tier != TIER_W for c in f.brands})
+            else:  # (a figure's own suppliers are among its weak companies)
                 borrowed = {c for f, _ in members for c in f.weak_companies}
                 self.borrowed.update(borrowed | set(sorted(ctx.companies, key=lambda c: ctx.rank("company", c))[:2]))
             reported = members[0][0].reported_on.isoformat()
