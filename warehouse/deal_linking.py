@@ -480,18 +480,17 @@ def gather_stories(clustering: Clustering, new_from: int = 0) -> int:
     tell one story (``one_story``): the leader clustering places each sentence of an article on its
     own, and a sentence that names no company or repeats no figure of the article's deal founds a
     deal of its own ("Data4 will spend EUR 1bn in Italy. The Milan campus will cost EUR 500m, for up
-    to 100 MW" as three deals). Most articles report one
-    deal (dev: 454 of 530 with a deal); those reporting several tell them apart by their parties
-    or their place, which both conditions keep. Half, not all: a report repeating the piece's
-    figures founds it ("Stage 1 brings 90 MW" in a council's approval and in the company's funding
-    round), and it is still a piece of the deal the funding round's article tells (dev: pairwise
-    recall 0.636 -> 0.653, precision 0.760 -> 0.757). The piece goes into the deal with the most
-    reports (then one naming companies, then the earliest founded: ``_main_first``); a piece naming
-    no company goes into a deal naming some even when it has more reports (headlines calling the
-    partners by names the registry does not know, "Megawide and EDC plan $300m", found a deal
-    without companies that the outlets' body sentences, naming "Megawide Construction", also
-    report: dev 0.750 / 0.675 -> 0.752 / 0.679). In an increment, only deals founded by the new
-    documents (``order >= new_from``) are pieces."""
+    to 100 MW" as three deals). Most articles report one deal (dev: 454 of 530 with a deal); those
+    reporting several tell them apart by their parties or their place, which both conditions keep.
+    Half, not all: a report repeating the piece's figures founds it ("Stage 1 brings 90 MW" in a
+    council's approval and in the company's funding round), and it is still a piece of the deal the
+    funding round's article tells (dev: pairwise recall 0.636 -> 0.653, precision 0.760 -> 0.757).
+    The piece goes into the deal with the most reports (then one naming companies, then the earliest
+    founded: ``_main_first``); a piece naming no company goes into a deal naming some even when it
+    has more reports (headlines calling the partners by names the registry does not know, "Megawide
+    and EDC plan $300m", found a deal without companies that the outlets' body sentences, naming
+    "Megawide Construction", also report: dev 0.750 / 0.675 -> 0.752 / 0.679). In an increment, only
+    deals founded by the new documents (``order >= new_from``) are pieces."""
     merged = 0
     changed = True
     while changed:

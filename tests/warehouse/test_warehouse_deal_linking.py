@@ -23,7 +23,6 @@ from warehouse.deal_linking import (
     join_projects,
     link_groups,
     link_model,
-    other_projects,
     resolve_figures,
 )
 from warehouse.deals import TIER_W, cluster_figures
@@ -296,20 +295,30 @@ def test_a_piece_naming_no_company_goes_into_the_storys_deal_that_names_one():
         (["Megawide Construction"], ["a", "b", "c", "d"])]
 
 
-@pytest.mark.parametrize("project, other", [
-    ("UAE-US AI Campus", True),  # the campus Stargate UAE stands on is another deal
-    ("Stargate UAE", False),
-    ("Stargate", False),  # an umbrella name tells no deal apart
-    (None, False),
+@pytest.mark.parametrize("project, gathered", [
+    ("UAE-US AI Campus", False),  # the campus Stargate UAE stands on is another deal
+    ("Stargate UAE", True),
+    ("Stargate", True),  # an umbrella name tells no deal apart
+    (None, True),
 ])
-def test_a_piece_naming_another_project_is_not_the_storys(project, other):
+def test_a_piece_naming_another_project_is_not_the_storys(project, gathered):
+    # the 200 MW phase of Stargate UAE and the 5 GW campus, both told without companies, in two
+    # reports each, one of them shared
     figures, contexts = attributed(
-        Article("a", 1, "[G42] cluster in [UAE|AE]", ["[G42] will build {1GW|power=1000} in [UAE|AE]."],
-                project="Stargate UAE"),
-        Article("b", 2, "Campus in [UAE|AE]", ["The campus reaches {5GW|power=5000} in [UAE|AE]."], project=project),
+        Article("a", 1, "Stargate UAE cluster in [UAE|AE]",
+                ["Stargate UAE will start with {200MW|power=200} in [UAE|AE]."]),
+        Article("b", 2, "The {5GW|power=5000} campus in [UAE|AE]",
+                ["Stargate UAE starts with {200MW|power=200} in [UAE|AE]."]),
+        Article("c", 3, "Campus of {5GW|power=5000} for [UAE|AE]", ["The site is in [UAE|AE]."]),
     )
-    first, second = sorted(Clustering(figures, contexts).run(), key=lambda d: d.order)
-    assert other_projects(first, second) is other
+    for figure in figures:  # the project each figure's sentence names (commitments.project)
+        figure.project = "Stargate UAE" if figure.amount == 200 else project
+    clustering = Clustering(figures, contexts)
+    clustering.run()
+    assert sorted(sorted(d.docs) for d in clustering.deals) == [["a", "b"], ["b", "c"]]
+    gather_stories(clustering)
+    assert sorted(sorted(d.docs) for d in clustering.deals) == (
+        [["a", "b", "c"]] if gathered else [["a", "b"], ["b", "c"]])
 
 
 def test_a_round_up_of_several_companies_projects_is_not_gathered():
